@@ -1,0 +1,235 @@
+// Package storage is the kiosk's store: one bbolt file holding the roster
+// cache, the meals recorded here, the outbox of events to push, and the
+// indexes the canteen rules read (badge → pupil, "already served today",
+// meals served per day, unsynced charges per account).
+//
+// Every tap is one read-write transaction (DB.Update, never DB.Batch, which
+// may run a function twice); it returns only after the commit is on disk.
+package storage
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"mensakiosk/app"
+)
+
+// SchemaVersion is the layout this code reads and writes. A file with a newer
+// version is refused: an older kiosk must not write into it.
+const SchemaVersion = 1
+
+// Buckets.
+var (
+	bMeta     = []byte("meta")
+	bAccounts = []byte("accounts")
+	bPupils   = []byte("pupils")
+	bBadges   = []byte("badges")
+	bBookings = []byte("bookings")
+	bMeals    = []byte("meals")        // seq (8 bytes BE) → Meal JSON
+	bServed   = []byte("served")       // day \0 service \0 pupil → seq
+	bCount    = []byte("served_count") // day \0 service → uint64
+	bOutbox   = []byte("outbox")       // seq → OutboxEvent JSON
+	bPending  = []byte("pending")      // account → int64 cents not yet acknowledged
+	bUnknown  = []byte("unknown_badges")
+
+	allBuckets = [][]byte{bMeta, bAccounts, bPupils, bBadges, bBookings, bMeals, bServed, bCount, bOutbox, bPending, bUnknown}
+
+	kSchema  = []byte("schema")
+	kEpoch   = []byte("epoch")
+	kNextSeq = []byte("next_seq")
+	kCreated = []byte("created")
+	kOutLen  = []byte("outbox_len")
+)
+
+// Errors Open returns; each says what to do.
+var (
+	ErrLocked        = errors.New("the database file is in use by another kiosk process (locked)")
+	ErrSchemaTooNew  = errors.New("the database was written by a newer MensaKiosk")
+	ErrNotADatabase  = errors.New("the file is not a MensaKiosk database, or it is corrupt")
+	ErrCorrupt       = errors.New("the database failed its consistency check")
+	errMissingBucket = errors.New("missing bucket")
+)
+
+// Options for Open.
+type Options struct {
+	// LockTimeout bounds the wait for the file lock (bbolt waits forever by
+	// default). Zero means 2 s.
+	LockTimeout time.Duration
+	// Log receives the background consistency check's outcome. May be nil.
+	Log *slog.Logger
+	// OnCheck, if set, is called once with the result of the background
+	// consistency check (nil when the file is sound).
+	OnCheck func(error)
+	// SkipCheck turns the background check off (benchmarks).
+	SkipCheck bool
+}
+
+// Store is the kiosk's bbolt store.
+type Store struct {
+	db    *bolt.DB
+	epoch string
+	path  string
+}
+
+// Open opens or creates the store at path. A locked, unreadable, corrupt or
+// newer-schema file gives a clear error, never a silent empty database. A
+// consistency check (bbolt Tx.Check) runs in the background after Open
+// returns, so it does not delay readiness; its result goes to opts.OnCheck.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = 2 * time.Second
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
+		// bbolt would initialise an empty file; a zero-length file where a
+		// database was expected means it was truncated.
+		return nil, fmt.Errorf("open %s: %w: the file is empty", path, ErrNotADatabase)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:        opts.LockTimeout,
+		FreelistType: bolt.FreelistMapType,
+		// The freelist is synced (the default): with NoFreelistSync bbolt
+		// walks every page at open, which delays readiness on a large file
+		// and panics, unrecoverably, on a corrupt one.
+	})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum), errors.Is(err, bolterrors.ErrVersionMismatch):
+		return nil, fmt.Errorf("open %s: %w (%v)", path, ErrNotADatabase, err)
+	case err != nil:
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if !opts.SkipCheck {
+		go s.check(opts)
+	}
+	return s, nil
+}
+
+func (s *Store) init() error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if meta != nil {
+			v := meta.Get(kSchema)
+			if len(v) != 4 {
+				return fmt.Errorf("%w: no schema version", ErrNotADatabase)
+			}
+			if got := binary.BigEndian.Uint32(v); got > SchemaVersion {
+				return fmt.Errorf("%w: schema version %d, this kiosk reads up to %d; update the kiosk software", ErrSchemaTooNew, got, SchemaVersion)
+			}
+			for _, b := range allBuckets {
+				if tx.Bucket(b) == nil {
+					return fmt.Errorf("%w: %w %q", ErrNotADatabase, errMissingBucket, b)
+				}
+			}
+			s.epoch = hex.EncodeToString(meta.Get(kEpoch))
+			return nil
+		}
+		// A file with buckets but no meta is not ours.
+		if err := tx.ForEach(func([]byte, *bolt.Bucket) error { return ErrNotADatabase }); err != nil {
+			return fmt.Errorf("%w: no meta bucket", ErrNotADatabase)
+		}
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucket(b); err != nil {
+				return err
+			}
+		}
+		meta = tx.Bucket(bMeta)
+		var epoch [16]byte
+		if _, err := rand.Read(epoch[:]); err != nil {
+			return err
+		}
+		s.epoch = hex.EncodeToString(epoch[:])
+		return firstErr(
+			meta.Put(kSchema, binary.BigEndian.AppendUint32(nil, SchemaVersion)),
+			meta.Put(kEpoch, epoch[:]),
+			meta.Put(kNextSeq, u64(1)),
+			meta.Put(kOutLen, u64(0)),
+			meta.Put(kCreated, []byte(time.Now().UTC().Format(time.RFC3339Nano))),
+		)
+	})
+}
+
+func (s *Store) check(opts Options) {
+	var errs []error
+	err := s.db.View(func(tx *bolt.Tx) error {
+		for e := range tx.Check() {
+			errs = append(errs, e)
+			if len(errs) >= 10 {
+				break
+			}
+		}
+		return nil
+	})
+	if err == nil && len(errs) > 0 {
+		err = fmt.Errorf("%w: %w", ErrCorrupt, errors.Join(errs...))
+	}
+	if err != nil && errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+		return // closed before the check ran: nothing to report
+	}
+	if opts.Log != nil {
+		if err != nil {
+			opts.Log.Error("database check failed", "path", s.path, "err", err)
+		} else {
+			opts.Log.Info("database check passed", "path", s.path)
+		}
+	}
+	if opts.OnCheck != nil {
+		opts.OnCheck(err)
+	}
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the file's path.
+func (s *Store) Path() string { return s.path }
+
+// Epoch is the random id made when the database was created: a database
+// restored from an old copy is told apart by the server through it.
+func (s *Store) Epoch() string { return s.epoch }
+
+// Update runs fn in one read-write transaction, committed (fsync) before it
+// returns nil.
+func (s *Store) Update(fn func(app.CanteenTx) error) (err error) {
+	defer recoverCorrupt(&err)
+	return s.db.Update(func(tx *bolt.Tx) error { return fn(&canteenTx{tx: tx}) })
+}
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(fn func(app.CanteenTx) error) (err error) {
+	defer recoverCorrupt(&err)
+	return s.db.View(func(tx *bolt.Tx) error { return fn(&canteenTx{tx: tx}) })
+}
+
+// recoverCorrupt turns bbolt's panic on a corrupt page (it asserts page
+// headers as it reads them) into ErrCorrupt; the transaction was rolled back.
+func recoverCorrupt(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: %v", ErrCorrupt, r)
+	}
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
