@@ -146,8 +146,6 @@ type TapResult struct {
 	LowBalance     bool
 	BelowZero      bool
 	Window         ServiceWindow
-	// ServedToday is the count of meals recorded today in this service.
-	ServedToday int
 }
 
 // Banner reports whether the result must carry the unmissable diet banner.
@@ -323,8 +321,7 @@ func (c *Canteen) serve(tx CanteenTx, res *TapResult, p Pupil, now time.Time, vi
 	}
 	res.Outcome = OutcomeServed
 	res.Meal = m
-	res.ServedToday, err = tx.ServedCount(day, c.cfg.Service)
-	return err
+	return nil
 }
 
 // fillBalance sets the projected balance after charging charge: server

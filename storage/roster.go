@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,7 +16,7 @@ import (
 // transaction. Bookings are keyed by day and pupil.
 func (s *Store) PutRoster(r app.Roster) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		acc, pup, bad, bk := tx.Bucket(bAccounts), tx.Bucket(bPupils), tx.Bucket(bBadges), tx.Bucket(bBookings)
+		acc, pup, bad, bk, fam := tx.Bucket(bAccounts), tx.Bucket(bPupils), tx.Bucket(bBadges), tx.Bucket(bBookings), tx.Bucket(bFamily)
 		for _, a := range r.Accounts {
 			if a.ID == "" {
 				return fmt.Errorf("roster: account with empty id")
@@ -27,7 +29,15 @@ func (s *Store) PutRoster(r app.Roster) error {
 			if p.ID == "" || p.AccountID == "" {
 				return fmt.Errorf("roster: pupil %q without id or account", p.ID)
 			}
-			if err := putJSON(pup, []byte(p.ID), p); err != nil {
+			var old app.Pupil
+			if ok, err := getJSON(pup, []byte(p.ID), &old); err != nil {
+				return err
+			} else if ok && old.AccountID != p.AccountID {
+				if err := fam.Delete(key(string(old.AccountID), string(p.ID))); err != nil {
+					return err
+				}
+			}
+			if err := firstErr(putJSON(pup, []byte(p.ID), p), fam.Put(key(string(p.AccountID), string(p.ID)), []byte{})); err != nil {
 				return err
 			}
 		}
@@ -61,31 +71,59 @@ func (s *Store) Empty() (bool, error) {
 
 // ForEachMeal calls fn for every meal recorded here, in sequence order.
 func (s *Store) ForEachMeal(fn func(app.Meal) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bMeals).ForEach(func(k, v []byte) error {
-			var m app.Meal
-			if err := json.Unmarshal(v, &m); err != nil {
-				return fmt.Errorf("meal %x: %w", k, err)
-			}
-			return fn(m)
+	var all []app.Meal
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bDays).ForEachBucket(func(day []byte) error {
+			return tx.Bucket(bDays).Bucket(day).ForEach(func(k, v []byte) error {
+				var m app.Meal
+				if err := json.Unmarshal(v, &m); err != nil {
+					return fmt.Errorf("meal %s %q: %w", day, k, err)
+				}
+				all = append(all, m)
+				return nil
+			})
 		})
 	})
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(all, func(a, b app.Meal) int { return cmp.Compare(a.Seq, b.Seq) })
+	for _, m := range all {
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// Outbox returns up to limit events waiting to be pushed, oldest first.
+// Outbox returns up to limit events waiting to be pushed, oldest first: the
+// meals above the acknowledged watermark.
 func (s *Store) Outbox(limit int) ([]app.OutboxEvent, error) {
 	var out []app.OutboxEvent
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bOutbox).Cursor()
-		for k, v := c.First(); k != nil && len(out) < limit; k, v = c.Next() {
-			var e app.OutboxEvent
-			if err := json.Unmarshal(v, &e); err != nil {
-				return fmt.Errorf("outbox %x: %w", k, err)
+		acked := uint64(getInt(tx.Bucket(bMeta), kAcked))
+		days := tx.Bucket(bDays)
+		return tx.Bucket(bUnsynced).ForEach(func(day, _ []byte) error {
+			b := days.Bucket(day)
+			if b == nil {
+				return nil
 			}
-			out = append(out, e)
-		}
-		return nil
+			return b.ForEach(func(k, v []byte) error {
+				var m app.Meal
+				if err := json.Unmarshal(v, &m); err != nil {
+					return fmt.Errorf("meal %s %q: %w", day, k, err)
+				}
+				if m.Seq > acked {
+					out = append(out, app.OutboxEvent{ID: m.EventID, Seq: m.Seq, Kind: app.EventMealRecorded, At: m.At, Payload: append([]byte(nil), v...)})
+				}
+				return nil
+			})
+		})
 	})
+	slices.SortFunc(out, func(a, b app.OutboxEvent) int { return cmp.Compare(a.Seq, b.Seq) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
 	return out, err
 }
 
@@ -125,9 +163,60 @@ func (s *Store) Count() (Counts, error) {
 		c.Pupils = tx.Bucket(bPupils).Stats().KeyN
 		c.Badges = tx.Bucket(bBadges).Stats().KeyN
 		c.Bookings = tx.Bucket(bBookings).Stats().KeyN
-		c.Meals = tx.Bucket(bMeals).Stats().KeyN
+		days := tx.Bucket(bDays)
+		if err := days.ForEachBucket(func(day []byte) error {
+			c.Meals += days.Bucket(day).Stats().KeyN
+			return nil
+		}); err != nil {
+			return err
+		}
 		c.Outbox = int(getInt(tx.Bucket(bMeta), kOutLen))
 		return nil
 	})
 	return c, err
+}
+
+// ImportMeals records meals many to a transaction, through the same code as
+// a tap (sequence numbers, indexes). It is for importing a kiosk's history
+// and for building large test databases; taps use Update. Synced meals are
+// history the central server already has: they go in no outbox and charge
+// no pending amount.
+func (s *Store) ImportMeals(ms []*app.Meal, synced bool) error {
+	if synced {
+		if n, err := s.outboxLen(); err != nil {
+			return err
+		} else if n > 0 {
+			return fmt.Errorf("import of synced history: %d events are waiting to be pushed", n)
+		}
+	}
+	const perTx = 5000
+	for len(ms) > 0 {
+		n := min(perTx, len(ms))
+		if err := s.db.Update(func(tx *bolt.Tx) error {
+			ct := &canteenTx{tx: tx}
+			for _, m := range ms[:n] {
+				if err := ct.recordMeal(m, synced); err != nil {
+					return err
+				}
+			}
+			if synced { // all of it is acknowledged
+				meta := tx.Bucket(bMeta)
+				return meta.Put(kAcked, u64(uint64(getInt(meta, kNextSeq)-1)))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		ms = ms[n:]
+	}
+	return nil
+}
+
+func (s *Store) outboxLen() (int, error) {
+	var n int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n = int(getInt(tx.Bucket(bMeta), kOutLen))
+		return nil
+	})
+	return n, err
 }

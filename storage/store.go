@@ -27,27 +27,33 @@ import (
 // version is refused: an older kiosk must not write into it.
 const SchemaVersion = 1
 
-// Buckets.
+// Layout. Everything a tap writes lands in one small bucket, today's
+// partition (days/<day>), keyed by pupil and service, so a tap's commit
+// rewrites a handful of pages however long the kiosk's history: the meal
+// record is at once the "already served" index and the outbox entry (the
+// outbox is every meal whose sequence number is above the acknowledged
+// watermark, in the days listed in "unsynced").
 var (
-	bMeta     = []byte("meta")
-	bAccounts = []byte("accounts")
-	bPupils   = []byte("pupils")
-	bBadges   = []byte("badges")
-	bBookings = []byte("bookings")
-	bMeals    = []byte("meals")        // seq (8 bytes BE) → Meal JSON
-	bServed   = []byte("served")       // day \0 service \0 pupil → seq
-	bCount    = []byte("served_count") // day \0 service → uint64
-	bOutbox   = []byte("outbox")       // seq → OutboxEvent JSON
-	bPending  = []byte("pending")      // account → int64 cents not yet acknowledged
+	bMeta     = []byte("meta")     // small, inline in the root page
+	bAccounts = []byte("accounts") // account → Account JSON
+	bFamily   = []byte("family")   // account \0 pupil → nil: siblings
+	bPupils   = []byte("pupils")   // pupil → Pupil JSON
+	bBadges   = []byte("badges")   // badge → Badge JSON
+	bBookings = []byte("bookings") // day \0 pupil → Booking JSON
+	bDays     = []byte("days")     // day → bucket: pupil \0 service → Meal JSON
+	bUnsynced = []byte("unsynced") // day → nil: days holding meals not yet acknowledged
 	bUnknown  = []byte("unknown_badges")
 
-	allBuckets = [][]byte{bMeta, bAccounts, bPupils, bBadges, bBookings, bMeals, bServed, bCount, bOutbox, bPending, bUnknown}
+	allBuckets = [][]byte{bMeta, bAccounts, bFamily, bPupils, bBadges, bBookings, bDays, bUnsynced, bUnknown}
 
 	kSchema  = []byte("schema")
 	kEpoch   = []byte("epoch")
 	kNextSeq = []byte("next_seq")
 	kCreated = []byte("created")
 	kOutLen  = []byte("outbox_len")
+	// kAcked is the highest sequence number the central server acknowledged
+	// with all below it.
+	kAcked = []byte("acked")
 )
 
 // Errors Open returns; each says what to do.
@@ -94,7 +100,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w: the file is empty", path, ErrNotADatabase)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:        opts.LockTimeout,
+		Timeout:      opts.LockTimeout,
 		FreelistType: bolt.FreelistMapType,
 		// The freelist is synced (the default): with NoFreelistSync bbolt
 		// walks every page at open, which delays readiness on a large file
@@ -158,6 +164,7 @@ func (s *Store) init() error {
 			meta.Put(kEpoch, epoch[:]),
 			meta.Put(kNextSeq, u64(1)),
 			meta.Put(kOutLen, u64(0)),
+			meta.Put(kAcked, u64(0)),
 			meta.Put(kCreated, []byte(time.Now().UTC().Format(time.RFC3339Nano))),
 		)
 	})

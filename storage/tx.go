@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -20,7 +21,7 @@ func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
 		return false, nil
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return false, fmt.Errorf("%s %q: %w", "record", key, err)
+		return false, fmt.Errorf("record %q: %w", key, err)
 	}
 	return true, nil
 }
@@ -68,63 +69,131 @@ func (t *canteenTx) Booking(p app.PupilID, d app.Day) (app.Booking, bool, error)
 	return b, ok, err
 }
 
-func servedKey(p app.PupilID, d app.Day, s app.Service) []byte {
-	return key(string(d), string(s), string(p))
-}
+func mealKey(p app.PupilID, s app.Service) []byte { return key(string(p), string(s)) }
+
+func (t *canteenTx) day(d app.Day) *bolt.Bucket { return t.tx.Bucket(bDays).Bucket([]byte(d)) }
 
 func (t *canteenTx) MealServed(p app.PupilID, d app.Day, s app.Service) (app.Meal, bool, error) {
-	seq := t.tx.Bucket(bServed).Get(servedKey(p, d, s))
-	if seq == nil {
-		return app.Meal{}, false, nil
-	}
 	var m app.Meal
-	ok, err := getJSON(t.tx.Bucket(bMeals), seq, &m)
-	if err == nil && !ok {
-		err = fmt.Errorf("served index points at missing meal %x", seq)
+	b := t.day(d)
+	if b == nil {
+		return m, false, nil
+	}
+	ok, err := getJSON(b, mealKey(p, s), &m)
+	if ok && m.Voided {
+		ok = false
 	}
 	return m, ok, err
 }
 
+// PendingCharges sums the unacknowledged meals of the account's pupils
+// over the days that hold any: reads only, so the tap writes nothing for it.
 func (t *canteenTx) PendingCharges(a app.AccountID) (app.Cents, error) {
-	return app.Cents(getInt(t.tx.Bucket(bPending), []byte(a))), nil
+	acked := uint64(getInt(t.tx.Bucket(bMeta), kAcked))
+	prefix := key(string(a), "")
+	var siblings [][]byte
+	fc := t.tx.Bucket(bFamily).Cursor()
+	for k, _ := fc.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = fc.Next() {
+		siblings = append(siblings, k[len(prefix):])
+	}
+	var sum app.Cents
+	days := t.tx.Bucket(bDays)
+	err := t.tx.Bucket(bUnsynced).ForEach(func(day, _ []byte) error {
+		b := days.Bucket(day)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for _, p := range siblings {
+			pp := append(append([]byte(nil), p...), 0)
+			for k, v := c.Seek(pp); k != nil && bytes.HasPrefix(k, pp); k, v = c.Next() {
+				var m app.Meal
+				if err := json.Unmarshal(v, &m); err != nil {
+					return fmt.Errorf("meal %q: %w", k, err)
+				}
+				if m.Seq > acked && !m.Voided && m.AccountID == a {
+					sum += m.Price
+				}
+			}
+		}
+		return nil
+	})
+	return sum, err
 }
 
+// ServedCount counts the day's meals in the service: a scan of the keys of
+// one day's partition (a few hundred at most), decoding only records that
+// mention a void. It is not on the tap's path.
 func (t *canteenTx) ServedCount(d app.Day, s app.Service) (int, error) {
-	return int(getInt(t.tx.Bucket(bCount), key(string(d), string(s)))), nil
+	b := t.day(d)
+	if b == nil {
+		return 0, nil
+	}
+	suffix := append([]byte{0}, s...)
+	n := 0
+	err := b.ForEach(func(k, v []byte) error {
+		if !bytes.HasSuffix(k, suffix) {
+			return nil
+		}
+		if !bytes.Contains(v, []byte(`"voided"`)) { // most meals: no need to decode
+			n++
+			return nil
+		}
+		var m app.Meal
+		if err := json.Unmarshal(v, &m); err != nil {
+			return fmt.Errorf("meal %q: %w", k, err)
+		}
+		if !m.Voided {
+			n++
+		}
+		return nil
+	})
+	return n, err
 }
 
 func (t *canteenTx) OutboxLen() (int, error) {
 	return int(getInt(t.tx.Bucket(bMeta), kOutLen)), nil
 }
 
-// RecordMeal writes the meal, its outbox event with the next sequence number,
-// the served index, the day's counter and the account's pending charges, all
-// in the caller's transaction.
-func (t *canteenTx) RecordMeal(m *app.Meal) error {
+// RecordMeal writes the meal in its day's partition with the next sequence
+// number. The record is its own outbox entry (its sequence number is above
+// the acknowledged watermark), so the meal and its outbox entry are one
+// write and cannot part.
+func (t *canteenTx) RecordMeal(m *app.Meal) error { return t.recordMeal(m, false) }
+
+// recordMeal is RecordMeal; synced meals (imported history the central
+// server already has) leave the outbox as it is.
+func (t *canteenTx) recordMeal(m *app.Meal, synced bool) error {
 	meta := t.tx.Bucket(bMeta)
 	seq := getInt(meta, kNextSeq)
 	if seq < 1 {
 		return fmt.Errorf("sequence counter missing")
 	}
+	if m.Day == "" || m.PupilID == "" || m.Service == "" {
+		return fmt.Errorf("meal without day, pupil or service")
+	}
 	m.Seq = uint64(seq)
-	sk := u64(m.Seq)
 	raw, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
-	ev, err := json.Marshal(app.OutboxEvent{ID: m.EventID, Seq: m.Seq, Kind: app.EventMealRecorded, At: m.At, Payload: raw})
+	b, err := t.tx.Bucket(bDays).CreateBucketIfNotExists([]byte(m.Day))
 	if err != nil {
 		return err
 	}
-	return firstErr(
-		t.tx.Bucket(bMeals).Put(sk, raw),
-		t.tx.Bucket(bOutbox).Put(sk, ev),
-		t.tx.Bucket(bServed).Put(servedKey(m.PupilID, m.Day, m.Service), sk),
-		addInt(t.tx.Bucket(bCount), key(string(m.Day), string(m.Service)), 1),
-		addInt(t.tx.Bucket(bPending), []byte(m.AccountID), int64(m.Price)),
-		meta.Put(kNextSeq, u64(m.Seq+1)),
-		addInt(meta, kOutLen, 1),
-	)
+	k := mealKey(m.PupilID, m.Service)
+	if b.Get(k) != nil {
+		return fmt.Errorf("meal for %s %s %s already recorded", m.PupilID, m.Day, m.Service)
+	}
+	if err := firstErr(b.Put(k, raw), meta.Put(kNextSeq, u64(m.Seq+1))); err != nil || synced {
+		return err
+	}
+	if u := t.tx.Bucket(bUnsynced); u.Get([]byte(m.Day)) == nil {
+		if err := u.Put([]byte(m.Day), []byte{}); err != nil {
+			return err
+		}
+	}
+	return addInt(meta, kOutLen, 1)
 }
 
 type unknownBadge struct {
