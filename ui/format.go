@@ -1,0 +1,56 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"mensakiosk/app"
+)
+
+// FormatCents formats an amount the Italian way, as the families' portal
+// does: thousands separated by dots, a decimal comma, two decimals and the
+// euro sign after a normal space: 102050 → "1.020,50 €", -320 → "-3,20 €".
+func FormatCents(c app.Cents) string {
+	neg := c < 0
+	// Magnitude as unsigned, so that the smallest int64 does not overflow.
+	u := uint64(c)
+	if neg {
+		u = -u
+	}
+	euros, cents := u/100, u%100
+	digits := strconv.FormatUint(euros, 10)
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(d)
+	}
+	b.WriteByte(',')
+	b.WriteByte(byte('0' + cents/10))
+	b.WriteByte(byte('0' + cents%10))
+	b.WriteString(" €")
+	return b.String()
+}
+
+// FormatDate formats t's date as dd/mm/yyyy ("23/11/2026"), in t's location.
+func FormatDate(t time.Time) string { return t.Format("02/01/2006") }
+
+// FormatTime formats t's time of day as hh:mm, 24-hour ("12:07").
+func FormatTime(t time.Time) string { return t.Format("15:04") }
+
+// FormatDateTime formats t as "23/11/2026 12:07".
+func FormatDateTime(t time.Time) string { return t.Format("02/01/2006 15:04") }
+
+// formatWhen formats t for a status line seen at now: the time alone when
+// it is on the same day, else date and time.
+func formatWhen(t, now time.Time) string {
+	if y, m, d := t.Date(); now.Year() == y && now.Month() == m && now.Day() == d {
+		return FormatTime(t)
+	}
+	return FormatDateTime(t)
+}

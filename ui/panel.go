@@ -1,0 +1,190 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// bigIcon is a theme icon drawn in a panel's text colour at size px.
+func bigIcon(res fyne.Resource, px float32) *canvas.Image {
+	img := canvas.NewImageFromResource(theme.NewThemedResource(res))
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSquareSize(px))
+	return img
+}
+
+func setIcon(img *canvas.Image, res fyne.Resource) {
+	img.Resource = theme.NewThemedResource(res)
+	img.Refresh()
+}
+
+func newLabel(size fyne.ThemeSizeName, bold bool) *widget.Label {
+	l := widget.NewLabel("")
+	l.SizeName = size
+	l.TextStyle = fyne.TextStyle{Bold: bold}
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// setText sets a label's text and shows it, or hides it when text is empty.
+func setText(l *widget.Label, text string) {
+	if text == "" {
+		l.Hide()
+		return
+	}
+	l.SetText(text)
+	l.Show()
+}
+
+// panel is a coloured block: a signal colour, a big icon and words in the
+// colour that contrasts with it. The result, error and banner views are
+// panels; notes are small panels.
+type panel struct {
+	// root is what goes in the screen's tree: a plain container around the
+	// panel's theme override, so that showing or hiding it does not refresh
+	// the override (which would re-measure every text of the screen).
+	root  *fyne.Container
+	bg    *canvas.Rectangle
+	icon  *canvas.Image
+	title *widget.Label
+	lines []*widget.Label
+	small *widget.Label
+	box   *fyne.Container
+}
+
+// newPanel makes a panel with room for a title, n lines and a small line
+// (for staff details). iconPx is the icon's side; titleSize and lineSize the
+// theme sizes of the title and of the lines.
+func newPanel(t tone, iconPx float32, titleSize, lineSize fyne.ThemeSizeName, n int) *panel {
+	p := &panel{}
+	th := t.theme()
+	p.bg = canvas.NewRectangle(th.bg)
+	p.bg.CornerRadius = 12
+	p.icon = bigIcon(theme.InfoIcon(), iconPx)
+	p.title = newLabel(titleSize, true)
+	texts := []fyne.CanvasObject{layout.NewSpacer(), p.title}
+	for range n {
+		l := newLabel(lineSize, lineSize != SizeNameSmall)
+		p.lines = append(p.lines, l)
+		texts = append(texts, l)
+	}
+	p.small = newLabel(SizeNameSmall, false)
+	texts = append(texts, p.small, layout.NewSpacer())
+	p.box = container.New(layout.NewCustomPaddedVBoxLayout(lineGap), texts...)
+	body := container.NewBorder(nil, nil, container.NewCenter(p.icon), nil, p.box)
+	inner := container.NewPadded(body)
+	switch {
+	case t == toneBanner: // keep clear of the thick border
+		inner = container.New(layout.NewCustomPaddedLayout(12, 12, 18, 18), body)
+	case n == 0: // a note: one line
+		inner = container.New(layout.NewCustomPaddedLayout(4, 4, 8, 8), body)
+	}
+	p.root = container.NewStack(container.NewThemeOverride(container.NewStack(p.bg, inner), th))
+	return p
+}
+
+// set fills the panel: icon, title, lines (empty ones and missing ones are
+// hidden) and the small line.
+func (p *panel) set(icon fyne.Resource, title string, lines []string, small string) {
+	setIcon(p.icon, icon)
+	setText(p.title, title)
+	for i, l := range p.lines {
+		text := ""
+		if i < len(lines) {
+			text = lines[i]
+		}
+		setText(l, text)
+	}
+	setText(p.small, small)
+	relayout(p.box)
+}
+
+// relayout lays c out again after its children changed visibility or size
+// and asks for a repaint, without Container.Refresh: that would refresh
+// every widget inside, theme overrides included, and those re-measure all
+// the texts of the screen (tens of milliseconds per tap).
+func relayout(c *fyne.Container) {
+	if c.Layout != nil {
+		c.Layout.Layout(c.Objects, c.Size())
+	}
+	canvas.Refresh(c)
+}
+
+// note is a one-line panel: an amber or red strip with an icon, for
+// modifiers such as "low balance".
+func newNote(t tone, icon fyne.Resource, text string) *panel {
+	p := newPanel(t, 44, SizeNameNote, SizeNameNote, 0)
+	p.bg.CornerRadius = 8
+	p.set(icon, text, nil, "")
+	return p
+}
+
+// resultGap is the space between the blocks of the result view, lineGap
+// the space between the lines of a panel.
+const (
+	resultGap float32 = 8
+	lineGap   float32 = 2
+)
+
+// fillLayout stacks its objects top to bottom like a VBox, skipping hidden
+// ones; the filler takes the height left, never less than zero. Its minimum
+// height leaves the filler out, so that a crowded result (a banner and
+// several notes on a small display) overlaps instead of forcing the window
+// beyond the screen or laying out negative sizes.
+type fillLayout struct{ filler fyne.CanvasObject }
+
+func (l fillLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	// Wrapped text is as tall as its width makes it: give every block the
+	// full width first, then measure.
+	for _, o := range objs {
+		if o.Visible() && o.Size().Width != size.Width {
+			o.Resize(fyne.NewSize(size.Width, o.MinSize().Height))
+		}
+	}
+	fixed, n := float32(0), 0
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		n++
+		if o != l.filler {
+			fixed += o.MinSize().Height
+		}
+	}
+	left := max(0, size.Height-fixed-resultGap*float32(max(n-1, 0)))
+	y := float32(0)
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		h := o.MinSize().Height
+		if o == l.filler {
+			h = left
+		}
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h + resultGap
+	}
+}
+
+func (l fillLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var min fyne.Size
+	n := 0
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		n++
+		m := o.MinSize()
+		min.Width = max(min.Width, m.Width)
+		if o != l.filler {
+			min.Height += m.Height
+		}
+	}
+	min.Height += resultGap * float32(max(n-1, 0))
+	return min
+}
