@@ -82,6 +82,11 @@ type Config struct {
 	// OnState, if set, is called from the supervisor's goroutine on every
 	// change of state or error. It must return quickly.
 	OnState func(Status)
+	// OnTap, if set, receives each tap on the supervisor's own goroutine,
+	// instead of the Taps channel (which then stays empty): one goroutine
+	// hand-off fewer between the reader and the rules. While it runs, the
+	// port is not read; bytes wait in the kernel's buffer, none is lost.
+	OnTap func(Tap)
 	// OnFrame, if set, is called from the supervisor's goroutine for every
 	// frame, accepted or rejected, before the tap is sent. It must return
 	// quickly.
@@ -337,6 +342,10 @@ func (s *Supervisor) deliver(ctx context.Context, f Frame, at time.Time) bool {
 	}
 	if !f.Accepted() {
 		return true
+	}
+	if s.cfg.OnTap != nil {
+		s.cfg.OnTap(Tap{ID: f.ID, At: at})
+		return ctx.Err() == nil
 	}
 	select {
 	case s.taps <- Tap{ID: f.ID, At: at}:
