@@ -1,0 +1,183 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"mensakiosk/app"
+	"mensakiosk/device"
+)
+
+// Config is the kiosk's configuration file (JSON). Every field has a
+// default; see kiosk.example.json and the README for each one.
+type Config struct {
+	// Role is "canteen" (the canteen door). "counter" comes with the
+	// counter issue.
+	Role string `json:"role"`
+	// KioskID names this kiosk in every event it records.
+	KioskID string `json:"kiosk_id"`
+	// Language of the screens: "it" (default) or "en".
+	Language string `json:"language"`
+	// DataDir holds the kiosk's database (kiosk.db). Default: the user's
+	// state directory ($XDG_STATE_HOME/mensakiosk, else ~/.local/state/mensakiosk).
+	DataDir string `json:"data_dir"`
+	// TimeZone decides where a day begins and ends. Default Europe/Rome.
+	TimeZone string        `json:"time_zone"`
+	Reader   ReaderConfig  `json:"reader"`
+	Canteen  CanteenConfig `json:"canteen"`
+	Window   WindowConfig  `json:"window"`
+}
+
+// ReaderConfig is the badge reader on the serial port.
+type ReaderConfig struct {
+	// Port is the device path; prefer a stable /dev/serial/by-id/ name. Empty:
+	// no reader (the screen says so).
+	Port string `json:"port"`
+	Baud int    `json:"baud"`
+	// Format is the frame format: rdm6300, id12, em18 or line (with options,
+	// see device/doc.go).
+	Format string `json:"format"`
+	// Numbering is how the Comune's badge list numbers cards: hex (default),
+	// dec10, wiegand26 or reversed (see device/numbering.go).
+	Numbering string `json:"numbering"`
+}
+
+// CanteenConfig holds the canteen rules' settings.
+type CanteenConfig struct {
+	Service     string `json:"service"`
+	WindowStart string `json:"window_start"`
+	WindowEnd   string `json:"window_end"`
+	// Debounce is a Go duration, e.g. "3s".
+	Debounce string `json:"debounce"`
+	// LowBalanceCents: below it after a charge the screen reminds to top up.
+	LowBalanceCents int64 `json:"low_balance_cents"`
+	// Policy when a charge goes below zero: "serve" (serve and flag, the
+	// default) or "floor" (refuse below FloorCents).
+	Policy     string `json:"policy"`
+	FloorCents int64  `json:"floor_cents"`
+	// ResultSeconds is how long a result stays before the idle screen.
+	ResultSeconds float64 `json:"result_seconds"`
+}
+
+// WindowConfig is the kiosk window.
+type WindowConfig struct {
+	Fullscreen bool `json:"fullscreen"`
+	Width      int  `json:"width"`
+	Height     int  `json:"height"`
+}
+
+// DefaultConfig returns the defaults every field falls back to.
+func DefaultConfig() Config {
+	return Config{
+		Role: "canteen", KioskID: hostKioskID(), Language: "it", TimeZone: "Europe/Rome",
+		Reader: ReaderConfig{Baud: 9600, Format: "rdm6300", Numbering: "hex"},
+		Canteen: CanteenConfig{Service: string(app.ServiceLunch), WindowStart: "11:30", WindowEnd: "14:30",
+			Debounce: "3s", LowBalanceCents: 1000, Policy: string(app.PolicyServeAndFlag), ResultSeconds: 4},
+		Window: WindowConfig{Fullscreen: true, Width: 1280, Height: 800},
+	}
+}
+
+func hostKioskID() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "kiosk"
+	}
+	return "kiosk-" + h
+}
+
+// LoadConfig reads a JSON file over the defaults. Unknown fields are an
+// error: a misspelt setting must not be silently ignored.
+func LoadConfig(path string) (Config, error) {
+	cfg := DefaultConfig()
+	if path == "" {
+		return cfg, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// stateDir is where the kiosk keeps its data by default.
+func stateDir() (string, error) {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "mensakiosk"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no data_dir configured and no home directory: %w", err)
+	}
+	return filepath.Join(home, ".local", "state", "mensakiosk"), nil
+}
+
+// Validate checks the configuration and derives the domain's settings.
+func (c *Config) Validate() (app.CanteenConfig, error) {
+	var errs []error
+	if c.Role != "canteen" {
+		errs = append(errs, fmt.Errorf("role %q: this version runs the canteen role only", c.Role))
+	}
+	if c.Language != "it" && c.Language != "en" {
+		errs = append(errs, fmt.Errorf("language %q: want it or en", c.Language))
+	}
+	if strings.TrimSpace(c.KioskID) == "" {
+		errs = append(errs, errors.New("kiosk_id is empty"))
+	}
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("time_zone: %w", err))
+	}
+	if c.Reader.Port != "" {
+		if err := device.CheckBaud(c.Reader.Baud); err != nil {
+			errs = append(errs, fmt.Errorf("reader.baud: %w", err))
+		}
+		if _, err := device.ParseFormat(c.Reader.Format); err != nil {
+			errs = append(errs, fmt.Errorf("reader.format: %w", err))
+		}
+		if _, err := device.ParseNumbering(c.Reader.Numbering); err != nil {
+			errs = append(errs, fmt.Errorf("reader.numbering: %w", err))
+		}
+	}
+	cc := app.CanteenConfig{KioskID: c.KioskID, Location: loc, Service: app.Service(c.Canteen.Service),
+		LowBalance: app.Cents(c.Canteen.LowBalanceCents), Policy: app.BalancePolicy(c.Canteen.Policy),
+		Floor: app.Cents(c.Canteen.FloorCents)}
+	if cc.Window.Start, err = app.ParseTimeOfDay(c.Canteen.WindowStart); err != nil {
+		errs = append(errs, fmt.Errorf("canteen.window_start: %w", err))
+	}
+	if cc.Window.End, err = app.ParseTimeOfDay(c.Canteen.WindowEnd); err != nil {
+		errs = append(errs, fmt.Errorf("canteen.window_end: %w", err))
+	}
+	if cc.Debounce, err = time.ParseDuration(c.Canteen.Debounce); err != nil {
+		errs = append(errs, fmt.Errorf("canteen.debounce: %w", err))
+	}
+	if c.Canteen.ResultSeconds < 1 || c.Canteen.ResultSeconds > 60 {
+		errs = append(errs, fmt.Errorf("canteen.result_seconds %v: want 1 to 60", c.Canteen.ResultSeconds))
+	}
+	if c.Canteen.LowBalanceCents < 0 || c.Canteen.LowBalanceCents > 100000 {
+		errs = append(errs, fmt.Errorf("canteen.low_balance_cents %d: want 0 to 100000", c.Canteen.LowBalanceCents))
+	}
+	if len(errs) == 0 {
+		if err := cc.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if c.DataDir == "" {
+		d, err := stateDir()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.DataDir = d
+	}
+	return cc, errors.Join(errs...)
+}

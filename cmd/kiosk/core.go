@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"mensakiosk/app"
+	"mensakiosk/assets/demo"
+	"mensakiosk/device"
+	"mensakiosk/storage"
+)
+
+// core is the kiosk without its window: store, canteen rules, badge reader.
+// The window (ui.go) and the headless mode both run on it.
+type core struct {
+	cfg     Config
+	log     *slog.Logger
+	store   *storage.Store
+	canteen *app.Canteen
+	reader  *device.Supervisor
+	// demoReader is the demo's pseudo-terminal reader (nil outside demo).
+	demoReader *device.VirtualReader
+	demoBadges []demo.Badge
+
+	mu       sync.Mutex
+	onResult func(app.TapResult, error)
+	onReader func(app.ReaderStatus)
+}
+
+// coreHooks receive what the core produces, from its goroutines.
+type coreHooks struct {
+	// OnResult gets each tap's result (or the error that kept it from being
+	// recorded), after the commit.
+	OnResult func(app.TapResult, error)
+	// OnReader gets the reader's state changes.
+	OnReader func(app.ReaderStatus)
+	// OnStoreCheck gets the background consistency check's outcome.
+	OnStoreCheck func(error)
+}
+
+// dbFile is the database's file name in the data directory.
+func dbFile(cfg Config, isDemo bool) string {
+	if isDemo {
+		return filepath.Join(cfg.DataDir, "demo.db")
+	}
+	return filepath.Join(cfg.DataDir, "kiosk.db")
+}
+
+// startCore opens the store, seeds the demo when asked, and starts the
+// reader. It returns a clear error when the store cannot be used; the
+// caller shows it.
+func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo bool, log *slog.Logger, hooks coreHooks) (*core, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	path := dbFile(cfg, isDemo)
+	st, err := storage.Open(path, storage.Options{Log: log, OnCheck: hooks.OnStoreCheck})
+	if err != nil {
+		return nil, err
+	}
+	c := &core{cfg: cfg, log: log, store: st, onResult: hooks.OnResult, onReader: hooks.OnReader}
+	ok := false
+	defer func() {
+		if !ok {
+			c.Close()
+		}
+	}()
+	clock := app.SystemClock{}
+	if isDemo {
+		if err := c.seedDemo(cc, clock.Now()); err != nil {
+			return nil, err
+		}
+	}
+	if empty, err := st.Empty(); err != nil {
+		return nil, err
+	} else if empty {
+		log.Warn("the roster is empty: every badge will be unknown until the kiosk is synced", "db", path)
+	}
+	if c.canteen, err = app.NewCanteen(st, clock, cc, log); err != nil {
+		return nil, err
+	}
+	if err := c.startReader(ctx); err != nil {
+		return nil, err
+	}
+	ok = true
+	log.Info("ready", "kiosk_id", cc.KioskID, "db", path, "epoch", st.Epoch(), "reader", c.cfg.Reader.Port, "format", c.cfg.Reader.Format, "demo", isDemo)
+	return c, nil
+}
+
+// seedDemo writes the demo Comune (today's bookings included) and creates
+// the demo reader: a pseudo-terminal whose slave end the kiosk reads with
+// the same code as a USB reader.
+func (c *core) seedDemo(cc app.CanteenConfig, now time.Time) error {
+	roster, badges := demo.Build(app.DayOf(now, cc.Location), now)
+	if err := c.store.PutRoster(roster); err != nil {
+		return fmt.Errorf("demo roster: %w", err)
+	}
+	c.demoBadges = badges
+	if c.cfg.Reader.Port != "" {
+		return nil // a real (or test) reader is configured: no demo reader
+	}
+	v, err := device.NewVirtualReader(c.cfg.Reader.Format, filepath.Join(c.cfg.DataDir, "demo-reader"))
+	if err != nil {
+		return fmt.Errorf("demo reader: %w", err)
+	}
+	c.demoReader = v
+	c.cfg.Reader.Port = v.Path()
+	return nil
+}
+
+func (c *core) startReader(ctx context.Context) error {
+	rc := c.cfg.Reader
+	if rc.Port == "" {
+		c.reportReader(app.ReaderStatus{State: app.ReaderNone, Since: time.Now()})
+		c.log.Warn("no badge reader configured")
+		return nil
+	}
+	sup, err := device.Start(ctx, device.Config{
+		Path: rc.Port, Baud: rc.Baud, Format: rc.Format, Numbering: device.Numbering(rc.Numbering),
+		OnState: func(s device.Status) {
+			if s.State != device.StateStopped {
+				c.reportReader(readerStatus(s))
+			}
+		},
+		OnFrame: func(f device.LoggedFrame) {
+			if !f.Accepted() {
+				c.log.Warn("reader frame rejected", "reason", f.Reason)
+			}
+		},
+		// The rules run on the reader's goroutine: taps at one door are
+		// handled one at a time anyway, and a hand-off costs latency.
+		OnTap: func(t device.Tap) { c.handleTap(ctx, t.ID) },
+	})
+	if err != nil {
+		return err
+	}
+	c.reader = sup
+	return nil
+}
+
+// handleTap runs the canteen rules for one badge and hands the result on.
+func (c *core) handleTap(ctx context.Context, id app.BadgeID) {
+	r, err := c.canteen.Tap(ctx, id)
+	if err != nil {
+		c.log.Error("tap not recorded", "badge", string(id), "err", err)
+	} else if r.Outcome != app.OutcomeIgnored {
+		c.log.Debug("tap", "outcome", r.Outcome.String())
+	}
+	if r.Outcome == app.OutcomeIgnored && err == nil {
+		return
+	}
+	c.mu.Lock()
+	f := c.onResult
+	c.mu.Unlock()
+	if f != nil {
+		f(r, err)
+	}
+}
+
+func (c *core) reportReader(s app.ReaderStatus) {
+	c.mu.Lock()
+	f := c.onReader
+	c.mu.Unlock()
+	if s.State == app.ReaderDisconnected {
+		c.log.Warn("badge reader disconnected", "port", s.Port, "err", s.Err)
+	} else {
+		c.log.Info("badge reader", "state", s.State.String(), "port", s.Port)
+	}
+	if f != nil {
+		f(s)
+	}
+}
+
+func readerStatus(s device.Status) app.ReaderStatus {
+	r := app.ReaderStatus{Port: s.Path, Since: s.Since}
+	switch s.State {
+	case device.StateConnecting:
+		r.State = app.ReaderConnecting
+	case device.StateConnected:
+		r.State = app.ReaderConnected
+	default:
+		r.State = app.ReaderDisconnected
+	}
+	if s.Err != nil {
+		r.Err = s.Err.Error()
+	}
+	return r
+}
+
+// Close stops the reader (waiting for the tap in progress) and closes the
+// store. Safe on a partly started core.
+func (c *core) Close() error {
+	if c.reader != nil {
+		c.reader.Stop()
+	}
+	var errs []error
+	if c.demoReader != nil {
+		errs = append(errs, c.demoReader.Close())
+	}
+	if c.store != nil {
+		errs = append(errs, c.store.Close())
+	}
+	return errors.Join(errs...)
+}

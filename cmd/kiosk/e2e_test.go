@@ -1,0 +1,177 @@
+//go:build e2e
+
+package main
+
+import (
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"mensakiosk/app"
+	"mensakiosk/assets/demo"
+	"mensakiosk/device"
+)
+
+// startXvfb starts a virtual X display and returns its name.
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	for n := 91; n < 120; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			continue
+		}
+		disp := fmt.Sprintf(":%d", n)
+		cmd := exec.Command("Xvfb", disp, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("Xvfb: %v (make test installs it)", err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		for range 100 {
+			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+				t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+				return disp
+			}
+			select {
+			case <-exited:
+			case <-time.After(50 * time.Millisecond):
+				continue
+			}
+			break
+		}
+		cmd.Process.Kill()
+	}
+	t.Fatal("no free X display for Xvfb")
+	return ""
+}
+
+func screenshot(t *testing.T, display, path string) image.Image {
+	t.Helper()
+	cmd := exec.Command("import", "-display", display, "-window", "root", "png:"+path)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("screenshot: %v\n%s", err, out)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// share is the fraction of pixels within a small distance of colour c.
+func share(img image.Image, r, g, b uint8) float64 {
+	near := func(a, b uint32) bool { d := int(a>>8) - int(b); return d > -24 && d < 24 }
+	bounds := img.Bounds()
+	n := 0
+	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+		for x := bounds.Min.X; x < bounds.Max.X; x++ {
+			pr, pg, pb, _ := img.At(x, y).RGBA()
+			if near(pr, uint32(r)) && near(pg, uint32(g)) && near(pb, uint32(b)) {
+				n++
+			}
+		}
+	}
+	return float64(n) / float64(bounds.Dx()*bounds.Dy())
+}
+
+// TestEndToEnd runs the real kiosk binary (cgo, GLFW) under Xvfb in demo
+// mode, writes a special-diet pupil's frames into its reader's pty, and
+// checks the meal in its log and its database and the result on screen.
+func TestEndToEnd(t *testing.T) {
+	display := startXvfb(t)
+	bin := kioskBinary(t, "migrated_fynedo", true)
+	dir := t.TempDir()
+	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+
+	c := startChild(t, bin, []string{"DISPLAY=" + display, "LANG=it_IT.UTF-8"},
+		"-demo", "-windowed", "-lang", "it", "-data", dir, "-reader-port", reader.Path())
+	defer c.cmd.Process.Kill()
+	c.waitReady(t)
+
+	// A pupil with a special diet, an active badge and money enough.
+	_, badges := demo.Build(app.DayOf(time.Now(), time.Local), time.Now())
+	var pick demo.Badge
+	for _, b := range badges {
+		if b.Diet && !b.Blocked && !b.Negative && !b.Bland && !b.Cancelled {
+			pick = b
+			break
+		}
+	}
+	if pick.ID == "" {
+		t.Fatal("the demo has no diet pupil")
+	}
+	time.Sleep(2 * time.Second) // the window maps and draws its idle screen
+	idle := screenshot(t, display, filepath.Join(dir, "idle.png"))
+	if share(idle, 0x4a, 0x14, 0x8c) > 0.001 {
+		t.Error("the diet banner colour is on screen before any tap")
+	}
+
+	// The reader repeats the frame while the badge stays in the field.
+	for range 5 {
+		if err := reader.Send(pick.ID); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	meals := c.waitMeals(t, 1, 10*time.Second)
+	time.Sleep(700 * time.Millisecond) // the frame after the result is drawn
+
+	out := os.Getenv("E2E_SCREENSHOT")
+	if out == "" {
+		out = filepath.Join(os.TempDir(), fmt.Sprintf("mensakiosk-e2e-%d.png", time.Now().Unix()))
+	}
+	img := screenshot(t, display, out)
+	t.Logf("screenshot of the result screen: %s", out)
+	banner, green := share(img, 0x4a, 0x14, 0x8c), share(img, 0x1b, 0x5e, 0x20)
+	t.Logf("diet banner colour covers %.1f%% of the screen, served green %.1f%%", banner*100, green*100)
+	if banner < 0.02 {
+		t.Errorf("the diet banner is not on screen (%.2f%% of pixels)", banner*100)
+	}
+	if green < 0.02 {
+		t.Errorf("the green served result is not on screen (%.2f%% of pixels)", green*100)
+	}
+
+	// A clean stop, then the meal is in the database exactly once.
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.done:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("kiosk did not stop on SIGTERM:\n%s", c.log())
+	}
+	if code := c.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code %d:\n%s", code, c.log())
+	}
+	if got := c.recorded(); len(got) != 1 {
+		t.Fatalf("%d meals logged for 5 frames of one badge, want 1", len(got))
+	}
+	ms := readMeals(t, filepath.Join(dir, "demo.db"))
+	if len(ms) != 1 || ms[0].EventID != meals[0].EventID || ms[0].PupilID != pick.PupilID || ms[0].BadgeID != pick.ID {
+		t.Fatalf("database meals %+v, logged %+v", ms, meals)
+	}
+	// Never a pupil's name or diet in the log.
+	for _, name := range []string{pick.FirstName, "glutine", "lattosio", "Allergia"} {
+		if name != "" && contains(c.log(), name) {
+			t.Errorf("the log names %q", name)
+		}
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -1,0 +1,101 @@
+// Command kiosk is MensaKiosk's touch kiosk: the canteen door, where pupils
+// tap a badge and the meal is recorded against the family's prepaid account.
+//
+//	kiosk [-config FILE] [-demo] [-headless] [flags]
+//
+// With -demo it starts a demo Comune with a demo badge reader (a
+// pseudo-terminal read by the same code as a USB reader) and a panel that
+// plays badges into it. Logs are JSON lines on stderr.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
+
+// options are the command line's.
+type options struct {
+	config, dataDir, lang, readerPort, readerFormat, logLevel string
+	demo, headless, windowed                                  bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.config, "config", "", "configuration file (JSON; see kiosk.example.json)")
+	fs.BoolVar(&o.demo, "demo", false, "demo mode: demo Comune, demo badge reader and its panel")
+	fs.BoolVar(&o.headless, "headless", false, "no window: read badges and record meals only (tests, diagnostics)")
+	fs.BoolVar(&o.windowed, "windowed", false, "a window instead of full screen")
+	fs.StringVar(&o.dataDir, "data", "", "data directory (overrides data_dir)")
+	fs.StringVar(&o.lang, "lang", "", "language of the screens: it or en (overrides language)")
+	fs.StringVar(&o.readerPort, "reader-port", "", "badge reader port (overrides reader.port)")
+	fs.StringVar(&o.readerFormat, "reader-format", "", "badge reader frame format (overrides reader.format)")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return o, nil
+}
+
+func run(args []string, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return 2
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		fmt.Fprintln(stderr, "kiosk: -log-level:", err)
+		return 2
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg, err := LoadConfig(o.config)
+	if err != nil {
+		log.Error("configuration", "err", err)
+		return 2
+	}
+	if o.dataDir != "" {
+		cfg.DataDir = o.dataDir
+	}
+	if o.lang != "" {
+		cfg.Language = o.lang
+	}
+	if o.readerPort != "" {
+		cfg.Reader.Port = o.readerPort
+	}
+	if o.readerFormat != "" {
+		cfg.Reader.Format = o.readerFormat
+	}
+	if o.windowed {
+		cfg.Window.Fullscreen = false
+	}
+	if o.demo {
+		// The demo runs all day so that a newcomer can always try it.
+		cfg.Canteen.WindowStart, cfg.Canteen.WindowEnd = "00:00", "24:00"
+		if o.config == "" && cfg.KioskID == DefaultConfig().KioskID {
+			cfg.KioskID = "demo-" + cfg.KioskID
+		}
+	}
+	cc, err := cfg.Validate()
+	if err != nil {
+		log.Error("configuration", "err", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if o.headless {
+		return runHeadless(ctx, cfg, cc, o.demo, log)
+	}
+	return runWindow(ctx, cfg, cc, o.demo, log)
+}

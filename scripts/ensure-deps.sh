@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what `make run` and `make test` need on a fresh Debian/Ubuntu
+# machine, and only what is missing: the X11/GL headers GLFW builds against,
+# Xvfb for the end-to-end test, ImageMagick's `import` for its screenshot.
+# Usage: scripts/ensure-deps.sh [run|test]
+set -euo pipefail
+what=${1:-test}
+
+missing=()
+have_pc() { pkg-config --exists "$@" 2>/dev/null; }
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+command -v gcc >/dev/null || missing+=(gcc)
+if ! have_pc x11 xcursor xrandr xinerama xi xxf86vm xext; then missing+=(xorg-dev); fi
+if ! have_pc gl; then missing+=(libgl1-mesa-dev); fi
+# Mesa's software GL, for a display without a GPU (Xvfb, virtual machines).
+dpkg -s libgl1-mesa-dri >/dev/null 2>&1 || missing+=(libgl1-mesa-dri)
+if [ "$what" = test ]; then
+  command -v Xvfb >/dev/null || missing+=(xvfb)
+  command -v xauth >/dev/null || missing+=(xauth)
+  # `import` is ImageMagick's X screenshot tool; some images ship a stand-in
+  # `convert` without it.
+  command -v import >/dev/null || missing+=(imagemagick)
+fi
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "ensure-deps: installing ${missing[*]}" >&2
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
