@@ -79,13 +79,11 @@ func config() app.CanteenConfig {
 }
 
 type kiosk struct {
-	c      *app.Canteen
-	s      *storage.Store
-	clk    *clock
-	path   string
-	t      *testing.T
-	taps   int
-	roster app.Roster
+	c    *app.Canteen
+	s    *storage.Store
+	clk  *clock
+	path string
+	t    *testing.T
 }
 
 func newKiosk(t *testing.T, cfg app.CanteenConfig, r app.Roster) *kiosk {
@@ -104,7 +102,7 @@ func newKiosk(t *testing.T, cfg app.CanteenConfig, r app.Roster) *kiosk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &kiosk{c: c, s: s, clk: clk, path: path, t: t, roster: r}
+	return &kiosk{c: c, s: s, clk: clk, path: path, t: t}
 }
 
 func (k *kiosk) tap(id app.BadgeID) app.TapResult {
