@@ -34,31 +34,26 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 	return b.Put(key, raw)
 }
 
-func (t *canteenTx) Badge(id app.BadgeID) (app.Badge, error) {
-	var b app.Badge
-	ok, err := getJSON(t.tx.Bucket(bBadges), []byte(id), &b)
+// getRecord reads the JSON record at k into a T; app.ErrNotFound if absent.
+func getRecord[T any](b *bolt.Bucket, k string) (T, error) {
+	var v T
+	ok, err := getJSON(b, []byte(k), &v)
 	if err == nil && !ok {
 		err = app.ErrNotFound
 	}
-	return b, err
+	return v, err
+}
+
+func (t *canteenTx) Badge(id app.BadgeID) (app.Badge, error) {
+	return getRecord[app.Badge](t.tx.Bucket(bBadges), string(id))
 }
 
 func (t *canteenTx) Pupil(id app.PupilID) (app.Pupil, error) {
-	var p app.Pupil
-	ok, err := getJSON(t.tx.Bucket(bPupils), []byte(id), &p)
-	if err == nil && !ok {
-		err = app.ErrNotFound
-	}
-	return p, err
+	return getRecord[app.Pupil](t.tx.Bucket(bPupils), string(id))
 }
 
 func (t *canteenTx) Account(id app.AccountID) (app.Account, error) {
-	var a app.Account
-	ok, err := getJSON(t.tx.Bucket(bAccounts), []byte(id), &a)
-	if err == nil && !ok {
-		err = app.ErrNotFound
-	}
-	return a, err
+	return getRecord[app.Account](t.tx.Bucket(bAccounts), string(id))
 }
 
 func bookingKey(p app.PupilID, d app.Day) []byte { return key(string(d), string(p)) }

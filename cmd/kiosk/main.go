@@ -83,8 +83,13 @@ func run(args []string, stderr io.Writer) int {
 	if o.demo {
 		// The demo runs all day so that a newcomer can always try it.
 		cfg.Canteen.WindowStart, cfg.Canteen.WindowEnd = "00:00", "24:00"
-		if o.config == "" && cfg.KioskID == DefaultConfig().KioskID {
-			cfg.KioskID = "demo-" + cfg.KioskID
+		if o.config == "" {
+			if cfg.KioskID == DefaultConfig().KioskID {
+				cfg.KioskID = "demo-" + cfg.KioskID
+			}
+			// A window beside the developer's others, wide enough for the
+			// screen and the demo reader panel.
+			cfg.Window = WindowConfig{Fullscreen: false, Width: 1600, Height: 900}
 		}
 	}
 	cc, err := cfg.Validate()
