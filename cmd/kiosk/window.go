@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -11,7 +12,6 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/assets/demo"
-	"mensakiosk/device"
 	"mensakiosk/ui"
 )
 
@@ -33,8 +33,11 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 	w.SetFullScreen(cfg.Window.Fullscreen)
 	w.Resize(fyne.NewSize(float32(cfg.Window.Width), float32(cfg.Window.Height)))
 
-	var c *core
+	// The core's hooks may fire (a tap, from the reader's goroutine) before
+	// startCore has returned here: they find the core through an atomic.
+	var started atomic.Pointer[core]
 	refresh := func() {
+		c := started.Load()
 		if c == nil {
 			return
 		}
@@ -46,7 +49,7 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 		screen.PostIdle(st)
 		screen.PostSync(app.SyncStatus{Configured: false, Waiting: st.Waiting})
 	}
-	c, err = startCore(ctx, cfg, cc, isDemo, log, coreHooks{
+	c, err := startCore(ctx, cfg, cc, isDemo, log, coreHooks{
 		OnResult: func(r app.TapResult, err error) {
 			if err != nil {
 				screen.PostError(err.Error())
@@ -67,6 +70,7 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 		log.Error("cannot start", "err", err)
 		screen.ShowStartupError(err.Error())
 	} else {
+		started.Store(c)
 		defer c.Close()
 		if c.demoReader != nil {
 			screen.SetSidePanel(demoPanel(tr, c, log).Content())
@@ -138,5 +142,3 @@ func garble(f []byte) []byte {
 	}
 	return g
 }
-
-var _ = device.Format{}
