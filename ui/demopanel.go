@@ -24,6 +24,11 @@ const (
 	DemoTagNegative   DemoTag = "demo.tag.negative"
 	DemoTagUnknown    DemoTag = "demo.tag.unknown"
 	DemoTagGarbled    DemoTag = "demo.tag.garbled"
+	// DemoTagUnplug and DemoTagReplug mark entries that pull the demo reader
+	// out and plug it back in, to show the reader state and the automatic
+	// reconnection.
+	DemoTagUnplug DemoTag = "demo.tag.unplug"
+	DemoTagReplug DemoTag = "demo.tag.replug"
 )
 
 // DemoEntry is one button of the demo reader panel: what it says and the
@@ -47,6 +52,22 @@ func DemoUnknown(frame []byte) DemoEntry {
 // DemoGarbled is the entry for a frame the decoder must reject.
 func DemoGarbled(frame []byte) DemoEntry {
 	return DemoEntry{Tags: []DemoTag{DemoTagGarbled}, Frame: frame}
+}
+
+// DemoUnplug is the entry that pulls the demo reader out (no frame).
+func DemoUnplug() DemoEntry { return DemoEntry{Tags: []DemoTag{DemoTagUnplug}} }
+
+// DemoReplug is the entry that plugs the demo reader back in (no frame).
+func DemoReplug() DemoEntry { return DemoEntry{Tags: []DemoTag{DemoTagReplug}} }
+
+// Is reports whether the entry carries tag t.
+func (e DemoEntry) Is(t DemoTag) bool {
+	for _, x := range e.Tags {
+		if x == t {
+			return true
+		}
+	}
+	return false
 }
 
 // DefaultDemoPerPage is how many demo badges a page of the panel shows.

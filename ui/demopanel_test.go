@@ -85,3 +85,17 @@ func TestDemoPanelEnglish(t *testing.T) {
 		t.Error("one page expected")
 	}
 }
+
+func TestDemoReaderPlugEntries(t *testing.T) {
+	tr := MustCatalogue("it")
+	var got []DemoEntry
+	p := NewDemoPanel(tr, []DemoEntry{DemoUnplug(), DemoReplug()}, func(e DemoEntry) { got = append(got, e) })
+	if txt := p.EntryText(DemoUnplug()); txt != "scollega il lettore" {
+		t.Errorf("unplug entry says %q", txt)
+	}
+	test.Tap(p.buttons[0])
+	test.Tap(p.buttons[1])
+	if len(got) != 2 || !got[0].Is(DemoTagUnplug) || got[0].Is(DemoTagReplug) || !got[1].Is(DemoTagReplug) || got[1].Frame != nil {
+		t.Fatalf("taps delivered %+v", got)
+	}
+}

@@ -111,7 +111,8 @@ func demoPanel(tr *ui.Catalogue, c *core, log *slog.Logger) *ui.DemoPanel {
 		}
 		return b
 	}
-	entries := []ui.DemoEntry{ui.DemoUnknown(frame(demo.UnknownBadge)), ui.DemoGarbled(garble(frame(demo.UnknownBadge)))}
+	entries := []ui.DemoEntry{ui.DemoUnknown(frame(demo.UnknownBadge)), ui.DemoGarbled(garble(frame(demo.UnknownBadge))),
+		ui.DemoUnplug(), ui.DemoReplug()}
 	for _, b := range c.demoBadges {
 		e := ui.DemoEntry{Label: b.FirstName + " " + b.Initial + " " + b.Class, Frame: frame(b.ID)}
 		for _, t := range []struct {
@@ -127,7 +128,16 @@ func demoPanel(tr *ui.Catalogue, c *core, log *slog.Logger) *ui.DemoPanel {
 	}
 	return ui.NewDemoPanel(tr, entries, func(e ui.DemoEntry) {
 		go func() {
-			if _, err := c.demoReader.Write(e.Frame); err != nil {
+			var err error
+			switch {
+			case e.Is(ui.DemoTagUnplug):
+				err = c.demoReader.Unplug()
+			case e.Is(ui.DemoTagReplug):
+				err = c.demoReader.Plug()
+			default:
+				_, err = c.demoReader.Write(e.Frame)
+			}
+			if err != nil {
 				log.Error("demo reader", "err", err)
 			}
 		}()
