@@ -30,7 +30,7 @@ func startXvfb(t *testing.T) string {
 			continue
 		}
 		disp := fmt.Sprintf(":%d", n)
-		cmd := exec.Command("Xvfb", disp, "-screen", "0", "1440x900x24", "-nolisten", "tcp")
+		cmd := exec.Command("Xvfb", disp, "-screen", "0", "1680x1000x24", "-nolisten", "tcp")
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("Xvfb: %v (make test installs it)", err)
 		}

@@ -36,6 +36,7 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 	// The core's hooks may fire (a tap, from the reader's goroutine) before
 	// startCore has returned here: they find the core through an atomic.
 	var started atomic.Pointer[core]
+	kick := make(chan struct{}, 1)
 	refresh := func() {
 		c := started.Load()
 		if c == nil {
@@ -56,7 +57,10 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 				return
 			}
 			screen.PostResult(r)
-			refresh()
+			select { // the idle figures are refreshed off the reader's goroutine
+			case kick <- struct{}{}:
+			default: // a refresh is already due
+			}
 		},
 		OnReader: screen.PostReader,
 		OnStoreCheck: func(err error) {
@@ -84,6 +88,8 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 				case <-ctx.Done():
 					return
 				case <-t.C:
+					refresh()
+				case <-kick:
 					refresh()
 				}
 			}
