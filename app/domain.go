@@ -5,6 +5,7 @@
 package app
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -161,11 +162,12 @@ const EventMealRecorded = "meal.recorded"
 // the kiosk's own gap-free sequence, written in the same transaction as the
 // fact it reports.
 type OutboxEvent struct {
-	ID      string    `json:"id"`
-	Seq     uint64    `json:"seq"`
-	Kind    string    `json:"kind"`
-	At      time.Time `json:"at"`
-	Payload []byte    `json:"payload"`
+	ID   string    `json:"id"`
+	Seq  uint64    `json:"seq"`
+	Kind string    `json:"kind"`
+	At   time.Time `json:"at"`
+	// Payload is the fact itself, as JSON (a Meal for meal.recorded).
+	Payload json.RawMessage `json:"payload"`
 }
 
 // Errors of the domain.

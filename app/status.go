@@ -35,9 +35,32 @@ type SyncStatus struct {
 	// Configured is false when the kiosk has no central server (standalone).
 	Configured bool
 	Online     bool
-	// OfflineSince is when the last successful contact ended.
+	// OfflineSince is when the last successful contact ended (zero while
+	// online, or when the kiosk has not reached the server since it started).
 	OfflineSince time.Time
 	// Waiting is the number of outbox events not yet acknowledged.
-	Waiting  int
+	Waiting int
+	// LastSync is the end of the last sync that pushed and pulled everything.
 	LastSync time.Time
+	// ClockSkew is the server's clock minus the kiosk's, measured at the last
+	// contact; the screen warns beyond MaxClockSkew.
+	ClockSkew time.Duration
+	// Pulling is true while a pull of several pages runs (a first sync):
+	// PullDone of PullTotal records so far.
+	Pulling             bool
+	PullDone, PullTotal int
+	// Rejected counts events the server refused, kept aside for staff.
+	Rejected int
+	// Alarms are open sync alarms (sequence gap, database restored, ...).
+	Alarms []Alarm
+	// LastError says why the last attempt failed, for the log and staff.
+	LastError string
+}
+
+// MaxClockSkew is the clock difference beyond which the screen warns.
+const MaxClockSkew = 2 * time.Minute
+
+// SkewWarning reports whether the clock difference deserves a warning.
+func (s SyncStatus) SkewWarning() bool {
+	return s.ClockSkew > MaxClockSkew || s.ClockSkew < -MaxClockSkew
 }

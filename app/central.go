@@ -1,0 +1,234 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// This file holds what the kiosk and the central server exchange, in the
+// domain's words (PRODUCT.md §5). The wire form (JSON, /v1) is documented in
+// central/openapi.yaml; central/ implements Central over HTTP and the
+// reference server answers it.
+
+// FeeBand is a fascia and the meal price it sets.
+type FeeBand struct {
+	Code      string `json:"code"`
+	Name      string `json:"name"`
+	MealPrice Cents  `json:"meal_price"`
+}
+
+// Staff roles.
+const (
+	StaffCanteen = "canteen"
+	StaffOffice  = "office"
+	StaffAdmin   = "admin"
+)
+
+// Staff is a member of the Comune's or the caterer's staff. The PIN is held
+// only as a slow hash (see HashPIN).
+type Staff struct {
+	ID      string  `json:"id"`
+	Name    string  `json:"name"`
+	Role    string  `json:"role"`
+	PINHash string  `json:"pin_hash"`
+	BadgeID BadgeID `json:"badge_id,omitempty"`
+}
+
+// News is a public notice the Comune publishes (notizia).
+type News struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Body      string    `json:"body"`
+	Published time.Time `json:"published"`
+}
+
+// Document is a public document the Comune publishes (documento): a title
+// and where to read it.
+type Document struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	URL       string    `json:"url"`
+	Published time.Time `json:"published"`
+}
+
+// Record kinds, as deltas and deletions name them.
+const (
+	KindAccount  = "account"
+	KindPupil    = "pupil"
+	KindBadge    = "badge"
+	KindBooking  = "booking"
+	KindFeeBand  = "fee_band"
+	KindDiet     = "diet"
+	KindStaff    = "staff"
+	KindNews     = "news"
+	KindDocument = "document"
+)
+
+// Ref names a record that was deleted on the server. A booking's ID is
+// "<day>/<pupil id>".
+type Ref struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+}
+
+// Delta is a set of records changed (inserted or replaced) or deleted.
+type Delta struct {
+	Accounts  []Account  `json:"accounts,omitempty"`
+	Pupils    []Pupil    `json:"pupils,omitempty"`
+	Badges    []Badge    `json:"badges,omitempty"`
+	Bookings  []Booking  `json:"bookings,omitempty"`
+	FeeBands  []FeeBand  `json:"fee_bands,omitempty"`
+	Diets     []Diet     `json:"diets,omitempty"`
+	Staff     []Staff    `json:"staff,omitempty"`
+	News      []News     `json:"news,omitempty"`
+	Documents []Document `json:"documents,omitempty"`
+	Deleted   []Ref      `json:"deleted,omitempty"`
+}
+
+// Len is the number of records in the delta.
+func (d Delta) Len() int {
+	return len(d.Accounts) + len(d.Pupils) + len(d.Badges) + len(d.Bookings) + len(d.FeeBands) +
+		len(d.Diets) + len(d.Staff) + len(d.News) + len(d.Documents) + len(d.Deleted)
+}
+
+// KioskView is what the server holds of one kiosk's event stream: the
+// database epoch it knows and the highest sequence number it holds with all
+// below it (per epoch).
+type KioskView struct {
+	KioskID  string `json:"kiosk_id"`
+	Epoch    string `json:"epoch,omitempty"`
+	AckedSeq uint64 `json:"acked_seq"`
+}
+
+// PullPage is one page of a pull: the records changed since the cursor the
+// kiosk sent, the cursor to send next, and whether more pages follow.
+type PullPage struct {
+	Delta
+	// Cursor is opaque to the kiosk; it is stored with the page's records in
+	// one transaction and sent with the next pull.
+	Cursor string `json:"cursor"`
+	More   bool   `json:"more"`
+	// Reset is true when the kiosk's cursor was empty or not the server's
+	// (the server's database was replaced): the pages from here carry the
+	// whole roster, and records absent from them are stale.
+	Reset bool `json:"reset"`
+	// Done and Total count records for a progress bar: Done so far in this
+	// pull, Total the number the whole pull will carry (an estimate when
+	// records change meanwhile).
+	Done       int       `json:"done"`
+	Total      int       `json:"total"`
+	ServerTime time.Time `json:"server_time"`
+	Kiosk      KioskView `json:"kiosk"`
+}
+
+// PushBatch is a batch of outbox events, oldest first, from one database
+// (Epoch) of one kiosk (the token says which).
+type PushBatch struct {
+	Epoch  string        `json:"epoch"`
+	Events []OutboxEvent `json:"events"`
+}
+
+// EventStatus is the server's answer about one event.
+type EventStatus string
+
+// Event answers.
+const (
+	// EventAccepted: stored now, for the first time.
+	EventAccepted EventStatus = "accepted"
+	// EventDuplicate: this event id was stored before (a retry).
+	EventDuplicate EventStatus = "duplicate"
+	// EventRejected: stored with a reason, not applied; kept aside for staff.
+	EventRejected EventStatus = "rejected"
+)
+
+// Flags the server puts on accepted events.
+const (
+	// FlagDoubleServe: the pupil was already served in this service on this
+	// day by another event (another kiosk, offline). Kept, not charged,
+	// held for review in staff mode and on the server.
+	FlagDoubleServe = "double_serve"
+	// FlagBelowZero: the charge took the family's balance below zero.
+	FlagBelowZero = "below_zero"
+	// FlagSeqConflict: this kiosk's database reused a sequence number the
+	// server already holds for another event (restored from an old copy).
+	FlagSeqConflict = "seq_conflict"
+)
+
+// EventAck is the answer about one event.
+type EventAck struct {
+	ID     string      `json:"id"`
+	Seq    uint64      `json:"seq"`
+	Status EventStatus `json:"status"`
+	Reason string      `json:"reason,omitempty"`
+	Flags  []string    `json:"flags,omitempty"`
+}
+
+// Alarm codes, raised on both sides and never skipped over.
+const (
+	// AlarmSeqGap: the server's copy of a kiosk's stream has a hole.
+	AlarmSeqGap = "seq_gap"
+	// AlarmEpochChanged: the kiosk's database is not the one the server
+	// knew (replaced or recreated).
+	AlarmEpochChanged = "epoch_changed"
+	// AlarmRestoredCopy: the kiosk's database is behind what the server
+	// holds of it: restored from an old copy.
+	AlarmRestoredCopy = "restored_copy"
+	// AlarmServerBehind: the server holds less of this kiosk's stream than
+	// the kiosk had delivered (server restored); the kiosk re-sends.
+	AlarmServerBehind = "server_behind"
+	// AlarmRejected: events were rejected and are kept aside for staff.
+	AlarmRejected = "rejected_events"
+	// AlarmClockSkew: the kiosk's clock differs from the server's.
+	AlarmClockSkew = "clock_skew"
+)
+
+// Alarm is a condition staff must look at.
+type Alarm struct {
+	Code    string    `json:"code"`
+	Message string    `json:"message"`
+	KioskID string    `json:"kiosk_id,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// PushReply answers a PushBatch: one EventAck per event, in order, and the
+// server's view of the stream after the batch.
+type PushReply struct {
+	Results    []EventAck `json:"results"`
+	Kiosk      KioskView  `json:"kiosk"`
+	Alarms     []Alarm    `json:"alarms,omitempty"`
+	ServerTime time.Time  `json:"server_time"`
+}
+
+// Health is the server's unauthenticated health answer.
+type Health struct {
+	Status     string    `json:"status"`
+	Version    string    `json:"version"`
+	ServerTime time.Time `json:"server_time"`
+}
+
+// Central is the central server as the kiosk's sync engine needs it.
+// central.Client implements it over HTTP.
+type Central interface {
+	Health(ctx context.Context) (Health, error)
+	Pull(ctx context.Context, cursor string, limit int) (PullPage, error)
+	Push(ctx context.Context, b PushBatch) (PushReply, error)
+}
+
+// Errors a Central returns, to be told apart with errors.Is.
+var (
+	// ErrUnauthorized: the token was refused (401). Not retried.
+	ErrUnauthorized = errors.New("central server refused the kiosk's token")
+	// ErrBadRequest: the server refused the request as malformed (4xx).
+	ErrBadRequest = errors.New("central server refused the request")
+	// ErrUnreachable: no answer (network down, timeouts, 5xx after retries).
+	ErrUnreachable = errors.New("central server unreachable")
+)
+
+// MealPayload decodes a meal event's payload.
+func MealPayload(e OutboxEvent) (Meal, error) {
+	var m Meal
+	err := json.Unmarshal(e.Payload, &m)
+	return m, err
+}
