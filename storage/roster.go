@@ -15,7 +15,11 @@ import (
 // PutRoster writes (inserts or replaces) the roster's records in one
 // transaction. Bookings are keyed by day and pupil.
 func (s *Store) PutRoster(r app.Roster) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return putRoster(tx, r) })
+}
+
+func putRoster(tx *bolt.Tx, r app.Roster) error {
+	{
 		acc, pup, bad, bk, fam := tx.Bucket(bAccounts), tx.Bucket(bPupils), tx.Bucket(bBadges), tx.Bucket(bBookings), tx.Bucket(bFamily)
 		for _, a := range r.Accounts {
 			if a.ID == "" {
@@ -50,12 +54,15 @@ func (s *Store) PutRoster(r app.Roster) error {
 			}
 		}
 		for _, b := range r.Bookings {
+			if b.PupilID == "" || b.Day == "" {
+				return fmt.Errorf("roster: booking without pupil or day")
+			}
 			if err := putJSON(bk, bookingKey(b.PupilID, b.Day), b); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
+	}
 }
 
 // Empty reports whether the store has no roster yet (a new kiosk).
@@ -113,7 +120,7 @@ func (s *Store) Outbox(limit int) ([]app.OutboxEvent, error) {
 				if err := json.Unmarshal(v, &m); err != nil {
 					return fmt.Errorf("meal %s %q: %w", day, k, err)
 				}
-				if m.Seq > acked {
+				if m.Seq > acked && !answered(tx, m.Seq) {
 					out = append(out, app.OutboxEvent{ID: m.EventID, Seq: m.Seq, Kind: app.EventMealRecorded, At: m.At, Payload: append([]byte(nil), v...)})
 				}
 				return nil

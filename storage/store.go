@@ -25,7 +25,10 @@ import (
 
 // SchemaVersion is the layout this code reads and writes. A file with a newer
 // version is refused: an older kiosk must not write into it.
-const SchemaVersion = 1
+// Version 2 added the sync buckets (delivered, rejected, flagged, alarms) and
+// the records the server hands out besides the roster (fee bands, diets,
+// staff, news, documents); a version 1 file is migrated in place at open.
+const SchemaVersion = 2
 
 // Layout. Everything a tap writes lands in one small bucket, today's
 // partition (days/<day>), keyed by pupil and service, so a tap's commit
@@ -44,7 +47,20 @@ var (
 	bUnsynced = []byte("unsynced") // day → nil: days holding meals not yet acknowledged
 	bUnknown  = []byte("unknown_badges")
 
-	allBuckets = [][]byte{bMeta, bAccounts, bFamily, bPupils, bBadges, bBookings, bDays, bUnsynced, bUnknown}
+	// Schema 2: sync.
+	bDelivered = []byte("delivered") // seq → nil: answered by the server, above the acked watermark
+	bRejected  = []byte("rejected")  // seq → rejectedEvent JSON: kept aside for staff
+	bFlagged   = []byte("flagged")   // seq → flaggedEvent JSON: server flags (double serve, ...)
+	bAlarms    = []byte("alarms")    // code \0 time → app.Alarm JSON
+	bFeeBands  = []byte("fee_bands") // code → app.FeeBand JSON
+	bDiets     = []byte("diets")     // code → app.Diet JSON
+	bStaff     = []byte("staff")     // id → app.Staff JSON
+	bNews      = []byte("news")      // id → app.News JSON
+	bDocuments = []byte("documents") // id → app.Document JSON
+
+	v1Buckets  = [][]byte{bMeta, bAccounts, bFamily, bPupils, bBadges, bBookings, bDays, bUnsynced, bUnknown}
+	v2Buckets  = [][]byte{bDelivered, bRejected, bFlagged, bAlarms, bFeeBands, bDiets, bStaff, bNews, bDocuments}
+	allBuckets = append(append([][]byte{}, v1Buckets...), v2Buckets...)
 
 	kSchema  = []byte("schema")
 	kEpoch   = []byte("epoch")
@@ -54,6 +70,10 @@ var (
 	// kAcked is the highest sequence number the central server acknowledged
 	// with all below it.
 	kAcked = []byte("acked")
+	// Sync state (schema 2).
+	kCursor   = []byte("cursor")    // the server's opaque pull cursor
+	kLastSync = []byte("last_sync") // RFC 3339: end of the last complete sync
+	kServerAt = []byte("server_at") // RFC 3339: server time of the last pull
 )
 
 // Errors Open returns; each says what to do.
@@ -133,8 +153,19 @@ func (s *Store) init() error {
 			if len(v) != 4 {
 				return fmt.Errorf("%w: no schema version", ErrNotADatabase)
 			}
-			if got := binary.BigEndian.Uint32(v); got > SchemaVersion {
+			got := binary.BigEndian.Uint32(v)
+			if got > SchemaVersion {
 				return fmt.Errorf("%w: schema version %d, this kiosk reads up to %d; update the kiosk software", ErrSchemaTooNew, got, SchemaVersion)
+			}
+			if got < 2 { // migrate 1 → 2: the sync buckets, empty
+				for _, b := range v2Buckets {
+					if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+						return err
+					}
+				}
+				if err := meta.Put(kSchema, binary.BigEndian.AppendUint32(nil, SchemaVersion)); err != nil {
+					return err
+				}
 			}
 			for _, b := range allBuckets {
 				if tx.Bucket(b) == nil {

@@ -106,7 +106,7 @@ func (t *canteenTx) PendingCharges(a app.AccountID) (app.Cents, error) {
 				if err := json.Unmarshal(v, &m); err != nil {
 					return fmt.Errorf("meal %q: %w", k, err)
 				}
-				if m.Seq > acked && !m.Voided && m.AccountID == a {
+				if m.Seq > acked && !m.Voided && m.AccountID == a && !answered(t.tx, m.Seq) {
 					sum += m.Price
 				}
 			}

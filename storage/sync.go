@@ -1,0 +1,432 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"mensakiosk/app"
+)
+
+// The kiosk's side of sync (PRODUCT.md §5). The outbox is every meal whose
+// sequence number is above the acknowledged watermark and that the server has
+// not answered yet. An answer (accepted, duplicate or rejected) marks its
+// event in "delivered"; the watermark then moves over every answered number
+// it can reach, so "delivered" holds only the answers beyond a hole. Meals
+// themselves are never deleted: they are the kiosk's history, and the source
+// from which events are sent again when the server turns out to have lost
+// them.
+
+type rejectedEvent struct {
+	ID     string    `json:"id"`
+	Seq    uint64    `json:"seq"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+type flaggedEvent struct {
+	ID    string    `json:"id"`
+	Seq   uint64    `json:"seq"`
+	Flags []string  `json:"flags"`
+	At    time.Time `json:"at"`
+}
+
+// SyncState reads the sync state.
+func (s *Store) SyncState() (app.SyncState, error) {
+	var st app.SyncState
+	err := s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		st.Cursor = string(meta.Get(kCursor))
+		st.Acked = uint64(getInt(meta, kAcked))
+		st.LastSeq = uint64(getInt(meta, kNextSeq) - 1)
+		st.Waiting = int(getInt(meta, kOutLen))
+		st.Rejected = tx.Bucket(bRejected).Stats().KeyN
+		if v := meta.Get(kLastSync); v != nil {
+			t, err := time.Parse(time.RFC3339Nano, string(v))
+			if err != nil {
+				return fmt.Errorf("last sync time: %w", err)
+			}
+			st.LastSync = t
+		}
+		return tx.Bucket(bAlarms).ForEach(func(k, v []byte) error {
+			var a app.Alarm
+			if err := json.Unmarshal(v, &a); err != nil {
+				return fmt.Errorf("alarm %q: %w", k, err)
+			}
+			st.Alarms = append(st.Alarms, a)
+			return nil
+		})
+	})
+	return st, err
+}
+
+// answered reports whether the server answered the event with sequence seq
+// above the watermark.
+func answered(tx *bolt.Tx, seq uint64) bool {
+	k := u64(seq)
+	return tx.Bucket(bDelivered).Get(k) != nil || tx.Bucket(bRejected).Get(k) != nil
+}
+
+// ApplyPush records the server's answers to sent, in one transaction: each
+// answered event leaves the outbox (a rejected one is kept aside with its
+// reason, a flagged one is noted for staff), and the watermark moves over
+// every answered number it reaches. Only what was answered is removed; an
+// answer for an event that was not sent is an error and nothing is applied.
+func (s *Store) ApplyPush(sent []app.OutboxEvent, reply app.PushReply) (app.PushAcks, error) {
+	var res app.PushAcks
+	if len(reply.Results) != len(sent) {
+		return res, fmt.Errorf("push reply: %d answers for %d events", len(reply.Results), len(sent))
+	}
+	for i, r := range reply.Results {
+		if r.ID != sent[i].ID || r.Seq != sent[i].Seq {
+			return res, fmt.Errorf("push reply: answer %d is for event %s/%d, sent %s/%d", i, r.ID, r.Seq, sent[i].ID, sent[i].Seq)
+		}
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		acked := uint64(getInt(meta, kAcked))
+		now := time.Now().UTC()
+		removed := int64(0)
+		for _, r := range reply.Results {
+			if len(r.Flags) > 0 {
+				if err := putJSON(tx.Bucket(bFlagged), u64(r.Seq), flaggedEvent{ID: r.ID, Seq: r.Seq, Flags: r.Flags, At: now}); err != nil {
+					return err
+				}
+				res.Flagged++
+			}
+			if r.Seq <= acked || answered(tx, r.Seq) {
+				continue // answered before (a retry that crossed its answer)
+			}
+			switch r.Status {
+			case app.EventAccepted, app.EventDuplicate:
+				if err := tx.Bucket(bDelivered).Put(u64(r.Seq), []byte{}); err != nil {
+					return err
+				}
+				res.Delivered++
+			case app.EventRejected:
+				if err := putJSON(tx.Bucket(bRejected), u64(r.Seq), rejectedEvent{ID: r.ID, Seq: r.Seq, Reason: r.Reason, At: now}); err != nil {
+					return err
+				}
+				res.Rejected++
+			default:
+				return fmt.Errorf("push reply: event %s: unknown status %q", r.ID, r.Status)
+			}
+			removed++
+		}
+		// Move the watermark over the answered numbers it reaches; answers
+		// beyond a hole stay in "delivered".
+		del := tx.Bucket(bDelivered)
+		for {
+			k := u64(acked + 1)
+			if del.Get(k) != nil {
+				if err := del.Delete(k); err != nil {
+					return err
+				}
+			} else if tx.Bucket(bRejected).Get(k) == nil {
+				break
+			}
+			acked++
+		}
+		res.Acked = acked
+		if err := firstErr(meta.Put(kAcked, u64(acked)), addInt(meta, kOutLen, -removed)); err != nil {
+			return err
+		}
+		return s.pruneUnsynced(tx, acked)
+	})
+	return res, err
+}
+
+// pruneUnsynced drops from "unsynced" the days with no event left to send.
+func (s *Store) pruneUnsynced(tx *bolt.Tx, acked uint64) error {
+	var done [][]byte
+	days := tx.Bucket(bDays)
+	err := tx.Bucket(bUnsynced).ForEach(func(day, _ []byte) error {
+		b := days.Bucket(day)
+		left := false
+		if b != nil {
+			err := b.ForEach(func(k, v []byte) error {
+				seq, err := mealSeq(v)
+				if err != nil {
+					return fmt.Errorf("meal %s %q: %w", day, k, err)
+				}
+				if seq > acked && !answered(tx, seq) {
+					left = true
+					return errStop
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, errStop) {
+				return err
+			}
+		}
+		if !left {
+			done = append(done, append([]byte(nil), day...))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, d := range done {
+		if err := tx.Bucket(bUnsynced).Delete(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var errStop = errors.New("stop")
+
+// mealSeq reads a meal record's sequence number without decoding the rest.
+func mealSeq(v []byte) (uint64, error) {
+	var m struct {
+		Seq uint64 `json:"seq"`
+	}
+	err := json.Unmarshal(v, &m)
+	return m.Seq, err
+}
+
+// Reopen puts back in the outbox every event above seq that was answered:
+// the server holds less of this kiosk's stream than it had acknowledged (its
+// database was restored), so those events are sent again. The server answers
+// "duplicate" for the ones it does hold. It returns how many were reopened.
+func (s *Store) Reopen(seq uint64) (int, error) {
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		acked := uint64(getInt(meta, kAcked))
+		if seq >= acked {
+			return nil
+		}
+		days, uns := tx.Bucket(bDays), tx.Bucket(bUnsynced)
+		err := days.ForEachBucket(func(day []byte) error {
+			reopened := false
+			err := days.Bucket(day).ForEach(func(k, v []byte) error {
+				ms, err := mealSeq(v)
+				if err != nil {
+					return fmt.Errorf("meal %s %q: %w", day, k, err)
+				}
+				if ms <= seq {
+					return nil
+				}
+				key := u64(ms)
+				if tx.Bucket(bRejected).Get(key) != nil {
+					return nil // stays aside: the server would refuse it again
+				}
+				wasOpen := ms > acked && tx.Bucket(bDelivered).Get(key) == nil
+				if err := tx.Bucket(bDelivered).Delete(key); err != nil {
+					return err
+				}
+				if !wasOpen {
+					n++
+				}
+				reopened = true
+				return nil
+			})
+			if err != nil || !reopened {
+				return err
+			}
+			return uns.Put(append([]byte(nil), day...), []byte{})
+		})
+		if err != nil {
+			return err
+		}
+		return firstErr(meta.Put(kAcked, u64(seq)), addInt(meta, kOutLen, int64(n)))
+	})
+	return n, err
+}
+
+// ApplyPull writes one pull page's records and its cursor in one
+// transaction: a crash between pages resumes from the last page stored.
+func (s *Store) ApplyPull(p app.PullPage) error {
+	if p.Cursor == "" {
+		return errors.New("pull page without cursor")
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		if err := putRoster(tx, app.Roster{Accounts: p.Accounts, Pupils: p.Pupils, Badges: p.Badges, Bookings: p.Bookings}); err != nil {
+			return err
+		}
+		for _, f := range p.FeeBands {
+			if err := putKeyed(tx.Bucket(bFeeBands), f.Code, f); err != nil {
+				return err
+			}
+		}
+		for _, d := range p.Diets {
+			if err := putKeyed(tx.Bucket(bDiets), d.Code, d); err != nil {
+				return err
+			}
+		}
+		for _, st := range p.Staff {
+			if err := putKeyed(tx.Bucket(bStaff), st.ID, st); err != nil {
+				return err
+			}
+		}
+		for _, n := range p.News {
+			if err := putKeyed(tx.Bucket(bNews), n.ID, n); err != nil {
+				return err
+			}
+		}
+		for _, d := range p.Documents {
+			if err := putKeyed(tx.Bucket(bDocuments), d.ID, d); err != nil {
+				return err
+			}
+		}
+		for _, r := range p.Deleted {
+			if err := deleteRef(tx, r); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bMeta)
+		return firstErr(meta.Put(kCursor, []byte(p.Cursor)),
+			meta.Put(kServerAt, []byte(p.ServerTime.UTC().Format(time.RFC3339Nano))))
+	})
+}
+
+func putKeyed(b *bolt.Bucket, k string, v any) error {
+	if k == "" {
+		return fmt.Errorf("pull: a %T record with an empty id", v)
+	}
+	return putJSON(b, []byte(k), v)
+}
+
+// deleteRef removes a record the server deleted. Meals recorded here stay.
+func deleteRef(tx *bolt.Tx, r app.Ref) error {
+	switch r.Kind {
+	case app.KindAccount:
+		return tx.Bucket(bAccounts).Delete([]byte(r.ID))
+	case app.KindPupil:
+		var p app.Pupil
+		ok, err := getJSON(tx.Bucket(bPupils), []byte(r.ID), &p)
+		if err != nil || !ok {
+			return err
+		}
+		return firstErr(tx.Bucket(bFamily).Delete(key(string(p.AccountID), r.ID)), tx.Bucket(bPupils).Delete([]byte(r.ID)))
+	case app.KindBadge:
+		return tx.Bucket(bBadges).Delete([]byte(r.ID))
+	case app.KindBooking:
+		day, pupil, ok := strings.Cut(r.ID, "/")
+		if !ok {
+			return fmt.Errorf("deleted booking %q: want day/pupil", r.ID)
+		}
+		return tx.Bucket(bBookings).Delete(bookingKey(app.PupilID(pupil), app.Day(day)))
+	case app.KindFeeBand:
+		return tx.Bucket(bFeeBands).Delete([]byte(r.ID))
+	case app.KindDiet:
+		return tx.Bucket(bDiets).Delete([]byte(r.ID))
+	case app.KindStaff:
+		return tx.Bucket(bStaff).Delete([]byte(r.ID))
+	case app.KindNews:
+		return tx.Bucket(bNews).Delete([]byte(r.ID))
+	case app.KindDocument:
+		return tx.Bucket(bDocuments).Delete([]byte(r.ID))
+	}
+	return fmt.Errorf("deleted record of unknown kind %q", r.Kind)
+}
+
+// SetLastSync records the end of a complete sync.
+func (s *Store) SetLastSync(t time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bMeta).Put(kLastSync, []byte(t.UTC().Format(time.RFC3339Nano)))
+	})
+}
+
+// RaiseAlarm stores an alarm once per code and message; it stays until
+// staff clear it.
+func (s *Store) RaiseAlarm(a app.Alarm) (bool, error) {
+	fresh := false
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bAlarms)
+		// One open alarm per code and message.
+		var dup bool
+		err := b.ForEach(func(k, v []byte) error {
+			var old app.Alarm
+			if json.Unmarshal(v, &old) == nil && old.Code == a.Code && old.Message == a.Message {
+				dup = true
+			}
+			return nil
+		})
+		if err != nil || dup {
+			return err
+		}
+		fresh = true
+		k := append([]byte(a.Code+"\x00"), binary.BigEndian.AppendUint64(nil, uint64(a.At.UnixNano()))...)
+		return putJSON(b, k, a)
+	})
+	return fresh, err
+}
+
+// ClearAlarms removes the open alarms with the code (all when code is "").
+func (s *Store) ClearAlarms(code string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bAlarms)
+		var del [][]byte
+		prefix := []byte(code)
+		if code != "" {
+			prefix = append(prefix, 0)
+		}
+		c := b.Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			del = append(del, append([]byte(nil), k...))
+		}
+		for _, k := range del {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// RejectedEvent is an event the server refused, kept aside for staff.
+type RejectedEvent struct {
+	ID     string
+	Seq    uint64
+	Reason string
+	At     time.Time
+}
+
+// Rejected lists the events the server refused.
+func (s *Store) Rejected() ([]RejectedEvent, error) {
+	var out []RejectedEvent
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bRejected).ForEach(func(k, v []byte) error {
+			var r rejectedEvent
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			out = append(out, RejectedEvent(r))
+			return nil
+		})
+	})
+	return out, err
+}
+
+// FlaggedEvent is an event the server accepted with flags for review.
+type FlaggedEvent struct {
+	ID    string
+	Seq   uint64
+	Flags []string
+	At    time.Time
+}
+
+// Flagged lists the events the server flagged.
+func (s *Store) Flagged() ([]FlaggedEvent, error) {
+	var out []FlaggedEvent
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bFlagged).ForEach(func(k, v []byte) error {
+			var f flaggedEvent
+			if err := json.Unmarshal(v, &f); err != nil {
+				return err
+			}
+			out = append(out, FlaggedEvent(f))
+			return nil
+		})
+	})
+	return out, err
+}
