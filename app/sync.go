@@ -248,7 +248,10 @@ func (s *Syncer) SyncOnce(ctx context.Context) error {
 	return nil
 }
 
-// pushAll sends the outbox in batches until it is empty or a batch fails.
+// PushAll sends the outbox in batches until it is empty or a batch fails,
+// and returns how many events the server answered. SyncOnce does it first.
+func (s *Syncer) PushAll(ctx context.Context) (int, error) { return s.pushAll(ctx) }
+
 func (s *Syncer) pushAll(ctx context.Context) (int, error) {
 	total := 0
 	epoch := s.store.Epoch()

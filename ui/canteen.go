@@ -43,7 +43,11 @@ const (
 // CanteenScreen is the canteen role's screen at the canteen door: an idle
 // view that invites the pupil to tap, one result view per tap outcome, and
 // an error view; a header with the day and the service and a footer with
-// the reader's and the sync's state stay on screen throughout.
+// the reader's and the sync's state stay on screen throughout. While a first
+// sync downloads the register, the footer shows its progress (taps are still
+// answered); the idle view adds notes for staff when the kiosk's clock is
+// off the server's, when sync alarms are open and when the server rejected
+// events.
 //
 // It holds its widgets and is fed by the wiring with values of the domain
 // (app.TapResult, app.IdleStatus, ...): it knows no store, reader or server.
@@ -76,21 +80,28 @@ type CanteenScreen struct {
 	readerIcon, syncIcon *widget.Icon
 	readerText, syncText *widget.Label
 	served               *widget.Label
+	footerBox, mainBox   *fyne.Container
+	// The first sync's progress, a footer row shown while pulling.
+	pullRow, pullLine *fyne.Container
+	pullText          *widget.Label
+	pullBar           *widget.ProgressBar
 
 	// Idle view.
-	idleView                              *fyne.Container
+	idleView, promptBox                   *fyne.Container
 	prompt                                *widget.Label
 	readerDown, readerNone, outsideWindow *panel
-	idleNotes                             *fyne.Container
-	resultView                            *fyne.Container
-	banner                                *panel
-	green, amber, red                     *panel
-	cancelled, lowBalance, belowZero      *panel
-	notes                                 *fyne.Container
-	errorView                             *fyne.Container
-	errPanel                              *panel
-	dismiss                               *widget.Button
-	centre                                *fyne.Container
+	// Notes for staff: clock skew, sync alarms, rejected events.
+	skewNote, alarmNote, rejectedNote *panel
+	idleNotes                         *fyne.Container
+	resultView                        *fyne.Container
+	banner                            *panel
+	green, amber, red                 *panel
+	cancelled, lowBalance, belowZero  *panel
+	notes                             *fyne.Container
+	errorView                         *fyne.Container
+	errPanel                          *panel
+	dismiss                           *widget.Button
+	centre                            *fyne.Container
 }
 
 // NewCanteenScreen builds the canteen screen, showing idle with no figures
@@ -142,11 +153,25 @@ func (s *CanteenScreen) build() {
 	footerBg := canvas.NewRectangle(colorHeader)
 	footerLine := canvas.NewRectangle(colorLine)
 	footerLine.SetMinSize(fyne.NewSize(1, 3))
-	footer := container.NewThemeOverride(container.NewStack(footerBg, container.NewPadded(container.NewVBox(
+	s.pullText = newLabel(SizeNameSmall, false)
+	s.pullText.Wrapping = fyne.TextWrapOff
+	// The bar carries no text of its own: its label would be white on the
+	// bar's pale unfilled part. The words are beside it, in ink.
+	s.pullBar = widget.NewProgressBar()
+	s.pullBar.TextFormatter = func() string { return "" }
+	s.pullLine = container.NewBorder(nil, nil, s.pullText, nil,
+		container.New(layout.NewCustomPaddedLayout(10, 10, 8, 8), s.pullBar))
+	s.pullRow = container.NewBorder(nil, nil, widget.NewIcon(theme.DownloadIcon()), nil, s.pullLine)
+	s.pullRow.Hide()
+	s.footerBox = container.NewVBox(
 		container.NewBorder(nil, nil, s.readerIcon, s.served, s.readerText),
-		container.NewBorder(nil, nil, s.syncIcon, nil, s.syncText)))), denseTheme{kioskTheme{}})
+		container.NewBorder(nil, nil, s.syncIcon, nil, s.syncText),
+		s.pullRow)
+	footer := container.NewThemeOverride(container.NewStack(footerBg, container.NewPadded(s.footerBox)),
+		denseTheme{kioskTheme{}})
 
-	// Idle view: the prompt, and notes when a tap cannot work.
+	// Idle view: the prompt, notes when a tap cannot work and notes for staff
+	// about the sync.
 	s.prompt = newLabel(SizeNamePrompt, true)
 	s.prompt.Alignment = fyne.TextAlignCenter
 	s.prompt.SetText(s.tr.T("idle.prompt"))
@@ -156,9 +181,13 @@ func (s *CanteenScreen) build() {
 	s.readerDown = newNote(toneRed, theme.ErrorIcon(), s.tr.T("idle.reader_down"))
 	s.readerNone = newNote(toneAmber, theme.WarningIcon(), s.tr.T("idle.reader_none"))
 	s.outsideWindow = newNote(toneAmber, theme.HistoryIcon(), "")
-	s.idleNotes = container.NewVBox(s.readerDown.root, s.readerNone.root, s.outsideWindow.root)
-	s.idleView = container.NewBorder(nil, s.idleNotes, nil, nil,
-		container.NewVBox(layout.NewSpacer(), promptIcon, s.prompt, layout.NewSpacer()))
+	s.alarmNote = newNote(toneRed, theme.ErrorIcon(), "")
+	s.rejectedNote = newNote(toneRed, theme.CancelIcon(), "")
+	s.skewNote = newNote(toneAmber, theme.HistoryIcon(), "")
+	s.idleNotes = container.NewVBox(s.readerDown.root, s.readerNone.root, s.outsideWindow.root,
+		s.alarmNote.root, s.rejectedNote.root, s.skewNote.root)
+	s.promptBox = container.New(promptLayout{icon: promptIcon}, promptIcon, s.prompt)
+	s.idleView = container.NewBorder(nil, s.idleNotes, nil, nil, s.promptBox)
 
 	// Result view: the diet banner on top, the outcome's panel, notes below.
 	s.banner = newPanel(toneBanner, 96, SizeNameBannerTitle, SizeNameBannerText, 2)
@@ -183,10 +212,10 @@ func (s *CanteenScreen) build() {
 	s.centre = container.NewStack(s.idleView, s.resultView, s.errorView)
 	s.side = container.NewStack()
 	s.side.Hide()
-	main := container.NewBorder(container.NewVBox(header, headerLine), container.NewVBox(footerLine, footer), nil, nil,
+	s.mainBox = container.NewBorder(container.NewVBox(header, headerLine), container.NewVBox(footerLine, footer), nil, nil,
 		container.New(layout.NewCustomPaddedLayout(0, 0, 8, 8), s.centre))
 	bg := canvas.NewRectangle(colorPaper)
-	s.root = container.NewThemeOverride(container.NewStack(bg, container.NewBorder(nil, nil, nil, s.side, main)), KioskTheme())
+	s.root = container.NewThemeOverride(container.NewStack(bg, container.NewBorder(nil, nil, nil, s.side, s.mainBox)), KioskTheme())
 }
 
 // Content returns the screen's root object, to set as the window content.
@@ -267,7 +296,9 @@ func (s *CanteenScreen) SetReader(st app.ReaderStatus) {
 	s.renderStatus()
 }
 
-// SetSync updates the state of the link to the central server.
+// SetSync updates the state of the link to the central server: the
+// footer's sync line, the first sync's progress while st.Pulling, and the
+// idle notes for staff (st.SkewWarning, st.Alarms, st.Rejected).
 func (s *CanteenScreen) SetSync(st app.SyncStatus) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -436,6 +467,7 @@ func (s *CanteenScreen) renderStatus() {
 	}
 	s.syncIcon.SetResource(icon)
 	s.syncText.SetText(strings.Join(parts, " · "))
+	s.renderPull()
 
 	// Idle notes: a tap cannot work now.
 	show(s.readerDown.root, s.reader.State == app.ReaderDisconnected)
@@ -445,8 +477,111 @@ func (s *CanteenScreen) renderStatus() {
 		s.outsideWindow.set(theme.HistoryIcon(), s.tr.T("idle.outside_window", st.Window.Start, st.Window.End), nil, "")
 	}
 	show(s.outsideWindow.root, outside)
+	s.renderSyncNotes()
 	relayout(s.idleNotes)
 	relayout(s.idleView)
+	relayout(s.promptBox) // with more notes or fewer, the icon may fit or not
+}
+
+// renderPull shows the first sync's progress in the footer while a pull of
+// several pages runs. Called with s.mu held.
+func (s *CanteenScreen) renderPull() {
+	sy := s.sync
+	was := s.pullRow.Visible()
+	if sy.Pulling {
+		if sy.PullTotal > 0 {
+			s.pullText.SetText(s.tr.T("sync.pull", FormatCount(sy.PullDone), FormatCount(sy.PullTotal)))
+			s.pullBar.Max = float64(sy.PullTotal)
+			s.pullBar.SetValue(float64(min(max(sy.PullDone, 0), sy.PullTotal)))
+			s.pullBar.Show()
+		} else {
+			// The server has not said how many records there are.
+			s.pullText.SetText(s.tr.TN("sync.pull_count", sy.PullDone, FormatCount(sy.PullDone)))
+			s.pullBar.Hide()
+		}
+	}
+	show(s.pullRow, sy.Pulling)
+	if was != sy.Pulling {
+		// The footer grows or shrinks by a row: lay out the whole screen.
+		relayout(s.mainBox)
+	}
+	relayout(s.footerBox)
+	// The words' width changes with the count: lay the row out again even
+	// when its size stays.
+	relayout(s.pullLine)
+}
+
+// renderSyncNotes writes the idle view's notes for staff: a clock that is
+// off the server's, the open sync alarms and the events the server
+// rejected. Called with s.mu held.
+func (s *CanteenScreen) renderSyncNotes() {
+	sy := s.sync
+	skew := sy.SkewWarning()
+	if skew {
+		key := "sync.skew.behind" // the server's clock is ahead of the kiosk's
+		if sy.ClockSkew < 0 {
+			key = "sync.skew.ahead"
+		}
+		s.skewNote.set(theme.HistoryIcon(), s.tr.T(key, s.skewAmount(sy.ClockSkew)), nil, "")
+	}
+	show(s.skewNote.root, skew)
+
+	// Alarms that the other notes already tell are left out.
+	var alarms []app.Alarm
+	for _, a := range sy.Alarms {
+		if a.Code == app.AlarmClockSkew && skew || a.Code == app.AlarmRejected && sy.Rejected > 0 {
+			continue
+		}
+		alarms = append(alarms, a)
+	}
+	if len(alarms) > 0 {
+		what := s.alarmText(alarms[0].Code)
+		text := s.tr.T("sync.alarm", what)
+		if more := len(alarms) - 1; more > 0 {
+			text = s.tr.TN("sync.alarm_more", more, what)
+		}
+		s.alarmNote.set(theme.ErrorIcon(), text, nil, "")
+	}
+	show(s.alarmNote.root, len(alarms) > 0)
+
+	if sy.Rejected > 0 {
+		s.rejectedNote.set(theme.CancelIcon(), s.tr.TN("sync.rejected", sy.Rejected), nil, "")
+	}
+	show(s.rejectedNote.root, sy.Rejected > 0)
+}
+
+// skewAmount says how far the clocks are apart, rounded to the minute:
+// "3 min", "2 h 5 min", "40 giorni".
+func (s *CanteenScreen) skewAmount(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	m := int((d + time.Minute/2) / time.Minute)
+	switch {
+	case m < 60:
+		return s.tr.T("sync.skew.minutes", m)
+	case m < 48*60:
+		return s.tr.T("sync.skew.hours", m/60, m%60)
+	}
+	return s.tr.TN("sync.skew.days", (m+12*60)/(24*60))
+}
+
+// alarmText is a sync alarm's code in a few words; an unknown code shows
+// as it is.
+func (s *CanteenScreen) alarmText(code string) string {
+	if key, ok := alarmKeys[code]; ok {
+		return s.tr.T(key)
+	}
+	return s.tr.T("sync.alarm.unknown", code)
+}
+
+var alarmKeys = map[string]string{
+	app.AlarmSeqGap:       "sync.alarm.seq_gap",
+	app.AlarmEpochChanged: "sync.alarm.epoch_changed",
+	app.AlarmRestoredCopy: "sync.alarm.restored_copy",
+	app.AlarmServerBehind: "sync.alarm.server_behind",
+	app.AlarmRejected:     "sync.alarm.rejected_events",
+	app.AlarmClockSkew:    "sync.alarm.clock_skew",
 }
 
 func show(o fyne.CanvasObject, visible bool) {

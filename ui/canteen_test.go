@@ -182,6 +182,248 @@ func TestIdleStates(t *testing.T) {
 	}
 }
 
+// TestSyncStates checks the footer's sync line, the first sync's progress
+// and the idle notes for staff (clock skew, alarms, rejected events).
+func TestSyncStates(t *testing.T) {
+	s, w := newTestScreen(t, "it", time.Hour)
+	noNotes := func(name string) {
+		t.Helper()
+		for _, n := range []*panel{s.skewNote, s.alarmNote, s.rejectedNote} {
+			if n.root.Visible() {
+				t.Errorf("%s: a sync note is shown: %q", name, n.title.Text)
+			}
+		}
+	}
+
+	// Online, nothing waiting.
+	s.SetSync(app.SyncStatus{Configured: true, Online: true, LastSync: noon.Add(-time.Minute)})
+	if got := s.syncText.Text; got != "Server centrale collegato · ultima sincronizzazione 12:06" {
+		t.Errorf("online: sync text %q", got)
+	}
+	if s.pullRow.Visible() {
+		t.Error("online: pull progress shown")
+	}
+	noNotes("online")
+
+	// Offline since a time today, events waiting.
+	s.SetSync(app.SyncStatus{Configured: true, OfflineSince: noon.Add(-27 * time.Minute), Waiting: 3,
+		LastSync: noon.Add(-28 * time.Minute)})
+	if got := s.syncText.Text; got != "Server centrale non raggiungibile dalle 11:40 · 3 eventi da inviare · ultima sincronizzazione 11:39" {
+		t.Errorf("offline: sync text %q", got)
+	}
+	noNotes("offline")
+	// ... and since yesterday.
+	s.SetSync(app.SyncStatus{Configured: true, OfflineSince: asOf, Waiting: 1, LastSync: asOf})
+	if got := s.syncText.Text; got != "Server centrale non raggiungibile dalle 22/11/2026 20:15 · 1 evento da inviare · ultima sincronizzazione 22/11/2026 20:15" {
+		t.Errorf("offline since yesterday: sync text %q", got)
+	}
+	s.SetSync(app.SyncStatus{Configured: true, Online: false, OfflineSince: noon.Add(-27 * time.Minute),
+		Waiting: 3, LastSync: noon.Add(-28 * time.Minute)})
+	assertMarkup(t, "idle", w) // as newTestScreen left it
+}
+
+func TestSyncPulling(t *testing.T) {
+	s, w := newTestScreen(t, "it", time.Hour)
+	offline := s.sync
+	pulling := app.SyncStatus{Configured: true, Online: true, Pulling: true, PullDone: 12000, PullTotal: 50000}
+	s.SetSync(pulling)
+	if !s.pullRow.Visible() || !s.pullBar.Visible() {
+		t.Fatal("pull progress not shown")
+	}
+	if got := s.pullText.Text; got != "Scaricamento anagrafica: 12.000 di 50.000" {
+		t.Errorf("pull text %q", got)
+	}
+	if s.pullBar.Value != 12000 || s.pullBar.Max != 50000 {
+		t.Errorf("pull bar %v of %v", s.pullBar.Value, s.pullBar.Max)
+	}
+	if got := s.syncText.Text; got != "Server centrale collegato · mai sincronizzato" {
+		t.Errorf("sync text while pulling %q", got)
+	}
+	assertMarkup(t, "idle_sync_pulling", w)
+
+	// Taps are still answered, and the progress stays in the footer.
+	s.ShowResult(served(marco))
+	if s.current() != viewResult || !s.pullRow.Visible() {
+		t.Fatal("a tap while pulling: want the result and the progress")
+	}
+	assertMarkup(t, "served_sync_pulling", w)
+	s.SetSync(app.SyncStatus{Configured: true, Online: true, Pulling: true, PullDone: 50000, PullTotal: 50000})
+	if got := s.pullText.Text; got != "Scaricamento anagrafica: 50.000 di 50.000" || s.current() != viewResult {
+		t.Errorf("pull text %q, view %d", got, s.current())
+	}
+	s.ClearError() // not an error: stays on the result
+	s.expire(s.gen)
+
+	// A total the server has not told.
+	s.SetSync(app.SyncStatus{Configured: true, Online: true, Pulling: true, PullDone: 1})
+	if got := s.pullText.Text; got != "Scaricamento anagrafica: 1 record ricevuto" || s.pullBar.Visible() {
+		t.Errorf("pull text %q, bar shown %v", got, s.pullBar.Visible())
+	}
+	s.SetSync(app.SyncStatus{Configured: true, Online: true, Pulling: true, PullDone: 1500})
+	if got := s.pullText.Text; got != "Scaricamento anagrafica: 1.500 record ricevuti" {
+		t.Errorf("pull text %q", got)
+	}
+	// The words got longer: their row is laid out again.
+	if got, want := s.pullText.Size().Width, s.pullText.MinSize().Width; got < want {
+		t.Errorf("pull text %v wide, needs %v", got, want)
+	}
+
+	// The pull ends: the footer shrinks back.
+	s.SetSync(offline)
+	if s.pullRow.Visible() {
+		t.Error("pull progress still shown")
+	}
+	assertMarkup(t, "idle", w)
+}
+
+func TestSyncSkew(t *testing.T) {
+	s, w := newTestScreen(t, "it", time.Hour)
+	base := s.sync
+	for _, tc := range []struct {
+		skew time.Duration
+		want string
+	}{
+		{0, ""},
+		{2 * time.Minute, ""},
+		{-2 * time.Minute, ""},
+		// ClockSkew is the server's clock minus the kiosk's.
+		{-3*time.Minute - 20*time.Second, "L'orologio del chiosco è avanti di 3 min rispetto al server: avvisare l'assistenza"},
+		{2*time.Minute + 40*time.Second, "L'orologio del chiosco è indietro di 3 min rispetto al server: avvisare l'assistenza"},
+		{2*time.Minute + time.Second, "L'orologio del chiosco è indietro di 2 min rispetto al server: avvisare l'assistenza"},
+		{-95 * time.Minute, "L'orologio del chiosco è avanti di 1 h 35 min rispetto al server: avvisare l'assistenza"},
+		{30 * time.Hour, "L'orologio del chiosco è indietro di 30 h 0 min rispetto al server: avvisare l'assistenza"},
+		{-3 * 24 * time.Hour, "L'orologio del chiosco è avanti di 3 giorni rispetto al server: avvisare l'assistenza"},
+	} {
+		st := base
+		st.ClockSkew = tc.skew
+		s.SetSync(st)
+		if got := s.skewNote.root.Visible(); got != (tc.want != "") {
+			t.Errorf("skew %s: note shown %v", tc.skew, got)
+		}
+		if tc.want != "" && s.skewNote.title.Text != tc.want {
+			t.Errorf("skew %s: note %q, want %q", tc.skew, s.skewNote.title.Text, tc.want)
+		}
+	}
+	st := base
+	st.ClockSkew = -3 * time.Minute
+	s.SetSync(st)
+	assertMarkup(t, "idle_sync_skew", w)
+}
+
+func TestSyncAlarms(t *testing.T) {
+	s, w := newTestScreen(t, "it", time.Hour)
+	base := s.sync
+	alarm := func(codes ...string) []app.Alarm {
+		var as []app.Alarm
+		for _, c := range codes {
+			as = append(as, app.Alarm{Code: c, Message: "details", At: noon})
+		}
+		return as
+	}
+	for _, tc := range []struct {
+		name            string
+		alarms          []app.Alarm
+		rejected        int
+		skew            time.Duration
+		alarm, rejectTx string
+	}{
+		{"none", nil, 0, 0, "", ""},
+		{"one", alarm(app.AlarmSeqGap), 0, 0,
+			"Allarme sincronizzazione: mancano eventi nella sequenza ricevuta dal server", ""},
+		{"more", alarm(app.AlarmRestoredCopy, app.AlarmSeqGap), 0, 0,
+			"Allarme sincronizzazione: database del chiosco ripristinato da una copia non aggiornata (+1 altro)", ""},
+		{"many", alarm(app.AlarmEpochChanged, app.AlarmSeqGap, app.AlarmServerBehind), 0, 0,
+			"Allarme sincronizzazione: database del chiosco sostituito o ricreato (+2 altri)", ""},
+		{"server behind", alarm(app.AlarmServerBehind), 0, 0,
+			"Allarme sincronizzazione: il server ha perso eventi del chiosco, nuovo invio in corso", ""},
+		{"unknown code", alarm("disk_on_fire"), 0, 0, "Allarme sincronizzazione: anomalia sconosciuta (disk_on_fire)", ""},
+		{"rejected only", nil, 1, 0, "", "1 evento rifiutato dal server, in attesa di verifica"},
+		// The rejected note tells the rejected-events alarm, the skew note the
+		// clock-skew alarm: neither is repeated as an alarm.
+		{"rejected alarm and count", alarm(app.AlarmRejected, app.AlarmRestoredCopy), 4, 0,
+			"Allarme sincronizzazione: database del chiosco ripristinato da una copia non aggiornata",
+			"4 eventi rifiutati dal server, in attesa di verifica"},
+		{"rejected alarm, no count", alarm(app.AlarmRejected), 0, 0, "Allarme sincronizzazione: eventi rifiutati dal server", ""},
+		{"skew alarm and warning", alarm(app.AlarmClockSkew), 0, 5 * time.Minute, "", ""},
+		{"skew alarm only", alarm(app.AlarmClockSkew), 0, time.Minute,
+			"Allarme sincronizzazione: orologio del chiosco non allineato al server", ""},
+	} {
+		st := base
+		st.Alarms, st.Rejected, st.ClockSkew = tc.alarms, tc.rejected, tc.skew
+		s.SetSync(st)
+		if got := s.alarmNote.root.Visible(); got != (tc.alarm != "") {
+			t.Errorf("%s: alarm note shown %v", tc.name, got)
+		} else if got && s.alarmNote.title.Text != tc.alarm {
+			t.Errorf("%s: alarm %q, want %q", tc.name, s.alarmNote.title.Text, tc.alarm)
+		}
+		if got := s.rejectedNote.root.Visible(); got != (tc.rejectTx != "") {
+			t.Errorf("%s: rejected note shown %v", tc.name, got)
+		} else if got && s.rejectedNote.title.Text != tc.rejectTx {
+			t.Errorf("%s: rejected %q, want %q", tc.name, s.rejectedNote.title.Text, tc.rejectTx)
+		}
+	}
+
+	// Everything at once, as staff would find it.
+	st := base
+	st.Alarms, st.Rejected, st.ClockSkew = alarm(app.AlarmSeqGap, app.AlarmRestoredCopy), 3, 4*time.Minute
+	s.SetSync(st)
+	assertMarkup(t, "idle_sync_alarms", w)
+
+	// A crowded idle view (reader down, service closed, a first sync and
+	// every sync note) leaves out the prompt's icon, never its words.
+	idle := idleStatus()
+	idle.InWindow, idle.Now = false, noon.Add(-3*time.Hour)
+	s.SetIdle(idle)
+	s.SetReader(app.ReaderStatus{State: app.ReaderDisconnected, Port: "/dev/ttyUSB0", Err: "no such file or directory"})
+	st.Pulling, st.PullDone, st.PullTotal = true, 12000, 50000
+	s.SetSync(st)
+	promptBottom := s.promptBox.Position().Y + s.prompt.Position().Y + s.prompt.Size().Height
+	if notesTop := s.idleNotes.Position().Y; promptBottom > notesTop {
+		t.Errorf("crowded: the prompt ends at %v, below the notes' top %v", promptBottom, notesTop)
+	}
+	assertMarkup(t, "idle_crowded", w)
+	s.SetReader(app.ReaderStatus{State: app.ReaderConnected, Port: "/dev/ttyUSB0"})
+	s.SetIdle(idleStatus())
+	st.Pulling = false
+	s.SetSync(st)
+	assertMarkup(t, "idle_sync_alarms", w) // the icon is back
+	// The notes belong to the idle view: a result covers them.
+	s.ShowResult(served(marco))
+	if s.idleView.Visible() {
+		t.Error("idle view shown with a result")
+	}
+	s.SetSync(base)
+	if s.alarmNote.root.Visible() || s.rejectedNote.root.Visible() || s.skewNote.root.Visible() {
+		t.Error("sync notes still shown after the alarms cleared")
+	}
+}
+
+func TestSyncAlarmsEnglish(t *testing.T) {
+	s, w := newTestScreen(t, "en", time.Hour)
+	st := s.sync
+	st.Alarms = []app.Alarm{{Code: app.AlarmEpochChanged, At: noon}, {Code: app.AlarmSeqGap, At: noon}}
+	st.Rejected, st.ClockSkew = 2, -3*time.Minute
+	st.Pulling, st.PullDone, st.PullTotal = true, 12000, 50000
+	s.SetSync(st)
+	for _, tc := range []struct{ got, want string }{
+		{s.alarmNote.title.Text, "Sync alarm: the kiosk's database was replaced or recreated (+1 more)"},
+		{s.rejectedNote.title.Text, "2 events rejected by the server, awaiting review"},
+		{s.skewNote.title.Text, "The kiosk's clock is 3 min ahead of the server's: call for support"},
+		{s.pullText.Text, "Downloading records: 12.000 of 50.000"},
+		{s.syncText.Text, "Central server unreachable since 11:40 · 3 events to send · last sync 11:39"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+	st.ClockSkew = 3 * time.Minute
+	s.SetSync(st)
+	if got := s.skewNote.title.Text; got != "The kiosk's clock is 3 min behind the server's: call for support" {
+		t.Errorf("skew behind %q", got)
+	}
+	assertMarkup(t, "idle_sync_alarms_en", w)
+}
+
 // TestBanner checks that the diet banner is shown exactly when the result
 // asks for it: a served pupil with a special diet or today's bland meal.
 func TestBanner(t *testing.T) {

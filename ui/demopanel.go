@@ -29,6 +29,11 @@ const (
 	// reconnection.
 	DemoTagUnplug DemoTag = "demo.tag.unplug"
 	DemoTagReplug DemoTag = "demo.tag.replug"
+	// DemoTagNetCut and DemoTagNetRestore mark entries that cut the link to
+	// the central server and restore it, to show the sync state going
+	// offline, the events waiting and the catch-up.
+	DemoTagNetCut     DemoTag = "demo.tag.net_cut"
+	DemoTagNetRestore DemoTag = "demo.tag.net_restore"
 )
 
 // DemoEntry is one button of the demo reader panel: what it says and the
@@ -59,6 +64,14 @@ func DemoUnplug() DemoEntry { return DemoEntry{Tags: []DemoTag{DemoTagUnplug}} }
 
 // DemoReplug is the entry that plugs the demo reader back in (no frame).
 func DemoReplug() DemoEntry { return DemoEntry{Tags: []DemoTag{DemoTagReplug}} }
+
+// DemoNetCut is the entry that cuts the link to the central server (no
+// frame).
+func DemoNetCut() DemoEntry { return DemoEntry{Tags: []DemoTag{DemoTagNetCut}} }
+
+// DemoNetRestore is the entry that restores the link to the central server
+// (no frame).
+func DemoNetRestore() DemoEntry { return DemoEntry{Tags: []DemoTag{DemoTagNetRestore}} }
 
 // Is reports whether the entry carries tag t.
 func (e DemoEntry) Is(t DemoTag) bool {

@@ -99,3 +99,26 @@ func TestDemoReaderPlugEntries(t *testing.T) {
 		t.Fatalf("taps delivered %+v", got)
 	}
 }
+
+func TestDemoNetEntries(t *testing.T) {
+	test.NewTempApp(t)
+	var got []DemoEntry
+	entries := []DemoEntry{DemoUnplug(), DemoReplug(), DemoNetCut(), DemoNetRestore()}
+	p := NewDemoPanel(MustCatalogue("it"), entries, func(e DemoEntry) { got = append(got, e) })
+	if txt := p.buttons[2].Text; txt != "taglia la rete" {
+		t.Errorf("net cut entry says %q", txt)
+	}
+	if txt := p.buttons[3].Text; txt != "ripristina la rete" {
+		t.Errorf("net restore entry says %q", txt)
+	}
+	test.Tap(p.buttons[2])
+	test.Tap(p.buttons[3])
+	if len(got) != 2 || !got[0].Is(DemoTagNetCut) || got[0].Is(DemoTagNetRestore) || got[0].Is(DemoTagUnplug) ||
+		!got[1].Is(DemoTagNetRestore) || got[1].Is(DemoTagNetCut) || got[0].Frame != nil || got[1].Frame != nil {
+		t.Fatalf("taps delivered %+v", got)
+	}
+	en := NewDemoPanel(MustCatalogue("en"), nil, nil)
+	if a, b := en.EntryText(DemoNetCut()), en.EntryText(DemoNetRestore()); a != "cut the network" || b != "restore the network" {
+		t.Errorf("en entries say %q, %q", a, b)
+	}
+}

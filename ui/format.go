@@ -19,22 +19,40 @@ func FormatCents(c app.Cents) string {
 		u = -u
 	}
 	euros, cents := u/100, u%100
-	digits := strconv.FormatUint(euros, 10)
 	var b strings.Builder
 	if neg {
 		b.WriteByte('-')
 	}
+	writeGrouped(&b, euros)
+	b.WriteByte(',')
+	b.WriteByte(byte('0' + cents/10))
+	b.WriteByte(byte('0' + cents%10))
+	b.WriteString(" €")
+	return b.String()
+}
+
+// FormatCount formats a count the Italian way, with thousands separated by
+// dots: 50000 → "50.000", -1234 → "-1.234".
+func FormatCount(n int) string {
+	var b strings.Builder
+	u := uint64(n)
+	if n < 0 {
+		b.WriteByte('-')
+		u = -u
+	}
+	writeGrouped(&b, u)
+	return b.String()
+}
+
+// writeGrouped writes u in decimal with a dot between groups of three digits.
+func writeGrouped(b *strings.Builder, u uint64) {
+	digits := strconv.FormatUint(u, 10)
 	for i, d := range digits {
 		if i > 0 && (len(digits)-i)%3 == 0 {
 			b.WriteByte('.')
 		}
 		b.WriteRune(d)
 	}
-	b.WriteByte(',')
-	b.WriteByte(byte('0' + cents/10))
-	b.WriteByte(byte('0' + cents%10))
-	b.WriteString(" €")
-	return b.String()
 }
 
 // FormatDate formats t's date as dd/mm/yyyy ("23/11/2026"), in t's location.

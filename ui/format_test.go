@@ -31,6 +31,28 @@ func TestFormatCents(t *testing.T) {
 	}
 }
 
+func TestFormatCount(t *testing.T) {
+	for _, tc := range []struct {
+		in   int
+		want string
+	}{
+		{0, "0"},
+		{7, "7"},
+		{999, "999"},
+		{1000, "1.000"},
+		{12000, "12.000"},
+		{50000, "50.000"},
+		{1234567, "1.234.567"},
+		{-1234, "-1.234"},
+		{-999, "-999"},
+		{math.MinInt64, "-9.223.372.036.854.775.808"},
+	} {
+		if got := FormatCount(tc.in); got != tc.want {
+			t.Errorf("FormatCount(%d) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestFormatDateTime(t *testing.T) {
 	at := time.Date(2026, 3, 5, 9, 7, 0, 0, time.UTC)
 	if got := FormatDate(at); got != "05/03/2026" {

@@ -188,3 +188,54 @@ func (l fillLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	min.Height += resultGap * float32(max(n-1, 0))
 	return min
 }
+
+// promptLayout centres the idle prompt's icon and words vertically. When
+// the notes below leave too little room for both (a reader down, the
+// service closed and sync alarms at once, on a small display), it leaves
+// the icon out rather than let the notes cover the words. Its minimum
+// height is the words' alone.
+type promptLayout struct{ icon fyne.CanvasObject }
+
+func (l promptLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	fits := l.height(objs, true) <= size.Height
+	y := max(0, (size.Height-l.height(objs, fits))/2)
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		if o == l.icon && !fits {
+			o.Move(fyne.NewPos(0, 0))
+			o.Resize(fyne.NewSize(0, 0))
+			continue
+		}
+		h := o.MinSize().Height
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h + resultGap
+	}
+}
+
+// height is the height of the visible objects stacked with gaps, the icon
+// included or not.
+func (l promptLayout) height(objs []fyne.CanvasObject, icon bool) float32 {
+	h, n := float32(0), 0
+	for _, o := range objs {
+		if !o.Visible() || o == l.icon && !icon {
+			continue
+		}
+		h += o.MinSize().Height
+		n++
+	}
+	return h + resultGap*float32(max(n-1, 0))
+}
+
+func (l promptLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var min fyne.Size
+	for _, o := range objs {
+		if o.Visible() {
+			min.Width = max(min.Width, o.MinSize().Width)
+		}
+	}
+	min.Height = l.height(objs, false)
+	return min
+}
