@@ -156,7 +156,34 @@ type Meal struct {
 }
 
 // Event kinds in the outbox.
-const EventMealRecorded = "meal.recorded"
+const (
+	// EventMealRecorded: a meal served; payload Meal.
+	EventMealRecorded = "meal.recorded"
+	// EventMealVoided cancels a meal: payload MealVoid.
+	EventMealVoided = "meal.voided"
+	// EventStaffAction is an audit entry: payload StaffAction. The server
+	// stores it and applies nothing.
+	EventStaffAction = "staff.action"
+)
+
+// MealVoid is the payload of a meal.voided event.
+type MealVoid struct {
+	// MealEventID is the event id of the meal.recorded event voided.
+	MealEventID string `json:"meal_event_id"`
+	Reason      string `json:"reason"`
+	StaffID     string `json:"staff_id"`
+}
+
+// StaffAction is the payload of a staff.action event: something a staff
+// member did in staff mode, for the audit trail.
+type StaffAction struct {
+	StaffID string `json:"staff_id"`
+	// Action names what was done, e.g. "login", "manual_meal",
+	// "block_badge".
+	Action string `json:"action"`
+	// Detail is free text or JSON for the auditor.
+	Detail string `json:"detail,omitempty"`
+}
 
 // OutboxEvent is an event waiting to be pushed to the central server. Seq is
 // the kiosk's own gap-free sequence, written in the same transaction as the

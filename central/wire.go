@@ -12,7 +12,7 @@ import "mensakiosk/app"
 // Paths of the /v1 protocol.
 const (
 	PathHealth = "/v1/health" // GET, no token
-	PathPull   = "/v1/pull"   // GET ?cursor=&limit=
+	PathPull   = "/v1/pull"   // GET ?cursor=&limit=&epoch=
 	PathEvents = "/v1/events" // POST app.PushBatch → app.PushReply
 )
 

@@ -1,0 +1,167 @@
+package server
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+
+	bolt "go.etcd.io/bbolt"
+
+	"mensakiosk/app"
+)
+
+var kioskIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ValidKioskID reports whether id can name a kiosk: 1 to 64 letters,
+// digits, '.', '_' or '-', starting with a letter or digit.
+func ValidKioskID(id string) bool { return kioskIDPattern.MatchString(id) }
+
+func tokenHash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return []byte(hex.EncodeToString(h[:]))
+}
+
+// CreateToken makes a new token for a kiosk and returns it: it is shown
+// once, only its SHA-256 is stored. A kiosk has one token: a new one
+// replaces (revokes) the previous.
+func (s *Server) CreateToken(kioskID string) (string, error) {
+	if !ValidKioskID(kioskID) {
+		return "", fmt.Errorf("kiosk id %q: want 1 to 64 letters, digits, '.', '_' or '-'", kioskID)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	token := base64.RawURLEncoding.EncodeToString(raw)
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		tk, byKiosk := tx.Bucket(bTokens), tx.Bucket(bKioskTk)
+		if old := byKiosk.Get([]byte(kioskID)); old != nil {
+			if err := tk.Delete(old); err != nil {
+				return err
+			}
+		}
+		h := tokenHash(token)
+		return errors.Join(tk.Put(h, []byte(kioskID)), byKiosk.Put([]byte(kioskID), h))
+	})
+	if err != nil {
+		return "", err
+	}
+	s.log.Info("token created", "kiosk", kioskID)
+	return token, nil
+}
+
+// RevokeToken revokes a kiosk's token: its requests are refused from now.
+func (s *Server) RevokeToken(kioskID string) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		tk, byKiosk := tx.Bucket(bTokens), tx.Bucket(bKioskTk)
+		h := byKiosk.Get([]byte(kioskID))
+		if h == nil {
+			return fmt.Errorf("kiosk %q has no token", kioskID)
+		}
+		return errors.Join(tk.Delete(h), byKiosk.Delete([]byte(kioskID)))
+	})
+	if err == nil {
+		s.log.Info("token revoked", "kiosk", kioskID)
+	}
+	return err
+}
+
+// kioskFor returns the kiosk a token belongs to, or "".
+func (s *Server) kioskFor(token string) (string, error) {
+	var kiosk string
+	err := s.db.View(func(tx *bolt.Tx) error {
+		kiosk = string(tx.Bucket(bTokens).Get(tokenHash(token)))
+		return nil
+	})
+	return kiosk, err
+}
+
+// Alarms lists the alarms raised, oldest first.
+func (s *Server) Alarms() ([]app.Alarm, error) {
+	var out []app.Alarm
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bAlarms).ForEach(func(_, v []byte) error {
+			var a app.Alarm
+			if err := json.Unmarshal(v, &a); err != nil {
+				return err
+			}
+			out = append(out, a)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Review lists the events kept aside for staff: rejected, or accepted with
+// a flag (double serve, sequence conflict, below zero).
+func (s *Server) Review() ([]ReviewItem, error) {
+	var out []ReviewItem
+	err := s.db.View(func(tx *bolt.Tx) error {
+		evb := tx.Bucket(bEvents)
+		return tx.Bucket(bReview).ForEach(func(k, _ []byte) error {
+			var it ReviewItem
+			if err := json.Unmarshal(evb.Get(k), &it); err != nil {
+				return fmt.Errorf("event %s: %w", k, err)
+			}
+			out = append(out, it)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Event returns a stored event; ok is false when the id is unknown.
+func (s *Server) Event(id string) (it ReviewItem, ok bool, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bEvents).Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(v, &it)
+	})
+	return it, ok, err
+}
+
+// Balance is an account's balance on the server: the opening balance
+// minus the meals charged (voids give back).
+func (s *Server) Balance(id app.AccountID) (app.Cents, error) {
+	var bal app.Cents
+	err := s.db.View(func(tx *bolt.Tx) error {
+		opening, charged, ok := getLedger(tx, id)
+		if !ok {
+			return fmt.Errorf("account %q: %w", id, app.ErrNotFound)
+		}
+		bal = opening - charged
+		return nil
+	})
+	return bal, err
+}
+
+// EventCount is the number of events stored from a kiosk (every answer
+// but duplicates).
+func (s *Server) EventCount(kioskID string) (int, error) {
+	var n int
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ks, err := getKiosk(tx, kioskID)
+		n = ks.Events
+		return err
+	})
+	return n, err
+}
+
+// KioskView is what the server holds of a kiosk's stream for an epoch
+// ("" for the kiosk's latest).
+func (s *Server) KioskView(kioskID, epoch string) (app.KioskView, error) {
+	var v app.KioskView
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v = kioskView(tx, kioskID, epoch)
+		return nil
+	})
+	return v, err
+}

@@ -1,0 +1,330 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"mensakiosk/app"
+	"mensakiosk/central"
+)
+
+// Handler is the /v1 HTTP API.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(s.serveHTTP)
+}
+
+// statusWriter remembers the status for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	w := &statusWriter{ResponseWriter: rw, status: http.StatusOK}
+	kiosk := ""
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.log.Error("panic in handler", "panic", fmt.Sprint(p), "path", r.URL.Path)
+			writeError(w, http.StatusInternalServerError, "internal", "", "internal error")
+		}
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", w.status, "kiosk", kiosk,
+			"ms", float64(time.Since(start).Microseconds())/1000, "request_id", r.Header.Get(central.HeaderRequestID))
+	}()
+	if id := r.Header.Get(central.HeaderRequestID); id != "" && len(id) <= 128 {
+		w.Header().Set(central.HeaderRequestID, id)
+	}
+
+	if r.URL.Path == central.PathHealth {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			methodNotAllowed(w, "GET, HEAD")
+			return
+		}
+		writeJSON(w, app.Health{Status: "ok", Version: Version, ServerTime: s.now()})
+		return
+	}
+
+	// Everything else needs a kiosk's token, whether the path exists or
+	// not: a caller without one learns nothing.
+	kiosk, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	switch r.URL.Path {
+	case central.PathPull:
+		if r.Method != http.MethodGet {
+			methodNotAllowed(w, "GET")
+			return
+		}
+		s.handlePull(w, r, kiosk)
+	case central.PathEvents:
+		if r.Method != http.MethodPost {
+			methodNotAllowed(w, "POST")
+			return
+		}
+		s.handlePush(w, r, kiosk)
+	default:
+		writeError(w, http.StatusNotFound, "not_found", "", "no such path: "+r.URL.Path)
+	}
+}
+
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	scheme, token, found := strings.Cut(h, " ")
+	token = strings.TrimSpace(token)
+	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="mensakiosk"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized", "", "a kiosk token is required: Authorization: Bearer <token>")
+		return "", false
+	}
+	kiosk, err := s.kioskFor(token)
+	if err != nil {
+		s.internal(w, r, err)
+		return "", false
+	}
+	if kiosk == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="mensakiosk", error="invalid_token"`)
+		writeError(w, http.StatusUnauthorized, "unauthorized", "", "unknown or revoked token")
+		return "", false
+	}
+	return kiosk, true
+}
+
+func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, kiosk string) {
+	q, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "", err.Error())
+		return
+	}
+	limit := central.DefaultPullLimit
+	if v := q["limit"]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, "bad_request", "limit", fmt.Sprintf("%q: want a whole number from 1", v))
+			return
+		}
+		// Above the maximum the page is clamped, not refused: the kiosk
+		// just gets smaller pages (documented in openapi.yaml).
+		limit = min(n, central.MaxPullLimit)
+	}
+	epoch := q["epoch"]
+	if epoch != "" {
+		if msg := checkID(epoch); msg != "" {
+			writeError(w, http.StatusBadRequest, "bad_request", "epoch", msg)
+			return
+		}
+	}
+	body, err := s.Pull(kiosk, q["cursor"], limit, epoch)
+	switch {
+	case errors.Is(err, errBadCursor):
+		writeError(w, http.StatusBadRequest, "bad_cursor", "cursor", err.Error()+": pull again with an empty cursor")
+		return
+	case err != nil:
+		s.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(body)
+}
+
+// parseQuery reads the pull's parameters, refusing one given twice (which
+// would be a guess) and bad encodings.
+func parseQuery(raw string) (map[string]string, error) {
+	out := map[string]string{}
+	for part := range strings.SplitSeq(raw, "&") {
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		var err error
+		if k, err = url.QueryUnescape(k); err != nil {
+			return nil, err
+		}
+		if v, err = url.QueryUnescape(v); err != nil {
+			return nil, err
+		}
+		switch k {
+		case "cursor", "limit", "epoch":
+			if _, dup := out[k]; dup {
+				return nil, fmt.Errorf("query parameter %q given twice", k)
+			}
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, kiosk string) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, central.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "", fmt.Sprintf("the body exceeds %d bytes: send smaller batches", central.MaxBodyBytes))
+			return
+		}
+		writeError(w, http.StatusBadRequest, "bad_request", "", "reading the body: "+err.Error())
+		return
+	}
+	var b app.PushBatch
+	if field, err := decodeBody(body, &b); err != nil {
+		writeError(w, http.StatusBadRequest, "malformed_json", field, err.Error())
+		return
+	}
+	reply, err := s.Push(kiosk, b)
+	var ce *central.Error
+	switch {
+	case errors.As(err, &ce):
+		writeError(w, http.StatusBadRequest, ce.Code, ce.Field, ce.Message)
+		return
+	case err != nil:
+		s.internal(w, r, err)
+		return
+	}
+	writeJSON(w, reply)
+}
+
+// decodeBody decodes exactly one JSON value (no trailing data) and names
+// the field of a type error.
+func decodeBody(body []byte, v any) (field string, err error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return te.Field, fmt.Errorf("%s: want %s, got JSON %s", te.Field, te.Type, te.Value)
+		}
+		if errors.Is(err, io.EOF) {
+			return "", errors.New("empty body")
+		}
+		return "", err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return "", errors.New("trailing data after the JSON body")
+	}
+	return "", nil
+}
+
+func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("internal error", "path", r.URL.Path, "err", err)
+	writeError(w, http.StatusInternalServerError, "internal", "", "internal error; see the server's log")
+}
+
+func methodNotAllowed(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "", "use "+allow)
+}
+
+func writeError(w http.ResponseWriter, status int, code, field, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(central.Error{Code: code, Field: field, Message: msg})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "internal", "", err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(data)
+}
+
+// --- serving
+
+// ErrPlainHTTP refuses plain HTTP beyond loopback: tokens and balances
+// would cross the network in clear.
+var ErrPlainHTTP = errors.New("plain HTTP is allowed only on a loopback address (127.0.0.1, ::1, localhost): give a TLS certificate and key to listen on the network")
+
+// IsLoopback reports whether a listen address ("host:port") is on
+// loopback only. An empty host (all interfaces) is not.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// Timeouts of the HTTP server: a slow or stuck client cannot hold a
+// connection (and memory) for long.
+const (
+	ReadHeaderTimeout = 10 * time.Second
+	ReadTimeout       = 60 * time.Second
+	WriteTimeout      = 60 * time.Second
+	IdleTimeout       = 120 * time.Second
+	// ShutdownTimeout bounds the wait for requests in flight at shutdown.
+	ShutdownTimeout = 30 * time.Second
+)
+
+// Serve answers /v1 on ln until ctx ends, then shuts down gracefully:
+// it stops accepting, waits for the requests in flight (each push commits
+// before it answers) and returns. With tlsCfg nil it serves plain HTTP,
+// which it refuses unless ln is on loopback.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config) error {
+	if tlsCfg == nil && !IsLoopback(ln.Addr().String()) {
+		ln.Close()
+		return fmt.Errorf("listen %s: %w", ln.Addr(), ErrPlainHTTP)
+	}
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if tlsCfg != nil {
+		cfg := tlsCfg.Clone()
+		if cfg.MinVersion == 0 {
+			cfg.MinVersion = tls.VersionTLS12
+		}
+		ln = tls.NewListener(ln, cfg)
+	}
+	s.log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "db", s.path)
+	done := make(chan error, 1)
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+		defer cancel()
+		s.log.Info("shutting down")
+		done <- srv.Shutdown(sctx)
+	}()
+	err := srv.Serve(ln)
+	if !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	if err := <-done; err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	s.log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,221 @@
+package server
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"mensakiosk/app"
+)
+
+// The pull cursor, opaque to kiosks: base64url of
+//
+//	version(1) | database id(16) | rev(8) | head0(8) | done(4) | total(4) | flags(1)
+//
+// rev is the last revision the kiosk holds. A cursor handed out with
+// more=true is "mid-pull": it also carries the pull's progress (done, total),
+// whether the pull is a reset, and head0, the server's head revision when
+// the pull began (a reset pull skips tombstones up to head0: the kiosk had
+// nothing to delete then, but it must learn of deletions made during the
+// pull). The database id makes a cursor from another server database (a
+// replaced or restored server) start a reset.
+const (
+	dbIDLen       = 16
+	cursorVersion = 1
+	cursorLen     = 1 + dbIDLen + 8 + 8 + 4 + 4 + 1
+
+	flagMid   = 1
+	flagReset = 2
+)
+
+var errBadCursor = errors.New("the cursor is not one this server hands out")
+
+type cursorState struct {
+	rev, head0  uint64
+	done, total uint32
+	mid, reset  bool
+}
+
+func (s *Server) encodeCursor(c cursorState) string {
+	b := make([]byte, 0, cursorLen)
+	b = append(b, cursorVersion)
+	b = append(b, s.dbID...)
+	b = binary.BigEndian.AppendUint64(b, c.rev)
+	b = binary.BigEndian.AppendUint64(b, c.head0)
+	b = binary.BigEndian.AppendUint32(b, c.done)
+	b = binary.BigEndian.AppendUint32(b, c.total)
+	var f byte
+	if c.mid {
+		f |= flagMid
+	}
+	if c.reset {
+		f |= flagReset
+	}
+	return base64.RawURLEncoding.EncodeToString(append(b, f))
+}
+
+// parseCursor decodes a cursor; foreign is true for a well-formed cursor
+// of another database (or the empty cursor).
+func (s *Server) parseCursor(str string) (c cursorState, foreign bool, err error) {
+	if str == "" {
+		return c, true, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(str)
+	if err != nil || len(b) != cursorLen || b[0] != cursorVersion || b[cursorLen-1]&^(flagMid|flagReset) != 0 {
+		return c, false, errBadCursor
+	}
+	p := b[1+dbIDLen:]
+	c = cursorState{
+		rev: binary.BigEndian.Uint64(p), head0: binary.BigEndian.Uint64(p[8:]),
+		done: binary.BigEndian.Uint32(p[16:]), total: binary.BigEndian.Uint32(p[20:]),
+		mid: p[24]&flagMid != 0, reset: p[24]&flagReset != 0,
+	}
+	return c, !bytes.Equal(b[1:1+dbIDLen], s.dbID), nil
+}
+
+// deltaFields are the Delta's JSON names, by kind index (see kinds).
+var deltaFields = [...]string{"accounts", "pupils", "badges", "bookings", "fee_bands", "diets", "staff", "news", "documents"}
+
+// pullTail is the part of app.PullPage after the Delta.
+type pullTail struct {
+	Cursor     string        `json:"cursor"`
+	More       bool          `json:"more"`
+	Reset      bool          `json:"reset"`
+	Done       int           `json:"done"`
+	Total      int           `json:"total"`
+	ServerTime time.Time     `json:"server_time"`
+	Kiosk      app.KioskView `json:"kiosk"`
+}
+
+// Pull answers one pull page, as the JSON of an app.PullPage: the records
+// are spliced in as stored, not decoded and encoded again. epoch selects
+// the stream the kiosk view reports ("" is the kiosk's latest).
+func (s *Server) Pull(kioskID, cursor string, limit int, epoch string) ([]byte, error) {
+	cur, foreign, err := s.parseCursor(cursor)
+	if err != nil {
+		return nil, err
+	}
+	if limit < 1 {
+		return nil, errors.New("pull: limit below 1")
+	}
+	var out []byte
+	err = s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		ch := tx.Bucket(bChanges)
+		head := getU64(meta, kHead)
+		switch {
+		case foreign || cur.rev > head:
+			// A cursor beyond the head comes from this database restored
+			// from an older copy: the kiosk may hold records we lost.
+			cur = cursorState{head0: head, total: uint32(getU64(meta, kLive)), reset: true}
+		case !cur.mid:
+			cur = cursorState{rev: cur.rev, head0: head, total: uint32(countAfter(ch, cur.rev))}
+		default:
+			// Records changed since the pull began come again at the end.
+			cur.total += uint32(countAfter(ch, cur.head0))
+		}
+
+		var lists [len(deltaFields)]bytes.Buffer
+		var deleted []app.Ref
+		n, last := 0, cur.rev
+		c := ch.Cursor()
+		k, v := c.Seek(u64(cur.rev + 1))
+		for ; k != nil && n < limit; k, v = c.Next() {
+			rev := binary.BigEndian.Uint64(k)
+			e, err := decodeChange(v)
+			if err != nil {
+				return err
+			}
+			last = rev
+			if e.tomb {
+				if cur.reset && rev <= cur.head0 {
+					continue // nothing to delete on a kiosk starting afresh
+				}
+				deleted = append(deleted, app.Ref{Kind: kinds[e.kind], ID: string(e.id)})
+			} else {
+				l := &lists[e.kind]
+				if l.Len() > 0 {
+					l.WriteByte(',')
+				}
+				l.Write(e.data)
+			}
+			n++
+		}
+		more := k != nil
+		done := int(cur.done) + n
+		total := max(int(cur.total), done)
+		next := cursorState{rev: last}
+		if more {
+			next = cursorState{rev: last, head0: cur.head0, done: uint32(done), total: uint32(total), mid: true, reset: cur.reset}
+		} else {
+			total = done
+		}
+		tail := pullTail{Cursor: s.encodeCursor(next), More: more, Reset: cur.reset, Done: done, Total: total,
+			ServerTime: s.now(), Kiosk: kioskView(tx, kioskID, epoch)}
+
+		size := 64
+		for i := range lists {
+			size += lists[i].Len() + 16
+		}
+		buf := bytes.NewBuffer(make([]byte, 0, size+len(deleted)*48))
+		buf.WriteByte('{')
+		for i := range lists {
+			if lists[i].Len() == 0 {
+				continue
+			}
+			buf.WriteString(`"` + deltaFields[i] + `":[`)
+			buf.Write(lists[i].Bytes())
+			buf.WriteString(`],`)
+		}
+		if len(deleted) > 0 {
+			d, err := json.Marshal(deleted)
+			if err != nil {
+				return err
+			}
+			buf.WriteString(`"deleted":`)
+			buf.Write(d)
+			buf.WriteByte(',')
+		}
+		t, err := json.Marshal(tail)
+		if err != nil {
+			return err
+		}
+		buf.Write(t[1:]) // tail without its '{'
+		out = buf.Bytes()
+		return nil
+	})
+	return out, err
+}
+
+// countAfter counts the change entries above rev: the size of a delta
+// (small but for a first pull, which counts from the live counter).
+func countAfter(ch *bolt.Bucket, rev uint64) int {
+	n := 0
+	c := ch.Cursor()
+	for k, _ := c.Seek(u64(rev + 1)); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
+}
+
+// kioskView is what the server holds of one kiosk's stream for epoch (the
+// kiosk's latest epoch when epoch is "").
+func kioskView(tx *bolt.Tx, kioskID, epoch string) app.KioskView {
+	v := app.KioskView{KioskID: kioskID, Epoch: epoch}
+	ks, err := getKiosk(tx, kioskID)
+	if err != nil {
+		return v
+	}
+	if epoch == "" {
+		v.Epoch = ks.Epoch
+	}
+	if st := ks.Streams[v.Epoch]; st != nil {
+		v.AckedSeq = st.Acked
+	}
+	return v
+}

@@ -1,0 +1,523 @@
+package server
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"mensakiosk/app"
+	"mensakiosk/central"
+)
+
+// ReviewItem is an event as the server stores it: what the kiosk sent,
+// where from, and the server's answer. Review lists those rejected or
+// flagged.
+type ReviewItem struct {
+	app.OutboxEvent
+	KioskID    string          `json:"kiosk_id"`
+	Epoch      string          `json:"epoch"`
+	Status     app.EventStatus `json:"status"`
+	Reason     string          `json:"reason,omitempty"`
+	Flags      []string        `json:"flags,omitempty"`
+	ReceivedAt time.Time       `json:"received_at"`
+	// Charged: a meal whose price is (still) charged to its account.
+	Charged bool `json:"charged,omitempty"`
+	// Voided: a meal voided; VoidedBy is the meal.voided event's id.
+	Voided   bool   `json:"voided,omitempty"`
+	VoidedBy string `json:"voided_by,omitempty"`
+}
+
+// kioskState is what the server holds of one kiosk.
+type kioskState struct {
+	// Epoch is the database the kiosk pushed from last.
+	Epoch   string                  `json:"epoch"`
+	Streams map[string]*streamState `json:"streams"`
+	Events  int                     `json:"events"`
+}
+
+// streamState is one (kiosk, epoch) stream.
+type streamState struct {
+	Acked uint64 `json:"acked"` // highest contiguous seq held from 1
+	Max   uint64 `json:"max"`   // highest seq held
+	// GapAlarmed is the missing seq last alarmed about, so that a hole
+	// raises one alarm, not one per push.
+	GapAlarmed uint64    `json:"gap_alarmed,omitempty"`
+	Since      time.Time `json:"since"`
+}
+
+func getKiosk(tx *bolt.Tx, id string) (kioskState, error) {
+	ks := kioskState{Streams: map[string]*streamState{}}
+	v := tx.Bucket(bKiosks).Get([]byte(id))
+	if v == nil {
+		return ks, nil
+	}
+	if err := json.Unmarshal(v, &ks); err != nil {
+		return ks, fmt.Errorf("kiosk %s: stored state: %w", id, err)
+	}
+	if ks.Streams == nil {
+		ks.Streams = map[string]*streamState{}
+	}
+	return ks, nil
+}
+
+// earliest is the earliest event time believed: before it, the kiosk's
+// clock was reset.
+var earliest = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// maxAhead is how far ahead of the server's clock an event may be.
+const maxAhead = 24 * time.Hour
+
+func badRequest(field, format string, args ...any) *central.Error {
+	return &central.Error{Code: "bad_request", Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// checkBatch refuses a batch whose shape is wrong: that is the client's
+// bug, answered 400, and nothing is stored. Problems of one event's content
+// are answered per event (rejected) instead.
+func checkBatch(b *app.PushBatch) error {
+	if msg := checkID(b.Epoch); msg != "" {
+		return badRequest("epoch", "%s", msg)
+	}
+	if len(b.Events) > central.MaxPushEvents {
+		return badRequest("events", "%d events: at most %d per batch", len(b.Events), central.MaxPushEvents)
+	}
+	for i, e := range b.Events {
+		if msg := checkID(e.ID); msg != "" {
+			return badRequest(fmt.Sprintf("events[%d].id", i), "%s", msg)
+		}
+		if e.Seq == 0 {
+			return badRequest(fmt.Sprintf("events[%d].seq", i), "sequence numbers start at 1")
+		}
+	}
+	return nil
+}
+
+// Push stores a batch of kiosk kioskID's events and applies them, in one
+// transaction; the reply is built only after the commit.
+func (s *Server) Push(kioskID string, b app.PushBatch) (app.PushReply, error) {
+	if err := checkBatch(&b); err != nil {
+		return app.PushReply{}, err
+	}
+	reply := app.PushReply{Results: make([]app.EventAck, 0, len(b.Events))}
+	if len(b.Events) == 0 {
+		err := s.db.View(func(tx *bolt.Tx) error {
+			reply.Kiosk = kioskView(tx, kioskID, b.Epoch)
+			return nil
+		})
+		reply.ServerTime = s.now()
+		return reply, err
+	}
+	var warnings []string
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		reply.Results, reply.Alarms, warnings = reply.Results[:0], nil, nil
+		p := &pusher{s: s, tx: tx, kiosk: kioskID, epoch: b.Epoch, now: s.now()}
+		if err := p.run(b.Events, &reply); err != nil {
+			return err
+		}
+		warnings = p.warnings
+		return nil
+	})
+	if err != nil {
+		return app.PushReply{}, err
+	}
+	reply.ServerTime = s.now()
+	for _, w := range warnings {
+		s.log.Warn(w, "kiosk", kioskID)
+	}
+	for _, a := range reply.Alarms {
+		s.log.Error("alarm", "code", a.Code, "kiosk", a.KioskID, "message", a.Message)
+	}
+	var acc, dup, rej int
+	for _, r := range reply.Results {
+		switch r.Status {
+		case app.EventAccepted:
+			acc++
+		case app.EventDuplicate:
+			dup++
+		case app.EventRejected:
+			rej++
+		}
+	}
+	s.log.Info("push", "kiosk", kioskID, "epoch", b.Epoch, "accepted", acc, "duplicate", dup, "rejected", rej, "acked_seq", reply.Kiosk.AckedSeq)
+	return reply, nil
+}
+
+type pusher struct {
+	s        *Server
+	tx       *bolt.Tx
+	kiosk    string
+	epoch    string
+	now      time.Time
+	warnings []string
+}
+
+func (p *pusher) alarm(code, format string, args ...any) (app.Alarm, error) {
+	a := app.Alarm{Code: code, KioskID: p.kiosk, At: p.now, Message: fmt.Sprintf(format, args...)}
+	meta := p.tx.Bucket(bMeta)
+	n := getU64(meta, kAlarmN) + 1
+	data, err := json.Marshal(a)
+	if err != nil {
+		return a, err
+	}
+	return a, errors.Join(meta.Put(kAlarmN, u64(n)), p.tx.Bucket(bAlarms).Put(u64(n), data))
+}
+
+func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
+	tx := p.tx
+	ks, err := getKiosk(tx, p.kiosk)
+	if err != nil {
+		return err
+	}
+	st := ks.Streams[p.epoch]
+	if st == nil {
+		if len(ks.Streams) > 0 {
+			var known []string
+			for e, o := range ks.Streams {
+				known = append(known, fmt.Sprintf("%s (acked %d)", e, o.Acked))
+			}
+			slices.Sort(known)
+			a, err := p.alarm(app.AlarmEpochChanged, "kiosk %s pushes from a database (epoch %s) the server has not seen; it knew %s: the kiosk's database was replaced or recreated",
+				p.kiosk, p.epoch, strings.Join(known, ", "))
+			if err != nil {
+				return err
+			}
+			reply.Alarms = append(reply.Alarms, a)
+		}
+		st = &streamState{Since: p.now}
+		ks.Streams[p.epoch] = st
+	}
+	ks.Epoch = p.epoch
+	kb, err := tx.Bucket(bStreams).CreateBucketIfNotExists([]byte(p.kiosk))
+	if err != nil {
+		return err
+	}
+	stream, err := kb.CreateBucketIfNotExists([]byte(p.epoch))
+	if err != nil {
+		return err
+	}
+	evb := tx.Bucket(bEvents)
+	meta := tx.Bucket(bMeta)
+	var conflicts []uint64
+	rejected := 0
+	for _, e := range events {
+		ack := app.EventAck{ID: e.ID, Seq: e.Seq}
+		seqKey := u64(e.Seq)
+		slot := stream.Get(seqKey)
+		if old := evb.Get([]byte(e.ID)); old != nil {
+			ack.Status = app.EventDuplicate
+			var prev ReviewItem
+			if err := json.Unmarshal(old, &prev); err != nil {
+				return fmt.Errorf("event %s: stored: %w", e.ID, err)
+			}
+			if !sameEvent(prev.OutboxEvent, e) || prev.KioskID != p.kiosk {
+				p.warnings = append(p.warnings, fmt.Sprintf("event %s sent again with a different content (first from kiosk %s, seq %d, kind %s; now seq %d, kind %s): the first is kept",
+					e.ID, prev.KioskID, prev.Seq, prev.Kind, e.Seq, e.Kind))
+			}
+			// The id is held: it fills its slot in this stream if empty
+			// (the same event re-sent under another stream's number).
+			if slot == nil {
+				if err := stream.Put(seqKey, []byte(e.ID)); err != nil {
+					return err
+				}
+				st.Max = max(st.Max, e.Seq)
+			}
+			reply.Results = append(reply.Results, ack)
+			continue
+		}
+		item := ReviewItem{OutboxEvent: e, KioskID: p.kiosk, Epoch: p.epoch, ReceivedAt: p.now}
+		if err := p.apply(&item); err != nil {
+			return err
+		}
+		switch {
+		case slot == nil:
+			if err := stream.Put(seqKey, []byte(e.ID)); err != nil {
+				return err
+			}
+		case !bytes.Equal(slot, []byte(e.ID)):
+			// Another event already holds this number: the kiosk's
+			// database reuses numbers (restored from an old copy). The
+			// event is still a real meal: stored and applied, flagged.
+			item.Flags = append(item.Flags, app.FlagSeqConflict)
+			conflicts = append(conflicts, e.Seq)
+		}
+		st.Max = max(st.Max, e.Seq)
+		if item.Status == app.EventRejected {
+			rejected++
+		}
+		data, err := json.Marshal(item)
+		if err != nil {
+			return err
+		}
+		if err := errors.Join(evb.Put([]byte(e.ID), data), addU64(meta, kEvents, 1)); err != nil {
+			return err
+		}
+		if item.Status == app.EventRejected || len(item.Flags) > 0 {
+			if err := tx.Bucket(bReview).Put([]byte(e.ID), nil); err != nil {
+				return err
+			}
+		}
+		ks.Events++
+		ack.Status, ack.Reason, ack.Flags = item.Status, item.Reason, item.Flags
+		reply.Results = append(reply.Results, ack)
+	}
+
+	// The acknowledged watermark moves over every number held, and stops
+	// at the first hole.
+	c := stream.Cursor()
+	for k, _ := c.Seek(u64(st.Acked + 1)); k != nil && binary.BigEndian.Uint64(k) == st.Acked+1; k, _ = c.Next() {
+		st.Acked++
+	}
+	if st.Max > st.Acked && st.GapAlarmed != st.Acked+1 {
+		st.GapAlarmed = st.Acked + 1
+		a, err := p.alarm(app.AlarmSeqGap, "kiosk %s (epoch %s): the server holds events up to seq %d but not seq %d; the acknowledged sequence stops at %d until it arrives",
+			p.kiosk, p.epoch, st.Max, st.Acked+1, st.Acked)
+		if err != nil {
+			return err
+		}
+		reply.Alarms = append(reply.Alarms, a)
+	}
+	if len(conflicts) > 0 {
+		a, err := p.alarm(app.AlarmRestoredCopy, "kiosk %s (epoch %s) sent %d events with sequence numbers the server already holds for other events (seq %d…%d): its database was restored from an old copy; the events are kept, flagged %s",
+			p.kiosk, p.epoch, len(conflicts), slices.Min(conflicts), slices.Max(conflicts), app.FlagSeqConflict)
+		if err != nil {
+			return err
+		}
+		reply.Alarms = append(reply.Alarms, a)
+	}
+	if rejected > 0 {
+		a, err := p.alarm(app.AlarmRejected, "kiosk %s: %d events rejected, kept aside for review", p.kiosk, rejected)
+		if err != nil {
+			return err
+		}
+		reply.Alarms = append(reply.Alarms, a)
+	}
+	data, err := json.Marshal(ks)
+	if err != nil {
+		return err
+	}
+	reply.Kiosk = app.KioskView{KioskID: p.kiosk, Epoch: p.epoch, AckedSeq: st.Acked}
+	return tx.Bucket(bKiosks).Put([]byte(p.kiosk), data)
+}
+
+func sameEvent(a, b app.OutboxEvent) bool {
+	if a.Kind != b.Kind || a.Seq != b.Seq || !a.At.Equal(b.At) {
+		return false
+	}
+	var ca, cb bytes.Buffer
+	if json.Compact(&ca, a.Payload) != nil || json.Compact(&cb, b.Payload) != nil {
+		return bytes.Equal(a.Payload, b.Payload)
+	}
+	return bytes.Equal(ca.Bytes(), cb.Bytes())
+}
+
+// reject marks the item rejected with a reason.
+func reject(item *ReviewItem, format string, args ...any) {
+	item.Status = app.EventRejected
+	item.Reason = fmt.Sprintf(format, args...)
+}
+
+// apply validates one new event and applies it: item.Status, Reason and
+// Flags say what happened. An error is the store's, and fails the batch.
+func (p *pusher) apply(item *ReviewItem) error {
+	item.Status = app.EventAccepted
+	e := item.OutboxEvent
+	switch {
+	case e.At.IsZero():
+		reject(item, "the event has no time")
+		return nil
+	case e.At.Before(earliest) || e.At.After(p.now.Add(maxAhead)):
+		reject(item, "event time %s is absurd (server time %s): the kiosk's clock is wrong", e.At.UTC().Format(time.RFC3339), p.now.Format(time.RFC3339))
+		return nil
+	}
+	switch e.Kind {
+	case app.EventMealRecorded:
+		return p.mealRecorded(item)
+	case app.EventMealVoided:
+		return p.mealVoided(item)
+	case app.EventStaffAction:
+		var a app.StaffAction
+		if err := strictJSON(e.Payload, &a); err != nil {
+			reject(item, "malformed payload: %v", err)
+		} else if a.StaffID == "" || a.Action == "" {
+			reject(item, "malformed payload: staff_id and action are required")
+		}
+		return nil
+	}
+	reject(item, "unknown event kind %q", e.Kind)
+	return nil
+}
+
+// strictJSON decodes one JSON value, refusing trailing data.
+func strictJSON(data []byte, v any) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return errors.New("empty")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON value")
+	}
+	return nil
+}
+
+func servedKey(m app.Meal) []byte { return key(string(m.Day), string(m.Service), string(m.PupilID)) }
+
+func (p *pusher) mealRecorded(item *ReviewItem) error {
+	e := item.OutboxEvent
+	var m app.Meal
+	if err := strictJSON(e.Payload, &m); err != nil {
+		reject(item, "malformed payload: %v", err)
+		return nil
+	}
+	switch {
+	case m.EventID != e.ID:
+		reject(item, "payload event_id %q is not the event's id", m.EventID)
+		return nil
+	case m.Seq != 0 && m.Seq != e.Seq:
+		reject(item, "payload seq %d is not the event's seq %d", m.Seq, e.Seq)
+		return nil
+	case m.Service != app.ServiceLunch:
+		reject(item, "unknown service %q", m.Service)
+		return nil
+	case !validDay(m.Day):
+		reject(item, "bad day %q: want YYYY-MM-DD", m.Day)
+		return nil
+	case m.Price < 0 || m.Price > central.MaxMealPrice:
+		reject(item, "price %d cents out of range 0…%d", m.Price, central.MaxMealPrice)
+		return nil
+	}
+	// The day is the kiosk's civil date of the meal: within a day of its
+	// time whatever the time zone.
+	if day, _ := time.Parse(time.DateOnly, string(m.Day)); !m.At.IsZero() && (m.At.Sub(day) < -14*time.Hour || m.At.Sub(day) > 38*time.Hour) {
+		reject(item, "day %s does not match the meal's time %s", m.Day, m.At.UTC().Format(time.RFC3339))
+		return nil
+	}
+	if m.KioskID != "" && m.KioskID != p.kiosk {
+		p.warnings = append(p.warnings, fmt.Sprintf("meal %s names kiosk %q but came with kiosk %s's token: the token counts", e.ID, m.KioskID, p.kiosk))
+	}
+	pupil, ok, err := getJSON[app.Pupil](p.tx, app.KindPupil, string(m.PupilID))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		reject(item, "unknown pupil %q", m.PupilID)
+		return nil
+	}
+	if pupil.AccountID != m.AccountID {
+		reject(item, "pupil/account mismatch: pupil %s belongs to account %s, the meal names account %q", m.PupilID, pupil.AccountID, m.AccountID)
+		return nil
+	}
+	if m.Voided {
+		// Voided on the kiosk before it was pushed: kept, never charged.
+		item.Voided = true
+		return nil
+	}
+	served := p.tx.Bucket(bServed)
+	if first := served.Get(servedKey(m)); first != nil {
+		// Two kiosks (offline) served the same pupil the same meal: the
+		// first is charged; this one is kept, not charged, for staff.
+		item.Flags = append(item.Flags, app.FlagDoubleServe)
+		return nil
+	}
+	bal, err := p.charge(m.AccountID, m.Price)
+	if err != nil {
+		return err
+	}
+	if err := errors.Join(served.Put(servedKey(m), []byte(e.ID)), addU64(p.tx.Bucket(bMeta), kCharged, 1)); err != nil {
+		return err
+	}
+	item.Charged = true
+	if bal < 0 {
+		item.Flags = append(item.Flags, app.FlagBelowZero)
+	}
+	return nil
+}
+
+// charge adds price to the account's charges (a negative price refunds)
+// and rewrites the account record at a new revision, so that kiosks pull
+// the new balance. It returns the balance after.
+func (p *pusher) charge(acc app.AccountID, price app.Cents) (app.Cents, error) {
+	rec, ok, err := getJSON[app.Account](p.tx, app.KindAccount, string(acc))
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, fmt.Errorf("account %s of a known pupil is missing", acc)
+	}
+	opening, charged, _ := getLedger(p.tx, acc)
+	charged += price
+	rec.Balance, rec.BalanceAsOf = opening-charged, p.now
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return 0, err
+	}
+	if _, _, err := putRecord(p.tx, app.KindAccount, string(acc), data); err != nil {
+		return 0, err
+	}
+	return rec.Balance, putLedger(p.tx, acc, opening, charged)
+}
+
+func (p *pusher) mealVoided(item *ReviewItem) error {
+	var v app.MealVoid
+	if err := strictJSON(item.Payload, &v); err != nil {
+		reject(item, "malformed payload: %v", err)
+		return nil
+	}
+	if v.MealEventID == "" || v.StaffID == "" {
+		reject(item, "malformed payload: meal_event_id and staff_id are required")
+		return nil
+	}
+	evb := p.tx.Bucket(bEvents)
+	raw := evb.Get([]byte(v.MealEventID))
+	if raw == nil {
+		reject(item, "unknown meal %q: nothing to void", v.MealEventID)
+		return nil
+	}
+	var meal ReviewItem
+	if err := json.Unmarshal(raw, &meal); err != nil {
+		return fmt.Errorf("event %s: stored: %w", v.MealEventID, err)
+	}
+	switch {
+	case meal.Kind != app.EventMealRecorded:
+		reject(item, "event %q is a %s, not a meal", v.MealEventID, meal.Kind)
+		return nil
+	case meal.Status == app.EventRejected:
+		reject(item, "meal %q was rejected: nothing to void", v.MealEventID)
+		return nil
+	case meal.Voided:
+		return nil // voided before: nothing more to do
+	}
+	m, err := app.MealPayload(meal.OutboxEvent)
+	if err != nil {
+		return fmt.Errorf("event %s: stored payload: %w", v.MealEventID, err)
+	}
+	if meal.Charged {
+		if _, err := p.charge(m.AccountID, -m.Price); err != nil {
+			return err
+		}
+		served := p.tx.Bucket(bServed)
+		if bytes.Equal(served.Get(servedKey(m)), []byte(meal.ID)) {
+			if err := served.Delete(servedKey(m)); err != nil {
+				return err
+			}
+		}
+		if err := addU64(p.tx.Bucket(bMeta), kCharged, -1); err != nil {
+			return err
+		}
+	}
+	meal.Charged, meal.Voided, meal.VoidedBy = false, true, item.ID
+	data, err := json.Marshal(meal)
+	if err != nil {
+		return err
+	}
+	return evb.Put([]byte(meal.ID), data)
+}

@@ -1,0 +1,299 @@
+// Command central runs MensaKiosk's reference central server and its
+// administration commands.
+//
+//	central [serve] -addr 127.0.0.1:8700 -data ./central-data [-tls-cert F -tls-key F] [-config F] [-log-level info]
+//	central import -data DIR FILE_OR_DIR...
+//	central token  -data DIR -kiosk ID     prints the kiosk's new token, once
+//	central revoke -data DIR -kiosk ID
+//	central alarms -data DIR [-json]
+//	central review -data DIR [-json]
+//	central status -data DIR
+//
+// The administration commands open the database themselves: run them while
+// the server is stopped (the database takes one process at a time; a
+// second one is told it is in use).
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"mensakiosk/central/server"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Config is the server's settings, from -config (JSON) and flags; flags
+// given on the command line win.
+type Config struct {
+	Addr     string `json:"addr"`
+	Data     string `json:"data"`
+	TLSCert  string `json:"tls_cert,omitempty"`
+	TLSKey   string `json:"tls_key,omitempty"`
+	LogLevel string `json:"log_level,omitempty"`
+}
+
+const usage = `usage:
+  central [serve] -addr 127.0.0.1:8700 -data DIR [-tls-cert FILE -tls-key FILE] [-config FILE] [-log-level debug|info|warn|error]
+  central import -data DIR FILE_OR_DIR...   import JSON or CSV (all files in one transaction)
+  central token  -data DIR -kiosk ID        make a kiosk's token (printed once; replaces the old one)
+  central revoke -data DIR -kiosk ID        revoke a kiosk's token
+  central alarms -data DIR [-json]          list alarms
+  central review -data DIR [-json]          list events rejected or flagged
+  central status -data DIR                  counts
+`
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(args, stderr)
+	case "import", "token", "revoke", "alarms", "review", "status":
+		err = admin(cmd, args, stdout, stderr)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "central: unknown command %q\n%s", cmd, usage)
+		return 2
+	}
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "central %s: %v\n", cmd, err)
+		return 2
+	case errors.Is(err, flag.ErrHelp):
+		return 2
+	case err != nil:
+		fmt.Fprintf(stderr, "central %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if level == "" {
+		level = "info"
+	}
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageError{fmt.Sprintf("-log-level %q: want debug, info, warn or error", level)}
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func serve(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg Config
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8700", "listen address (plain HTTP only on loopback)")
+	fs.StringVar(&cfg.Data, "data", "./central-data", "data directory (holds central.db)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate (PEM)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key (PEM)")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	configPath := fs.String("config", "", "JSON settings file: {addr, data, tls_cert, tls_key, log_level}; flags win")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+	if *configPath != "" {
+		if err := loadConfig(*configPath, fs, &cfg); err != nil {
+			return err
+		}
+	}
+	log, err := newLogger(stderr, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	var tlsCfg *tls.Config
+	switch {
+	case (cfg.TLSCert == "") != (cfg.TLSKey == ""):
+		return usageError{"give both -tls-cert and -tls-key, or neither"}
+	case cfg.TLSCert != "":
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("TLS: %w", err)
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	case !server.IsLoopback(cfg.Addr):
+		return fmt.Errorf("-addr %s: %w", cfg.Addr, server.ErrPlainHTTP)
+	}
+	srv, err := server.Open(cfg.Data, server.Options{Log: log})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := srv.Serve(ctx, ln, tlsCfg); err != nil {
+		return err
+	}
+	return srv.Close()
+}
+
+// loadConfig reads the JSON settings; a flag set on the command line
+// keeps its value.
+func loadConfig(path string, fs *flag.FlagSet, cfg *Config) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var file Config
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&file); err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	for name, pair := range map[string][2]*string{
+		"addr": {&cfg.Addr, &file.Addr}, "data": {&cfg.Data, &file.Data}, "tls-cert": {&cfg.TLSCert, &file.TLSCert},
+		"tls-key": {&cfg.TLSKey, &file.TLSKey}, "log-level": {&cfg.LogLevel, &file.LogLevel},
+	} {
+		if !set[name] && *pair[1] != "" {
+			*pair[0] = *pair[1]
+		}
+	}
+	return nil
+}
+
+func admin(cmd string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "./central-data", "data directory (holds central.db)")
+	kiosk := fs.String("kiosk", "", "kiosk id (token, revoke)")
+	asJSON := fs.Bool("json", false, "JSON output (alarms, review)")
+	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case cmd == "import" && fs.NArg() == 0:
+		return usageError{"name the files or directories to import"}
+	case cmd != "import" && fs.NArg() > 0:
+		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	case (cmd == "token" || cmd == "revoke") && *kiosk == "":
+		return usageError{"-kiosk ID is required"}
+	}
+	log, err := newLogger(stderr, *logLevel)
+	if err != nil {
+		return err
+	}
+	if cmd != "import" && cmd != "token" {
+		// Reading commands must not create a data directory by mistake.
+		if _, err := os.Stat(*data); err != nil {
+			return fmt.Errorf("data directory: %w", err)
+		}
+	}
+	srv, err := server.Open(*data, server.Options{Log: log})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	switch cmd {
+	case "import":
+		var all server.ImportData
+		for _, path := range fs.Args() {
+			d, err := server.ReadImport(path)
+			if err != nil {
+				return err
+			}
+			all.Merge(d)
+		}
+		if all.Len() == 0 {
+			return errors.New("the files hold no records")
+		}
+		st, err := srv.Import(all)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "imported: %s\n", st)
+	case "token":
+		tok, err := srv.CreateToken(*kiosk)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "token for kiosk %s (shown once; put it in the kiosk's configuration):\n", *kiosk)
+		fmt.Fprintln(stdout, tok)
+	case "revoke":
+		if err := srv.RevokeToken(*kiosk); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "token of kiosk %s revoked\n", *kiosk)
+	case "alarms":
+		alarms, err := srv.Alarms()
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return jsonLines(stdout, alarms)
+		}
+		for _, a := range alarms {
+			fmt.Fprintf(stdout, "%s  %-15s %-12s %s\n", a.At.Local().Format("2006-01-02 15:04:05"), a.Code, a.KioskID, a.Message)
+		}
+		fmt.Fprintf(stdout, "%d alarms\n", len(alarms))
+	case "review":
+		items, err := srv.Review()
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return jsonLines(stdout, items)
+		}
+		for _, it := range items {
+			what := it.Reason
+			if it.Status != "rejected" {
+				what = strings.Join(it.Flags, ",")
+			}
+			fmt.Fprintf(stdout, "%s  %-8s %-12s seq %-6d %-14s %s  %s\n", it.ReceivedAt.Local().Format("2006-01-02 15:04:05"),
+				it.Status, it.KioskID, it.Seq, it.Kind, it.ID, what)
+		}
+		fmt.Fprintf(stdout, "%d events to review\n", len(items))
+	case "status":
+		c, err := srv.Counts()
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(c)
+	}
+	return srv.Close()
+}
+
+func jsonLines[T any](w io.Writer, items []T) error {
+	enc := json.NewEncoder(w)
+	for _, it := range items {
+		if err := enc.Encode(it); err != nil {
+			return err
+		}
+	}
+	return nil
+}
