@@ -244,11 +244,164 @@ func (s *Store) Reopen(seq uint64) (int, error) {
 
 // ApplyPull writes one pull page's records and its cursor in one
 // transaction: a crash between pages resumes from the last page stored.
+//
+// A reset pull (the server's database is not the one the cursor came from)
+// carries the whole roster: a kiosk that already had records notes every
+// record the pages carry, and at the last page drops the records they did
+// not (deleted on the server while it was replaced). A new kiosk's first
+// pull, with nothing to drop, skips that bookkeeping.
 func (s *Store) ApplyPull(p app.PullPage) error {
 	if p.Cursor == "" {
 		return errors.New("pull page without cursor")
 	}
 	return s.db.Update(func(tx *bolt.Tx) error {
+		had := hasRoster(tx) // before this page's records
+		if err := applyPage(tx, p); err != nil {
+			return err
+		}
+		if err := trackReset(tx, p, had); err != nil {
+			return err
+		}
+		meta := tx.Bucket(bMeta)
+		return firstErr(meta.Put(kCursor, []byte(p.Cursor)),
+			meta.Put(kServerAt, []byte(p.ServerTime.UTC().Format(time.RFC3339Nano))))
+	})
+}
+
+var (
+	kResetting = []byte("resetting") // "sweep" or "fresh" during a reset pull
+	bSeen      = []byte("reset_seen")
+	// rosterBuckets are the ones a reset pull replaces.
+	rosterBuckets = [][]byte{bAccounts, bPupils, bBadges, bBookings, bFeeBands, bDiets, bStaff, bNews, bDocuments}
+)
+
+// pageKeys lists each record of the page as bucket \0 key.
+func pageKeys(p app.PullPage) [][]byte {
+	var ks [][]byte
+	add := func(b []byte, k []byte) { ks = append(ks, append(append(append([]byte(nil), b...), 0), k...)) }
+	for _, a := range p.Accounts {
+		add(bAccounts, []byte(a.ID))
+	}
+	for _, x := range p.Pupils {
+		add(bPupils, []byte(x.ID))
+	}
+	for _, x := range p.Badges {
+		add(bBadges, []byte(x.ID))
+	}
+	for _, x := range p.Bookings {
+		add(bBookings, bookingKey(x.PupilID, x.Day))
+	}
+	for _, x := range p.FeeBands {
+		add(bFeeBands, []byte(x.Code))
+	}
+	for _, x := range p.Diets {
+		add(bDiets, []byte(x.Code))
+	}
+	for _, x := range p.Staff {
+		add(bStaff, []byte(x.ID))
+	}
+	for _, x := range p.News {
+		add(bNews, []byte(x.ID))
+	}
+	for _, x := range p.Documents {
+		add(bDocuments, []byte(x.ID))
+	}
+	return ks
+}
+
+func hasRoster(tx *bolt.Tx) bool {
+	for _, b := range rosterBuckets {
+		if k, _ := tx.Bucket(b).Cursor().First(); k != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func trackReset(tx *bolt.Tx, p app.PullPage, hadRecords bool) error {
+	meta := tx.Bucket(bMeta)
+	mode := string(meta.Get(kResetting))
+	if !p.Reset {
+		if mode != "" { // a reset pull ended without its last page: forget it
+			return firstErr(meta.Delete(kResetting), deleteBucketIfExists(tx, bSeen))
+		}
+		return nil
+	}
+	if mode == "" {
+		mode = "fresh"
+		if hadRecords {
+			mode = "sweep"
+		}
+		if err := meta.Put(kResetting, []byte(mode)); err != nil {
+			return err
+		}
+	}
+	if mode == "sweep" {
+		seen, err := tx.CreateBucketIfNotExists(bSeen)
+		if err != nil {
+			return err
+		}
+		for _, k := range pageKeys(p) {
+			if err := seen.Put(k, []byte{}); err != nil {
+				return err
+			}
+		}
+	}
+	if p.More {
+		return nil
+	}
+	if mode == "sweep" {
+		if err := sweepUnseen(tx); err != nil {
+			return err
+		}
+	}
+	return firstErr(meta.Delete(kResetting), deleteBucketIfExists(tx, bSeen))
+}
+
+// sweepUnseen drops the roster records a finished reset pull did not carry.
+func sweepUnseen(tx *bolt.Tx) error {
+	seen := tx.Bucket(bSeen)
+	for _, name := range rosterBuckets {
+		b := tx.Bucket(name)
+		var drop [][]byte
+		prefix := append(append([]byte(nil), name...), 0)
+		if err := b.ForEach(func(k, _ []byte) error {
+			if seen == nil || seen.Get(append(prefix, k...)) == nil {
+				drop = append(drop, append([]byte(nil), k...))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, k := range drop {
+			if bytes.Equal(name, bPupils) {
+				var p app.Pupil
+				if ok, err := getJSON(b, k, &p); err != nil {
+					return err
+				} else if ok {
+					if err := tx.Bucket(bFamily).Delete(key(string(p.AccountID), string(k))); err != nil {
+						return err
+					}
+				}
+			}
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func deleteBucketIfExists(tx *bolt.Tx, name []byte) error {
+	if tx.Bucket(name) == nil {
+		return nil
+	}
+	return tx.DeleteBucket(name)
+}
+
+// applyPage writes a page's records and deletions.
+func applyPage(tx *bolt.Tx, p app.PullPage) error {
+	{
 		if err := putRoster(tx, app.Roster{Accounts: p.Accounts, Pupils: p.Pupils, Badges: p.Badges, Bookings: p.Bookings}); err != nil {
 			return err
 		}
@@ -282,10 +435,8 @@ func (s *Store) ApplyPull(p app.PullPage) error {
 				return err
 			}
 		}
-		meta := tx.Bucket(bMeta)
-		return firstErr(meta.Put(kCursor, []byte(p.Cursor)),
-			meta.Put(kServerAt, []byte(p.ServerTime.UTC().Format(time.RFC3339Nano))))
-	})
+		return nil
+	}
 }
 
 func putKeyed(b *bolt.Bucket, k string, v any) error {

@@ -240,3 +240,51 @@ func TestSchema1Migrated(t *testing.T) {
 		t.Fatalf("outbox after migration = %d, %v", len(out), err)
 	}
 }
+
+// A reset pull (the server's database replaced) drops the records its pages
+// did not carry; a new kiosk's first pull keeps everything it gets.
+func TestResetPullDropsStaleRecords(t *testing.T) {
+	s, _ := openTemp(t)
+	first := app.PullPage{Cursor: "c1", Reset: true, More: true, Delta: app.Delta{
+		Accounts: []app.Account{{ID: "a1"}, {ID: "a2"}},
+		Pupils:   []app.Pupil{{ID: "p1", AccountID: "a1"}, {ID: "p2", AccountID: "a2"}}}}
+	last := app.PullPage{Cursor: "c2", Reset: true, Delta: app.Delta{Badges: []app.Badge{{ID: "0A0B", PupilID: "p1"}, {ID: "0C0D", PupilID: "p2"}}}}
+	for _, p := range []app.PullPage{first, last} {
+		if err := s.ApplyPull(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, _ := s.Count(); c.Accounts != 2 || c.Pupils != 2 || c.Badges != 2 {
+		t.Fatalf("after the first pull: %+v", c)
+	}
+	// The server is replaced; its roster lacks a2, p2 and badge 0C0D.
+	for _, p := range []app.PullPage{
+		{Cursor: "d1", Reset: true, More: true, Delta: app.Delta{Accounts: []app.Account{{ID: "a1"}}}},
+		{Cursor: "d2", Reset: true, Delta: app.Delta{Pupils: []app.Pupil{{ID: "p1", AccountID: "a1"}}, Badges: []app.Badge{{ID: "0A0B", PupilID: "p1"}}}},
+	} {
+		if err := s.ApplyPull(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, _ := s.Count(); c.Accounts != 1 || c.Pupils != 1 || c.Badges != 1 {
+		t.Fatalf("after the reset pull: %+v, want the stale records dropped", c)
+	}
+	if err := s.db.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bSeen) != nil || tx.Bucket(bMeta).Get(kResetting) != nil {
+			return fmt.Errorf("reset bookkeeping left behind")
+		}
+		if n := tx.Bucket(bFamily).Stats().KeyN; n != 1 {
+			return fmt.Errorf("family index has %d entries, want 1", n)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A later, normal delta keeps everything.
+	if err := s.ApplyPull(app.PullPage{Cursor: "d3", Delta: app.Delta{Accounts: []app.Account{{ID: "a3"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.Count(); c.Accounts != 2 {
+		t.Fatalf("after a delta: %+v", c)
+	}
+}
