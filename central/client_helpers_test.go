@@ -1,0 +1,176 @@
+package central
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"mensakiosk/app"
+	"mensakiosk/central/netfault"
+)
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newTextLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// stormPlan turns every fault on, about 30 % of requests in all.
+func stormPlan(seed uint64) netfault.Plan {
+	return netfault.Plan{Seed: seed, DropBefore: 0.06, Error500: 0.06, Delay: 0.04, DropAfter: 0.07, Garble: 0.07,
+		DelayFor: 1500 * time.Millisecond, DelayDrop: 0.5}
+}
+
+// injectEach makes sure every fault happens at least once, whatever the
+// draw: one of each, first.
+func injectEach(p *netfault.Proxy) {
+	for _, f := range []netfault.Fault{netfault.DropBefore, netfault.Error500, netfault.Delay, netfault.DropAfter, netfault.Garble} {
+		p.Inject(f, 1)
+	}
+}
+
+// stormClient is a client through p with a short per-attempt timeout.
+func stormClient(t *testing.T, p *netfault.Proxy, token, epoch string) *Client {
+	t.Helper()
+	return newTestClient(t, ClientConfig{BaseURL: p.URL(), Token: token, Epoch: epoch,
+		Timeout: time.Second, MinBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+}
+
+// stormPush pushes the events in batches through p with every fault on, each
+// batch again and again (as the kiosk's sync engine does) until it has an
+// answer. It checks each answer and that no event was accepted twice, and
+// returns the statuses last answered.
+func stormPush(t *testing.T, p *netfault.Proxy, c *Client, epoch string, events []app.OutboxEvent, size int) map[string]app.EventStatus {
+	t.Helper()
+	if err := p.SetPlan(stormPlan(7)); err != nil {
+		t.Fatal(err)
+	}
+	injectEach(p)
+	defer func() { _ = p.SetPlan(netfault.Plan{}) }()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	last := map[string]app.EventStatus{}
+	accepted := map[string]int{}
+	calls, failed := 0, 0
+	for from := 0; from < len(events); from += size {
+		b := app.PushBatch{Epoch: epoch, Events: events[from:min(from+size, len(events))]}
+		for try := 0; ; try++ {
+			if try == 100 {
+				t.Fatalf("batch at %d: no answer after 100 calls", from)
+			}
+			calls++
+			rep, err := c.Push(ctx, b)
+			if err != nil {
+				if ctx.Err() != nil {
+					t.Fatalf("storm took too long: %v", err)
+				}
+				if errors.Is(err, app.ErrUnreachable) || errors.Is(err, ErrMalformedReply) {
+					failed++
+					continue
+				}
+				t.Fatalf("batch at %d: %v", from, err)
+			}
+			for i, r := range rep.Results {
+				if r.ID != b.Events[i].ID {
+					t.Fatalf("result %d for %q, not %q", i, r.ID, b.Events[i].ID)
+				}
+				last[r.ID] = r.Status
+				if r.Status == app.EventAccepted {
+					accepted[r.ID]++
+					if accepted[r.ID] > 1 {
+						t.Fatalf("event %s accepted twice", r.ID)
+					}
+				}
+			}
+			break
+		}
+	}
+	st := p.Stats()
+	t.Logf("storm push: %d events, %d calls (%d failed after retries), proxy %+v", len(events), calls, failed, st)
+	if st.DropBefore == 0 || st.Error500 == 0 || st.DropAfter == 0 || st.Garble == 0 || st.Delay == 0 {
+		t.Errorf("some fault never happened: %+v", st)
+	}
+	if len(last) != len(events) {
+		t.Fatalf("answers for %d events, want %d", len(last), len(events))
+	}
+	return last
+}
+
+// pulled is what a pull delivered: each record's latest version and how
+// many times it came.
+type pulled struct {
+	pupils   map[app.PupilID]int
+	accounts map[app.AccountID]app.Account
+	pages    int
+}
+
+// stormPull pulls from scratch through p with every fault on, retrying the
+// current page on each failure (as the sync engine does, with the same
+// cursor), until a page says no more.
+func stormPull(t *testing.T, p *netfault.Proxy, c *Client, limit int) pulled {
+	t.Helper()
+	if err := p.SetPlan(stormPlan(11)); err != nil {
+		t.Fatal(err)
+	}
+	injectEach(p)
+	defer func() { _ = p.SetPlan(netfault.Plan{}) }()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	got := pulled{pupils: map[app.PupilID]int{}, accounts: map[app.AccountID]app.Account{}}
+	cursor, fails, inReset := "", 0, false
+	for {
+		page, err := c.Pull(ctx, cursor, limit)
+		if err != nil {
+			if ctx.Err() != nil {
+				t.Fatalf("storm pull took too long: %v", err)
+			}
+			if errors.Is(err, app.ErrUnreachable) || errors.Is(err, ErrMalformedReply) {
+				if fails++; fails > 200 {
+					t.Fatalf("pull: too many failures: %v", err)
+				}
+				continue
+			}
+			t.Fatalf("pull: %v", err)
+		}
+		if page.Reset && !inReset {
+			// A reset pull starts: what was held before is stale.
+			clear(got.pupils)
+			clear(got.accounts)
+		}
+		inReset = page.Reset && page.More
+		got.pages++
+		for _, pu := range page.Pupils {
+			got.pupils[pu.ID]++
+		}
+		for _, a := range page.Accounts {
+			got.accounts[a.ID] = a
+		}
+		cursor = page.Cursor
+		if !page.More {
+			break
+		}
+	}
+	t.Logf("storm pull: %d pupils, %d accounts in %d pages, %d failed calls, proxy %+v",
+		len(got.pupils), len(got.accounts), got.pages, fails, p.Stats())
+	return got
+}
