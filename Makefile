@@ -10,7 +10,7 @@ TAGS := migrated_fynedo
 FUZZTIME ?= 4s
 BIN := bin
 
-.PHONY: run demo test check unit race fuzz e2e bench build deps modules clean
+.PHONY: run demo test check unit race fuzz e2e bench build deps modules clean central
 
 run: deps-run modules
 	$(GO) build -tags $(TAGS) -o $(BIN)/kiosk ./cmd/kiosk
@@ -19,6 +19,16 @@ run: deps-run modules
 build: deps-run modules
 	$(GO) build -tags $(TAGS) -o $(BIN)/kiosk ./cmd/kiosk
 	$(GO) build -o $(BIN)/badgetool ./cmd/badgetool
+	$(GO) build -o $(BIN)/central ./cmd/central
+
+# The reference central server on loopback. A Comune's IT person imports its
+# roster and makes kiosk tokens with the same binary (see docs/central.md):
+#   make central CENTRAL_DATA=/var/lib/mensakiosk-central CENTRAL_ADDR=127.0.0.1:8700
+CENTRAL_ADDR ?= 127.0.0.1:8700
+CENTRAL_DATA ?= central-data
+central: modules
+	$(GO) build -o $(BIN)/central ./cmd/central
+	$(BIN)/central -addr $(CENTRAL_ADDR) -data $(CENTRAL_DATA) $(ARGS)
 
 deps-run:
 	@scripts/ensure-deps.sh run
@@ -61,8 +71,12 @@ fuzz:
 e2e:
 	$(GO) test -tags e2e,$(TAGS) -run TestEndToEnd -timeout 20m -v ./cmd/kiosk
 
+# Tap latency against a bare commit (cmd/kiosk); sync push/pull rates against
+# a bare commit, over real HTTP with durable commits on both sides.
 bench: modules
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/kiosk
+	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'BareCommit|Push10k|FirstPull50k' -benchtime 3x -timeout 30m ./central/synctest
+	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'BareCommit|EmptyDeltaPull' -benchtime 200x -timeout 30m ./central/synctest
 
 clean:
 	rm -rf $(BIN)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +32,39 @@ type Config struct {
 	Reader   ReaderConfig  `json:"reader"`
 	Canteen  CanteenConfig `json:"canteen"`
 	Window   WindowConfig  `json:"window"`
+	Central  CentralConfig `json:"central"`
+}
+
+// CentralConfig is the link to the central server. An empty URL runs the
+// kiosk standalone (the screen says so); in demo mode an empty URL starts
+// an embedded reference server on loopback.
+type CentralConfig struct {
+	// URL of the server, e.g. "https://mensa.comune.example.it". Plain http
+	// is accepted only for a loopback address.
+	URL string `json:"url"`
+	// TokenFile holds this kiosk's bearer token (made by `central token`);
+	// Token may hold it inline instead.
+	TokenFile string `json:"token_file"`
+	Token     string `json:"token"`
+	// CAFile is a PEM file of extra certificate authorities to trust
+	// (besides the system's), for a Comune's own CA.
+	CAFile string `json:"ca_file"`
+	// SyncSeconds is the pause between syncs while online (default 15).
+	SyncSeconds int `json:"sync_seconds"`
+	// TimeoutSeconds bounds each attempt of a request (default 10).
+	TimeoutSeconds int `json:"timeout_seconds"`
+}
+
+// token returns the configured token, reading TokenFile if set.
+func (c CentralConfig) token() (string, error) {
+	if c.TokenFile == "" {
+		return strings.TrimSpace(c.Token), nil
+	}
+	b, err := os.ReadFile(c.TokenFile)
+	if err != nil {
+		return "", fmt.Errorf("central.token_file: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // ReaderConfig is the badge reader on the serial port.
@@ -78,7 +112,8 @@ func DefaultConfig() Config {
 		Reader: ReaderConfig{Baud: 9600, Format: "rdm6300", Numbering: "hex"},
 		Canteen: CanteenConfig{Service: string(app.ServiceLunch), WindowStart: "11:30", WindowEnd: "14:30",
 			Debounce: "3s", LowBalanceCents: 1000, Policy: string(app.PolicyServeAndFlag), ResultSeconds: 4},
-		Window: WindowConfig{Fullscreen: true, Width: 1280, Height: 800},
+		Window:  WindowConfig{Fullscreen: true, Width: 1280, Height: 800},
+		Central: CentralConfig{SyncSeconds: 15, TimeoutSeconds: 10},
 	}
 }
 
@@ -166,6 +201,28 @@ func (c *Config) Validate() (app.CanteenConfig, error) {
 	}
 	if c.Canteen.LowBalanceCents < 0 || c.Canteen.LowBalanceCents > 100000 {
 		errs = append(errs, fmt.Errorf("canteen.low_balance_cents %d: want 0 to 100000", c.Canteen.LowBalanceCents))
+	}
+	if c.Central.URL != "" {
+		u, err := url.Parse(c.Central.URL)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("central.url: %w", err))
+		case u.Scheme != "https" && u.Scheme != "http" || u.Host == "":
+			errs = append(errs, fmt.Errorf("central.url %q: want https://host[:port]", c.Central.URL))
+		}
+		// The token file itself is read at start: its absence is then a
+		// clear startup error on screen.
+		if c.Central.Token != "" && c.Central.TokenFile != "" {
+			errs = append(errs, errors.New("central: set token or token_file, not both"))
+		} else if c.Central.Token == "" && c.Central.TokenFile == "" {
+			errs = append(errs, errors.New("central: no token (token_file or token); make one with `central token -kiosk ID`"))
+		}
+	}
+	if c.Central.SyncSeconds < 1 || c.Central.SyncSeconds > 3600 {
+		errs = append(errs, fmt.Errorf("central.sync_seconds %d: want 1 to 3600", c.Central.SyncSeconds))
+	}
+	if c.Central.TimeoutSeconds < 1 || c.Central.TimeoutSeconds > 300 {
+		errs = append(errs, fmt.Errorf("central.timeout_seconds %d: want 1 to 300", c.Central.TimeoutSeconds))
 	}
 	if len(errs) == 0 {
 		if err := cc.Validate(); err != nil {

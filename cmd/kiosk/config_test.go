@@ -35,19 +35,24 @@ func TestDefaultsValidate(t *testing.T) {
 
 func TestConfigErrorsAreClear(t *testing.T) {
 	cases := map[string]string{
-		`{"role":"bar"}`:                              "role",
-		`{"language":"fr"}`:                           "language",
-		`{"time_zone":"Mars/Olympus"}`:                "time_zone",
-		`{"canteen":{"window_start":"25:00"}}`:        "canteen.window_start",
-		`{"canteen":{"window_start":"15:00"}}`:        "service window",
-		`{"canteen":{"debounce":"soon"}}`:             "canteen.debounce",
-		`{"canteen":{"policy":"maybe"}}`:              "balance policy",
-		`{"canteen":{"result_seconds":0}}`:            "result_seconds",
-		`{"reader":{"port":"/dev/x","baud":12345}}`:   "reader.baud",
-		`{"reader":{"port":"/dev/x","format":"abc"}}`: "reader.format",
-		`{"kiosk_id":" "}`:                            "kiosk_id",
-		`{"unknown_setting":1}`:                       "unknown field",
-		`{"canteen":{"low_balance_cents":-5}}`:        "low_balance_cents",
+		`{"role":"bar"}`:                                               "role",
+		`{"language":"fr"}`:                                            "language",
+		`{"time_zone":"Mars/Olympus"}`:                                 "time_zone",
+		`{"canteen":{"window_start":"25:00"}}`:                         "canteen.window_start",
+		`{"canteen":{"window_start":"15:00"}}`:                         "service window",
+		`{"canteen":{"debounce":"soon"}}`:                              "canteen.debounce",
+		`{"canteen":{"policy":"maybe"}}`:                               "balance policy",
+		`{"canteen":{"result_seconds":0}}`:                             "result_seconds",
+		`{"reader":{"port":"/dev/x","baud":12345}}`:                    "reader.baud",
+		`{"reader":{"port":"/dev/x","format":"abc"}}`:                  "reader.format",
+		`{"kiosk_id":" "}`:                                             "kiosk_id",
+		`{"unknown_setting":1}`:                                        "unknown field",
+		`{"canteen":{"low_balance_cents":-5}}`:                         "low_balance_cents",
+		`{"central":{"url":"ftp://x"}}`:                                "central.url",
+		`{"central":{"url":"https://x"}}`:                              "no token",
+		`{"central":{"url":"https://x","token":"a","token_file":"b"}}`: "not both",
+		`{"central":{"sync_seconds":0}}`:                               "sync_seconds",
+		`{"central":{"timeout_seconds":9999}}`:                         "timeout_seconds",
 	}
 	dir := t.TempDir()
 	for body, want := range cases {

@@ -27,6 +27,8 @@ type core struct {
 	// demoReader is the demo's pseudo-terminal reader (nil outside demo).
 	demoReader *device.VirtualReader
 	demoBadges []demo.Badge
+	// link is the link to the central server (nil: standalone).
+	link *syncLink
 
 	mu       sync.Mutex
 	onResult func(app.TapResult, error)
@@ -42,6 +44,8 @@ type coreHooks struct {
 	OnReader func(app.ReaderStatus)
 	// OnStoreCheck gets the background consistency check's outcome.
 	OnStoreCheck func(error)
+	// OnSync gets the sync engine's state after each change.
+	OnSync func(app.SyncStatus)
 }
 
 // dbFile is the database's file name in the data directory.
@@ -72,8 +76,9 @@ func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 		}
 	}()
 	clock := app.SystemClock{}
+	var demoRoster *app.Roster
 	if isDemo {
-		if err := c.seedDemo(cc, clock.Now()); err != nil {
+		if demoRoster, err = c.seedDemo(cc, clock.Now()); err != nil {
 			return nil, err
 		}
 	}
@@ -85,6 +90,20 @@ func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 	if c.canteen, err = app.NewCanteen(st, clock, cc, log); err != nil {
 		return nil, err
 	}
+	onSync := hooks.OnSync
+	if onSync == nil {
+		onSync = func(app.SyncStatus) {}
+	}
+	if c.link, err = startSync(ctx, c, demoRoster, log, onSync); err != nil {
+		if isDemo {
+			return nil, err
+		}
+		// Meals are still recorded and kept for when the link is fixed: a
+		// configuration mistake must not stop the canteen.
+		log.Error("central server link not started: meals are kept until it is fixed", "err", err)
+		c.link = &syncLink{startErr: err}
+		onSync(c.link.Status())
+	}
 	if err := c.startReader(ctx); err != nil {
 		return nil, err
 	}
@@ -93,25 +112,36 @@ func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 	return c, nil
 }
 
-// seedDemo writes the demo Comune (today's bookings included) and creates
+// seedDemo builds the demo Comune (today's bookings included) and creates
 // the demo reader: a pseudo-terminal whose slave end the kiosk reads with
-// the same code as a USB reader.
-func (c *core) seedDemo(cc app.CanteenConfig, now time.Time) error {
+// the same code as a USB reader. With no central server configured it
+// returns the roster for the embedded demo server, and writes it into a
+// new kiosk's store so the first tap needs no sync; afterwards the kiosk's
+// records come from the server, like any kiosk's.
+func (c *core) seedDemo(cc app.CanteenConfig, now time.Time) (*app.Roster, error) {
 	roster, badges := demo.Build(app.DayOf(now, cc.Location), now)
-	if err := c.store.PutRoster(roster); err != nil {
-		return fmt.Errorf("demo roster: %w", err)
-	}
 	c.demoBadges = badges
+	var out *app.Roster
+	if c.cfg.Central.URL == "" {
+		out = &roster
+		if empty, err := c.store.Empty(); err != nil {
+			return nil, err
+		} else if empty {
+			if err := c.store.PutRoster(roster); err != nil {
+				return nil, fmt.Errorf("demo roster: %w", err)
+			}
+		}
+	}
 	if c.cfg.Reader.Port != "" {
-		return nil // a real (or test) reader is configured: no demo reader
+		return out, nil // a real (or test) reader is configured: no demo reader
 	}
 	v, err := device.NewVirtualReader(c.cfg.Reader.Format, filepath.Join(c.cfg.DataDir, "demo-reader"))
 	if err != nil {
-		return fmt.Errorf("demo reader: %w", err)
+		return nil, fmt.Errorf("demo reader: %w", err)
 	}
 	c.demoReader = v
 	c.cfg.Reader.Port = v.Path()
-	return nil
+	return out, nil
 }
 
 func (c *core) startReader(ctx context.Context) error {
@@ -154,6 +184,9 @@ func (c *core) handleTap(ctx context.Context, id app.BadgeID) {
 	}
 	if r.Outcome == app.OutcomeIgnored && err == nil {
 		return
+	}
+	if r.Outcome == app.OutcomeServed {
+		c.link.Kick()
 	}
 	c.mu.Lock()
 	f := c.onResult
@@ -200,6 +233,7 @@ func (c *core) Close() error {
 		c.reader.Stop()
 	}
 	var errs []error
+	errs = append(errs, c.link.Close())
 	if c.demoReader != nil {
 		errs = append(errs, c.demoReader.Close())
 	}

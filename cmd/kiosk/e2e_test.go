@@ -149,6 +149,15 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("the green served result is not on screen (%.2f%% of pixels)", green*100)
 	}
 
+	// The demo's embedded central server gets the meal within seconds.
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(c.log(), `"msg":"sync","component":"sync","pushed":1`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the meal did not reach the demo's central server:\n%s", c.log())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
 	// A clean stop, then the meal is in the database exactly once.
 	c.cmd.Process.Signal(syscall.SIGTERM)
 	select {

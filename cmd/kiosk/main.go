@@ -4,8 +4,10 @@
 //	kiosk [-config FILE] [-demo] [-headless] [flags]
 //
 // With -demo it starts a demo Comune with a demo badge reader (a
-// pseudo-terminal read by the same code as a USB reader) and a panel that
-// plays badges into it. Logs are JSON lines on stderr.
+// pseudo-terminal read by the same code as a USB reader), a panel that
+// plays badges into it, and, unless a central server is configured, an
+// embedded reference server on loopback that the kiosk syncs with (the
+// panel can cut and restore the network). Logs are JSON lines on stderr.
 package main
 
 import (
@@ -24,6 +26,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
 // options are the command line's.
 type options struct {
 	config, dataDir, lang, readerPort, readerFormat, logLevel string
+	centralURL, tokenFile                                     string
 	demo, headless, windowed                                  bool
 }
 
@@ -39,6 +42,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.lang, "lang", "", "language of the screens: it or en (overrides language)")
 	fs.StringVar(&o.readerPort, "reader-port", "", "badge reader port (overrides reader.port)")
 	fs.StringVar(&o.readerFormat, "reader-format", "", "badge reader frame format (overrides reader.format)")
+	fs.StringVar(&o.centralURL, "central", "", "central server URL (overrides central.url)")
+	fs.StringVar(&o.tokenFile, "token-file", "", "file holding this kiosk's token (overrides central.token_file)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -76,6 +81,12 @@ func run(args []string, stderr io.Writer) int {
 	}
 	if o.readerFormat != "" {
 		cfg.Reader.Format = o.readerFormat
+	}
+	if o.centralURL != "" {
+		cfg.Central.URL = o.centralURL
+	}
+	if o.tokenFile != "" {
+		cfg.Central.TokenFile, cfg.Central.Token = o.tokenFile, ""
 	}
 	if o.windowed {
 		cfg.Window.Fullscreen = false

@@ -48,7 +48,9 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 			return
 		}
 		screen.PostIdle(st)
-		screen.PostSync(app.SyncStatus{Configured: false, Waiting: st.Waiting})
+		sy := c.link.Status()
+		sy.Waiting = st.Waiting
+		screen.PostSync(sy)
 	}
 	c, err := startCore(ctx, cfg, cc, isDemo, log, coreHooks{
 		OnResult: func(r app.TapResult, err error) {
@@ -63,6 +65,7 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 			}
 		},
 		OnReader: screen.PostReader,
+		OnSync:   screen.PostSync,
 		OnStoreCheck: func(err error) {
 			if err != nil {
 				log.Error("database check failed: call for support", "err", err)
@@ -119,6 +122,9 @@ func demoPanel(tr *ui.Catalogue, c *core, log *slog.Logger) *ui.DemoPanel {
 	}
 	entries := []ui.DemoEntry{ui.DemoUnknown(frame(demo.UnknownBadge)), ui.DemoGarbled(garble(frame(demo.UnknownBadge))),
 		ui.DemoUnplug(), ui.DemoReplug()}
+	if c.link != nil && c.link.demoProxy != nil {
+		entries = append(entries, ui.DemoNetCut(), ui.DemoNetRestore())
+	}
 	for _, b := range c.demoBadges {
 		e := ui.DemoEntry{Label: b.FirstName + " " + b.Initial + " " + b.Class, Frame: frame(b.ID)}
 		for _, t := range []struct {
@@ -140,6 +146,10 @@ func demoPanel(tr *ui.Catalogue, c *core, log *slog.Logger) *ui.DemoPanel {
 				err = c.demoReader.Unplug()
 			case e.Is(ui.DemoTagReplug):
 				err = c.demoReader.Plug()
+			case e.Is(ui.DemoTagNetCut):
+				c.link.SetNetwork(false)
+			case e.Is(ui.DemoTagNetRestore):
+				c.link.SetNetwork(true)
 			default:
 				_, err = c.demoReader.Write(e.Frame)
 			}

@@ -1,0 +1,239 @@
+package synctest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"mensakiosk/app"
+	"mensakiosk/central"
+	"mensakiosk/central/netfault"
+	"mensakiosk/central/server"
+	"mensakiosk/storage"
+)
+
+// day is the school day the tests serve on; stepClock walks through it.
+const day app.Day = "2026-11-23"
+
+var rome = mustLoc("Europe/Rome")
+
+func mustLoc(n string) *time.Location {
+	l, err := time.LoadLocation(n)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+// stepClock starts at 12:00 on day and moves one second per reading, so
+// that taps of different badges are never debounced and every meal has its
+// own time.
+type stepClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock(d app.Day) *stepClock {
+	t, err := time.ParseInLocation(time.DateOnly+" 15:04", string(d)+" 12:00", rome)
+	if err != nil {
+		panic(err)
+	}
+	return &stepClock{t: t}
+}
+
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(time.Second)
+	return c.t
+}
+
+// realServer is the reference server on loopback, on its own data dir,
+// with a switchable network (a netfault proxy) in front.
+type realServer struct {
+	t      testing.TB
+	dir    string
+	srv    *server.Server
+	addr   string
+	proxy  *netfault.Proxy
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func logger(t testing.TB) *slog.Logger {
+	if testing.Verbose() && os.Getenv("SYNCTEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// startServer opens the reference server on dir (a new temp dir if "") and
+// serves it on loopback behind a proxy.
+func startServer(t testing.TB, dir string) *realServer {
+	t.Helper()
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	rs := &realServer{t: t, dir: dir}
+	rs.open()
+	t.Cleanup(rs.stop)
+	return rs
+}
+
+func (rs *realServer) open() {
+	t := rs.t
+	t.Helper()
+	srv, err := server.Open(rs.dir, server.Options{Log: logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:0"
+	if rs.addr != "" {
+		addr = rs.addr // a restart keeps its address, behind the same proxy
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs.addr = ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	rs.srv, rs.cancel, rs.done = srv, cancel, make(chan struct{})
+	go func() {
+		defer close(rs.done)
+		if err := srv.Serve(ctx, ln, nil); err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	if rs.proxy == nil {
+		if rs.proxy, err = netfault.New("http://" + rs.addr); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// restart stops the server and opens it again (same data, same address).
+func (rs *realServer) restart() {
+	rs.shutdown()
+	rs.open()
+}
+
+func (rs *realServer) shutdown() {
+	if rs.cancel == nil {
+		return
+	}
+	rs.cancel()
+	<-rs.done
+	if err := rs.srv.Close(); err != nil {
+		rs.t.Errorf("close server: %v", err)
+	}
+	rs.cancel = nil
+}
+
+func (rs *realServer) stop() {
+	rs.shutdown()
+	if rs.proxy != nil {
+		rs.proxy.Close()
+	}
+}
+
+// kiosk is a canteen kiosk without its screen: a real bbolt store, the
+// canteen rules, a resty client through the proxy, and the sync engine.
+type kiosk struct {
+	id      string
+	store   *storage.Store
+	canteen *app.Canteen
+	syncer  *app.Syncer
+	client  *central.Client
+}
+
+func newKiosk(t testing.TB, rs *realServer, id, path string, clock app.Clock) *kiosk {
+	t.Helper()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "kiosk.db")
+	}
+	st, err := storage.Open(path, storage.Options{SkipCheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cc := app.CanteenConfig{KioskID: id, Location: rome, Window: app.ServiceWindow{Start: 0, End: 24 * 60}, Debounce: 3 * time.Second}
+	ct, err := app.NewCanteen(st, clock, cc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := rs.srv.CreateToken(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := central.NewClient(central.ClientConfig{BaseURL: rs.proxy.URL(), Token: token, Epoch: st.Epoch(),
+		Timeout: 2 * time.Second, Retries: 2, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sy := app.NewSyncer(st, client, clock, app.SyncConfig{KioskID: id, PushBatch: 200, PullLimit: 500, CycleTimeout: 30 * time.Second}, logger(t))
+	return &kiosk{id: id, store: st, canteen: ct, syncer: sy, client: client}
+}
+
+// syncOK syncs and fails the test on error.
+func (k *kiosk) syncOK(t testing.TB) {
+	t.Helper()
+	if err := k.syncer.SyncOnce(context.Background()); err != nil {
+		t.Fatalf("%s: sync: %v", k.id, err)
+	}
+}
+
+// tap taps a badge and fails the test unless the outcome is want.
+func (k *kiosk) tap(t testing.TB, id app.BadgeID, want app.Outcome) app.TapResult {
+	t.Helper()
+	r, err := k.canteen.Tap(context.Background(), id)
+	if err != nil {
+		t.Fatalf("%s: tap %s: %v", k.id, id, err)
+	}
+	if r.Outcome != want {
+		t.Fatalf("%s: tap %s: outcome %s, want %s", k.id, id, r.Outcome, want)
+	}
+	return r
+}
+
+// comune is a roster of n pupils in families of up to three siblings,
+// with one badge each, price 450 cents for band A and 230 for band B.
+type comune struct {
+	data    server.ImportData
+	badges  []app.BadgeID
+	pupils  []app.Pupil
+	opening map[app.AccountID]app.Cents
+}
+
+func newComune(n int) comune {
+	c := comune{opening: map[app.AccountID]app.Cents{}}
+	var r app.Roster
+	for i := 0; i < n; i++ {
+		acc := app.AccountID(fmt.Sprintf("fam%05d", i/3))
+		if i%3 == 0 {
+			bal := app.Cents(5000)
+			r.Accounts = append(r.Accounts, app.Account{ID: acc, Holder: fmt.Sprintf("Genitore %d", i/3), Balance: bal})
+			c.opening[acc] = bal
+		}
+		price, band := app.Cents(450), "A"
+		if i%2 == 1 {
+			price, band = 230, "B"
+		}
+		p := app.Pupil{ID: app.PupilID(fmt.Sprintf("pup%05d", i)), AccountID: acc, FirstName: fmt.Sprintf("Alunno%d", i),
+			LastName: "Rossi", School: "Dante", Class: "3A", FeeBand: band, MealPrice: price,
+			Weekdays: []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}}
+		b := app.BadgeID(fmt.Sprintf("01%08X", 0x100000+i))
+		r.Pupils = append(r.Pupils, p)
+		r.Badges = append(r.Badges, app.Badge{ID: b, PupilID: p.ID})
+		c.badges = append(c.badges, b)
+		c.pupils = append(c.pupils, p)
+	}
+	c.data = server.FromRoster(r)
+	return c
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"mensakiosk/app"
+	"mensakiosk/central"
+	"mensakiosk/central/server"
+	"mensakiosk/device"
+	"mensakiosk/storage"
+)
+
+// TestKillDuringSync kills the kiosk process with SIGKILL again and again
+// while pupils tap and the kiosk syncs with the real reference server on
+// loopback. At the end every meal in the kiosk's database is on the server
+// exactly once, charged once, and nothing the server holds is unknown to
+// the kiosk: nothing lost, nothing doubled.
+func TestKillDuringSync(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kill test: builds and restarts the kiosk binary (not in -short)")
+	}
+	bin := kioskBinary(t, "ci,migrated_fynedo", false)
+	dir := t.TempDir()
+	srv, url := serveCentral(t, filepath.Join(dir, "central"))
+	roster, badges := testRoster(2000, "")
+	if _, err := srv.Import(server.FromRoster(roster)); err != nil {
+		t.Fatal(err)
+	}
+	token, err := srv.CreateToken("kiosk-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	cfgPath := writeSyncConfig(t, dir, reader.Path(), url, tokenFile)
+
+	rng := rand.New(rand.NewPCG(2, uint64(time.Now().UnixNano())))
+	const rounds = 8
+	next, syncs := 0, 0
+	for round := range rounds {
+		c := startChild(t, bin, nil, "-headless", "-config", cfgPath)
+		c.waitReady(t)
+		killAt := time.Now().Add(time.Duration(300+rng.IntN(1500)) * time.Millisecond)
+		for time.Now().Before(killAt) && next < len(badges) {
+			if err := reader.Send(badges[next]); err != nil {
+				t.Fatal(err)
+			}
+			next++
+			time.Sleep(time.Duration(1+rng.IntN(8)) * time.Millisecond)
+		}
+		if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		<-c.done
+		n := countLines(c.log(), `"msg":"sync"`)
+		syncs += n
+		t.Logf("round %d: %d taps sent so far, %d syncs completed before SIGKILL", round, next, n)
+	}
+	if syncs == 0 {
+		t.Fatal("no sync completed in any round: the test proved nothing")
+	}
+
+	// Finish the sync with the same engine, in-process, on the same file.
+	st, err := storage.Open(filepath.Join(dir, "kiosk.db"), storage.Options{SkipCheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	client, err := central.NewClient(central.ClientConfig{BaseURL: url, Token: token, Epoch: st.Epoch()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := app.NewSyncer(st, client, app.SystemClock{}, app.SyncConfig{KioskID: "kiosk-test"}, nil).SyncOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var meals []app.Meal
+	if err := st.ForEachMeal(func(m app.Meal) error { meals = append(meals, m); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	ss, _ := st.SyncState()
+	if ss.Waiting != 0 || ss.Acked != uint64(len(meals)) {
+		t.Fatalf("kiosk sync state %+v with %d meals", ss, len(meals))
+	}
+	cnt, err := srv.Counts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cnt.Events != len(meals) || cnt.MealsCharged != len(meals) {
+		t.Fatalf("server holds %d events (%d charged); the kiosk recorded %d meals", cnt.Events, cnt.MealsCharged, len(meals))
+	}
+	// Each family's balance on the server is its opening balance minus its
+	// children's meals, as the kiosk recorded them.
+	spent := map[app.AccountID]app.Cents{}
+	for _, m := range meals {
+		spent[m.AccountID] += m.Price
+	}
+	for _, a := range roster.Accounts {
+		b, err := srv.Balance(a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b != a.Balance-spent[a.ID] {
+			t.Errorf("balance of %s = %d, want %d", a.ID, b, a.Balance-spent[a.ID])
+		}
+	}
+	t.Logf("%d rounds: %d meals, %d syncs completed before the kills; the server holds each once", rounds, len(meals), syncs)
+}
+
+// serveCentral runs the reference server on loopback for the test.
+func serveCentral(t testing.TB, dir string) (*server.Server, string) {
+	t.Helper()
+	srv, err := server.Open(dir, server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ctx, ln, nil); err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		srv.Close()
+	})
+	return srv, "http://" + ln.Addr().String()
+}
+
+// writeSyncConfig writes a kiosk configuration that syncs every second.
+func writeSyncConfig(t testing.TB, dir, port, url, tokenFile string) string {
+	t.Helper()
+	path := writeConfig(t, dir, port)
+	var cfg Config
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Central = CentralConfig{URL: url, TokenFile: tokenFile, SyncSeconds: 1, TimeoutSeconds: 5}
+	b, _ = json.MarshalIndent(cfg, "", "  ")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func countLines(log, sub string) int {
+	n := 0
+	for _, l := range strings.Split(log, "\n") {
+		if strings.Contains(l, sub) {
+			n++
+		}
+	}
+	return n
+}
