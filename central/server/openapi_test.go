@@ -78,7 +78,7 @@ func TestOpenAPIMatchesTypes(t *testing.T) {
 		"Health": app.Health{}, "KioskView": app.KioskView{}, "Alarm": app.Alarm{}, "OutboxEvent": app.OutboxEvent{},
 		"Delta": app.Delta{}, "Ref": app.Ref{}, "Account": app.Account{}, "Pupil": app.Pupil{}, "Badge": app.Badge{},
 		"Booking": app.Booking{}, "FeeBand": app.FeeBand{}, "Diet": app.Diet{}, "Staff": app.Staff{}, "News": app.News{},
-		"Document": app.Document{}, "Meal": app.Meal{}, "app.MealVoid": app.MealVoid{}, "app.StaffAction": app.StaffAction{}, "Error": central.Error{},
+		"Document": app.Document{}, "Meal": app.Meal{}, "MealVoid": app.MealVoid{}, "StaffAction": app.StaffAction{}, "Error": central.Error{},
 	}
 	ref := regexp.MustCompile(`\$ref: "#/components/schemas/([A-Za-z]+)"`)
 	for name, v := range types {

@@ -118,12 +118,6 @@ func (rs *realServer) open() {
 	}
 }
 
-// restart stops the server and opens it again (same data, same address).
-func (rs *realServer) restart() {
-	rs.shutdown()
-	rs.open()
-}
-
 func (rs *realServer) shutdown() {
 	if rs.cancel == nil {
 		return
