@@ -104,33 +104,50 @@ func (s *Store) ForEachMeal(fn func(app.Meal) error) error {
 }
 
 // Outbox returns up to limit events waiting to be pushed, oldest first: the
-// meals above the acknowledged watermark.
+// meals above the acknowledged watermark that the server has not answered.
+// Only the sequence numbers are read to choose them; only the chosen ones
+// are decoded.
 func (s *Store) Outbox(limit int) ([]app.OutboxEvent, error) {
 	var out []app.OutboxEvent
 	err := s.db.View(func(tx *bolt.Tx) error {
+		type cand struct {
+			seq uint64
+			raw []byte
+		}
+		var cs []cand
 		acked := uint64(getInt(tx.Bucket(bMeta), kAcked))
 		days := tx.Bucket(bDays)
-		return tx.Bucket(bUnsynced).ForEach(func(day, _ []byte) error {
+		if err := tx.Bucket(bUnsynced).ForEach(func(day, _ []byte) error {
 			b := days.Bucket(day)
 			if b == nil {
 				return nil
 			}
 			return b.ForEach(func(k, v []byte) error {
-				var m app.Meal
-				if err := json.Unmarshal(v, &m); err != nil {
+				seq, err := mealSeq(v)
+				if err != nil {
 					return fmt.Errorf("meal %s %q: %w", day, k, err)
 				}
-				if m.Seq > acked && !answered(tx, m.Seq) {
-					out = append(out, app.OutboxEvent{ID: m.EventID, Seq: m.Seq, Kind: app.EventMealRecorded, At: m.At, Payload: append([]byte(nil), v...)})
+				if seq > acked && !answered(tx, seq) {
+					cs = append(cs, cand{seq, v})
 				}
 				return nil
 			})
-		})
+		}); err != nil {
+			return err
+		}
+		slices.SortFunc(cs, func(a, b cand) int { return cmp.Compare(a.seq, b.seq) })
+		if len(cs) > limit {
+			cs = cs[:limit]
+		}
+		for _, c := range cs {
+			var m app.Meal
+			if err := json.Unmarshal(c.raw, &m); err != nil {
+				return fmt.Errorf("meal %d: %w", c.seq, err)
+			}
+			out = append(out, app.OutboxEvent{ID: m.EventID, Seq: m.Seq, Kind: app.EventMealRecorded, At: m.At, Payload: append([]byte(nil), c.raw...)})
+		}
+		return nil
 	})
-	slices.SortFunc(out, func(a, b app.OutboxEvent) int { return cmp.Compare(a.Seq, b.Seq) })
-	if len(out) > limit {
-		out = out[:limit]
-	}
 	return out, err
 }
 

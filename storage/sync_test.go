@@ -2,6 +2,7 @@ package storage
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -286,5 +287,25 @@ func TestResetPullDropsStaleRecords(t *testing.T) {
 	}
 	if c, _ := s.Count(); c.Accounts != 2 {
 		t.Fatalf("after a delta: %+v", c)
+	}
+}
+
+func TestMealSeqFastPathAgreesWithJSON(t *testing.T) {
+	for _, m := range []app.Meal{{EventID: "abc123", Seq: 1}, {EventID: "ff", Seq: 18446744073709551615}, {EventID: "", Seq: 7}, {EventID: `we"ird`, Seq: 9}} {
+		raw, _ := json.Marshal(m)
+		got, err := mealSeq(raw)
+		if err != nil || got != m.Seq {
+			t.Errorf("mealSeq(%s) = %d, %v; want %d", raw, got, err, m.Seq)
+		}
+	}
+	for _, raw := range []string{`{"seq":12}`, `{"event_id":"x","seq":3}`, `{"event_id":"a","seq":99999999999999999999,"x":1}`} {
+		want := struct {
+			Seq uint64 `json:"seq"`
+		}{}
+		jerr := json.Unmarshal([]byte(raw), &want)
+		got, err := mealSeq([]byte(raw))
+		if (err == nil) != (jerr == nil) || (err == nil && got != want.Seq) {
+			t.Errorf("mealSeq(%s) = %d, %v; json says %d, %v", raw, got, err, want.Seq, jerr)
+		}
 	}
 }
