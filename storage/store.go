@@ -73,7 +73,6 @@ var (
 	// Sync state (schema 2).
 	kCursor   = []byte("cursor")    // the server's opaque pull cursor
 	kLastSync = []byte("last_sync") // RFC 3339: end of the last complete sync
-	kServerAt = []byte("server_at") // RFC 3339: server time of the last pull
 )
 
 // Errors Open returns; each says what to do.
