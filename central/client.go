@@ -537,57 +537,36 @@ func decodePullPage(body []byte) (app.PullPage, error) {
 	if p.Done < 0 || p.Total < 0 {
 		return bad("negative done/total (%d/%d)", p.Done, p.Total)
 	}
-	for i, r := range p.Accounts {
-		if r.ID == "" {
-			return bad("account %d without id", i)
-		}
-	}
-	for i, r := range p.Pupils {
-		if r.ID == "" {
-			return bad("pupil %d without id", i)
-		}
-	}
-	for i, r := range p.Badges {
-		if r.ID == "" {
-			return bad("badge %d without id", i)
-		}
-	}
-	for i, r := range p.Bookings {
-		if r.PupilID == "" || r.Day == "" {
-			return bad("booking %d without pupil_id or day", i)
-		}
-	}
-	for i, r := range p.FeeBands {
-		if r.Code == "" {
-			return bad("fee band %d without code", i)
-		}
-	}
-	for i, r := range p.Diets {
-		if r.Code == "" {
-			return bad("diet %d without code", i)
-		}
-	}
-	for i, r := range p.Staff {
-		if r.ID == "" {
-			return bad("staff %d without id", i)
-		}
-	}
-	for i, r := range p.News {
-		if r.ID == "" {
-			return bad("news %d without id", i)
-		}
-	}
-	for i, r := range p.Documents {
-		if r.ID == "" {
-			return bad("document %d without id", i)
-		}
-	}
-	for i, r := range p.Deleted {
-		if r.Kind == "" || r.ID == "" {
-			return bad("deleted ref %d without kind or id", i)
+	for _, c := range []struct {
+		what string
+		at   int
+	}{
+		{"account without id", missing(p.Accounts, func(r app.Account) bool { return r.ID == "" })},
+		{"pupil without id", missing(p.Pupils, func(r app.Pupil) bool { return r.ID == "" })},
+		{"badge without id", missing(p.Badges, func(r app.Badge) bool { return r.ID == "" })},
+		{"booking without pupil_id or day", missing(p.Bookings, func(r app.Booking) bool { return r.PupilID == "" || r.Day == "" })},
+		{"fee band without code", missing(p.FeeBands, func(r app.FeeBand) bool { return r.Code == "" })},
+		{"diet without code", missing(p.Diets, func(r app.Diet) bool { return r.Code == "" })},
+		{"staff without id", missing(p.Staff, func(r app.Staff) bool { return r.ID == "" })},
+		{"news without id", missing(p.News, func(r app.News) bool { return r.ID == "" })},
+		{"document without id", missing(p.Documents, func(r app.Document) bool { return r.ID == "" })},
+		{"deleted ref without kind or id", missing(p.Deleted, func(r app.Ref) bool { return r.Kind == "" || r.ID == "" })},
+	} {
+		if c.at >= 0 {
+			return bad("%s (record %d)", c.what, c.at)
 		}
 	}
 	return p, nil
+}
+
+// missing returns the index of the first record lacking its key, or -1.
+func missing[T any](rs []T, lacks func(T) bool) int {
+	for i, r := range rs {
+		if lacks(r) {
+			return i
+		}
+	}
+	return -1
 }
 
 // decodePushReply decodes a push reply and checks it against the batch sent:

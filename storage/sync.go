@@ -572,19 +572,13 @@ type RejectedEvent struct {
 	At     time.Time
 }
 
-// Rejected lists the events the server refused.
+// Rejected lists the events the server refused, by sequence number.
 func (s *Store) Rejected() ([]RejectedEvent, error) {
-	var out []RejectedEvent
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bRejected).ForEach(func(k, v []byte) error {
-			var r rejectedEvent
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
-			out = append(out, RejectedEvent(r))
-			return nil
-		})
-	})
+	rs, err := listJSON[rejectedEvent](s, bRejected)
+	out := make([]RejectedEvent, len(rs))
+	for i, r := range rs {
+		out[i] = RejectedEvent(r)
+	}
 	return out, err
 }
 
@@ -596,16 +590,26 @@ type FlaggedEvent struct {
 	At    time.Time
 }
 
-// Flagged lists the events the server flagged.
+// Flagged lists the events the server flagged, by sequence number.
 func (s *Store) Flagged() ([]FlaggedEvent, error) {
-	var out []FlaggedEvent
+	fs, err := listJSON[flaggedEvent](s, bFlagged)
+	out := make([]FlaggedEvent, len(fs))
+	for i, f := range fs {
+		out[i] = FlaggedEvent(f)
+	}
+	return out, err
+}
+
+// listJSON decodes every record of a bucket, in key order.
+func listJSON[T any](s *Store, bucket []byte) ([]T, error) {
+	var out []T
 	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bFlagged).ForEach(func(k, v []byte) error {
-			var f flaggedEvent
-			if err := json.Unmarshal(v, &f); err != nil {
-				return err
+		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+			var r T
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("%s %q: %w", bucket, k, err)
 			}
-			out = append(out, FlaggedEvent(f))
+			out = append(out, r)
 			return nil
 		})
 	})
