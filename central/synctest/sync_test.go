@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"mensakiosk/app"
-	"mensakiosk/storage"
 )
 
 // serverBalance reads one account's balance on the server.
@@ -286,5 +285,3 @@ func copyFile(t testing.TB, from, to string) {
 		t.Fatal(err)
 	}
 }
-
-var _ = storage.Options{}
