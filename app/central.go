@@ -137,7 +137,9 @@ type EventStatus string
 const (
 	// EventAccepted: stored now, for the first time.
 	EventAccepted EventStatus = "accepted"
-	// EventDuplicate: this event id was stored before (a retry).
+	// EventDuplicate: this event id was stored before (a retry). The
+	// answer repeats the first one's flags; an event rejected the first
+	// time is answered EventRejected again, with its reason.
 	EventDuplicate EventStatus = "duplicate"
 	// EventRejected: stored with a reason, not applied; kept aside for staff.
 	EventRejected EventStatus = "rejected"
@@ -195,10 +197,18 @@ type Alarm struct {
 // PushReply answers a PushBatch: one EventAck per event, in order, and the
 // server's view of the stream after the batch.
 type PushReply struct {
-	Results    []EventAck `json:"results"`
-	Kiosk      KioskView  `json:"kiosk"`
-	Alarms     []Alarm    `json:"alarms,omitempty"`
-	ServerTime time.Time  `json:"server_time"`
+	Results []EventAck `json:"results"`
+	Kiosk   KioskView  `json:"kiosk"`
+	// Alarms are this kiosk's alarms of the last day (those the batch
+	// raised among them): repeated in every reply, so that one raised by a
+	// push whose reply was lost still reaches the kiosk.
+	Alarms []Alarm `json:"alarms,omitempty"`
+	// Accounts are the family accounts the batch's meals concern, with the
+	// server's balance after it: the kiosk stores them with the answers, so
+	// an answered meal is never out of both its pending charges and the
+	// cached balance.
+	Accounts   []Account `json:"accounts,omitempty"`
+	ServerTime time.Time `json:"server_time"`
 }
 
 // Health is the server's unauthenticated health answer.

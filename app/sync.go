@@ -263,11 +263,12 @@ func (s *Syncer) pushAll(ctx context.Context) (int, error) {
 		if len(evs) == 0 {
 			return total, nil
 		}
+		sent := s.clock.Now()
 		reply, err := s.central.Push(ctx, PushBatch{Epoch: epoch, Events: evs})
 		if err != nil {
 			return total, fmt.Errorf("push %d events: %w", len(evs), err)
 		}
-		s.noteContact(reply.ServerTime, time.Time{})
+		s.noteContact(reply.ServerTime, sent)
 		acks, err := s.store.ApplyPush(evs, reply)
 		if err != nil {
 			return total, fmt.Errorf("apply push reply: %w", err)
@@ -292,33 +293,11 @@ func (s *Syncer) pushAll(ctx context.Context) (int, error) {
 // kiosk's stream with the store's: a server behind what it acknowledged gets
 // the events again; a kiosk behind the server was restored from an old copy.
 func (s *Syncer) pullAndCheck(ctx context.Context) (int, error) {
-	st, err := s.store.SyncState()
+	n, view, err := s.pullAll(ctx)
 	if err != nil {
-		return 0, err
+		return n, err
 	}
-	cursor, n := st.Cursor, 0
-	var view KioskView
-	for {
-		sent := s.clock.Now()
-		page, err := s.central.Pull(ctx, cursor, s.cfg.PullLimit)
-		if err != nil {
-			return n, fmt.Errorf("pull: %w", err)
-		}
-		s.noteContact(page.ServerTime, sent)
-		if err := s.store.ApplyPull(page); err != nil {
-			return n, fmt.Errorf("store pulled records: %w", err)
-		}
-		n += page.Len()
-		cursor, view = page.Cursor, page.Kiosk
-		if !page.More {
-			break
-		}
-		s.mu.Lock()
-		s.status.Pulling, s.status.PullDone, s.status.PullTotal = true, page.Done, page.Total
-		s.mu.Unlock()
-		s.refresh()
-	}
-	st, err = s.store.SyncState()
+	st, err := s.store.SyncState()
 	if err != nil {
 		return n, err
 	}
@@ -331,6 +310,9 @@ func (s *Syncer) pullAndCheck(ctx context.Context) (int, error) {
 		s.alarm(Alarm{Code: AlarmRestoredCopy, KioskID: s.cfg.KioskID, At: s.clock.Now(),
 			Message: fmt.Sprintf("the server holds events up to %d of this database, which has written only %d: restored from an old copy", view.AckedSeq, st.LastSeq)})
 	case view.AckedSeq < st.Acked:
+		// The server lost what it had acknowledged (restored from a
+		// backup): send it again, and pull everything afresh, since its
+		// revision counter now reuses numbers this kiosk's cursor passed.
 		reopened, err := s.store.Reopen(view.AckedSeq)
 		if err != nil {
 			return n, fmt.Errorf("reopen events for the server: %w", err)
@@ -340,8 +322,46 @@ func (s *Syncer) pullAndCheck(ctx context.Context) (int, error) {
 		if _, err := s.pushAll(ctx); err != nil {
 			return n, err
 		}
+		m, _, err := s.pullAll(ctx)
+		n += m
+		if err != nil {
+			return n, err
+		}
 	}
 	return n, nil
+}
+
+// pullAll pulls pages from the stored cursor until the server has no more,
+// each stored with its cursor, and returns the server's view of this
+// kiosk's stream from the last page.
+func (s *Syncer) pullAll(ctx context.Context) (int, KioskView, error) {
+	st, err := s.store.SyncState()
+	if err != nil {
+		return 0, KioskView{}, err
+	}
+	cursor, n := st.Cursor, 0
+	var view KioskView
+	for {
+		sent := s.clock.Now()
+		page, err := s.central.Pull(ctx, cursor, s.cfg.PullLimit)
+		if err != nil {
+			return n, view, fmt.Errorf("pull: %w", err)
+		}
+		s.noteContact(page.ServerTime, sent)
+		if err := s.store.ApplyPull(page); err != nil {
+			return n, view, fmt.Errorf("store pulled records: %w", err)
+		}
+		n += page.Len()
+		cursor, view = page.Cursor, page.Kiosk
+		if !page.More {
+			break
+		}
+		s.mu.Lock()
+		s.status.Pulling, s.status.PullDone, s.status.PullTotal = true, page.Done, page.Total
+		s.mu.Unlock()
+		s.refresh()
+	}
+	return n, view, nil
 }
 
 // noteContact measures the clock difference from a server time: the server

@@ -142,6 +142,24 @@ func (s *Store) ApplyPush(sent []app.OutboxEvent, reply app.PushReply) (app.Push
 		if err := firstErr(meta.Put(kAcked, u64(acked)), addInt(meta, kOutLen, -removed)); err != nil {
 			return err
 		}
+		// The balances after the batch, in the same transaction as the
+		// answers: an answered meal leaves the pending charges exactly when
+		// the cached balance takes it in. An older copy never overwrites a
+		// newer one (a pull may have brought it already).
+		acc := tx.Bucket(bAccounts)
+		for _, a := range reply.Accounts {
+			var old app.Account
+			ok, err := getJSON(acc, []byte(a.ID), &old)
+			if err != nil {
+				return err
+			}
+			if a.ID == "" || ok && old.BalanceAsOf.After(a.BalanceAsOf) {
+				continue
+			}
+			if err := putJSON(acc, []byte(a.ID), a); err != nil {
+				return err
+			}
+		}
 		return s.pruneUnsynced(tx, acked)
 	})
 	return res, err
@@ -212,7 +230,9 @@ func mealSeq(v []byte) (uint64, error) {
 // Reopen puts back in the outbox every event above seq that was answered:
 // the server holds less of this kiosk's stream than it had acknowledged (its
 // database was restored), so those events are sent again. The server answers
-// "duplicate" for the ones it does hold. It returns how many were reopened.
+// "duplicate" for the ones it does hold (and "rejected" again for the ones
+// it refused). The pull cursor is dropped too, so the next pull is a reset.
+// It returns how many events were reopened.
 func (s *Store) Reopen(seq uint64) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
@@ -232,12 +252,12 @@ func (s *Store) Reopen(seq uint64) (int, error) {
 				if ms <= seq {
 					return nil
 				}
+				// Rejected events go again too: the server that lost them
+				// has a hole without them, and answers them rejected again
+				// (they come back to the rejected list within the sync).
 				key := u64(ms)
-				if tx.Bucket(bRejected).Get(key) != nil {
-					return nil // stays aside: the server would refuse it again
-				}
-				wasOpen := ms > acked && tx.Bucket(bDelivered).Get(key) == nil
-				if err := tx.Bucket(bDelivered).Delete(key); err != nil {
+				wasOpen := ms > acked && !answered(tx, ms)
+				if err := firstErr(tx.Bucket(bDelivered).Delete(key), tx.Bucket(bRejected).Delete(key)); err != nil {
 					return err
 				}
 				if !wasOpen {
@@ -254,7 +274,9 @@ func (s *Store) Reopen(seq uint64) (int, error) {
 		if err != nil {
 			return err
 		}
-		return firstErr(meta.Put(kAcked, u64(seq)), addInt(meta, kOutLen, int64(n)))
+		// The server lost records' revisions too: the next pull starts
+		// afresh (a reset), or it would skip what its counter now reuses.
+		return firstErr(meta.Put(kAcked, u64(seq)), addInt(meta, kOutLen, int64(n)), meta.Delete(kCursor))
 	})
 	return n, err
 }
@@ -356,6 +378,14 @@ func trackReset(tx *bolt.Tx, p app.PullPage, hadRecords bool) error {
 			return firstErr(meta.Delete(kResetting), deleteBucketIfExists(tx, bSeen))
 		}
 		return nil
+	}
+	if mode != "" && p.Done == p.Len() {
+		// The first page of a reset pull while another was under way (the
+		// server replaced again): start the bookkeeping afresh.
+		if err := deleteBucketIfExists(tx, bSeen); err != nil {
+			return err
+		}
+		mode = "" // decided again: the abandoned pages left records to sweep
 	}
 	if mode == "" {
 		mode = "fresh"

@@ -115,14 +115,21 @@ func (s *Server) Push(kioskID string, b app.PushBatch) (app.PushReply, error) {
 		return reply, err
 	}
 	var warnings []string
+	var raised []app.Alarm
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		reply.Results, reply.Alarms, warnings = reply.Results[:0], nil, nil
+		reply.Results, reply.Alarms, reply.Accounts, warnings = reply.Results[:0], nil, nil, nil
 		p := &pusher{s: s, tx: tx, kiosk: kioskID, epoch: b.Epoch, now: s.now()}
 		if err := p.run(b.Events, &reply); err != nil {
 			return err
 		}
-		warnings = p.warnings
-		return nil
+		warnings, raised = p.warnings, p.raised
+		var err error
+		if reply.Accounts, err = p.replyAccounts(); err != nil {
+			return err
+		}
+		// The alarms raised now are among the recent ones.
+		reply.Alarms, err = p.recentAlarms(p.now.Add(-24 * time.Hour))
+		return err
 	})
 	if err != nil {
 		return app.PushReply{}, err
@@ -131,7 +138,7 @@ func (s *Server) Push(kioskID string, b app.PushBatch) (app.PushReply, error) {
 	for _, w := range warnings {
 		s.log.Warn(w, "kiosk", kioskID)
 	}
-	for _, a := range reply.Alarms {
+	for _, a := range raised {
 		s.log.Error("alarm", "code", a.Code, "kiosk", a.KioskID, "message", a.Message)
 	}
 	var acc, dup, rej int
@@ -156,6 +163,72 @@ type pusher struct {
 	epoch    string
 	now      time.Time
 	warnings []string
+	// accounts the batch's meals concern: the reply carries their balances.
+	accounts map[app.AccountID]bool
+	// raised are the alarms this batch raised (logged after the commit).
+	raised []app.Alarm
+}
+
+// noteAccount notes the family account of a meal event (re-sent or not).
+func (p *pusher) noteAccount(e app.OutboxEvent) {
+	if e.Kind != app.EventMealRecorded {
+		return
+	}
+	var m struct {
+		AccountID app.AccountID `json:"account_id"`
+	}
+	if json.Unmarshal(e.Payload, &m) == nil && m.AccountID != "" {
+		p.addAccount(m.AccountID)
+	}
+}
+
+func (p *pusher) addAccount(a app.AccountID) {
+	if p.accounts == nil {
+		p.accounts = map[app.AccountID]bool{}
+	}
+	p.accounts[a] = true
+}
+
+// replyAccounts reads the noted accounts as they stand after the batch.
+func (p *pusher) replyAccounts() ([]app.Account, error) {
+	ids := make([]string, 0, len(p.accounts))
+	for a := range p.accounts {
+		ids = append(ids, string(a))
+	}
+	slices.Sort(ids)
+	var out []app.Account
+	for _, id := range ids {
+		a, ok, err := getJSON[app.Account](p.tx, app.KindAccount, id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// recentAlarms are this kiosk's alarms of the last day: every push reply
+// carries them, so that an alarm raised by a push whose reply was lost
+// reaches the kiosk with the retry. The kiosk keeps one of each.
+func (p *pusher) recentAlarms(since time.Time) ([]app.Alarm, error) {
+	var out []app.Alarm
+	c := p.tx.Bucket(bAlarms).Cursor()
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		var a app.Alarm
+		if err := json.Unmarshal(v, &a); err != nil {
+			return nil, fmt.Errorf("alarm %x: %w", k, err)
+		}
+		if a.At.Before(since) {
+			break
+		}
+		if a.KioskID == p.kiosk {
+			out = append(out, a)
+		}
+	}
+	slices.Reverse(out)
+	return out, nil
 }
 
 func (p *pusher) alarm(code, format string, args ...any) (app.Alarm, error) {
@@ -166,6 +239,7 @@ func (p *pusher) alarm(code, format string, args ...any) (app.Alarm, error) {
 	if err != nil {
 		return a, err
 	}
+	p.raised = append(p.raised, a)
 	return a, errors.Join(meta.Put(kAlarmN, u64(n)), p.tx.Bucket(bAlarms).Put(u64(n), data))
 }
 
@@ -220,6 +294,15 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 				p.warnings = append(p.warnings, fmt.Sprintf("event %s sent again with a different content (first from kiosk %s, seq %d, kind %s; now seq %d, kind %s): the first is kept",
 					e.ID, prev.KioskID, prev.Seq, prev.Kind, e.Seq, e.Kind))
 			}
+			// The answer repeats the first one's substance, so that a
+			// kiosk whose first answer was lost learns it all the same: a
+			// rejected event is rejected again with its reason, flags are
+			// repeated.
+			ack.Flags = prev.Flags
+			if prev.Status == app.EventRejected {
+				ack.Status, ack.Reason = app.EventRejected, prev.Reason
+			}
+			p.noteAccount(prev.OutboxEvent)
 			// The id is held: it fills its slot in this stream if empty
 			// (the same event re-sent under another stream's number).
 			if slot == nil {
@@ -416,6 +499,7 @@ func (p *pusher) mealRecorded(item *ReviewItem) error {
 		reject(item, "pupil/account mismatch: pupil %s belongs to account %s, the meal names account %q", m.PupilID, pupil.AccountID, m.AccountID)
 		return nil
 	}
+	p.addAccount(m.AccountID)
 	if m.Voided {
 		// Voided on the kiosk before it was pushed: kept, never charged.
 		item.Voided = true
@@ -513,6 +597,13 @@ func (p *pusher) mealVoided(item *ReviewItem) error {
 		if err := addU64(p.tx.Bucket(bMeta), kCharged, -1); err != nil {
 			return err
 		}
+		p.addAccount(m.AccountID)
+		// A double serve held uncharged because this meal was charged is
+		// now the meal the pupil had: charge it, whatever order the void
+		// and the double serve arrived in.
+		if err := p.promoteDoubleServe(m, meal.ID); err != nil {
+			return err
+		}
 	}
 	meal.Charged, meal.Voided, meal.VoidedBy = false, true, item.ID
 	data, err := json.Marshal(meal)
@@ -520,4 +611,55 @@ func (p *pusher) mealVoided(item *ReviewItem) error {
 		return err
 	}
 	return evb.Put([]byte(meal.ID), data)
+}
+
+// promoteDoubleServe charges the earliest double serve of the voided meal's
+// pupil, day and service that is neither charged nor voided, if any. It
+// stays in review with its flag. Voids are rare and the review list short:
+// a scan of it is cheap.
+func (p *pusher) promoteDoubleServe(voided app.Meal, voidedID string) error {
+	evb := p.tx.Bucket(bEvents)
+	var best *ReviewItem
+	var bestMeal app.Meal
+	err := p.tx.Bucket(bReview).ForEach(func(id, _ []byte) error {
+		if string(id) == voidedID {
+			return nil
+		}
+		raw := evb.Get(id)
+		if raw == nil {
+			return nil
+		}
+		var it ReviewItem
+		if err := json.Unmarshal(raw, &it); err != nil {
+			return fmt.Errorf("event %s: stored: %w", id, err)
+		}
+		if it.Kind != app.EventMealRecorded || it.Charged || it.Voided || it.Status == app.EventRejected || !slices.Contains(it.Flags, app.FlagDoubleServe) {
+			return nil
+		}
+		m, err := app.MealPayload(it.OutboxEvent)
+		if err != nil || !bytes.Equal(servedKey(m), servedKey(voided)) {
+			return nil
+		}
+		if best == nil || m.At.Before(bestMeal.At) {
+			best, bestMeal = &it, m
+		}
+		return nil
+	})
+	if err != nil || best == nil {
+		return err
+	}
+	bal, err := p.charge(bestMeal.AccountID, bestMeal.Price)
+	if err != nil {
+		return err
+	}
+	best.Charged = true
+	if bal < 0 && !slices.Contains(best.Flags, app.FlagBelowZero) {
+		best.Flags = append(best.Flags, app.FlagBelowZero)
+	}
+	data, err := json.Marshal(best)
+	if err != nil {
+		return err
+	}
+	return errors.Join(evb.Put([]byte(best.ID), data), p.tx.Bucket(bServed).Put(servedKey(bestMeal), []byte(best.ID)),
+		addU64(p.tx.Bucket(bMeta), kCharged, 1))
 }
