@@ -572,3 +572,29 @@ func TestReopenKeepsEverything(t *testing.T) {
 		t.Fatalf("cursor after reopen: %v %+v", err, p2)
 	}
 }
+
+// After MarkRestored every kiosk's cursor is foreign: the next pull is a
+// reset carrying the whole roster again.
+func TestMarkRestoredResetsCursors(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("k1")
+	mustImport(t, e.s, fixture())
+	p := e.pull(tok, "", 1000, "E1")
+	if !p.Reset || p.More {
+		t.Fatalf("first pull: reset %v more %v", p.Reset, p.More)
+	}
+	if again := e.pull(tok, p.Cursor, 1000, "E1"); again.Reset || again.Len() != 0 {
+		t.Fatalf("delta before restore: reset %v, %d records", again.Reset, again.Len())
+	}
+	if err := e.s.MarkRestored(); err != nil {
+		t.Fatal(err)
+	}
+	after := e.pull(tok, p.Cursor, 1000, "E1")
+	if !after.Reset || after.Len() != p.Len() {
+		t.Fatalf("pull after MarkRestored: reset %v, %d records, want a reset with all %d", after.Reset, after.Len(), p.Len())
+	}
+	alarms, _ := e.s.Alarms()
+	if len(alarms) != 1 || alarms[0].Code != AlarmServerRestored {
+		t.Fatalf("alarms %+v", alarms)
+	}
+}
