@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -64,29 +63,11 @@ func csvNames() string {
 // ReadImport reads import data from a JSON file (*.json), a CSV file named
 // by its kind (pupils.csv, ...), or a directory of such CSV files.
 func ReadImport(path string) (ImportData, error) {
-	fi, err := os.Stat(path)
+	files, err := ReadImportFiles(path)
 	if err != nil {
-		return ImportData{}, fmt.Errorf("import: %w", err)
+		return ImportData{}, err
 	}
-	if fi.IsDir() {
-		return readCSVDir(path)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return ImportData{}, fmt.Errorf("import: %w", err)
-	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".json":
-		return ParseImportJSON(filepath.Base(path), data)
-	case ".csv":
-		sp, ok := specFor(path)
-		if !ok {
-			return ImportData{}, fmt.Errorf("import %s: a CSV file is named by what it holds: one of %s", path, csvNames())
-		}
-		var d ImportData
-		return d, parseCSV(&d, sp, data)
-	}
-	return ImportData{}, fmt.Errorf("import %s: want a .json file, a .csv file or a directory of .csv files", path)
+	return ParseImportFiles(files)
 }
 
 // ImportFile reads path (see ReadImport) and imports it in one transaction.
@@ -169,41 +150,6 @@ func lineCol(data []byte, off int64) string {
 	line := bytes.Count(before, []byte{'\n'}) + 1
 	col := int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
 	return fmt.Sprintf("line %d column %d", line, col)
-}
-
-func readCSVDir(dir string) (ImportData, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return ImportData{}, fmt.Errorf("import: %w", err)
-	}
-	var d ImportData
-	found := 0
-	for _, e := range entries {
-		if e.IsDir() || !strings.EqualFold(filepath.Ext(e.Name()), ".csv") {
-			continue
-		}
-		if _, ok := specFor(e.Name()); !ok {
-			return ImportData{}, fmt.Errorf("import %s: %s: unknown CSV file; the files are named %s", dir, e.Name(), csvNames())
-		}
-	}
-	for _, sp := range csvSpecs {
-		path := filepath.Join(dir, sp.file)
-		data, err := os.ReadFile(path)
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return ImportData{}, fmt.Errorf("import: %w", err)
-		}
-		found++
-		if err := parseCSV(&d, sp, data); err != nil {
-			return ImportData{}, err
-		}
-	}
-	if found == 0 {
-		return ImportData{}, fmt.Errorf("import %s: no CSV files (%s)", dir, csvNames())
-	}
-	return d, nil
 }
 
 // ParseCSV parses one CSV file; name says its kind (pupils.csv, ...).

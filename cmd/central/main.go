@@ -9,9 +9,11 @@
 //	central review -data DIR [-json]
 //	central status -data DIR
 //
-// The administration commands open the database themselves: run them while
-// the server is stopped (the database takes one process at a time; a
-// second one is told it is in use).
+// The administration commands open the database themselves when no server
+// runs. While one runs it holds the database (bbolt takes one process at a
+// time): they then reach it through its administration socket,
+// <data>/admin.sock (mode 0600: the local administrator only), and print
+// the same output.
 package main
 
 import (
@@ -28,7 +30,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
+	"mensakiosk/app"
 	"mensakiosk/central/server"
 )
 
@@ -150,9 +154,28 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	adminLn, err := srv.ListenAdmin()
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	if err := srv.Serve(ctx, ln, tlsCfg); err != nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	adminDone := make(chan struct{})
+	go func() {
+		defer close(adminDone)
+		// The kiosks' service goes on without the admin socket: the
+		// failure is logged, and the commands then say nothing answers.
+		if err := srv.ServeAdmin(ctx, adminLn); err != nil {
+			log.Error("admin socket", "err", err)
+		}
+	}()
+	err = srv.Serve(ctx, ln, tlsCfg)
+	cancel()
+	<-adminDone // the socket file is removed
+	if err != nil {
 		return err
 	}
 	return srv.Close()
@@ -212,43 +235,47 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("data directory: %w", err)
 		}
 	}
-	srv, err := server.Open(*data, server.Options{Log: log})
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	switch cmd {
-	case "import":
-		var all server.ImportData
+	var files []server.ImportFile
+	if cmd == "import" {
+		// Read (not parse) the files first: a missing file or an unknown
+		// CSV name is told before the database is touched.
 		for _, path := range fs.Args() {
-			d, err := server.ReadImport(path)
+			f, err := server.ReadImportFiles(path)
 			if err != nil {
 				return err
 			}
-			all.Merge(d)
+			files = append(files, f...)
 		}
-		if all.Len() == 0 {
-			return errors.New("the files hold no records")
-		}
-		st, err := srv.Import(all)
+	}
+	ops, err := openAdmin(*data, log)
+	if err != nil {
+		return err
+	}
+	srv, offline := ops.(*server.Server)
+	if offline {
+		defer srv.Close()
+	}
+	switch cmd {
+	case "import":
+		st, err := ops.ImportFiles(files)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "imported: %s\n", st)
 	case "token":
-		tok, err := srv.CreateToken(*kiosk)
+		tok, err := ops.CreateToken(*kiosk)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "token for kiosk %s (shown once; put it in the kiosk's configuration):\n", *kiosk)
 		fmt.Fprintln(stdout, tok)
 	case "revoke":
-		if err := srv.RevokeToken(*kiosk); err != nil {
+		if err := ops.RevokeToken(*kiosk); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "token of kiosk %s revoked\n", *kiosk)
 	case "alarms":
-		alarms, err := srv.Alarms()
+		alarms, err := ops.Alarms()
 		if err != nil {
 			return err
 		}
@@ -260,7 +287,7 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%d alarms\n", len(alarms))
 	case "review":
-		items, err := srv.Review()
+		items, err := ops.Review()
 		if err != nil {
 			return err
 		}
@@ -277,7 +304,7 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%d events to review\n", len(items))
 	case "status":
-		c, err := srv.Counts()
+		c, err := ops.Counts()
 		if err != nil {
 			return err
 		}
@@ -285,7 +312,55 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(c)
 	}
-	return srv.Close()
+	if offline {
+		return srv.Close()
+	}
+	return nil
+}
+
+// adminOps are the administration operations: a *server.Server on the
+// database opened here, or a *server.AdminClient of the running server
+// that holds it.
+type adminOps interface {
+	ImportFiles([]server.ImportFile) (server.ImportStats, error)
+	CreateToken(kioskID string) (string, error)
+	RevokeToken(kioskID string) error
+	Alarms() ([]app.Alarm, error)
+	Review() ([]server.ReviewItem, error)
+	Counts() (server.Counts, error)
+}
+
+// Waits of openAdmin: for the database's lock at each try, for the
+// socket's answer, and in all (a server starting or stopping holds the
+// database for a moment without answering on the socket).
+const (
+	adminLockWait = 100 * time.Millisecond
+	adminPingWait = time.Second
+	adminWait     = 2 * time.Second
+)
+
+// openAdmin opens the database as before; when it is in use and a server
+// answers on <data>/admin.sock, the operations go through the socket.
+func openAdmin(data string, log *slog.Logger) (adminOps, error) {
+	deadline := time.Now().Add(adminWait)
+	client := server.NewAdminClient(data)
+	for {
+		srv, err := server.Open(data, server.Options{Log: log, LockTimeout: adminLockWait})
+		if err == nil {
+			return srv, nil
+		}
+		if !errors.Is(err, server.ErrInUse) {
+			return nil, err
+		}
+		perr := client.Ping(adminPingWait)
+		if perr == nil {
+			log.Debug("database in use: using the server's admin socket", "path", client.Path())
+			return client, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%w; and nothing answers on its admin socket (%v): stop the other process, or wait for the other command to finish", err, perr)
+		}
+	}
 }
 
 func jsonLines[T any](w io.Writer, items []T) error {

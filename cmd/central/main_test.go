@@ -365,9 +365,9 @@ func TestCommands(t *testing.T) {
 	}
 	// The database is one process's: a second server says it is in use.
 	c := start(t, bin, dir)
-	out, err := run("status", "-data", dir)
+	out, err := run("-addr", "127.0.0.1:0", "-data", dir)
 	if err == nil || !strings.Contains(out, "in use") {
-		t.Fatalf("status while serving: %v %s", err, out)
+		t.Fatalf("second server: %v %s", err, out)
 	}
 	c.cmd.Process.Signal(syscall.SIGINT)
 	if err := <-c.done; err != nil {
