@@ -28,6 +28,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -58,6 +59,8 @@ const usage = `usage:
   central alarms -data DIR [-json]          list alarms
   central review -data DIR [-json]          list events rejected or flagged
   central status -data DIR                  counts
+  central restored -data DIR                after putting central.db back from a backup, with the
+                                            server stopped: every kiosk pulls afresh at its next sync
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -71,6 +74,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = serve(args, stderr)
 	case "import", "token", "revoke", "alarms", "review", "status":
 		err = admin(cmd, args, stdout, stderr)
+	case "restored":
+		err = restored(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -371,4 +376,39 @@ func jsonLines[T any](w io.Writer, items []T) error {
 		}
 	}
 	return nil
+}
+
+// restored marks a database put back from a backup (see
+// server.MarkRestored). It needs the database itself, not the running
+// server: the new database id must be in place before any kiosk pulls.
+func restored(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("restored", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "./central-data", "data directory (holds central.db)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+	if _, err := os.Stat(filepath.Join(*data, server.DBFile)); err != nil {
+		return fmt.Errorf("restored: %w", err)
+	}
+	log, err := newLogger(stderr, "warn")
+	if err != nil {
+		return err
+	}
+	srv, err := server.Open(*data, server.Options{Log: log})
+	if errors.Is(err, server.ErrInUse) {
+		return fmt.Errorf("restored: %w: stop the server first, then run this before serving the restored database", err)
+	}
+	if err != nil {
+		return err
+	}
+	if err := srv.MarkRestored(); err != nil {
+		srv.Close()
+		return err
+	}
+	fmt.Fprintln(stdout, "database marked restored: every kiosk pulls afresh at its next sync and re-sends the events the backup lacks")
+	return srv.Close()
 }

@@ -363,6 +363,15 @@ func TestCommands(t *testing.T) {
 	if out, err := run("frobnicate"); err == nil || !strings.Contains(out, "unknown command") {
 		t.Fatalf("unknown command: %v %s", err, out)
 	}
+	if out, err := run("restored", "-data", dir); err != nil || !strings.Contains(out, "marked restored") {
+		t.Fatalf("restored: %v %s", err, out)
+	}
+	if out, err := run("alarms", "-data", dir); err != nil || !strings.Contains(out, "server_restored") {
+		t.Fatalf("no server_restored alarm: %v %s", err, out)
+	}
+	if out, err := run("restored", "-data", filepath.Join(dir, "nowhere")); err == nil {
+		t.Fatalf("restored without a database: %s", out)
+	}
 	// The database is one process's: a second server says it is in use.
 	c := start(t, bin, dir)
 	out, err := run("-addr", "127.0.0.1:0", "-data", dir)
