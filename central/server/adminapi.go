@@ -222,6 +222,7 @@ func (s *Server) AdminHandler() http.Handler {
 		c, err := s.Counts()
 		answer(w, c, err)
 	})
+	mux.HandleFunc("GET /admin/backup", s.adminBackup)
 	mux.HandleFunc("GET /admin/ping", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, map[string]string{"status": "ok", "version": Version, "db": s.path})
 	})

@@ -92,6 +92,19 @@ func TestAdminWhileServing(t *testing.T) {
 		t.Fatalf("review -json while serving: %v %q", err, out)
 	}
 
+	// A hot backup through the socket: a database that opens, with the
+	// same records.
+	bdir := t.TempDir()
+	if out, _, err := runCmd(t, bin, "backup", "-data", dir, "-out", filepath.Join(bdir, "central.db")); err != nil || !strings.Contains(out, "backup written") {
+		t.Fatalf("backup while serving: %v %q", err, out)
+	}
+	if out, _, err := runCmd(t, bin, "backup", "-data", dir, "-out", filepath.Join(bdir, "central.db")); err == nil {
+		t.Fatalf("a backup over an existing file: %q", out)
+	}
+	if out, _, err := runCmd(t, bin, "status", "-data", bdir); err != nil || out != offStatus {
+		t.Fatalf("status of the backup: %v\n%s\nwant:\n%s", err, out, offStatus)
+	}
+
 	// A new kiosk's token, used at once against the TCP listener.
 	out, errOut, err := runCmd(t, bin, "token", "-data", dir, "-kiosk", "k2")
 	token := strings.TrimSpace(out)

@@ -59,6 +59,7 @@ const usage = `usage:
   central alarms -data DIR [-json]          list alarms
   central review -data DIR [-json]          list events rejected or flagged
   central status -data DIR                  counts
+  central backup -data DIR -out FILE       a consistent copy of central.db, the server running or not
   central restored -data DIR                after putting central.db back from a backup, with the
                                             server stopped: every kiosk pulls afresh at its next sync
 `
@@ -76,6 +77,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = admin(cmd, args, stdout, stderr)
 	case "restored":
 		err = restored(args, stdout, stderr)
+	case "backup":
+		err = backup(args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -333,6 +336,7 @@ type adminOps interface {
 	Alarms() ([]app.Alarm, error)
 	Review() ([]server.ReviewItem, error)
 	Counts() (server.Counts, error)
+	Backup(io.Writer) (int64, error)
 }
 
 // Waits of openAdmin: for the database's lock at each try, for the
@@ -411,4 +415,39 @@ func restored(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "database marked restored: every kiosk pulls afresh at its next sync and re-sends the events the backup lacks")
 	return srv.Close()
+}
+
+// backup writes a consistent copy of the database to a new file, through
+// the running server's admin socket or from the database itself.
+func backup(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "./central-data", "data directory (holds central.db)")
+	out := fs.String("out", "", "the backup file to write (must not exist)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" || fs.NArg() > 0 {
+		return usageError{"backup -data DIR -out FILE"}
+	}
+	if _, err := os.Stat(filepath.Join(*data, server.DBFile)); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	log, err := newLogger(stderr, "warn")
+	if err != nil {
+		return err
+	}
+	ops, err := openAdmin(*data, log)
+	if err != nil {
+		return err
+	}
+	if srv, ok := ops.(*server.Server); ok {
+		defer srv.Close()
+	}
+	n, err := server.WriteBackup(*out, ops.Backup)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "backup written: %s (%d bytes)\n", *out, n)
+	return nil
 }
