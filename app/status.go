@@ -55,7 +55,25 @@ type SyncStatus struct {
 	Alarms []Alarm
 	// LastError says why the last attempt failed, for the log and staff.
 	LastError string
+	// Problem is a failure the network coming back will not cure: the
+	// screen names it instead of "unreachable".
+	Problem SyncProblem
 }
+
+// SyncProblem is a sync failure that needs someone to act.
+type SyncProblem int
+
+const (
+	SyncProblemNone SyncProblem = iota
+	// SyncRefused: the server refuses this kiosk's token (401).
+	SyncRefused
+	// SyncBadRequest: the server refuses the kiosk's requests as malformed
+	// (4xx): a protocol mismatch, kiosk or server to be updated.
+	SyncBadRequest
+	// SyncNotStarted: the link could not start (a configuration error, e.g.
+	// a missing token file).
+	SyncNotStarted
+)
 
 // MaxClockSkew is the clock difference beyond which the screen warns.
 const MaxClockSkew = 2 * time.Minute

@@ -229,10 +229,18 @@ func (s *Syncer) SyncOnce(ctx context.Context) error {
 		}
 		s.status.Online = false
 		s.status.LastError = err.Error()
+		switch {
+		case errors.Is(err, ErrUnauthorized):
+			s.status.Problem = SyncRefused
+		case errors.Is(err, ErrBadRequest):
+			s.status.Problem = SyncBadRequest
+		default:
+			s.status.Problem = SyncProblemNone
+		}
 	} else {
 		s.status.Online = true
 		s.status.OfflineSince = time.Time{}
-		s.status.LastError = ""
+		s.status.LastError, s.status.Problem = "", SyncProblemNone
 		s.lastContact = now
 	}
 	s.status.Pulling = false

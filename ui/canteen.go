@@ -447,6 +447,10 @@ func (s *CanteenScreen) renderStatus() {
 	case sy.Online:
 		icon = theme.NewSuccessThemedResource(theme.ConfirmIcon())
 		parts = append(parts, s.tr.T("sync.online"))
+	case sy.Problem != app.SyncProblemNone:
+		// Not the network: someone must act. Said plainly, in red.
+		icon = theme.NewErrorThemedResource(theme.ErrorIcon())
+		parts = append(parts, s.tr.T(syncProblemKeys[sy.Problem]))
 	default:
 		icon = theme.NewWarningThemedResource(theme.WarningIcon())
 		if sy.OfflineSince.IsZero() {
@@ -573,6 +577,12 @@ func (s *CanteenScreen) alarmText(code string) string {
 		return s.tr.T(key)
 	}
 	return s.tr.T("sync.alarm.unknown", code)
+}
+
+var syncProblemKeys = map[app.SyncProblem]string{
+	app.SyncRefused:    "sync.problem.refused",
+	app.SyncBadRequest: "sync.problem.bad_request",
+	app.SyncNotStarted: "sync.problem.not_started",
 }
 
 var alarmKeys = map[string]string{

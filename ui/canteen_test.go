@@ -180,6 +180,17 @@ func TestIdleStates(t *testing.T) {
 	if got := s.syncText.Text; got != "Server centrale non raggiungibile · 1 evento da inviare · mai sincronizzato" {
 		t.Errorf("sync text %q", got)
 	}
+	// A failure the network will not cure is named, not "unreachable".
+	for problem, want := range map[app.SyncProblem]string{
+		app.SyncRefused:    "Il server centrale rifiuta questo chiosco (token non valido): avvisare l'assistenza · 2 eventi da inviare · mai sincronizzato",
+		app.SyncBadRequest: "Il server centrale rifiuta le richieste del chiosco: aggiornare chiosco o server, avvisare l'assistenza · 2 eventi da inviare · mai sincronizzato",
+		app.SyncNotStarted: "Collegamento al server centrale non avviato: configurazione da correggere, avvisare l'assistenza · 2 eventi da inviare · mai sincronizzato",
+	} {
+		s.SetSync(app.SyncStatus{Configured: true, Waiting: 2, Problem: problem, OfflineSince: st.Now.Add(-time.Hour)})
+		if got := s.syncText.Text; got != want {
+			t.Errorf("problem %d: sync text %q", problem, got)
+		}
+	}
 }
 
 // TestSyncStates checks the footer's sync line, the first sync's progress

@@ -253,6 +253,9 @@ func TestUnauthorizedKioskKeepsItsMeals(t *testing.T) {
 	if !errors.Is(err, app.ErrUnauthorized) {
 		t.Fatalf("sync with a revoked token: %v, want ErrUnauthorized", err)
 	}
+	if st := k.syncer.Status(); st.Online || st.Problem != app.SyncRefused {
+		t.Fatalf("status with a revoked token: online %v problem %d, want the refusal named", st.Online, st.Problem)
+	}
 	if st, _ := k.store.SyncState(); st.Waiting != 1 {
 		t.Fatalf("waiting = %d, want the meal kept", st.Waiting)
 	}

@@ -147,7 +147,7 @@ func (l *syncLink) Status() app.SyncStatus {
 	case l == nil:
 		return app.SyncStatus{Configured: false}
 	case l.startErr != nil:
-		return app.SyncStatus{Configured: true, LastError: l.startErr.Error()}
+		return app.SyncStatus{Configured: true, LastError: l.startErr.Error(), Problem: app.SyncNotStarted}
 	case l.syncer == nil:
 		return app.SyncStatus{Configured: false}
 	}
