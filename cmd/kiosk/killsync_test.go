@@ -178,3 +178,41 @@ func countLines(log, sub string) int {
 	}
 	return n
 }
+
+// TestMissingTokenFileStillServes: a kiosk whose token file is missing says
+// so (log, screen) and serves on; its meals wait in the outbox.
+func TestMissingTokenFileStillServes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the kiosk binary (not in -short)")
+	}
+	bin := kioskBinary(t, "ci,migrated_fynedo", false)
+	dir := t.TempDir()
+	roster, badges := testRoster(3, "")
+	dbPath := seedDB(t, dir, roster)
+	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	cfgPath := writeSyncConfig(t, dir, reader.Path(), "http://127.0.0.1:9", filepath.Join(dir, "no-such-token"))
+	c := startChild(t, bin, nil, "-headless", "-config", cfgPath)
+	defer c.cmd.Process.Kill()
+	c.waitReady(t)
+	if err := reader.Send(badges[0]); err != nil {
+		t.Fatal(err)
+	}
+	c.waitMeals(t, 1, 10*time.Second)
+	if !strings.Contains(c.log(), "central server link not started") || !strings.Contains(c.log(), "no-such-token") {
+		t.Fatalf("the missing token file is not named in the log:\n%s", c.log())
+	}
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	<-c.done
+	st, err := storage.Open(dbPath, storage.Options{SkipCheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if ss, _ := st.SyncState(); ss.Waiting != 1 {
+		t.Fatalf("waiting %d, want the meal kept for the server", ss.Waiting)
+	}
+}
