@@ -231,3 +231,23 @@ func newComune(n int) comune {
 	c.data = server.FromRoster(r)
 	return c
 }
+
+// importedServer is a server with a Comune of n pupils imported.
+func importedServer(t testing.TB, n int) (*realServer, comune) {
+	t.Helper()
+	rs := startServer(t, "")
+	c := newComune(n)
+	if _, err := rs.srv.Import(c.data); err != nil {
+		t.Fatal(err)
+	}
+	return rs, c
+}
+
+// syncedKiosk is importedServer with kiosk "porta-1" after its first sync.
+func syncedKiosk(t testing.TB, n int) (*realServer, comune, *kiosk) {
+	t.Helper()
+	rs, c := importedServer(t, n)
+	k := newKiosk(t, rs, "porta-1", "", newClock(day))
+	k.syncOK(t)
+	return rs, c, k
+}

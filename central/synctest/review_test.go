@@ -61,11 +61,7 @@ func restoreServer(t *testing.T, rs *realServer, backup string) {
 // records rewritten in between. Kiosk 1 notices the server lost its events,
 // sends them again and pulls afresh: its balances are the server's.
 func TestRestoredServerGetsAFreshPull(t *testing.T) {
-	rs := startServer(t, "")
-	c := newComune(60)
-	if _, err := rs.srv.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
+	rs, c := importedServer(t, 60)
 	clock := newClock(day)
 	k1 := newKiosk(t, rs, "porta-1", "", clock)
 	k2 := newKiosk(t, rs, "porta-2", "", clock)
@@ -104,11 +100,7 @@ func TestRestoredServerGetsAFreshPull(t *testing.T) {
 // a hole on the server for ever (the acknowledged sequence stuck, every sync
 // re-pushing everything above it). It is rejected again and kept aside again.
 func TestRestoredServerGetsRejectedEventsAgain(t *testing.T) {
-	rs := startServer(t, "")
-	c := newComune(10)
-	if _, err := rs.srv.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
+	rs, c := importedServer(t, 10)
 	clock := newClock(day)
 	k := newKiosk(t, rs, "porta-1", "", clock)
 	cc := &countingCentral{Central: k.client}
@@ -153,11 +145,7 @@ func TestRestoredServerGetsRejectedEventsAgain(t *testing.T) {
 // answered "duplicate", and still carries the alarm, so the kiosk raises it
 // too (raised on both sides, never skipped over).
 func TestServerAlarmSurvivesALostReply(t *testing.T) {
-	rs := startServer(t, "")
-	c := newComune(6)
-	if _, err := rs.srv.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
+	rs, c := importedServer(t, 6)
 	clock := newClock(day)
 	k := newKiosk(t, rs, "porta-1", "", clock)
 	k.syncOK(t)
@@ -185,13 +173,7 @@ func TestServerAlarmSurvivesALostReply(t *testing.T) {
 // transaction, so the projected balance keeps it even if the network drops
 // before the pull.
 func TestAnsweredMealStaysInTheBalance(t *testing.T) {
-	rs := startServer(t, "")
-	c := newComune(3)
-	if _, err := rs.srv.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
-	k := newKiosk(t, rs, "porta-1", "", newClock(day))
-	k.syncOK(t)
+	rs, c, k := syncedKiosk(t, 3)
 	acc := c.pupils[0].AccountID
 	r := k.tap(t, c.badges[0], app.OutcomeServed)
 	if _, err := k.syncer.PushAll(context.Background()); err != nil {
@@ -255,17 +237,11 @@ func TestVoidOrderDoesNotDecideTheCharge(t *testing.T) {
 }
 
 // TestReopenKeepsOutboxLen: answers out of order (a hole in
-// "delivered"), a rejected event, then Reopen below all of it: the outbox
-// length kept in meta equals what Outbox returns at every step, and rejected
-// events stay aside.
+// "delivered"), a rejected event, then Reopen below all of it (the rejected
+// one goes again too): the outbox length kept in meta equals what Outbox
+// returns at every step.
 func TestReopenKeepsOutboxLen(t *testing.T) {
-	rs := startServer(t, "")
-	c := newComune(8)
-	if _, err := rs.srv.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
-	k := newKiosk(t, rs, "porta-1", "", newClock(day))
-	k.syncOK(t)
+	_, c, k := syncedKiosk(t, 8)
 	for _, b := range c.badges {
 		k.tap(t, b, app.OutcomeServed) // seq 1..8
 	}
@@ -323,11 +299,7 @@ func TestReopenKeepsOutboxLen(t *testing.T) {
 // kiosk's. The test kiosk's clock is the test day at 12:00 Rome; the
 // server's is the real clock.
 func TestClockSkewSign(t *testing.T) {
-	rs := startServer(t, "")
-	c := newComune(1)
-	if _, err := rs.srv.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
+	rs, _ := importedServer(t, 1)
 	clock := newClock(day)
 	k := newKiosk(t, rs, "porta-1", "", clock)
 	k.syncOK(t)
@@ -342,13 +314,7 @@ func TestClockSkewSign(t *testing.T) {
 // (context cancelled) after the server committed leaves the events in the
 // outbox; the next sync gets "duplicate" and nothing is charged twice.
 func TestCancelAfterCommit(t *testing.T) {
-	rs := startServer(t, "")
-	c := newComune(6)
-	if _, err := rs.srv.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
-	k := newKiosk(t, rs, "porta-1", "", newClock(day))
-	k.syncOK(t)
+	rs, c, k := syncedKiosk(t, 6)
 	var want app.Cents
 	for _, b := range c.badges[:3] {
 		want += k.tap(t, b, app.OutcomeServed).Meal.Price
@@ -384,13 +350,7 @@ func TestCancelAfterCommit(t *testing.T) {
 // backslashes or a look-alike of the "seq" field (imported history) still
 // come out with their own numbers, in order, and are delivered.
 func TestMealSeqOddEventIDs(t *testing.T) {
-	rs := startServer(t, "")
-	c := newComune(6)
-	if _, err := rs.srv.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
-	k := newKiosk(t, rs, "porta-1", "", newClock(day))
-	k.syncOK(t)
+	rs, c, k := syncedKiosk(t, 6)
 	ids := []string{`a","seq":99,"x":"`, `b\`, `c"`, `","seq":7,`, `e\",\"seq\":5,`, `f`}
 	at := newClock(day).Now().UTC()
 	var ms []*app.Meal

@@ -150,13 +150,7 @@ func TestTwoKiosksOneFamilyOffline(t *testing.T) {
 // database restored from a copy); the kiosk notices, raises an alarm, and
 // sends those events again from its history.
 func TestServerRestoredFromBackup(t *testing.T) {
-	rs := startServer(t, "")
-	c := newComune(40)
-	if _, err := rs.srv.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
-	k := newKiosk(t, rs, "porta-1", "", newClock(day))
-	k.syncOK(t)
+	rs, c, k := syncedKiosk(t, 40)
 	for _, b := range c.badges[:10] {
 		k.tap(t, b, app.OutcomeServed)
 	}
@@ -191,11 +185,7 @@ func TestServerRestoredFromBackup(t *testing.T) {
 // TestKioskRestoredFromOldCopy: a kiosk database put back from an old copy
 // reuses sequence numbers; both sides raise an alarm, every meal is kept.
 func TestKioskRestoredFromOldCopy(t *testing.T) {
-	rs := startServer(t, "")
-	c := newComune(40)
-	if _, err := rs.srv.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
+	rs, c := importedServer(t, 40)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "kiosk.db")
 	clock := newClock(day)
@@ -238,13 +228,7 @@ func TestKioskRestoredFromOldCopy(t *testing.T) {
 // TestUnauthorizedKioskKeepsItsMeals: a revoked token stops sync with a
 // clear error; the meals stay waiting.
 func TestUnauthorizedKioskKeepsItsMeals(t *testing.T) {
-	rs := startServer(t, "")
-	c := newComune(3)
-	if _, err := rs.srv.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
-	k := newKiosk(t, rs, "porta-1", "", newClock(day))
-	k.syncOK(t)
+	rs, c, k := syncedKiosk(t, 3)
 	k.tap(t, c.badges[0], app.OutcomeServed)
 	if err := rs.srv.RevokeToken("porta-1"); err != nil {
 		t.Fatal(err)
