@@ -38,7 +38,13 @@ func buildCentral(t *testing.T) string {
 
 func startCentral(t *testing.T, bin, dir, addr string) *centralChild {
 	t.Helper()
-	cmd := exec.Command(bin, "-addr", addr, "-data", dir)
+	return startCentralArgs(t, bin, "-addr", addr, "-data", dir)
+}
+
+// startCentralArgs runs the binary with args and waits for "listening".
+func startCentralArgs(t *testing.T, bin string, args ...string) *centralChild {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
