@@ -19,6 +19,38 @@ import (
 	"mensakiosk/storage"
 )
 
+// centralDir is a server data directory with the Comune imported and a
+// token for kiosk "porta-1", made offline as an IT person does before the
+// first start.
+func centralDir(t *testing.T, c comune) (dir, token string) {
+	t.Helper()
+	dir = t.TempDir()
+	srv, err := server.Open(dir, server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if _, err := srv.Import(c.data); err != nil {
+		t.Fatal(err)
+	}
+	if token, err = srv.CreateToken("porta-1"); err != nil {
+		t.Fatal(err)
+	}
+	return dir, token
+}
+
+// freeAddr is a loopback address free a moment ago: a server restarted on
+// it keeps its address, as a real one does.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
 // centralChild is the real cmd/central binary serving a data dir.
 type centralChild struct {
 	cmd  *exec.Cmd
@@ -86,30 +118,9 @@ func TestServerKilledDuringSync(t *testing.T) {
 		t.Skip("builds and kills the central binary (not in -short)")
 	}
 	bin := buildCentral(t)
-	dir := t.TempDir()
 	c := newComune(1500)
-	{ // import and token offline, as an IT person does before the first start
-		srv, err := server.Open(dir, server.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := srv.Import(c.data); err != nil {
-			t.Fatal(err)
-		}
-		tok, err := srv.CreateToken("porta-1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv.Close()
-		os.WriteFile(filepath.Join(dir, "token"), []byte(tok), 0o600)
-	}
-	tok, _ := os.ReadFile(filepath.Join(dir, "token"))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	dir, tok := centralDir(t, c)
+	addr := freeAddr(t)
 
 	st, err := storage.Open(filepath.Join(t.TempDir(), "kiosk.db"), storage.Options{SkipCheck: true})
 	if err != nil {
@@ -122,7 +133,7 @@ func TestServerKilledDuringSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client, err := central.NewClient(central.ClientConfig{BaseURL: "http://" + addr, Token: string(tok), Epoch: st.Epoch(),
+	client, err := central.NewClient(central.ClientConfig{BaseURL: "http://" + addr, Token: tok, Epoch: st.Epoch(),
 		Timeout: time.Second, Retries: 1, MinBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

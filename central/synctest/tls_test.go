@@ -20,7 +20,6 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/central"
-	"mensakiosk/central/server"
 	"mensakiosk/storage"
 )
 
@@ -65,27 +64,9 @@ func TestTLSEndToEnd(t *testing.T) {
 		t.Skip("builds the central binary (not in -short)")
 	}
 	bin := buildCentral(t)
-	dir := t.TempDir()
 	caFile, certFile, keyFile := selfSignedFiles(t, t.TempDir())
-	c := newComune(20)
-	srv, err := server.Open(dir, server.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := srv.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
-	token, err := srv.CreateToken("porta-1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	dir, token := centralDir(t, newComune(20))
+	addr := freeAddr(t)
 	cfg, _ := json.Marshal(map[string]string{"addr": addr, "data": dir, "tls_cert": certFile, "tls_key": keyFile})
 	cfgFile := filepath.Join(t.TempDir(), "central.json")
 	if err := os.WriteFile(cfgFile, cfg, 0o600); err != nil {
