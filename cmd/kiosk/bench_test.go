@@ -198,6 +198,49 @@ func BenchmarkTapLatency(b *testing.B) {
 	fmt.Printf("ratio: median %.2f× (goal ≤ 1.2×), p99 %.2f× (goal ≤ 1.5×)\n", float64(tq.median)/float64(bq.median), float64(tq.p99)/float64(bq.p99))
 }
 
+// BenchmarkTapRules times the canteen use case alone (rules, one bbolt
+// transaction, commit) without the reader's pty hop, against bare commits on
+// the same file, interleaved the same way: it tells how much of the tap's
+// latency is the store and how much the path from the reader.
+func BenchmarkTapRules(b *testing.B) {
+	dir := b.TempDir()
+	path, badges := bigDB(b, dir)
+	runtime.GC()
+	rng := rand.New(rand.NewPCG(8, 8))
+	perm := rng.Perm(len(badges))
+	cc := app.CanteenConfig{KioskID: "kiosk-bench", Location: time.Local, Window: app.ServiceWindow{Start: 0, End: 24 * 60}, Debounce: time.Second}
+	const rounds = 4
+	per := benchTaps / rounds
+	var tap, bare []time.Duration
+	for r := range rounds {
+		bare = append(bare, bareCommits(b, path, per)...)
+		s, err := storage.Open(path, storage.Options{SkipCheck: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ct, err := app.NewCanteen(s, app.SystemClock{}, cc, slog.New(slog.DiscardHandler))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := range per {
+			t0 := time.Now()
+			res, err := ct.Tap(context.Background(), badges[perm[r*per+i]])
+			if err != nil || res.Outcome != app.OutcomeServed {
+				b.Fatalf("tap: %v %v", res.Outcome, err)
+			}
+			tap = append(tap, time.Since(t0))
+		}
+		s.Close()
+	}
+	tq, bq := quantilesOf(tap), quantilesOf(bare)
+	b.ReportMetric(float64(tq.median.Microseconds()), "rules-median-µs")
+	b.ReportMetric(float64(bq.median.Microseconds()), "commit-median-µs")
+	b.ReportMetric(float64(tq.median)/float64(bq.median), "median-ratio")
+	b.ReportMetric(float64(tq.p99)/float64(bq.p99), "p99-ratio")
+	fmt.Printf("canteen rules + commit (no pty), %d taps: median %s p99 %s; bare commit median %s p99 %s; ratio median %.2f× p99 %.2f×\n",
+		len(tap), tq.median, tq.p99, bq.median, bq.p99, float64(tq.median)/float64(bq.median), float64(tq.p99)/float64(bq.p99))
+}
+
 // BenchmarkBadgeLookup times badge → pupil in a database of the benchmark's
 // size (one read transaction each).
 func BenchmarkBadgeLookup(b *testing.B) {
