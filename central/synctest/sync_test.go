@@ -272,3 +272,37 @@ func copyFile(t testing.TB, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestFirstPullShowsProgress: a first pull of several pages tells the
+// screen how far it is, page by page, and ends with the progress gone.
+func TestFirstPullShowsProgress(t *testing.T) {
+	rs, c := importedServer(t, 300)
+	k := newKiosk(t, rs, "porta-1", "", newClock(day))
+	k.syncer = app.NewSyncer(k.store, k.client, newClock(day), app.SyncConfig{KioskID: k.id, PullLimit: 100}, logger(t))
+	var seen []app.SyncStatus
+	k.syncer.OnStatus(func(st app.SyncStatus) { seen = append(seen, st) })
+	k.syncOK(t)
+	var done []int
+	total := 0
+	for _, st := range seen {
+		if st.Pulling {
+			done = append(done, st.PullDone)
+			total = st.PullTotal
+		}
+	}
+	records := len(c.pupils) + len(c.badges) + len(c.opening) // pupils, badges, accounts
+	if len(done) < 3 || total < records {
+		t.Fatalf("progress seen %v of %d, want several pages of about %d records", done, total, records)
+	}
+	for i := 1; i < len(done); i++ {
+		if done[i] <= done[i-1] || done[i] > total {
+			t.Fatalf("progress not moving forward: %v of %d", done, total)
+		}
+	}
+	if last := seen[len(seen)-1]; last.Pulling || !last.Online {
+		t.Fatalf("after the pull: %+v", last)
+	}
+	if cnt, _ := k.store.Count(); cnt.Pupils != 300 {
+		t.Fatalf("pulled %d pupils", cnt.Pupils)
+	}
+}
