@@ -85,6 +85,14 @@ func startCentralArgs(t *testing.T, bin string, args ...string) *centralChild {
 		t.Fatal(err)
 	}
 	c := &centralChild{cmd: cmd, done: make(chan struct{})}
+	t.Cleanup(func() { // a test that fails half-way leaves no server behind
+		select {
+		case <-c.done:
+		default:
+			cmd.Process.Kill()
+			<-c.done
+		}
+	})
 	listening := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stderr)
