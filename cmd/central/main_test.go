@@ -107,6 +107,9 @@ func start(t *testing.T, bin, dir string) *child {
 		t.Fatal(err)
 	}
 	c := &child{cmd: cmd, done: make(chan error, 1)}
+	// A test that fails half-way leaves no server behind (a no-op once the
+	// process has exited and been waited for).
+	t.Cleanup(func() { cmd.Process.Kill() })
 	addr := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)

@@ -148,6 +148,10 @@ func startChild(t testing.TB, bin string, env []string, args ...string) *child {
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { // a test that fails half-way leaves no kiosk behind
+		c.cmd.Process.Kill()
+		<-c.done
+	})
 	go func() {
 		defer close(c.done)
 		sc := bufio.NewScanner(stderr)
