@@ -41,6 +41,13 @@ func stormPlan(seed uint64) netfault.Plan {
 		DelayFor: 1500 * time.Millisecond, DelayDrop: 0.5}
 }
 
+// The storm's plan and injection, for the external test package's storm
+// against the real server (client_storm_test.go).
+var (
+	StormPlan  = stormPlan
+	InjectEach = injectEach
+)
+
 // injectEach makes sure every fault happens at least once, whatever the
 // draw: one of each, first.
 func injectEach(p *netfault.Proxy) {

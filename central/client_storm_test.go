@@ -30,17 +30,6 @@ const (
 	stormOpening  = app.Cents(100_000)
 )
 
-func stormPlan(seed uint64) netfault.Plan {
-	return netfault.Plan{Seed: seed, DropBefore: 0.06, Error500: 0.06, Delay: 0.04, DropAfter: 0.07, Garble: 0.07,
-		DelayFor: 1500 * time.Millisecond, DelayDrop: 0.5}
-}
-
-func injectEach(p *netfault.Proxy) {
-	for _, f := range []netfault.Fault{netfault.DropBefore, netfault.Error500, netfault.Delay, netfault.DropAfter, netfault.Garble} {
-		p.Inject(f, 1)
-	}
-}
-
 func TestStormEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("storm")
@@ -104,10 +93,10 @@ func TestStormEndToEnd(t *testing.T) {
 	}
 
 	// Push through the storm, each batch again until it has an answer.
-	if err := proxy.SetPlan(stormPlan(2025)); err != nil {
+	if err := proxy.SetPlan(central.StormPlan(2025)); err != nil {
 		t.Fatal(err)
 	}
-	injectEach(proxy)
+	central.InjectEach(proxy)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	accepted := map[string]int{}
@@ -183,10 +172,10 @@ func TestStormEndToEnd(t *testing.T) {
 	}
 
 	// Pull the whole roster through the storm.
-	if err := proxy.SetPlan(stormPlan(2026)); err != nil {
+	if err := proxy.SetPlan(central.StormPlan(2026)); err != nil {
 		t.Fatal(err)
 	}
-	injectEach(proxy)
+	central.InjectEach(proxy)
 	pupils := map[app.PupilID]int{}
 	accounts := map[app.AccountID]app.Account{}
 	cursor, pages, pullFails, inReset := "", 0, 0, false

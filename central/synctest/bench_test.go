@@ -66,11 +66,7 @@ func benchKiosk(b *testing.B, rs *realServer, id string, pushBatch, pullLimit in
 // for days) to the server and applies every answer.
 func BenchmarkPush10k(b *testing.B) {
 	const n = 10_000
-	rs := startServer(b, "")
-	c := newComune(n)
-	if _, err := rs.srv.Import(c.data); err != nil {
-		b.Fatal(err)
-	}
+	rs, c := importedServer(b, n)
 	var total time.Duration
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
@@ -98,11 +94,7 @@ func BenchmarkPush10k(b *testing.B) {
 // (50,000 pupils and badges, 16,667 family accounts), paged, stored.
 func BenchmarkFirstPull50k(b *testing.B) {
 	const n = 50_000
-	rs := startServer(b, "")
-	c := newComune(n)
-	if _, err := rs.srv.Import(c.data); err != nil {
-		b.Fatal(err)
-	}
+	rs, _ := importedServer(b, n)
 	var total time.Duration
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
@@ -126,11 +118,7 @@ func BenchmarkFirstPull50k(b *testing.B) {
 // BenchmarkEmptyDeltaPull: a whole sync of a kiosk that is up to date
 // (nothing to push, an empty delta), as every 15 s at every kiosk.
 func BenchmarkEmptyDeltaPull(b *testing.B) {
-	rs := startServer(b, "")
-	c := newComune(50_000)
-	if _, err := rs.srv.Import(c.data); err != nil {
-		b.Fatal(err)
-	}
+	rs, _ := importedServer(b, 50_000)
 	_, sy := benchKiosk(b, rs, "k", 0, central.MaxPullLimit)
 	if err := sy.SyncOnce(context.Background()); err != nil {
 		b.Fatal(err)
