@@ -60,12 +60,7 @@ race:
 
 # Each fuzz target briefly; run longer by hand: make fuzz FUZZTIME=10m
 fuzz:
-	@set -e; for pkgdir in $$(grep -rl --include='*_test.go' 'func Fuzz' . | xargs -n1 dirname | sort -u); do \
-	  for f in $$(grep -ho 'func Fuzz[A-Za-z0-9_]*' $$pkgdir/*_test.go | sed 's/func //'); do \
-	    echo "fuzz $$pkgdir $$f ($(FUZZTIME))"; \
-	    CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkgdir; \
-	  done; \
-	done
+	@FUZZTIME=$(FUZZTIME) GO=$(GO) TAGS=ci,$(TAGS) scripts/fuzz.sh
 
 # The real kiosk binary (cgo, GLFW) under Xvfb in demo mode.
 e2e:
