@@ -45,6 +45,13 @@ type Account struct {
 	ID AccountID `json:"id"`
 	// Holder is the paying parent's display name as the Comune registered it.
 	Holder string `json:"holder"`
+	// HolderFiscalCode is the paying parent's codice fiscale: the debtor of
+	// the family's pagoPA notices.
+	HolderFiscalCode string `json:"holder_fiscal_code,omitempty"`
+	// AccessHash is the slow hash (bcrypt) of the family access code a
+	// parent types at the counter with a child's codice fiscale. Never the
+	// code itself.
+	AccessHash string `json:"access_hash,omitempty"`
 	// Balance is the server's balance (top-ups − meals) as of BalanceAsOf.
 	Balance     Cents     `json:"balance"`
 	BalanceAsOf time.Time `json:"balance_as_of"`
@@ -63,8 +70,11 @@ type Pupil struct {
 	AccountID AccountID `json:"account_id"`
 	FirstName string    `json:"first_name"`
 	LastName  string    `json:"last_name"`
-	School    string    `json:"school"`
-	Class     string    `json:"class"`
+	// FiscalCode is the pupil's codice fiscale (16 characters, upper case):
+	// with the family access code it identifies the family at the counter.
+	FiscalCode string `json:"fiscal_code,omitempty"`
+	School     string `json:"school"`
+	Class      string `json:"class"`
 	// Weekdays with canteen (giornate di rientro).
 	Weekdays []time.Weekday `json:"weekdays"`
 	// FeeBand is the fascia (usually from ISEE); MealPrice the price it sets.

@@ -28,7 +28,9 @@ import (
 // Version 2 added the sync buckets (delivered, rejected, flagged, alarms) and
 // the records the server hands out besides the roster (fee bands, diets,
 // staff, news, documents); a version 1 file is migrated in place at open.
-const SchemaVersion = 2
+// Version 3 added the staff-mode and counter buckets (events, staff_lock,
+// family_cache, pupil_cf); older files are migrated in place at open.
+const SchemaVersion = 3
 
 // Layout. Everything a tap writes lands in one small bucket, today's
 // partition (days/<day>), keyed by pupil and service, so a tap's commit
@@ -58,9 +60,16 @@ var (
 	bNews      = []byte("news")      // id → app.News JSON
 	bDocuments = []byte("documents") // id → app.Document JSON
 
+	// Schema 3: staff mode and the counter role.
+	bEvents      = []byte("events")       // seq → app.OutboxEvent JSON: outbox events other than meals (voids, staff actions)
+	bStaffLock   = []byte("staff_lock")   // key → JSON: the staff PIN lockout, kept across restarts
+	bFamilyCache = []byte("family_cache") // account → JSON: the counter's cached family view (meals, notices) with its as-of time
+	bPupilCF     = []byte("pupil_cf")     // codice fiscale → pupil id: counter identification
+
 	v1Buckets  = [][]byte{bMeta, bAccounts, bFamily, bPupils, bBadges, bBookings, bDays, bUnsynced, bUnknown}
 	v2Buckets  = [][]byte{bDelivered, bRejected, bFlagged, bAlarms, bFeeBands, bDiets, bStaff, bNews, bDocuments}
-	allBuckets = append(append([][]byte{}, v1Buckets...), v2Buckets...)
+	v3Buckets  = [][]byte{bEvents, bStaffLock, bFamilyCache, bPupilCF}
+	allBuckets = append(append(append([][]byte{}, v1Buckets...), v2Buckets...), v3Buckets...)
 
 	kSchema  = []byte("schema")
 	kEpoch   = []byte("epoch")
@@ -156,10 +165,15 @@ func (s *Store) init() error {
 			if got > SchemaVersion {
 				return fmt.Errorf("%w: schema version %d, this kiosk reads up to %d; update the kiosk software", ErrSchemaTooNew, got, SchemaVersion)
 			}
-			if got < 2 { // migrate 1 → 2: the sync buckets, empty
-				for _, b := range v2Buckets {
-					if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-						return err
+			if got < SchemaVersion { // migrate 1 → 2 → 3: each version's buckets, empty
+				for v, bs := range [][][]byte{2: v2Buckets, 3: v3Buckets} {
+					if uint32(v) <= got {
+						continue
+					}
+					for _, b := range bs {
+						if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+							return err
+						}
 					}
 				}
 				if err := meta.Put(kSchema, binary.BigEndian.AppendUint32(nil, SchemaVersion)); err != nil {

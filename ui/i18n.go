@@ -16,7 +16,9 @@ import (
 // The translation catalogue.
 //
 // Format: one file per language, assets/i18n/<lang>.json, where <lang> is a
-// lower-case ISO 639-1 code ("it", "en", "uk", "ar", ...). Each file is a flat
+// lower-case ISO 639-1 code ("it", "en", "uk", "ar", ...), optionally split
+// into part files <lang>.<part>.json (it.counter.json, it.staff.json) that
+// are merged; a key in two parts of one language is an error. Each file is a flat
 // JSON object from key to text. Keys are dotted lower-case words grouped by
 // screen ("idle.prompt", "result.blocked.title"). Texts use Go fmt verbs for
 // their arguments (%s, %d); a language that needs another word order uses
@@ -24,7 +26,8 @@ import (
 // same verbs for a key (a test checks it/en agree). A key with a count has
 // two forms, "<key>.one" and "<key>.other", chosen by Catalogue.TN.
 //
-// Adding a language: copy it.json to <lang>.json, translate the values, and
+// Adding a language: copy it.json and each it.<part>.json to <lang>.json and
+// <lang>.<part>.json, translate the values, and
 // the completeness test checks that no key is missing. Italian is the
 // reference and the fallback: a key missing in the chosen language shows in
 // Italian, and a key missing in Italian too shows as the key itself.
@@ -67,7 +70,21 @@ func loadAll() (map[string]map[string]string, error) {
 				loadErr = fmt.Errorf("translation catalogue %s: %w", f, err)
 				return
 			}
-			loaded[strings.TrimSuffix(path.Base(f), ".json")] = m
+			// "it.json" and "it.counter.json" are both Italian: a
+			// screen's texts may live in a part file of their own.
+			lang, _, _ := strings.Cut(strings.TrimSuffix(path.Base(f), ".json"), ".")
+			into := loaded[lang]
+			if into == nil {
+				into = map[string]string{}
+				loaded[lang] = into
+			}
+			for k, v := range m {
+				if _, dup := into[k]; dup {
+					loadErr = fmt.Errorf("translation catalogue %s: key %q is also in another %s file", f, k, lang)
+					return
+				}
+				into[k] = v
+			}
 		}
 		if _, ok := loaded[DefaultLanguage]; !ok {
 			loadErr = fmt.Errorf("translation catalogue %s.json is missing", DefaultLanguage)
