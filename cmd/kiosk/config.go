@@ -17,8 +17,8 @@ import (
 // Config is the kiosk's configuration file (JSON). Every field has a
 // default; see kiosk.example.json and the README for each one.
 type Config struct {
-	// Role is "canteen" (the canteen door). "counter" comes with the
-	// counter issue.
+	// Role is "canteen" (the canteen door) or "counter" (the town-hall or
+	// school-office kiosk where parents see the family account and top up).
 	Role string `json:"role"`
 	// KioskID names this kiosk in every event it records.
 	KioskID string `json:"kiosk_id"`
@@ -33,6 +33,46 @@ type Config struct {
 	Canteen  CanteenConfig `json:"canteen"`
 	Window   WindowConfig  `json:"window"`
 	Central  CentralConfig `json:"central"`
+	Counter  CounterConfig `json:"counter"`
+	Staff    StaffConfig   `json:"staff"`
+}
+
+// Roles a kiosk can run.
+const (
+	RoleCanteen = "canteen"
+	RoleCounter = "counter"
+)
+
+// CounterConfig holds the counter role's settings (PRODUCT.md §3).
+type CounterConfig struct {
+	// IdleSeconds: after this long without a touch the family is wiped
+	// from the screen and from memory (default 60).
+	IdleSeconds int `json:"idle_seconds"`
+	// Top-up bounds and the preset amounts offered, in cents (defaults
+	// 100, 50000 and 10/20/50/100 €).
+	TopUpMinCents int64   `json:"topup_min_cents"`
+	TopUpMaxCents int64   `json:"topup_max_cents"`
+	PresetsCents  []int64 `json:"presets_cents"`
+	// MonthsBack is how many months of meals the family view shows
+	// (default 3).
+	MonthsBack int `json:"months_back"`
+	// PrintDir is where "Stampa avviso" writes the notice as a PDF for the
+	// office printer (default: <data_dir>/avvisi).
+	PrintDir string `json:"print_dir"`
+}
+
+// StaffConfig holds staff mode's settings (PRODUCT.md §4).
+type StaffConfig struct {
+	// IdleSeconds: staff mode leaves by itself after this long untouched
+	// (default 60).
+	IdleSeconds int `json:"idle_seconds"`
+	// MaxTries wrong PINs in a row lock staff mode for LockSeconds, then
+	// twice as long at each further wrong PIN, up to 30 minutes.
+	MaxTries    int `json:"max_tries"`
+	LockSeconds int `json:"lock_seconds"`
+	// ExportDir is offered first for the day's report CSV, besides any USB
+	// stick mounted under /media, /run/media or /mnt.
+	ExportDir string `json:"export_dir"`
 }
 
 // CentralConfig is the link to the central server. An empty URL runs the
@@ -114,6 +154,9 @@ func DefaultConfig() Config {
 			Debounce: "3s", LowBalanceCents: 1000, Policy: string(app.PolicyServeAndFlag), ResultSeconds: 4},
 		Window:  WindowConfig{Fullscreen: true, Width: 1280, Height: 800},
 		Central: CentralConfig{SyncSeconds: 15, TimeoutSeconds: 10},
+		Counter: CounterConfig{IdleSeconds: 60, TopUpMinCents: 100, TopUpMaxCents: 50000,
+			PresetsCents: []int64{1000, 2000, 5000, 10000}, MonthsBack: 3},
+		Staff: StaffConfig{IdleSeconds: 60, MaxTries: 5, LockSeconds: 30},
 	}
 }
 
@@ -160,8 +203,8 @@ func stateDir() (string, error) {
 // Validate checks the configuration and derives the domain's settings.
 func (c *Config) Validate() (app.CanteenConfig, error) {
 	var errs []error
-	if c.Role != "canteen" {
-		errs = append(errs, fmt.Errorf("role %q: this version runs the canteen role only", c.Role))
+	if c.Role != RoleCanteen && c.Role != RoleCounter {
+		errs = append(errs, fmt.Errorf("role %q: want canteen or counter", c.Role))
 	}
 	if c.Language != "it" && c.Language != "en" {
 		errs = append(errs, fmt.Errorf("language %q: want it or en", c.Language))
@@ -224,6 +267,8 @@ func (c *Config) Validate() (app.CanteenConfig, error) {
 	if c.Central.TimeoutSeconds < 1 || c.Central.TimeoutSeconds > 300 {
 		errs = append(errs, fmt.Errorf("central.timeout_seconds %d: want 1 to 300", c.Central.TimeoutSeconds))
 	}
+	errs = append(errs, c.Counter.validate()...)
+	errs = append(errs, c.Staff.validate()...)
 	if len(errs) == 0 {
 		if err := cc.Validate(); err != nil {
 			errs = append(errs, err)
@@ -237,4 +282,45 @@ func (c *Config) Validate() (app.CanteenConfig, error) {
 		c.DataDir = d
 	}
 	return cc, errors.Join(errs...)
+}
+
+// MaxTopUpCents is the highest top-up bound a kiosk accepts (5.000 €); the
+// pagoPA limit is far higher, but a kiosk top-up of a canteen account is not.
+const MaxTopUpCents = 500000
+
+func (c CounterConfig) validate() []error {
+	var errs []error
+	if c.IdleSeconds < 10 || c.IdleSeconds > 3600 {
+		errs = append(errs, fmt.Errorf("counter.idle_seconds %d: want 10 to 3600", c.IdleSeconds))
+	}
+	if c.TopUpMinCents < 1 || c.TopUpMaxCents > MaxTopUpCents || c.TopUpMinCents > c.TopUpMaxCents {
+		errs = append(errs, fmt.Errorf("counter.topup_min_cents %d, topup_max_cents %d: want 1 ≤ min ≤ max ≤ %d",
+			c.TopUpMinCents, c.TopUpMaxCents, MaxTopUpCents))
+	}
+	if len(c.PresetsCents) > 8 {
+		errs = append(errs, fmt.Errorf("counter.presets_cents: at most 8 amounts, got %d", len(c.PresetsCents)))
+	}
+	for _, p := range c.PresetsCents {
+		if p < c.TopUpMinCents || p > c.TopUpMaxCents {
+			errs = append(errs, fmt.Errorf("counter.presets_cents: %d is outside the top-up bounds %d–%d", p, c.TopUpMinCents, c.TopUpMaxCents))
+		}
+	}
+	if c.MonthsBack < 1 || c.MonthsBack > 12 {
+		errs = append(errs, fmt.Errorf("counter.months_back %d: want 1 to 12", c.MonthsBack))
+	}
+	return errs
+}
+
+func (c StaffConfig) validate() []error {
+	var errs []error
+	if c.IdleSeconds < 10 || c.IdleSeconds > 3600 {
+		errs = append(errs, fmt.Errorf("staff.idle_seconds %d: want 10 to 3600", c.IdleSeconds))
+	}
+	if c.MaxTries < 1 || c.MaxTries > 20 {
+		errs = append(errs, fmt.Errorf("staff.max_tries %d: want 1 to 20", c.MaxTries))
+	}
+	if c.LockSeconds < 1 || c.LockSeconds > 3600 {
+		errs = append(errs, fmt.Errorf("staff.lock_seconds %d: want 1 to 3600", c.LockSeconds))
+	}
+	return errs
 }

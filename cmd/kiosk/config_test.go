@@ -53,6 +53,13 @@ func TestConfigErrorsAreClear(t *testing.T) {
 		`{"central":{"url":"https://x","token":"a","token_file":"b"}}`: "not both",
 		`{"central":{"sync_seconds":0}}`:                               "sync_seconds",
 		`{"central":{"timeout_seconds":9999}}`:                         "timeout_seconds",
+		`{"counter":{"idle_seconds":1}}`:                               "counter.idle_seconds",
+		`{"counter":{"topup_min_cents":600000}}`:                       "topup_min_cents",
+		`{"counter":{"presets_cents":[99999999]}}`:                     "outside the top-up bounds",
+		`{"counter":{"months_back":0}}`:                                "months_back",
+		`{"staff":{"max_tries":0}}`:                                    "staff.max_tries",
+		`{"staff":{"lock_seconds":0}}`:                                 "staff.lock_seconds",
+		`{"staff":{"idle_seconds":99999}}`:                             "staff.idle_seconds",
 	}
 	dir := t.TempDir()
 	for body, want := range cases {
