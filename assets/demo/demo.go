@@ -58,7 +58,9 @@ type Badge struct {
 	ID      app.BadgeID
 	PupilID app.PupilID
 	// Label is first name, surname initial and class.
-	FirstName, Initial, Class                             string
+	FirstName, Initial, Class string
+	// FiscalCode and AccessCode identify the family at the counter.
+	FiscalCode, AccessCode                                string
 	Diet, Blocked, Bland, Cancelled, LowBalance, Negative bool
 }
 
@@ -75,7 +77,9 @@ func Build(day app.Day, asOf time.Time) (app.Roster, []Badge) {
 	for f := 1; pupilN < 120; f++ {
 		acc := app.Account{ID: app.AccountID(fmt.Sprintf("F%04d", f)), BalanceAsOf: asOf.UTC()}
 		last := lastNames[rng.IntN(len(lastNames))]
-		acc.Holder = firstNames[rng.IntN(len(firstNames))] + " " + last
+		holderFirst := firstNames[rng.IntN(len(firstNames))]
+		acc.Holder = holderFirst + " " + last
+		acc.HolderFiscalCode = FiscalCode(last, holderFirst, time.Date(1980+f%15, time.Month(1+f%12), 1+f%28, 0, 0, 0, 0, time.UTC), f%2 == 0)
 		// Balances: most families in credit, some low, a few in debt.
 		switch x := rng.IntN(20); {
 		case x == 0:
@@ -107,10 +111,12 @@ func Build(day app.Day, asOf time.Time) (app.Roster, []Badge) {
 				d := diets[(pupilN/8)%len(diets)]
 				p.Diet = &d
 			}
+			p.FiscalCode = FiscalCode(last, p.FirstName, time.Date(2014+pupilN%8, time.Month(1+pupilN%12), 1+pupilN%28, 0, 0, 0, 0, time.UTC), pupilN%2 == 0)
 			r.Pupils = append(r.Pupils, p)
 			b := app.Badge{ID: app.BadgeID(fmt.Sprintf("1A%08X", 0x00A10000+pupilN*37)), PupilID: p.ID, Blocked: pupilN%29 == 0}
 			r.Badges = append(r.Badges, b)
 			db := Badge{ID: b.ID, PupilID: p.ID, FirstName: p.FirstName, Initial: last[:1] + ".", Class: cl.name,
+				FiscalCode: p.FiscalCode, AccessCode: AccessCode(acc.ID),
 				Diet: p.Diet != nil, Blocked: b.Blocked, LowBalance: acc.Balance >= 0 && acc.Balance < 1000, Negative: acc.Balance < 0}
 			switch {
 			case pupilN%13 == 5:

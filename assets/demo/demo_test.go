@@ -72,3 +72,23 @@ func TestBuildMix(t *testing.T) {
 		t.Fatal("demo is not deterministic")
 	}
 }
+
+func TestFiscalCodeCheckCharacter(t *testing.T) {
+	// The textbook example: Mario Rossi, born in Rome on 1 January 1980
+	// (H501), is RSSMRA80A01H501U.
+	code := cfPart("Rossi", false) + cfPart("Mario", true) + "80A01H501"
+	if got := code + string(cfCheck(code)); got != "RSSMRA80A01H501U" {
+		t.Fatalf("got %s", got)
+	}
+	if cfPart("Francesco", true) != "FNC" || cfPart("Fo", false) != "FOX" {
+		t.Fatal(cfPart("Francesco", true), cfPart("Fo", false))
+	}
+	r, _ := Build("2026-11-23", time.Now())
+	seen := map[string]bool{}
+	for _, p := range r.Pupils {
+		if len(p.FiscalCode) != 16 || seen[p.FiscalCode] {
+			t.Fatalf("pupil %s fiscal code %q (duplicate %v)", p.ID, p.FiscalCode, seen[p.FiscalCode])
+		}
+		seen[p.FiscalCode] = true
+	}
+}
