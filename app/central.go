@@ -27,7 +27,7 @@ const (
 )
 
 // Staff is a member of the Comune's or the caterer's staff. The PIN is held
-// only as a slow hash (see HashPIN).
+// only as a slow hash (see package central/pinhash).
 type Staff struct {
 	ID      string  `json:"id"`
 	Name    string  `json:"name"`

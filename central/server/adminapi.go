@@ -36,6 +36,8 @@ import (
 //	GET  /admin/alarms          200: [app.Alarm...]
 //	GET  /admin/review          200: [ReviewItem...]
 //	GET  /admin/status          200: Counts
+//	GET  /admin/audit?kiosk=&day=&from=&to=&limit=  200: [AuditEntry...]
+//	GET  /admin/report?day=&service=                200: app.DayReport
 //	GET  /admin/ping            200: {"status":"ok","version":...,"db":path}
 //
 // Errors answer {"code","message"} (central.Error): 400 bad_request for a
@@ -223,6 +225,10 @@ func (s *Server) AdminHandler() http.Handler {
 		answer(w, c, err)
 	})
 	mux.HandleFunc("GET /admin/backup", s.adminBackup)
+	// audit.go, report.go
+	mux.HandleFunc("GET /admin/audit", s.adminAudit)
+	mux.HandleFunc("GET /admin/report", s.adminReport)
+	s.adminPagoPA(mux) // positions_admin.go
 	mux.HandleFunc("GET /admin/ping", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, map[string]string{"status": "ok", "version": Version, "db": s.path})
 	})

@@ -32,8 +32,8 @@ type csvSpec struct {
 var csvSpecs = []csvSpec{
 	{"fee_bands.csv", app.KindFeeBand, []string{"code", "name", "meal_price"}, []string{"code", "meal_price"}},
 	{"diets.csv", app.KindDiet, []string{"code", "name", "allergens"}, []string{"code", "name"}},
-	{"accounts.csv", app.KindAccount, []string{"id", "holder", "balance"}, []string{"id"}},
-	{"pupils.csv", app.KindPupil, []string{"id", "account_id", "first_name", "last_name", "school", "class", "weekdays", "fee_band", "meal_price", "diet"},
+	{"accounts.csv", app.KindAccount, []string{"id", "holder", "balance", "holder_fiscal_code", "access_code", "access_hash"}, []string{"id"}},
+	{"pupils.csv", app.KindPupil, []string{"id", "account_id", "first_name", "last_name", "school", "class", "weekdays", "fee_band", "meal_price", "diet", "fiscal_code"},
 		[]string{"id", "account_id", "first_name", "last_name"}},
 	{"badges.csv", app.KindBadge, []string{"id", "pupil_id", "blocked"}, []string{"id", "pupil_id"}},
 	{"bookings.csv", app.KindBooking, []string{"day", "pupil_id", "cancelled", "bland"}, []string{"day", "pupil_id"}},
@@ -106,6 +106,12 @@ func (d *ImportData) Merge(o ImportData) {
 		d.where[kind] = append(cur, w...)
 	}
 	d.Accounts = append(d.Accounts, o.Accounts...)
+	for id, code := range o.AccessCodes {
+		if d.AccessCodes == nil {
+			d.AccessCodes = map[app.AccountID]string{}
+		}
+		d.AccessCodes[id] = code
+	}
 	d.Pupils = append(d.Pupils, o.Pupils...)
 	d.Badges = append(d.Badges, o.Badges...)
 	d.Bookings = append(d.Bookings, o.Bookings...)
@@ -120,16 +126,16 @@ func (d *ImportData) Merge(o ImportData) {
 // ParseImportJSON decodes the JSON import format strictly: unknown fields
 // (a misspelt "pupil") and trailing data are errors, with line and column.
 func ParseImportJSON(name string, data []byte) (ImportData, error) {
-	var d ImportData
+	var j importJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(&d)
+	err := dec.Decode(&j)
 	if err == nil {
 		if _, terr := dec.Token(); !errors.Is(terr, io.EOF) {
 			err = errors.New("trailing data after the JSON value")
 			return ImportData{}, fmt.Errorf("import %s: %s: %w", name, lineCol(data, dec.InputOffset()), err)
 		}
-		return d, nil
+		return j.data(), nil // family_import.go
 	}
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
@@ -267,11 +273,19 @@ func addRow(d *ImportData, kind string, r *row) error {
 		if err != nil {
 			return r.fail("balance", "%v", err)
 		}
-		d.Accounts = append(d.Accounts, app.Account{ID: app.AccountID(r.get("id")), Holder: r.get("holder"), Balance: bal})
+		a := app.Account{ID: app.AccountID(r.get("id")), Holder: r.get("holder"), Balance: bal,
+			HolderFiscalCode: r.get("holder_fiscal_code"), AccessHash: r.get("access_hash")}
+		d.Accounts = append(d.Accounts, a)
+		if code := r.get("access_code"); code != "" {
+			if d.AccessCodes == nil {
+				d.AccessCodes = map[app.AccountID]string{}
+			}
+			d.AccessCodes[a.ID] = code
+		}
 	case app.KindPupil:
 		p := app.Pupil{ID: app.PupilID(r.get("id")), AccountID: app.AccountID(r.get("account_id")),
 			FirstName: r.get("first_name"), LastName: r.get("last_name"), School: r.get("school"), Class: r.get("class"),
-			FeeBand: r.get("fee_band")}
+			FeeBand: r.get("fee_band"), FiscalCode: r.get("fiscal_code")}
 		days, err := parseWeekdays(r.get("weekdays"))
 		if err != nil {
 			return r.fail("weekdays", "%v", err)

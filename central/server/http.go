@@ -66,8 +66,16 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 
 	// Everything else needs a kiosk's token, whether the path exists or
 	// not: a caller without one learns nothing.
+	// Receipts take a receipts token, never a kiosk's (positions_http.go).
+	if r.URL.Path == central.PathReceipts {
+		s.serveReceipts(w, r)
+		return
+	}
 	kiosk, ok := s.authenticate(w, r)
 	if !ok {
+		return
+	}
+	if s.servePagoPA(w, r, kiosk) { // top-ups, notices: positions_http.go
 		return
 	}
 	switch r.URL.Path {
@@ -83,7 +91,21 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.handlePush(w, r, kiosk)
+	case central.PathBookings:
+		if r.Method != http.MethodPost {
+			methodNotAllowed(w, "POST")
+			return
+		}
+		s.handleBook(w, r)
 	default:
+		if acc, ok := strings.CutPrefix(r.URL.Path, central.PathFamilies); ok && acc != "" && !strings.Contains(acc, "/") {
+			if r.Method != http.MethodGet {
+				methodNotAllowed(w, "GET")
+				return
+			}
+			s.handleFamily(w, r, acc)
+			return
+		}
 		writeError(w, http.StatusNotFound, "not_found", "", "no such path: "+r.URL.Path)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/central/pinhash"
 )
 
 func pullAllDirect(t *testing.T, s *Server) app.PullPage {
@@ -87,7 +88,7 @@ func TestImportCSVDir(t *testing.T) {
 	}
 	for _, st := range p.Staff {
 		pin := map[string]string{"S1": "4821", "S2": "90210"}[st.ID]
-		if ok, _ := app.VerifyPIN(st.PINHash, pin); !ok || strings.Contains(st.PINHash, pin) {
+		if !pinhash.Verify(st.PINHash, pin) || strings.Contains(st.PINHash, pin) {
 			t.Fatalf("staff %s hash %q", st.ID, st.PINHash)
 		}
 	}

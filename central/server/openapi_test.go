@@ -64,7 +64,7 @@ func TestOpenAPIMatchesTypes(t *testing.T) {
 	if strings.Contains(doc, "\t") {
 		t.Fatal("tabs in YAML")
 	}
-	for _, p := range []string{central.PathHealth, central.PathPull, central.PathEvents} {
+	for _, p := range []string{central.PathHealth, central.PathPull, central.PathEvents, central.PathBookings, central.PathFamilies + "{account_id}"} {
 		if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(p) + `:$`).MatchString(doc) {
 			t.Errorf("path %s missing", p)
 		}
@@ -79,6 +79,7 @@ func TestOpenAPIMatchesTypes(t *testing.T) {
 		"Delta": app.Delta{}, "Ref": app.Ref{}, "Account": app.Account{}, "Pupil": app.Pupil{}, "Badge": app.Badge{},
 		"Booking": app.Booking{}, "FeeBand": app.FeeBand{}, "Diet": app.Diet{}, "Staff": app.Staff{}, "News": app.News{},
 		"Document": app.Document{}, "Meal": app.Meal{}, "MealVoid": app.MealVoid{}, "StaffAction": app.StaffAction{}, "Error": central.Error{},
+		"BookingRequest": app.BookingRequest{}, "FamilyView": app.FamilyView{},
 	}
 	ref := regexp.MustCompile(`\$ref: "#/components/schemas/([A-Za-z]+)"`)
 	for name, v := range types {

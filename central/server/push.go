@@ -500,6 +500,9 @@ func (p *pusher) mealRecorded(item *ReviewItem) error {
 		return nil
 	}
 	p.addAccount(m.AccountID)
+	if err := indexPupilMeal(p.tx, m, e.ID); err != nil { // family.go
+		return err
+	}
 	if m.Voided {
 		// Voided on the kiosk before it was pushed: kept, never charged.
 		item.Voided = true

@@ -14,6 +14,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/central"
+	"mensakiosk/central/pinhash"
 )
 
 // ImportData is what a Comune imports: the JSON import format (see
@@ -31,6 +32,11 @@ type ImportData struct {
 	Staff     []ImportStaff  `json:"staff,omitempty"`
 	News      []app.News     `json:"news,omitempty"`
 	Documents []app.Document `json:"documents,omitempty"`
+	// AccessCodes are families' access codes in clear, by account: the
+	// JSON import's "access_code" and the CSV's access_code column. They
+	// are hashed on import (pinhash) and never stored; an account may
+	// instead carry a pre-hashed AccessHash.
+	AccessCodes map[app.AccountID]string `json:"-"`
 	// Deleted names records to delete (a booking's id is "<day>/<pupil>").
 	// An account is deleted only without pupils, a pupil only without
 	// badges and bookings (delete those in the same import).
@@ -152,6 +158,9 @@ type importer struct {
 	d   *ImportData
 	st  *ImportStats
 	now time.Time
+	// cfs and accessHashes: see family_import.go.
+	cfs          seen
+	accessHashes map[app.AccountID]string
 }
 
 func (im *importer) fail(kind string, i int, field, format string, args ...any) error {
@@ -270,15 +279,20 @@ func (im *importer) accounts() error {
 		if err != nil {
 			return err
 		}
+		if err := im.accountSecrets(i, &a, stored); err != nil { // family_import.go
+			return err
+		}
 		opening, charged, _ := getLedger(im.tx, a.ID)
-		if ok && opening == a.Balance && stored.Holder == a.Holder {
+		if ok && opening == a.Balance && stored.Holder == a.Holder &&
+			stored.HolderFiscalCode == a.HolderFiscalCode && stored.AccessHash == a.AccessHash {
 			im.st.Unchanged++
 			continue
 		}
 		if err := putLedger(im.tx, a.ID, a.Balance, charged); err != nil {
 			return err
 		}
-		rec := app.Account{ID: a.ID, Holder: a.Holder, Balance: a.Balance - charged, BalanceAsOf: im.now}
+		rec := app.Account{ID: a.ID, Holder: a.Holder, HolderFiscalCode: a.HolderFiscalCode, AccessHash: a.AccessHash,
+			Balance: a.Balance - charged, BalanceAsOf: im.now}
 		if err := im.put(app.KindAccount, string(a.ID), rec); err != nil {
 			return err
 		}
@@ -306,6 +320,9 @@ func (im *importer) pupils() error {
 		}
 		if strings.TrimSpace(p.LastName) == "" {
 			return im.fail(k, i, "last_name", "missing")
+		}
+		if err := im.pupilFiscalCode(i, &p); err != nil { // family_import.go
+			return err
 		}
 		var days [7]bool
 		for _, w := range p.Weekdays {
@@ -468,9 +485,9 @@ func (im *importer) staff() error {
 		case in.PIN != "" && in.PINHash != "":
 			return im.fail(k, i, "pin", "give pin or pin_hash, not both")
 		case in.PINHash != "":
-			// A hash checks out only if it parses: verify against a PIN
-			// that cannot match (digits only are valid PINs).
-			if _, err := app.VerifyPIN(in.PINHash, "x"); err != nil {
+			// A hash is accepted only if it parses (bcrypt, or the
+			// legacy PBKDF2 format).
+			if err := pinhash.Check(in.PINHash); err != nil {
 				return im.fail(k, i, "pin_hash", "%v", err)
 			}
 			rec.PINHash = in.PINHash
@@ -485,12 +502,12 @@ func (im *importer) staff() error {
 				return err
 			}
 			if ok {
-				if same, _ := app.VerifyPIN(old.PINHash, in.PIN); same {
+				if pinhash.Verify(old.PINHash, in.PIN) {
 					rec.PINHash = old.PINHash
 				}
 			}
 			if rec.PINHash == "" {
-				h, err := app.HashPIN(in.PIN)
+				h, err := pinhash.Hash(in.PIN)
 				if err != nil {
 					return im.fail(k, i, "pin", "%v", err)
 				}

@@ -63,6 +63,15 @@ type Options struct {
 	// NoSync skips fsync on commit. Only for benchmarks and tests that
 	// measure something else: a crash may then lose acknowledged events.
 	NoSync bool
+	// Location is the Comune's time zone: civil days (today, a booking's
+	// day and its cut-off) are taken in it. Nil is Europe/Rome.
+	Location *time.Location
+	// BookingCutoff is the time of day ("09:30", the default) after which
+	// a day's bookings can no longer change, in Location.
+	BookingCutoff string
+	// PagoPA is the Comune's pagoPA settings (pagopa_config.go); nil is
+	// DefaultPagoPA, the test creditor.
+	PagoPA *PagoPAConfig
 }
 
 // Server is the central server: its store and its HTTP handler.
@@ -72,6 +81,10 @@ type Server struct {
 	clock app.Clock
 	dbID  []byte // random, made with the database: cursors name it
 	path  string
+	// loc and cutoff: see Options.Location and Options.BookingCutoff.
+	loc    *time.Location
+	cutoff cutoff
+	pagopa pagopaSettings // positions.go
 
 	closeOnce sync.Once
 	closeErr  error
@@ -138,6 +151,14 @@ func Open(dataDir string, opts Options) (*Server, error) {
 	if dataDir == "" {
 		return nil, errors.New("central server: no data directory given")
 	}
+	loc, cut, err := bookingOptions(opts)
+	if err != nil {
+		return nil, fmt.Errorf("central server: %w", err)
+	}
+	pp, err := resolvePagoPA(opts.PagoPA, opts.Log)
+	if err != nil {
+		return nil, fmt.Errorf("central server: %w", err)
+	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("central server: data directory: %w", err)
 	}
@@ -152,7 +173,7 @@ func Open(dataDir string, opts Options) (*Server, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Server{db: db, log: opts.Log, clock: opts.Clock, path: path}
+	s := &Server{db: db, log: opts.Log, clock: opts.Clock, path: path, loc: loc, cutoff: cut, pagopa: pp}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -163,6 +184,7 @@ func Open(dataDir string, opts Options) (*Server, error) {
 func (s *Server) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		all := [][]byte{bMeta, bChanges, bLedger, bFamily, bRefs, bEvents, bReview, bServed, bStreams, bKiosks, bAlarms, bTokens, bKioskTk}
+		all = append(all, topUpBuckets...) // positions.go
 		for _, k := range kinds {
 			all = append(all, kindIndex[k])
 		}
@@ -170,6 +192,9 @@ func (s *Server) init() error {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		if err := ensureMealIndex(tx); err != nil { // family.go
+			return err
 		}
 		meta := tx.Bucket(bMeta)
 		if v := meta.Get(kSchema); v != nil {

@@ -8,6 +8,8 @@
 //	central alarms -data DIR [-json]
 //	central review -data DIR [-json]
 //	central status -data DIR
+//	central audit  -data DIR [-kiosk K] [-day D] [-limit N] [-json]
+//	central report -data DIR [-day D] [-service lunch] [-csv]
 //
 // The administration commands open the database themselves when no server
 // runs. While one runs it holds the database (bbolt takes one process at a
@@ -49,6 +51,13 @@ type Config struct {
 	TLSCert  string `json:"tls_cert,omitempty"`
 	TLSKey   string `json:"tls_key,omitempty"`
 	LogLevel string `json:"log_level,omitempty"`
+	// TimeZone (default Europe/Rome) and BookingCutoff (default "09:30"):
+	// when a day's bookings stop changing. Config file only.
+	TimeZone      string `json:"time_zone,omitempty"`
+	BookingCutoff string `json:"booking_cutoff,omitempty"`
+	// PagoPA is the Comune's creditor and top-up rules (docs/central.md);
+	// none: the test creditor. Config file only.
+	PagoPA *server.PagoPAConfig `json:"pagopa,omitempty"`
 }
 
 const usage = `usage:
@@ -59,6 +68,18 @@ const usage = `usage:
   central alarms -data DIR [-json]          list alarms
   central review -data DIR [-json]          list events rejected or flagged
   central status -data DIR                  counts
+  central audit  -data DIR [-kiosk K] [-day YYYY-MM-DD] [-limit N] [-json]
+                                            staff actions and voids, oldest first
+  central report -data DIR [-day YYYY-MM-DD] [-service lunch] [-csv]
+                                            the day's report: booked and served by class and diet
+  central paid       -data DIR -notice CODE [-psp NAME] [-receipt ID] [-amount CENTS]
+                                            record a notice paid (standing in for pagoPA's receipt)
+  central invalidate -data DIR -notice CODE -reason TEXT
+                                            withdraw a notice that was not paid
+  central notices    -data DIR -account ID [-json]
+                                            a family's notices, newest first, with their state
+  central token      -data DIR -receipts NAME
+                                            a token valid only to post receipts (printed once)
   central backup -data DIR -out FILE       a consistent copy of central.db, the server running or not
   central restored -data DIR                after putting central.db back from a backup, with the
                                             server stopped: every kiosk pulls afresh at its next sync
@@ -70,11 +91,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cmd, args = args[0], args[1:]
 	}
 	var err error
+	if isReceiptsToken(cmd, args) { // central token -receipts NAME: topup_cmd.go
+		cmd = "receipts-token"
+	}
 	switch cmd {
 	case "serve":
 		err = serve(args, stderr)
 	case "import", "token", "revoke", "alarms", "review", "status":
 		err = admin(cmd, args, stdout, stderr)
+	case "paid", "invalidate", "notices", "receipts-token":
+		err = topUpCmd(cmd, args, stdout, stderr) // topup_cmd.go
+	case "audit", "report":
+		err = staffCmd(cmd, args, stdout, stderr) // staff_cmd.go
 	case "restored":
 		err = restored(args, stdout, stderr)
 	case "backup":
@@ -153,7 +181,13 @@ func serve(args []string, stderr io.Writer) error {
 	case !server.IsLoopback(cfg.Addr):
 		return fmt.Errorf("-addr %s: %w", cfg.Addr, server.ErrPlainHTTP)
 	}
-	srv, err := server.Open(cfg.Data, server.Options{Log: log})
+	opts, err := bookingOptions(cfg) // staff_cmd.go
+	if err != nil {
+		return err
+	}
+	opts.Log = log
+	opts.PagoPA = cfg.PagoPA
+	srv, err := server.Open(cfg.Data, opts)
 	if err != nil {
 		return err
 	}
@@ -212,6 +246,8 @@ func loadConfig(path string, fs *flag.FlagSet, cfg *Config) error {
 			*pair[0] = *pair[1]
 		}
 	}
+	cfg.TimeZone, cfg.BookingCutoff = file.TimeZone, file.BookingCutoff
+	cfg.PagoPA = file.PagoPA
 	return nil
 }
 
