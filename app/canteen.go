@@ -1,14 +1,19 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // TimeOfDay is minutes after local midnight.
@@ -112,9 +117,12 @@ const (
 	OutcomeAlreadyServed                // 5. already served in this service today
 	OutcomeRefusedFloor                 // 7. hard floor policy: balance too low
 	OutcomeServed                       // 6. recorded and charged
+	// OutcomeStaff: the badge is a staff member's, not a pupil's: the
+	// screen offers staff mode (TapResult.Staff). Nothing is recorded.
+	OutcomeStaff
 )
 
-var outcomeNames = [...]string{"ignored", "unknown_badge", "blocked_badge", "outside_window", "already_served", "refused_floor", "served"}
+var outcomeNames = [...]string{"ignored", "unknown_badge", "blocked_badge", "outside_window", "already_served", "refused_floor", "served", "staff"}
 
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) {
@@ -146,6 +154,8 @@ type TapResult struct {
 	LowBalance     bool
 	BelowZero      bool
 	Window         ServiceWindow
+	// Staff is the staff member whose badge was tapped (OutcomeStaff).
+	Staff *Staff
 }
 
 // Banner reports whether the result must carry the unmissable diet banner.
@@ -175,6 +185,27 @@ type CanteenTx interface {
 	OutboxLen() (int, error)
 	// NoteUnknownBadge keeps an unknown badge id for staff (enrolment).
 	NoteUnknownBadge(id BadgeID, at time.Time) error
+
+	// Staff mode (see staff.go).
+
+	// StaffByBadge finds the staff member whose badge this is.
+	StaffByBadge(id BadgeID) (Staff, bool, error)
+	// AppendEvent writes an outbox event other than a meal (a staff
+	// action) with the next sequence number, which it sets in e.Seq.
+	AppendEvent(e *OutboxEvent) error
+	// DayMeals lists the meals recorded on the day, voided ones included,
+	// in sequence order.
+	DayMeals(d Day) ([]Meal, error)
+	// VoidMeal marks the meal (found by DayMeals) voided, so the pupil may
+	// be served again, and writes the void's outbox event e (payload
+	// MealVoid) with the next sequence number. Until the server answers
+	// the void, PendingCharges counts the meal's price back if the server
+	// had charged it.
+	VoidMeal(m Meal, e *OutboxEvent) error
+	// ForEachPupil calls fn for every pupil of the roster.
+	ForEachPupil(fn func(Pupil) error) error
+	// DayBookings lists the bookings of the day.
+	DayBookings(d Day) ([]Booking, error)
 }
 
 // CanteenStore runs the canteen's transactions. Update commits durably
@@ -243,6 +274,17 @@ func (c *Canteen) Tap(ctx context.Context, id BadgeID) (TapResult, error) {
 		res = TapResult{Badge: id, At: now}
 		b, err := tx.Badge(id)
 		if errors.Is(err, ErrNotFound) {
+			// Not a pupil's: a staff badge, or unknown. Looked up only
+			// here, so a pupil's tap pays nothing for it.
+			st, ok, err := tx.StaffByBadge(id)
+			if err != nil {
+				return err
+			}
+			if ok {
+				st.PINHash = "" // the screen has no use for it
+				res.Outcome, res.Staff = OutcomeStaff, &st
+				return nil
+			}
 			res.Outcome = OutcomeUnknownBadge
 			return tx.NoteUnknownBadge(id, now)
 		}
@@ -384,3 +426,305 @@ func NewEventID() (string, error) {
 	}
 	return hex.EncodeToString(b[:]), nil
 }
+
+// Staff mode's use cases on the canteen (PRODUCT.md §4): a meal recorded by
+// hand for a forgotten badge, a void, the search they start from, the day's
+// report. Each writes its audit event in the same transaction as its fact.
+
+// Reasons for voiding a meal (MealVoid.Reason): fixed codes, so the audit
+// can count them; the screens translate them.
+const (
+	VoidWrongPupil = "wrong_pupil" // recorded for the wrong pupil
+	VoidDuplicate  = "duplicate"   // recorded twice
+	VoidNotEaten   = "not_eaten"   // recorded, but the pupil did not eat
+	VoidTest       = "test"        // a test tap
+)
+
+// VoidReasons lists the reasons in the order the screen offers them.
+var VoidReasons = []string{VoidWrongPupil, VoidDuplicate, VoidNotEaten, VoidTest}
+
+// Staff actions (StaffAction.Action) of the audit trail.
+const (
+	ActionLogin       = "login"
+	ActionLoginFailed = "login_failed"
+	ActionLocked      = "locked"
+	ActionLogout      = "logout"
+	ActionManualMeal  = "manual_meal"
+	ActionVoid        = "void"
+	ActionSettings    = "settings"
+	ActionSync        = "sync"
+	ActionExport      = "report_export"
+	ActionQuit        = "quit"
+)
+
+// Errors of staff actions.
+var (
+	ErrNoStaff       = errors.New("no staff member: staff actions need one")
+	ErrVoidReason    = errors.New("unknown void reason")
+	ErrAlreadyVoided = errors.New("the meal was already voided")
+)
+
+// NewStaffActionEvent makes the outbox event of an audit entry.
+func NewStaffActionEvent(staffID, action, detail string, at time.Time) (OutboxEvent, error) {
+	if staffID == "" || action == "" {
+		return OutboxEvent{}, ErrNoStaff
+	}
+	id, err := NewEventID()
+	if err != nil {
+		return OutboxEvent{}, err
+	}
+	raw, err := json.Marshal(StaffAction{StaffID: staffID, Action: action, Detail: detail})
+	if err != nil {
+		return OutboxEvent{}, err
+	}
+	return OutboxEvent{ID: id, Kind: EventStaffAction, At: at.UTC(), Payload: raw}, nil
+}
+
+// auditDetail is the JSON detail of an audit entry about a meal.
+func auditDetail(kv ...string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	raw, _ := json.Marshal(m)
+	return string(raw)
+}
+
+// ServeManual records a meal by hand for a pupil who forgot the badge,
+// through the same rules as a badge (service window, already served, diet
+// and bland banner, balance policy). The meal (Via ViaManual) and the staff
+// member's audit entry are one transaction.
+func (c *Canteen) ServeManual(ctx context.Context, staff Staff, id PupilID) (TapResult, error) {
+	if staff.ID == "" {
+		return TapResult{}, ErrNoStaff
+	}
+	if err := ctx.Err(); err != nil {
+		return TapResult{}, err
+	}
+	now := c.clock.Now()
+	var res TapResult
+	err := c.store.Update(func(tx CanteenTx) error {
+		res = TapResult{At: now}
+		p, err := tx.Pupil(id)
+		if err != nil {
+			return err
+		}
+		res.Pupil = &p
+		if err := c.serve(tx, &res, p, now, ViaManual); err != nil || res.Outcome != OutcomeServed {
+			return err
+		}
+		ev, err := NewStaffActionEvent(staff.ID, ActionManualMeal, auditDetail("meal_event_id", res.Meal.EventID, "pupil_id", string(p.ID)), now)
+		if err != nil {
+			return err
+		}
+		return tx.AppendEvent(&ev)
+	})
+	if err != nil {
+		return TapResult{}, fmt.Errorf("manual meal for pupil %s: %w", id, err)
+	}
+	if res.Outcome == OutcomeServed {
+		c.logMeal(res.Meal)
+	}
+	return res, nil
+}
+
+// Void cancels a meal recorded today by mistake, for one of VoidReasons.
+// The meal is marked voided (the pupil may be served again), its meal.voided
+// event and the staff member's audit entry are written, all in one
+// transaction; the charge comes back in the projected balance at once and
+// on the server when the void is pushed.
+func (c *Canteen) Void(ctx context.Context, staff Staff, mealEventID, reason string) (Meal, error) {
+	if staff.ID == "" {
+		return Meal{}, ErrNoStaff
+	}
+	if !slices.Contains(VoidReasons, reason) {
+		return Meal{}, fmt.Errorf("%w %q", ErrVoidReason, reason)
+	}
+	if err := ctx.Err(); err != nil {
+		return Meal{}, err
+	}
+	now := c.clock.Now()
+	day := DayOf(now, c.cfg.Location)
+	var voided Meal
+	err := c.store.Update(func(tx CanteenTx) error {
+		meals, err := tx.DayMeals(day)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(meals, func(m Meal) bool { return m.EventID == mealEventID })
+		if i < 0 {
+			return fmt.Errorf("no meal %s today: %w", mealEventID, ErrNotFound)
+		}
+		m := meals[i]
+		if m.Voided {
+			return ErrAlreadyVoided
+		}
+		vid, err := NewEventID()
+		if err != nil {
+			return err
+		}
+		raw, err := json.Marshal(MealVoid{MealEventID: m.EventID, Reason: reason, StaffID: staff.ID})
+		if err != nil {
+			return err
+		}
+		ev := OutboxEvent{ID: vid, Kind: EventMealVoided, At: now.UTC(), Payload: raw}
+		if err := tx.VoidMeal(m, &ev); err != nil {
+			return err
+		}
+		audit, err := NewStaffActionEvent(staff.ID, ActionVoid, auditDetail("meal_event_id", m.EventID, "reason", reason), now)
+		if err != nil {
+			return err
+		}
+		m.Voided = true
+		voided = m
+		return tx.AppendEvent(&audit)
+	})
+	if err != nil {
+		return Meal{}, fmt.Errorf("void meal %s: %w", mealEventID, err)
+	}
+	c.log.Info("meal voided", "event_id", voided.EventID, "reason", reason, "staff_id", staff.ID)
+	return voided, nil
+}
+
+// RecordStaffAction writes an audit entry (settings changed, sync forced,
+// quit, report exported ...) durably, to be pushed with the outbox.
+func (c *Canteen) RecordStaffAction(staff Staff, action, detail string) error {
+	ev, err := NewStaffActionEvent(staff.ID, action, detail, c.clock.Now())
+	if err != nil {
+		return err
+	}
+	return c.store.Update(func(tx CanteenTx) error { return tx.AppendEvent(&ev) })
+}
+
+// MealEntry is a meal with its pupil, for the staff's list of today's
+// meals. Pupil is zero when the pupil has left the roster since.
+type MealEntry struct {
+	Meal  Meal
+	Pupil Pupil
+}
+
+// TodayMeals lists today's meals of the service not voided, newest first.
+func (c *Canteen) TodayMeals() ([]MealEntry, error) {
+	day := DayOf(c.clock.Now(), c.cfg.Location)
+	var out []MealEntry
+	err := c.store.View(func(tx CanteenTx) error {
+		meals, err := tx.DayMeals(day)
+		if err != nil {
+			return err
+		}
+		for i := len(meals) - 1; i >= 0; i-- {
+			m := meals[i]
+			if m.Voided || m.Service != c.cfg.Service {
+				continue
+			}
+			p, err := tx.Pupil(m.PupilID)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			out = append(out, MealEntry{Meal: m, Pupil: p})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PupilHit is a pupil found by SearchPupils, with what staff need to tell
+// namesakes apart without a photo.
+type PupilHit struct {
+	Pupil       Pupil
+	ServedToday bool
+}
+
+// SearchPupils finds the pupils whose surname starts with prefix, ignoring
+// case, accents, spaces and apostrophes ("dang" finds D'Angelo, "nicol"
+// Nicolò), sorted by surname, first name, school and class; at most limit.
+// An empty prefix finds nobody. It scans the roster: a few thousand pupils
+// take a few milliseconds (see BenchmarkSearchPupils in storage).
+func (c *Canteen) SearchPupils(prefix string, limit int) ([]PupilHit, error) {
+	want := FoldName(prefix)
+	if want == "" || limit <= 0 {
+		return nil, nil
+	}
+	day := DayOf(c.clock.Now(), c.cfg.Location)
+	var hits []PupilHit
+	err := c.store.View(func(tx CanteenTx) error {
+		if err := tx.ForEachPupil(func(p Pupil) error {
+			if strings.HasPrefix(FoldName(p.LastName), want) {
+				hits = append(hits, PupilHit{Pupil: p})
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		slices.SortFunc(hits, func(a, b PupilHit) int {
+			return cmp.Or(cmp.Compare(FoldName(a.Pupil.LastName), FoldName(b.Pupil.LastName)),
+				cmp.Compare(FoldName(a.Pupil.FirstName), FoldName(b.Pupil.FirstName)),
+				cmp.Compare(a.Pupil.School, b.Pupil.School), compareClass(a.Pupil.Class, b.Pupil.Class), cmp.Compare(a.Pupil.ID, b.Pupil.ID))
+		})
+		if len(hits) > limit {
+			hits = hits[:limit]
+		}
+		for i := range hits {
+			_, ok, err := tx.MealServed(hits[i].Pupil.ID, day, c.cfg.Service)
+			if err != nil {
+				return err
+			}
+			hits[i].ServedToday = ok
+		}
+		return nil
+	})
+	return hits, err
+}
+
+// FoldName folds a name for search and sorting: lower case, accents
+// dropped, only letters and digits kept ("D'Angelo" → "dangelo",
+// "Nicolò" → "nicolo").
+func FoldName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if f, ok := foldAccent[r]; ok {
+			r = f
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+var foldAccent = func() map[rune]rune {
+	m := map[rune]rune{}
+	for base, accented := range map[rune]string{
+		'a': "àáâãäåā", 'e': "èéêëē", 'i': "ìíîïī", 'o': "òóôõöøō", 'u': "ùúûüū",
+		'c': "çćč", 'n': "ñń", 's': "šś", 'z': "žźż", 'y': "ýÿ", 'l': "ł", 'r': "ř", 'd': "đ", 'g': "ğ",
+	} {
+		for _, r := range accented {
+			m[r] = base
+		}
+	}
+	return m
+}()
+
+// Report computes the day's report from the local store: it works offline,
+// and matches the server's for the same day once the kiosk has synced.
+func (c *Canteen) Report(day Day) (DayReport, error) {
+	in := ReportInput{Day: day, Service: c.cfg.Service}
+	err := c.store.View(func(tx CanteenTx) error {
+		if err := tx.ForEachPupil(func(p Pupil) error { in.Pupils = append(in.Pupils, p); return nil }); err != nil {
+			return err
+		}
+		var err error
+		if in.Bookings, err = tx.DayBookings(day); err != nil {
+			return err
+		}
+		in.Meals, err = tx.DayMeals(day)
+		return err
+	})
+	if err != nil {
+		return DayReport{}, fmt.Errorf("report of %s: %w", day, err)
+	}
+	return BuildDayReport(in), nil
+}
+
+// Today is the kiosk's civil date now.
+func (c *Canteen) Today() Day { return DayOf(c.clock.Now(), c.cfg.Location) }

@@ -34,12 +34,16 @@ func putRoster(tx *bolt.Tx, r app.Roster) error {
 				return fmt.Errorf("roster: pupil %q without id or account", p.ID)
 			}
 			var old app.Pupil
-			if ok, err := getJSON(pup, []byte(p.ID), &old); err != nil {
+			ok, err := getJSON(pup, []byte(p.ID), &old)
+			if err != nil {
 				return err
 			} else if ok && old.AccountID != p.AccountID {
 				if err := fam.Delete(key(string(old.AccountID), string(p.ID))); err != nil {
 					return err
 				}
+			}
+			if err := indexFiscalCode(tx, ifFound(ok, &old), &p); err != nil { // counter identification
+				return err
 			}
 			if err := firstErr(putJSON(pup, []byte(p.ID), p), fam.Put(key(string(p.AccountID), string(p.ID)), []byte{})); err != nil {
 				return err
@@ -146,6 +150,12 @@ func (s *Store) Outbox(limit int) ([]app.OutboxEvent, error) {
 			}
 			out = append(out, app.OutboxEvent{ID: m.EventID, Seq: m.Seq, Kind: app.EventMealRecorded, At: m.At, Payload: append([]byte(nil), c.raw...)})
 		}
+		// Voids and staff actions (events.go), merged by number.
+		evs, err := outboxEvents(tx, limit)
+		if err != nil {
+			return err
+		}
+		out = mergeOutbox(out, evs, limit)
 		return nil
 	})
 	return out, err

@@ -274,6 +274,12 @@ func (s *Store) Reopen(seq uint64) (int, error) {
 		if err != nil {
 			return err
 		}
+		// Voids and staff actions go again too (events.go).
+		m, err := reopenEvents(tx, seq, acked)
+		if err != nil {
+			return err
+		}
+		n += m
 		// The server lost records' revisions too: the next pull starts
 		// afresh (a reset), or it would skip what its counter now reuses.
 		return firstErr(meta.Put(kAcked, u64(seq)), addInt(meta, kOutLen, int64(n)), meta.Delete(kCursor))
@@ -439,7 +445,7 @@ func sweepUnseen(tx *bolt.Tx) error {
 				if ok, err := getJSON(b, k, &p); err != nil {
 					return err
 				} else if ok {
-					if err := tx.Bucket(bFamily).Delete(key(string(p.AccountID), string(k))); err != nil {
+					if err := firstErr(tx.Bucket(bFamily).Delete(key(string(p.AccountID), string(k))), indexFiscalCode(tx, &p, nil)); err != nil {
 						return err
 					}
 				}
@@ -517,7 +523,7 @@ func deleteRef(tx *bolt.Tx, r app.Ref) error {
 		if err != nil || !ok {
 			return err
 		}
-		return firstErr(tx.Bucket(bFamily).Delete(key(string(p.AccountID), r.ID)), tx.Bucket(bPupils).Delete([]byte(r.ID)))
+		return firstErr(tx.Bucket(bFamily).Delete(key(string(p.AccountID), r.ID)), indexFiscalCode(tx, &p, nil), tx.Bucket(bPupils).Delete([]byte(r.ID)))
 	case app.KindBadge:
 		return tx.Bucket(bBadges).Delete([]byte(r.ID))
 	case app.KindBooking:

@@ -113,7 +113,12 @@ func (t *canteenTx) PendingCharges(a app.AccountID) (app.Cents, error) {
 		}
 		return nil
 	})
-	return sum, err
+	if err != nil {
+		return sum, err
+	}
+	// Voids of meals the server charged, not yet pushed: a refund due.
+	refund, err := pendingRefunds(t.tx, a)
+	return sum - refund, err
 }
 
 // ServedCount counts the day's meals in the service: a scan of the keys of

@@ -1,0 +1,241 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"mensakiosk/app"
+)
+
+// The outbox, the reader, the settings, and quitting the kiosk.
+
+func (s *StaffScreen) showOutbox() {
+	sum, err := s.b.Outbox()
+	box := container.NewVBox()
+	if err != nil {
+		box.Add(message(s.tr.T("staff.error", err.Error())))
+	} else {
+		st := sum.Sync
+		state := s.tr.T("staff.outbox.offline")
+		if st.Online {
+			state = s.tr.T("staff.outbox.online")
+		}
+		box.Add(message(state))
+		box.Add(message(s.tr.TN("sync.waiting", st.Waiting)))
+		if !st.LastSync.IsZero() {
+			box.Add(message(s.tr.T("staff.outbox.last_sync", FormatDateTime(st.LastSync.In(s.loc)))))
+		}
+		if st.LastError != "" {
+			box.Add(message(s.tr.T("staff.outbox.last_error", st.LastError)))
+		}
+		box.Add(message(s.tr.T("staff.outbox.rejected", len(sum.Rejected))))
+		for i, r := range sum.Rejected {
+			if i == 5 {
+				box.Add(message(s.tr.T("staff.outbox.rejected_more", len(sum.Rejected)-5)))
+				break
+			}
+			box.Add(message(s.tr.T("staff.outbox.rejected_line", r.Seq, r.Reason)))
+		}
+	}
+	syncNow := s.button(s.tr.T("staff.outbox.sync"), theme.ViewRefreshIcon(), func() {
+		text := s.tr.T("staff.outbox.sync_asked")
+		if err := s.b.ForceSync(); err != nil {
+			text = s.tr.T("staff.error", err.Error())
+		}
+		s.show("staff.outbox.title", container.NewVBox(message(text), s.button(s.tr.T("staff.outbox.refresh"), theme.ViewRefreshIcon(), s.showOutbox), s.backTo(s.showMenu)))
+	})
+	syncNow.Importance = widget.HighImportance
+	s.show("staff.outbox.title", container.NewBorder(nil, container.NewGridWithColumns(2, syncNow, s.backTo(s.showMenu)), nil, nil, box))
+}
+
+var readerStateKeys = map[app.ReaderState]string{
+	app.ReaderConnecting:   "staff.reader.connecting",
+	app.ReaderConnected:    "staff.reader.connected",
+	app.ReaderDisconnected: "staff.reader.disconnected",
+	app.ReaderNone:         "staff.reader.none",
+}
+
+// readerFrames is the number of frames the reader page lists.
+const readerFrames = 8
+
+func (s *StaffScreen) showReader() {
+	info := s.b.Reader()
+	box := container.NewVBox(message(s.tr.T(readerStateKeys[info.Status.State])))
+	if info.Status.Port != "" {
+		box.Add(message(s.tr.T("staff.reader.port", info.Status.Port)))
+	}
+	if info.Status.Err != "" {
+		box.Add(message(s.tr.T("staff.reader.error", info.Status.Err)))
+	}
+	box.Add(message(s.tr.T("staff.reader.counts", int(info.Accepted), int(info.Rejected))))
+	frames := info.Frames
+	if len(frames) > readerFrames {
+		frames = frames[len(frames)-readerFrames:]
+	}
+	for i := len(frames) - 1; i >= 0; i-- { // newest first
+		f := frames[i]
+		at := f.At.In(s.loc).Format("15:04:05")
+		if f.Err != "" {
+			box.Add(message(s.tr.T("staff.reader.frame_rejected", at, f.Raw, f.Err)))
+		} else {
+			box.Add(message(s.tr.T("staff.reader.frame_ok", at, string(f.Badge))))
+		}
+	}
+	refresh := s.button(s.tr.T("staff.outbox.refresh"), theme.ViewRefreshIcon(), s.showReader)
+	s.show("staff.reader.title", container.NewBorder(nil, container.NewGridWithColumns(2, refresh, s.backTo(s.showMenu)), nil, nil, box))
+}
+
+// settingsForm holds the settings page's entries.
+type settingsForm struct {
+	role                                        *widget.RadioGroup
+	port, format, numbering, url, low, from, to *widget.Entry
+	debounce, idle                              *widget.Entry
+	errors                                      *widget.Label
+}
+
+var settingsFieldKeys = map[string]string{
+	app.FieldRole:            "staff.settings.role",
+	app.FieldReaderPort:      "staff.settings.reader_port",
+	app.FieldReaderFormat:    "staff.settings.reader_format",
+	app.FieldReaderNumbering: "staff.settings.reader_numbering",
+	app.FieldServerURL:       "staff.settings.server_url",
+	app.FieldLowBalance:      "staff.settings.low_balance",
+	app.FieldWindowStart:     "staff.settings.window_start",
+	app.FieldWindowEnd:       "staff.settings.window_end",
+	app.FieldDebounce:        "staff.settings.debounce",
+	app.FieldIdleSeconds:     "staff.settings.idle_seconds",
+}
+
+var settingsProblemKeys = map[string]string{
+	app.ProblemRequired:   "staff.settings.err.required",
+	app.ProblemChoice:     "staff.settings.err.choice",
+	app.ProblemURL:        "staff.settings.err.url",
+	app.ProblemInsecure:   "staff.settings.err.insecure",
+	app.ProblemRange:      "staff.settings.err.range",
+	app.ProblemTime:       "staff.settings.err.time",
+	app.ProblemOrder:      "staff.settings.err.order",
+	app.ProblemDuration:   "staff.settings.err.duration",
+	app.ProblemBadPort:    "staff.settings.err.bad_port",
+	app.ProblemBadFormat:  "staff.settings.err.bad_format",
+	app.ProblemBadSetting: "staff.settings.err.bad_setting",
+}
+
+func (s *StaffScreen) showSettings() {
+	cur := s.b.Settings()
+	f := &settingsForm{errors: message("")}
+	s.settingsForm = f
+	entry := func(v string) *widget.Entry {
+		e := widget.NewEntry()
+		e.SetText(v)
+		e.OnChanged = func(string) { s.b.Touch() }
+		return e
+	}
+	roles := map[string]string{s.tr.T("staff.settings.role_canteen"): app.RoleCanteen, s.tr.T("staff.settings.role_counter"): app.RoleCounter}
+	f.role = widget.NewRadioGroup([]string{s.tr.T("staff.settings.role_canteen"), s.tr.T("staff.settings.role_counter")}, func(string) { s.b.Touch() })
+	f.role.Horizontal = true
+	for label, code := range roles {
+		if code == cur.Role {
+			f.role.SetSelected(label)
+		}
+	}
+	f.port, f.format, f.numbering, f.url = entry(cur.ReaderPort), entry(cur.ReaderFormat), entry(cur.ReaderNumbering), entry(cur.ServerURL)
+	f.low = entry(formatEuro(cur.LowBalanceCents))
+	f.from, f.to, f.debounce, f.idle = entry(cur.WindowStart), entry(cur.WindowEnd), entry(cur.Debounce), entry(strconv.Itoa(cur.IdleSeconds))
+	form := widget.NewForm(
+		widget.NewFormItem(s.tr.T("staff.settings.role"), f.role),
+		widget.NewFormItem(s.tr.T("staff.settings.reader_port"), f.port),
+		widget.NewFormItem(s.tr.T("staff.settings.reader_format"), f.format),
+		widget.NewFormItem(s.tr.T("staff.settings.reader_numbering"), f.numbering),
+		widget.NewFormItem(s.tr.T("staff.settings.server_url"), f.url),
+		widget.NewFormItem(s.tr.T("staff.settings.low_balance"), f.low),
+		widget.NewFormItem(s.tr.T("staff.settings.window_start"), f.from),
+		widget.NewFormItem(s.tr.T("staff.settings.window_end"), f.to),
+		widget.NewFormItem(s.tr.T("staff.settings.debounce"), f.debounce),
+		widget.NewFormItem(s.tr.T("staff.settings.idle_seconds"), f.idle),
+	)
+	apply := s.button(s.tr.T("staff.settings.apply"), theme.ConfirmIcon(), func() {
+		next := app.KioskSettings{Role: roles[f.role.Selected], ReaderPort: strings.TrimSpace(f.port.Text), ReaderFormat: strings.TrimSpace(f.format.Text),
+			ReaderNumbering: strings.TrimSpace(f.numbering.Text), ServerURL: strings.TrimSpace(f.url.Text),
+			WindowStart: strings.TrimSpace(f.from.Text), WindowEnd: strings.TrimSpace(f.to.Text), Debounce: strings.TrimSpace(f.debounce.Text)}
+		var problems []string
+		low, ok := parseEuro(f.low.Text)
+		if !ok {
+			problems = append(problems, s.fieldProblem(app.FieldLowBalance, app.ProblemRange))
+		}
+		next.LowBalanceCents = low
+		idle, err := strconv.Atoi(strings.TrimSpace(f.idle.Text))
+		if err != nil {
+			problems = append(problems, s.fieldProblem(app.FieldIdleSeconds, app.ProblemRange))
+		}
+		next.IdleSeconds = idle
+		if len(problems) == 0 {
+			err := s.b.ApplySettings(next)
+			if se, ok := app.AsSettingsError(err); ok {
+				for _, fe := range se.Fields {
+					problems = append(problems, s.fieldProblem(fe.Field, fe.Problem))
+				}
+			} else if err != nil {
+				problems = append(problems, s.tr.T("staff.error", err.Error()))
+			}
+		}
+		if len(problems) > 0 {
+			setText(f.errors, s.tr.T("staff.settings.not_applied")+"\n"+strings.Join(problems, "\n"))
+			return
+		}
+		setText(f.errors, s.tr.T("staff.settings.applied"))
+	})
+	apply.Importance = widget.HighImportance
+	s.show("staff.settings.title", container.NewBorder(nil, container.NewVBox(f.errors, container.NewGridWithColumns(2, apply, s.backTo(s.showMenu))), nil, nil, form))
+}
+
+// fieldProblem is one translated problem line: "Field: problem".
+func (s *StaffScreen) fieldProblem(field, problem string) string {
+	label, ok := settingsFieldKeys[field]
+	if !ok {
+		label = "staff.settings.field_other"
+	}
+	pk, ok := settingsProblemKeys[problem]
+	if !ok {
+		pk = "staff.settings.err.bad_setting"
+	}
+	return s.tr.T("staff.settings.problem", s.tr.T(label), s.tr.T(pk))
+}
+
+// formatEuro shows cents as euros with a decimal comma, for editing: 1000
+// → "10,00".
+func formatEuro(c int64) string {
+	return strings.TrimSuffix(FormatCents(app.Cents(c)), " €")
+}
+
+// parseEuro reads "10", "10,5", "10,50" or "10.50" as cents.
+func parseEuro(s string) (int64, bool) {
+	s = strings.ReplaceAll(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "€")), ".", ",")
+	if strings.Count(s, ",") > 1 {
+		// thousands dots: "1.000,00"
+		i := strings.LastIndex(s, ",")
+		s = strings.ReplaceAll(s[:i], ",", "") + s[i:]
+	}
+	whole, frac, _ := strings.Cut(s, ",")
+	if whole == "" || len(frac) > 2 {
+		return 0, false
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	e, err1 := strconv.ParseInt(whole, 10, 64)
+	c, err2 := strconv.ParseInt(frac, 10, 64)
+	if err1 != nil || err2 != nil || e < 0 || e > 1_000_000 {
+		return 0, false
+	}
+	return e*100 + c, true
+}
+
+func (s *StaffScreen) showQuit() {
+	quit := s.button(s.tr.T("staff.quit.confirm"), theme.LogoutIcon(), func() { s.b.Quit() })
+	quit.Importance = widget.DangerImportance
+	s.show("staff.quit.title", container.NewVBox(message(s.tr.T("staff.quit.prompt")), container.NewGridWithColumns(2, quit, s.backTo(s.showMenu))))
+}

@@ -1,0 +1,241 @@
+package ui
+
+import (
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"mensakiosk/app"
+)
+
+// The manual meal (a forgotten badge) and the void of a meal recorded by
+// mistake.
+
+// searchRows is the number of pupils the search lists.
+const searchRows = 8
+
+// keyboardRows are catalogue keys: a language may lay its keyboard out its
+// own way (QWERTY in Italian and English).
+var keyboardRows = []string{"staff.keyboard.row1", "staff.keyboard.row2", "staff.keyboard.row3"}
+
+func (s *StaffScreen) showManual() {
+	s.query = ""
+	s.renderManual()
+}
+
+// renderManual shows the on-screen keyboard, the letters typed and the
+// pupils whose surname starts with them.
+func (s *StaffScreen) renderManual() {
+	typed := newLabel(SizeNamePrompt, true)
+	setText(typed, s.query)
+	if s.query == "" {
+		setText(typed, s.tr.T("staff.manual.prompt"))
+	}
+	keys := container.NewVBox()
+	for _, row := range keyboardRows {
+		line := container.NewGridWithColumns(10)
+		for _, r := range s.tr.T(row) {
+			ch := string(r)
+			line.Add(s.button(ch, nil, func() {
+				if len(s.query) < 20 {
+					s.query += ch
+				}
+				s.renderManual()
+			}))
+		}
+		keys.Add(line)
+	}
+	del := s.button(s.tr.T("staff.manual.delete"), theme.ContentUndoIcon(), func() {
+		if s.query != "" {
+			s.query = s.query[:len(s.query)-1]
+		}
+		s.renderManual()
+	})
+	clear := s.button(s.tr.T("staff.pin.clear"), theme.ContentClearIcon(), func() { s.query = ""; s.renderManual() })
+	keys.Add(container.NewGridWithColumns(3, del, clear, s.backTo(s.showMenu)))
+
+	results := container.NewVBox()
+	if s.query != "" {
+		hits, err := s.b.SearchPupils(s.query, searchRows+1)
+		switch {
+		case err != nil:
+			results.Add(message(s.tr.T("staff.error", err.Error())))
+		case len(hits) == 0:
+			results.Add(message(s.tr.T("staff.manual.none")))
+		default:
+			for i, h := range hits {
+				if i == searchRows {
+					results.Add(message(s.tr.T("staff.manual.more")))
+					break
+				}
+				results.Add(s.button(s.hitText(h), nil, func() { s.confirmManual(h) }))
+			}
+		}
+	}
+	s.show("staff.manual.title", container.NewBorder(typed, keys, nil, nil, results))
+}
+
+// hitText tells namesakes apart without a photo: first name and initial,
+// class, school, a diet mark, and whether already served today.
+func (s *StaffScreen) hitText(h app.PupilHit) string {
+	p := h.Pupil
+	parts := []string{DisplayName(p), p.Class, p.School}
+	if p.Diet != nil {
+		parts = append(parts, s.tr.T("staff.manual.diet_mark", p.Diet.Name))
+	}
+	if h.ServedToday {
+		parts = append(parts, s.tr.T("staff.manual.served_mark"))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (s *StaffScreen) confirmManual(h app.PupilHit) {
+	p := h.Pupil
+	lines := container.NewVBox(
+		message(p.FirstName+" "+p.LastName),
+		message(s.tr.T("staff.manual.class_school", p.Class, p.School)),
+	)
+	if p.Diet != nil {
+		lines.Add(message(s.tr.T("staff.manual.diet_mark", p.Diet.Name)))
+	}
+	ok := s.button(s.tr.T("staff.manual.confirm"), theme.ConfirmIcon(), func() { s.serveManual(p.ID) })
+	ok.Importance = widget.HighImportance
+	s.show("staff.manual.confirm_title", container.NewVBox(lines, container.NewGridWithColumns(2, ok, s.backTo(s.renderManual))))
+}
+
+func (s *StaffScreen) serveManual(id app.PupilID) {
+	r, err := s.b.ServeManual(id)
+	if err != nil {
+		s.show("staff.manual.title", container.NewVBox(message(s.tr.T("staff.error", err.Error())), s.backTo(s.showMenu)))
+		return
+	}
+	s.show("staff.manual.result_title", container.NewVBox(s.resultView(r),
+		container.NewGridWithColumns(2, s.button(s.tr.T("staff.manual.another"), theme.ContentAddIcon(), s.showManual), s.backTo(s.showMenu))))
+}
+
+// resultView shows a manual meal's outcome as the canteen screen shows a
+// tap's: the outcome, the unmissable diet or bland banner, the balance.
+func (s *StaffScreen) resultView(r app.TapResult) fyne.CanvasObject {
+	name := ""
+	if r.Pupil != nil {
+		name = DisplayName(*r.Pupil) + " — " + r.Pupil.Class
+	}
+	box := container.NewVBox()
+	balance := s.tr.T("result.projected_balance", FormatCents(r.Balance))
+	nothing := s.tr.T("result.nothing_charged")
+	var main *panel
+	switch r.Outcome {
+	case app.OutcomeServed:
+		main = newPanel(toneGreen, 96, SizeNameResultText, SizeNameNote, 3)
+		main.set(theme.ConfirmIcon(), name, []string{s.tr.T("result.served.ok"), balance}, "")
+	case app.OutcomeAlreadyServed:
+		title := s.tr.T("result.already.title_today")
+		if r.Meal != nil && !r.Meal.At.IsZero() {
+			title = s.tr.T("result.already.title", FormatTime(r.Meal.At.In(s.loc)))
+		}
+		main = newPanel(toneAmber, 96, SizeNameResultText, SizeNameNote, 3)
+		main.set(theme.WarningIcon(), title, []string{name, nothing}, "")
+	case app.OutcomeOutsideWindow:
+		main = newPanel(toneAmber, 96, SizeNameResultText, SizeNameNote, 3)
+		main.set(theme.HistoryIcon(), s.tr.T("result.outside.title"), []string{name, nothing}, "")
+	default: // refused by the floor
+		main = newPanel(toneRed, 96, SizeNameResultText, SizeNameNote, 3)
+		main.set(theme.ErrorIcon(), s.tr.T("result.refused.title"), []string{name, s.tr.T("result.refused.hint"), s.tr.T("result.balance", FormatCents(r.Balance))}, "")
+	}
+	box.Add(main.root)
+	if r.Banner() {
+		var titles, lines []string
+		if d := r.Pupil.Diet; d != nil {
+			titles = append(titles, s.tr.T("banner.diet"))
+			lines = append(lines, d.Name)
+			if len(d.Allergens) > 0 {
+				lines = append(lines, s.tr.T("banner.allergens", strings.Join(d.Allergens, ", ")))
+			}
+		}
+		if r.Bland {
+			titles = append(titles, s.tr.T("banner.bland"))
+		}
+		b := newPanel(toneBanner, 96, SizeNameBannerTitle, SizeNameBannerText, 2)
+		b.set(theme.WarningIcon(), strings.Join(titles, " + "), lines, "")
+		box.Add(b.root)
+	}
+	if r.Outcome == app.OutcomeServed {
+		switch {
+		case r.CancelledToday:
+			box.Add(newNote(toneAmber, theme.WarningIcon(), s.tr.T("note.cancelled")).root)
+		}
+		switch {
+		case r.BelowZero:
+			box.Add(newNote(toneRed, theme.ErrorIcon(), s.tr.T("note.below_zero")).root)
+		case r.LowBalance:
+			box.Add(newNote(toneAmber, theme.WarningIcon(), s.tr.T("note.low_balance")).root)
+		}
+	}
+	return box
+}
+
+// --- void
+
+// voidRows is the number of meals a page of the void list shows.
+const voidRows = 6
+
+func (s *StaffScreen) showVoidList(page int) {
+	meals, err := s.b.TodayMeals()
+	if err != nil {
+		s.show("staff.void.title", container.NewVBox(message(s.tr.T("staff.error", err.Error())), s.backTo(s.showMenu)))
+		return
+	}
+	list := container.NewVBox()
+	if len(meals) == 0 {
+		list.Add(message(s.tr.T("staff.void.none")))
+	}
+	page = clampPage(page, len(meals), voidRows)
+	for _, e := range meals[min(page*voidRows, len(meals)):min((page+1)*voidRows, len(meals))] {
+		text := FormatTime(e.Meal.At.In(s.loc)) + " · " + s.mealWho(e)
+		list.Add(s.button(text, nil, func() { s.chooseReason(e) }))
+	}
+	bottom := container.NewVBox(s.pageNav(page, len(meals), voidRows, s.showVoidList), s.backTo(s.showMenu))
+	s.show("staff.void.title", container.NewBorder(nil, bottom, nil, nil, list))
+}
+
+func (s *StaffScreen) mealWho(e app.MealEntry) string {
+	if e.Pupil.ID == "" {
+		return string(e.Meal.PupilID)
+	}
+	return DisplayName(e.Pupil) + " · " + e.Pupil.Class + " · " + e.Pupil.School
+}
+
+// voidReasonKeys translate app.VoidReasons.
+var voidReasonKeys = map[string]string{
+	app.VoidWrongPupil: "staff.void.reason.wrong_pupil",
+	app.VoidDuplicate:  "staff.void.reason.duplicate",
+	app.VoidNotEaten:   "staff.void.reason.not_eaten",
+	app.VoidTest:       "staff.void.reason.test",
+}
+
+func (s *StaffScreen) chooseReason(e app.MealEntry) {
+	box := container.NewVBox(message(s.mealWho(e)), message(s.tr.T("staff.void.reason_prompt")))
+	for _, r := range app.VoidReasons {
+		box.Add(s.button(s.tr.T(voidReasonKeys[r]), nil, func() { s.confirmVoid(e, r) }))
+	}
+	box.Add(s.backTo(func() { s.showVoidList(0) }))
+	s.show("staff.void.title", box)
+}
+
+func (s *StaffScreen) confirmVoid(e app.MealEntry, reason string) {
+	ok := s.button(s.tr.T("staff.void.confirm"), theme.DeleteIcon(), func() {
+		_, err := s.b.Void(e.Meal.EventID, reason)
+		text := s.tr.T("staff.void.done", s.mealWho(e), FormatCents(e.Meal.Price))
+		if err != nil {
+			text = s.tr.T("staff.error", err.Error())
+		}
+		s.show("staff.void.title", container.NewVBox(message(text), s.backTo(func() { s.showVoidList(0) })))
+	})
+	ok.Importance = widget.DangerImportance
+	s.show("staff.void.confirm_title", container.NewVBox(
+		message(s.mealWho(e)), message(s.tr.T(voidReasonKeys[reason])),
+		container.NewGridWithColumns(2, ok, s.backTo(func() { s.chooseReason(e) }))))
+}

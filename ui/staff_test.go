@@ -1,0 +1,484 @@
+package ui
+
+import (
+	"context"
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"mensakiosk/app"
+	"mensakiosk/central/pinhash"
+	"mensakiosk/storage"
+)
+
+// staffClock is a settable clock shared by the backend and the screen.
+type staffClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *staffClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *staffClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// kioskBackend is StaffBackend over the real parts, as cmd/kiosk wires it:
+// staff mode and the canteen over a bbolt store in a temp dir.
+type kioskBackend struct {
+	t        *testing.T
+	tr       *Catalogue
+	m        *app.StaffMode
+	c        *app.Canteen
+	s        *storage.Store
+	clk      *staffClock
+	settings app.KioskSettings
+	dirs     []string
+	synced   int
+	quit     bool
+}
+
+func legacyHash(t *testing.T, pin string) string {
+	salt := []byte("salt" + pin)
+	k, err := pbkdf2.Key(sha256.New, pin, salt, 1000, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := base64.RawStdEncoding
+	return fmt.Sprintf("pbkdf2-sha256$1000$%s$%s", enc.EncodeToString(salt), enc.EncodeToString(k))
+}
+
+func newKioskBackend(t *testing.T) *kioskBackend {
+	t.Helper()
+	gf := &app.Diet{Code: "GF", Name: "Senza glutine", Allergens: []string{"glutine"}}
+	week := []time.Weekday{1, 2, 3, 4, 5}
+	return newKioskBackendWith(t, []app.Pupil{
+		{ID: "P1", AccountID: "A1", FirstName: "Giulia", LastName: "Rossi", School: "Primaria Dante", Class: "3B", Weekdays: week, MealPrice: 450},
+		{ID: "P2", AccountID: "A1", FirstName: "Marco", LastName: "Rossi", School: "Primaria Dante", Class: "1A", Weekdays: week, MealPrice: 450, Diet: gf},
+	}, []app.Badge{{ID: "0100000001", PupilID: "P1"}})
+}
+
+// newKioskBackendWith is newKioskBackend with the given pupils (of account
+// A1) and badges.
+func newKioskBackendWith(t *testing.T, pupils []app.Pupil, badges []app.Badge) *kioskBackend {
+	t.Helper()
+	s, err := storage.Open(filepath.Join(t.TempDir(), "k.db"), storage.Options{SkipCheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	asOf := noon.Add(-5 * time.Hour)
+	if err := s.PutRoster(app.Roster{
+		Accounts: []app.Account{{ID: "A1", Balance: 3650, BalanceAsOf: asOf}},
+		Pupils:   pupils,
+		Badges:   badges,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	staff := []app.Staff{{ID: "S1", Name: "Anna Cuoca", Role: app.StaffCanteen, PINHash: legacyHash(t, "2468")}}
+	if err := s.ApplyPull(app.PullPage{Delta: app.Delta{Staff: staff}, Cursor: "c1"}); err != nil {
+		t.Fatal(err)
+	}
+	clk := &staffClock{t: noon}
+	m, err := app.NewStaffMode(s, clk, app.StaffConfig{}, pinhash.Verify)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := app.NewCanteen(s, clk, app.CanteenConfig{KioskID: "K1", Location: rome, Window: window, Debounce: 3 * time.Second, LowBalance: 1000}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &kioskBackend{t: t, tr: MustCatalogue("it"), m: m, c: c, s: s, clk: clk, dirs: []string{t.TempDir()},
+		settings: app.KioskSettings{Role: "canteen", ReaderPort: "/dev/ttyUSB0", ReaderFormat: "rdm6300", ServerURL: "https://mensa.example.it",
+			LowBalanceCents: 1000, WindowStart: "11:30", WindowEnd: "14:30", Debounce: "3s", IdleSeconds: 60}}
+}
+
+func (b *kioskBackend) staff() app.Staff { s, _ := b.m.Active(); return s }
+
+func (b *kioskBackend) Begin(c *app.Staff)                      { b.m.Begin(c) }
+func (b *kioskBackend) SubmitPIN(pin string) (app.Staff, error) { return b.m.SubmitPIN(pin) }
+func (b *kioskBackend) LockState() (time.Time, bool)            { return b.m.LockState() }
+func (b *kioskBackend) Touch()                                  { b.m.Touch() }
+func (b *kioskBackend) IdleExpired() bool                       { return b.m.IdleExpired() }
+func (b *kioskBackend) Leave(idle bool) error                   { return b.m.Leave(idle) }
+func (b *kioskBackend) SearchPupils(q string, n int) ([]app.PupilHit, error) {
+	return b.c.SearchPupils(q, n)
+}
+func (b *kioskBackend) ServeManual(p app.PupilID) (app.TapResult, error) {
+	return b.c.ServeManual(context.Background(), b.staff(), p)
+}
+func (b *kioskBackend) TodayMeals() ([]app.MealEntry, error) { return b.c.TodayMeals() }
+func (b *kioskBackend) Void(id, reason string) (app.Meal, error) {
+	return b.c.Void(context.Background(), b.staff(), id, reason)
+}
+func (b *kioskBackend) Report() (app.DayReport, error) { return b.c.Report(b.c.Today()) }
+func (b *kioskBackend) CandidateDirs() []string        { return b.dirs }
+func (b *kioskBackend) ExportCSV(dir string) (string, error) {
+	r, err := b.Report()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "mensa-"+string(r.Day)+".csv")
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if err := r.WriteCSV(f, func(k string) string { return b.tr.T(k) }); err != nil {
+		return "", err
+	}
+	return path, errors.Join(f.Sync(), b.m.Record(app.ActionExport, path))
+}
+func (b *kioskBackend) Outbox() (OutboxSummary, error) {
+	st, err := b.s.SyncState()
+	return OutboxSummary{Sync: app.SyncStatus{Configured: true, Waiting: st.Waiting}, Rejected: []RejectedItem{{Seq: 7, Reason: "unknown pupil \"P9\""}}}, err
+}
+func (b *kioskBackend) ForceSync() error { b.synced++; return b.m.Record(app.ActionSync, "") }
+func (b *kioskBackend) Reader() ReaderInfo {
+	return ReaderInfo{Status: app.ReaderStatus{State: app.ReaderConnected, Port: "/dev/ttyUSB0"}, Accepted: 2, Rejected: 1,
+		Frames: []ReaderFrame{{At: noon, Badge: "0100000001"}, {At: noon, Raw: "02 41 03", Err: "checksum"}}}
+}
+func (b *kioskBackend) Settings() app.KioskSettings { return b.settings }
+func (b *kioskBackend) ApplySettings(s app.KioskSettings) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	b.settings = s
+	return b.m.Record(app.ActionSettings, "")
+}
+func (b *kioskBackend) Quit() { b.quit = true; _ = b.m.Record(app.ActionQuit, "") }
+
+// --- walking the screen
+
+func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	fn(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walk(c, fn)
+		}
+	case *container.ThemeOverride:
+		walk(x.Content, fn)
+	}
+}
+
+func buttons(root fyne.CanvasObject) []*widget.Button {
+	var out []*widget.Button
+	walk(root, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok {
+			out = append(out, b)
+		}
+	})
+	return out
+}
+
+// tapButton taps the button whose text is text, or else contains it.
+func tapButton(t *testing.T, s *StaffScreen, text string) {
+	t.Helper()
+	all := buttons(s.Content())
+	for _, b := range all { // an exact match first: "R" is a key, not "Marco R."
+		if b.Text == text {
+			test.Tap(b)
+			return
+		}
+	}
+	for _, b := range all {
+		if strings.Contains(b.Text, text) {
+			if b.Disabled() {
+				t.Fatalf("button %q is disabled", b.Text)
+			}
+			test.Tap(b)
+			return
+		}
+	}
+	var have []string
+	for _, b := range buttons(s.Content()) {
+		have = append(have, b.Text)
+	}
+	t.Fatalf("no button %q; have %q", text, have)
+}
+
+// screenText is every label's text on screen, joined by newlines.
+func screenText(s *StaffScreen) string {
+	var out []string
+	walk(s.Content(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && l.Text != "" {
+			out = append(out, l.Text)
+		}
+	})
+	return strings.Join(out, "\n")
+}
+
+func wantText(t *testing.T, s *StaffScreen, want string) {
+	t.Helper()
+	if got := screenText(s); !strings.Contains(got, want) {
+		t.Fatalf("screen lacks %q; shows:\n%s", want, got)
+	}
+}
+
+func newStaffTestScreen(t *testing.T) (*StaffScreen, *kioskBackend) {
+	t.Helper()
+	return newStaffTestScreenWith(t, newKioskBackend(t))
+}
+
+func newStaffTestScreenWith(t *testing.T, b *kioskBackend) (*StaffScreen, *kioskBackend) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(KioskTheme())
+	s := NewStaffScreen(MustCatalogue("it"), b, StaffOptions{Location: rome, Now: b.clk.Now})
+	w := test.NewTempWindow(t, s.Content())
+	w.Resize(fyne.NewSize(kioskW, kioskH))
+	return s, b
+}
+
+func typePIN(t *testing.T, s *StaffScreen, pin string) {
+	t.Helper()
+	for _, d := range pin {
+		tapButton(t, s, string(d))
+	}
+	tapButton(t, s, "Entra")
+}
+
+func login(t *testing.T, s *StaffScreen) {
+	t.Helper()
+	s.Begin(nil)
+	typePIN(t, s, "2468")
+	wantText(t, s, "Modalità personale — Anna Cuoca")
+}
+
+func TestStaffScreenPINLockCountdown(t *testing.T) {
+	s, b := newStaffTestScreen(t)
+	s.Begin(nil)
+	wantText(t, s, "Digitare il PIN")
+	typePIN(t, s, "1111")
+	wantText(t, s, "PIN errato")
+	if strings.Contains(screenText(s), "1111") {
+		t.Fatal("the PIN shows in clear")
+	}
+	tapButton(t, s, "1")
+	tapButton(t, s, "2")
+	wantText(t, s, "●●")
+	tapButton(t, s, "Azzera")
+	for range 4 {
+		typePIN(t, s, "9999")
+	}
+	wantText(t, s, "bloccato fino alle 12:07 (ancora 0:30)")
+	b.clk.Add(10 * time.Second)
+	s.Tick()
+	wantText(t, s, "(ancora 0:20)")
+	typePIN(t, s, "2468") // the right PIN, while locked
+	wantText(t, s, "(ancora 0:20)")
+	b.clk.Add(20 * time.Second)
+	s.Tick()
+	if strings.Contains(screenText(s), "bloccato") {
+		t.Fatal("the lock still shows after it ended")
+	}
+	typePIN(t, s, "2468")
+	wantText(t, s, "Anna Cuoca")
+}
+
+func TestStaffScreenIdleExit(t *testing.T) {
+	s, b := newStaffTestScreen(t)
+	left := 0
+	s.OnLeave = func() { left++ }
+	login(t, s)
+	b.clk.Add(50 * time.Second)
+	tapButton(t, s, "Lettore") // a touch: the minute starts again
+	wantText(t, s, "Lettore collegato")
+	wantText(t, s, "scartata 02 41 03: checksum")
+	b.clk.Add(50 * time.Second)
+	s.Tick()
+	if left != 0 {
+		t.Fatal("left before an idle minute")
+	}
+	b.clk.Add(10 * time.Second)
+	s.Tick()
+	if left != 1 {
+		t.Fatal("did not leave after an idle minute")
+	}
+	wantText(t, s, "Digitare il PIN")
+	if _, ok := b.m.Active(); ok {
+		t.Fatal("session still active")
+	}
+}
+
+func TestStaffScreenManualMeal(t *testing.T) {
+	s, b := newStaffTestScreen(t)
+	login(t, s)
+	tapButton(t, s, "Pasto manuale")
+	for _, k := range "ROS" {
+		tapButton(t, s, string(k))
+	}
+	tapButton(t, s, "Marco R. · 1A · Primaria Dante · Dieta: Senza glutine")
+	wantText(t, s, "Marco Rossi")
+	tapButton(t, s, "Registra il pasto")
+	wantText(t, s, "Marco R. — 1A")
+	wantText(t, s, "DIETA SPECIALE")
+	wantText(t, s, "Senza glutine")
+	wantText(t, s, "32,00 €")
+	// Again: the search marks him served; the rules say already served.
+	tapButton(t, s, "Altro pasto manuale")
+	for _, k := range "ROSSI" {
+		tapButton(t, s, string(k))
+	}
+	tapButton(t, s, "Marco R. · 1A · Primaria Dante · Dieta: Senza glutine · già servito oggi")
+	tapButton(t, s, "Registra il pasto")
+	wantText(t, s, "Già servito")
+	if st, _ := b.s.SyncState(); st.Waiting != 3 { // login, meal, its audit
+		t.Fatalf("waiting %d", st.Waiting)
+	}
+	tapButton(t, s, "Altro pasto manuale")
+	for _, k := range "ZZ" {
+		tapButton(t, s, string(k))
+	}
+	wantText(t, s, "Nessun alunno")
+}
+
+func TestStaffScreenVoid(t *testing.T) {
+	s, b := newStaffTestScreen(t)
+	if r, err := b.c.Tap(context.Background(), "0100000001"); err != nil || r.Outcome != app.OutcomeServed {
+		t.Fatalf("tap %+v, %v", r, err)
+	}
+	login(t, s)
+	tapButton(t, s, "Annulla pasto")
+	tapButton(t, s, "12:07 · Giulia R. · 3B")
+	tapButton(t, s, "Registrato due volte")
+	tapButton(t, s, "Annulla il pasto")
+	wantText(t, s, "Pasto annullato: Giulia R. · 3B · Primaria Dante — 4,50 €")
+	tapButton(t, s, "Indietro")
+	wantText(t, s, "Nessun pasto registrato oggi")
+	ms, _ := b.c.TodayMeals()
+	if len(ms) != 0 {
+		t.Fatalf("meals after the void: %+v", ms)
+	}
+}
+
+func TestStaffScreenReportExport(t *testing.T) {
+	s, b := newStaffTestScreen(t)
+	b.c.Tap(context.Background(), "0100000001")
+	login(t, s)
+	tapButton(t, s, "Report")
+	wantText(t, s, "Report del 23/11/2026")
+	wantText(t, s, "Non hanno ancora mangiato: 1")
+	wantText(t, s, "Rossi Marco")
+	tapButton(t, s, "Esporta CSV")
+	tapButton(t, s, b.dirs[0])
+	path := filepath.Join(b.dirs[0], "mensa-2026-11-23.csv")
+	wantText(t, s, "Report salvato in "+path)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Scuola;Classe;Prenotati;Serviti", "Primaria Dante;3B;1;1;0;0;0;0;0;0", "Totale;;2;1;", "Primaria Dante;1A;Rossi;Marco;Senza glutine"} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("CSV lacks %q:\n%s", want, raw)
+		}
+	}
+}
+
+func TestStaffScreenSettings(t *testing.T) {
+	s, b := newStaffTestScreen(t)
+	login(t, s)
+	tapButton(t, s, "Impostazioni")
+	f := s.settingsForm
+	if f.debounce.Text != "3s" || f.low.Text != "10,00" || f.role.Selected != "Mensa" {
+		t.Fatalf("form shows %q %q %q", f.debounce.Text, f.low.Text, f.role.Selected)
+	}
+	before := b.settings
+	f.debounce.SetText("99s")
+	f.url.SetText("http://mensa.example.it")
+	f.from.SetText("15:00")
+	tapButton(t, s, "Applica")
+	wantText(t, s, "Nessuna modifica applicata:")
+	wantText(t, s, "Intervallo badge ripetuto: valore fuori dai limiti consentiti")
+	wantText(t, s, "Indirizzo del server: usare https")
+	wantText(t, s, "Fine servizio (hh:mm): la fine deve venire dopo l'inizio")
+	if b.settings != before {
+		t.Fatal("settings changed despite the errors")
+	}
+	f.low.SetText("dieci")
+	tapButton(t, s, "Applica")
+	wantText(t, s, "Soglia saldo basso (€): valore fuori")
+	f.debounce.SetText("5s")
+	f.url.SetText("https://mensa2.example.it")
+	f.from.SetText("11:45")
+	f.low.SetText("7,5")
+	tapButton(t, s, "Applica")
+	wantText(t, s, "Impostazioni applicate")
+	if b.settings.Debounce != "5s" || b.settings.LowBalanceCents != 750 || b.settings.WindowStart != "11:45" {
+		t.Fatalf("settings %+v", b.settings)
+	}
+}
+
+func TestStaffScreenOutboxAndQuit(t *testing.T) {
+	s, b := newStaffTestScreen(t)
+	login(t, s)
+	tapButton(t, s, "Invii in attesa")
+	wantText(t, s, "1 evento da inviare") // the login
+	wantText(t, s, "N. 7: unknown pupil")
+	tapButton(t, s, "Sincronizza ora")
+	wantText(t, s, "Sincronizzazione avviata")
+	if b.synced != 1 {
+		t.Fatal("no sync asked")
+	}
+	tapButton(t, s, "Indietro")
+	tapButton(t, s, "Esci dal chiosco")
+	wantText(t, s, "Il chiosco si chiude")
+	tapButton(t, s, "Sì, esci dal chiosco")
+	if !b.quit {
+		t.Fatal("not quit")
+	}
+	evs, _ := b.s.Events()
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, string(e.Payload))
+	}
+	got := strings.Join(kinds, " ")
+	for _, a := range []string{app.ActionLogin, app.ActionSync, app.ActionQuit} {
+		if !strings.Contains(got, `"action":"`+a+`"`) {
+			t.Errorf("no %s audit in %s", a, got)
+		}
+	}
+}
+
+func TestHiddenCorner(t *testing.T) {
+	clk := &staffClock{t: noon}
+	fired := 0
+	h := newHiddenCorner(func() { fired++ }, clk.Now)
+	for range 4 {
+		test.Tap(h)
+		clk.Add(500 * time.Millisecond)
+	}
+	clk.Add(2 * time.Second) // the first taps are now over 3 s old
+	test.Tap(h)
+	if fired != 0 {
+		t.Fatal("fired on taps spread over more than 3 s")
+	}
+	for range 4 {
+		clk.Add(200 * time.Millisecond)
+		test.Tap(h)
+	}
+	if fired != 1 {
+		t.Fatalf("fired %d times, want 1", fired)
+	}
+	test.Tap(h)
+	if fired != 1 {
+		t.Fatal("fired again at once")
+	}
+	if HiddenCorner(func() {}).MinSize().Width < MinTouchTarget {
+		t.Fatal("the corner is too small to hit")
+	}
+}
