@@ -14,7 +14,8 @@ import (
 )
 
 // keyPattern is the shape of a catalogue key: dotted lower-case words.
-var keyPattern = regexp.MustCompile(`^[a-z]+(\.[a-z0-9_]+)+$`)
+// The last word may be an upper-case enum value (notice.state.PAID).
+var keyPattern = regexp.MustCompile(`^[a-z]+(\.[a-z0-9_]+)*\.[a-zA-Z0-9_]+$`)
 
 // literals parses the package's non-test Go files and returns the catalogue
 // keys they use and their other string literals. A literal passed as the

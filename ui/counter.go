@@ -1,0 +1,573 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"mensakiosk/app"
+)
+
+// CounterBackend is the counter role's use case as the screen needs it.
+// *app.Counter satisfies it.
+type CounterBackend interface {
+	IdentifyBadge(ctx context.Context, id app.BadgeID) (app.Family, error)
+	IdentifyFiscalCode(ctx context.Context, cf, accessCode string) (app.Family, error)
+	Current() (app.Family, bool)
+	Refresh(ctx context.Context) (app.Family, error)
+	Forget()
+	Touch()
+	IdleExpired() bool
+	SetOnline(on bool)
+	Online() bool
+	Book(ctx context.Context, r app.BookingRequest) (app.Family, error)
+	BookingOpen(d app.Day) bool
+	TopUp(ctx context.Context, amount app.Cents) (app.Notice, error)
+	NewTopUp()
+	PollNotice(ctx context.Context, code string) (app.Notice, app.Family, error)
+	News() ([]app.News, error)
+	Documents() ([]app.Document, error)
+	Config() app.CounterConfig
+	Now() time.Time
+	AttemptWait() time.Duration
+}
+
+// CounterOptions configure a CounterScreen.
+type CounterOptions struct {
+	// Location is the kiosk's time zone; nil means the backend's.
+	Location *time.Location
+	// PollInterval is how often the avviso screen asks whether the notice
+	// was paid. Zero means DefaultPollInterval.
+	PollInterval time.Duration
+	// QRModulePx is the side of one QR module in pixels (at scale 1); zero
+	// means DefaultQRModulePx.
+	QRModulePx int
+	// RequestTimeout bounds each call to the backend; zero means 20 s.
+	RequestTimeout time.Duration
+}
+
+// Counter screen defaults.
+const (
+	DefaultPollInterval = 3 * time.Second
+	// DefaultQRModulePx: 41 modules (version 4 with its quiet zone) × 10 =
+	// 410 px, sharp and easy to scan on a 1080p display.
+	DefaultQRModulePx = 10
+	counterStaffTaps  = 5
+)
+
+// counterView is what the centre of the counter screen shows.
+type counterView int
+
+const (
+	cvHome counterView = iota
+	cvIdentifyCF
+	cvIdentifyCode
+	cvFamily
+	cvNotice
+)
+
+// familyTab is the part of the family view on screen.
+type familyTab int
+
+const (
+	tabChildren familyTab = iota
+	tabMeals
+	tabBookings
+	tabTopUp
+	tabNotices
+)
+
+// CounterScreen is the counter role's screen (sportello): home with news,
+// documents and the language choice; identification by badge or by codice
+// fiscale and access code on on-screen keyboards; the family view (balance,
+// children, meals month by month, bookings, top-up, notices); and the
+// avviso with its QR code, polled until paid.
+//
+// Every view is rebuilt from the screen's state when something changes, so
+// that a language switch re-renders every text. Calls to the backend run on
+// their own goroutine and come back through fyne.Do; the screen's state is
+// guarded by a mutex as CanteenScreen's is.
+type CounterScreen struct {
+	cats  map[string]*Catalogue
+	langs []string
+	b     CounterBackend
+	opts  CounterOptions
+	loc   *time.Location
+
+	// OnPrint is called (on the UI goroutine) with the notice on screen
+	// when "Stampa avviso" is tapped; the wiring writes the PDF.
+	OnPrint func(app.Notice)
+	// OnStaffGesture is called when staff tap the title five times within
+	// a few seconds.
+	OnStaffGesture func()
+
+	tasks   sync.WaitGroup // backend calls in flight (tests wait on it)
+	pollers sync.WaitGroup // notice pollers running
+
+	mu        sync.Mutex
+	tr        *Catalogue
+	view      counterView
+	tab       familyTab
+	gen       uint64 // bumped when the family is forgotten: stale answers are dropped
+	busy      bool
+	lastTouch time.Time
+	staffTaps []time.Time
+	sync      app.SyncStatus
+	errText   string
+
+	family  app.Family
+	hasFam  bool
+	cf      string
+	code    string
+	amount  string // euros typed on the keypad
+	notice  *app.Notice
+	paid    bool
+	pollStp context.CancelFunc
+
+	newsPage, docPage, childPage, monthBack, mealPage, bookChild, bookPage, noticePage int
+
+	root   *container.ThemeOverride
+	title  *widget.Label
+	header *fyne.Container
+	status *widget.Label
+	centre *fyne.Container
+	qrImg  *canvas.Image // the avviso's QR code, while shown
+}
+
+// NewCounterScreen builds the counter screen on the home view.
+// catalogues maps language codes to catalogues; Italian is first on the
+// language buttons, and the screen starts in it.
+func NewCounterScreen(catalogues map[string]*Catalogue, b CounterBackend, opts CounterOptions) *CounterScreen {
+	s := &CounterScreen{cats: map[string]*Catalogue{}, b: b, opts: opts}
+	for l, c := range catalogues {
+		if c != nil {
+			s.cats[l] = c
+		}
+	}
+	if len(s.cats) == 0 {
+		s.cats[DefaultLanguage] = MustCatalogue(DefaultLanguage)
+	}
+	s.langs = counterLangs(s.cats)
+	s.tr = s.cats[s.langs[0]]
+	if s.opts.PollInterval <= 0 {
+		s.opts.PollInterval = DefaultPollInterval
+	}
+	if s.opts.QRModulePx <= 0 {
+		s.opts.QRModulePx = DefaultQRModulePx
+	}
+	if s.opts.RequestTimeout <= 0 {
+		s.opts.RequestTimeout = 20 * time.Second
+	}
+	s.loc = opts.Location
+	if s.loc == nil {
+		s.loc = b.Config().Location
+	}
+	if s.loc == nil {
+		s.loc = time.Local
+	}
+	s.build()
+	s.mu.Lock()
+	s.renderLocked()
+	s.mu.Unlock()
+	return s
+}
+
+// counterLangs lists the languages with Italian first, then by code.
+func counterLangs(m map[string]*Catalogue) []string {
+	var out []string
+	if _, ok := m[DefaultLanguage]; ok {
+		out = append(out, DefaultLanguage)
+	}
+	for _, l := range Languages() {
+		if _, ok := m[l]; ok && l != DefaultLanguage {
+			out = append(out, l)
+		}
+	}
+	for l := range m { // languages with no file of their own (tests)
+		found := false
+		for _, o := range out {
+			found = found || o == l
+		}
+		if !found {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+func (s *CounterScreen) build() {
+	s.title = newLabel(SizeNameHeader, true)
+	s.title.Wrapping = fyne.TextWrapOff
+	s.header = container.NewHBox()
+	headerBg := canvas.NewRectangle(colorHeader)
+	titleZone := newCounterTapZone(s.title, s.staffTap)
+	head := container.NewStack(headerBg, container.NewPadded(container.NewBorder(nil, nil, nil, s.header, titleZone)))
+	s.status = newLabel(SizeNameSmall, false)
+	footer := container.NewStack(canvas.NewRectangle(colorHeader), container.NewPadded(s.status))
+	s.centre = container.NewStack()
+	bg := canvas.NewRectangle(colorPaper)
+	s.root = container.NewThemeOverride(container.NewStack(bg, container.NewBorder(head, footer, nil, nil,
+		container.New(layout.NewCustomPaddedLayout(8, 8, 16, 16), s.centre))), KioskTheme())
+}
+
+// Content returns the screen's root object.
+func (s *CounterScreen) Content() fyne.CanvasObject { return s.root }
+
+// Close stops the notice polling. Call it when the screen goes away.
+func (s *CounterScreen) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopPollLocked()
+	s.gen++
+}
+
+// wait blocks until the backend calls in flight have come back (tests).
+func (s *CounterScreen) wait() { s.tasks.Wait() }
+
+// ShowFamily shows a family identified elsewhere (by the wiring), on the
+// UI goroutine.
+func (s *CounterScreen) ShowFamily(f app.Family) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.openFamilyLocked(f)
+	s.renderLocked()
+}
+
+func (s *CounterScreen) openFamilyLocked(f app.Family) {
+	s.family, s.hasFam = f, true
+	s.view, s.tab = cvFamily, tabChildren
+	s.cf, s.code, s.errText = "", "", ""
+	s.childPage, s.monthBack, s.mealPage, s.bookChild, s.bookPage, s.noticePage = 0, 0, 0, 0, 0, 0
+	s.lastTouch = s.b.Now()
+}
+
+// PostBadge identifies the family of a badge tapped on the counter's
+// reader: call it from the reader's goroutine.
+func (s *CounterScreen) PostBadge(id app.BadgeID) {
+	fyne.Do(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.view == cvNotice {
+			return // a parent paying: a stray tap must not change the family
+		}
+		s.touchLocked()
+		s.errText = ""
+		s.startLocked(func(ctx context.Context) func() {
+			f, err := s.b.IdentifyBadge(ctx, id)
+			return func() {
+				if err != nil {
+					s.forgetLocked()
+					s.errText = s.errorText(err)
+					return
+				}
+				s.openFamilyLocked(f)
+			}
+		})
+	})
+}
+
+// SetSync updates the link to the central server (from the sync engine's
+// status), on the UI goroutine: the footer line, and whether the backend
+// takes the server as reachable.
+func (s *CounterScreen) SetSync(st app.SyncStatus) {
+	s.b.SetOnline(st.Configured && st.Online)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sync = st
+	s.renderLocked()
+}
+
+// PostSync is SetSync for any goroutine.
+func (s *CounterScreen) PostSync(st app.SyncStatus) { fyne.Do(func() { s.SetSync(st) }) }
+
+// Tick is called every second by the wiring: after an idle minute the
+// screen goes home and the family is forgotten.
+func (s *CounterScreen) Tick() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.view == cvHome && !s.hasFam {
+		return
+	}
+	expired := s.b.IdleExpired()
+	if !s.hasFam && s.b.Now().Sub(s.lastTouch) >= s.b.Config().IdleTimeout {
+		expired = true // typing a code and walked away
+	}
+	if expired {
+		s.forgetLocked()
+		s.renderLocked()
+	}
+}
+
+// forgetLocked wipes the family from the backend and the screen and goes
+// home.
+func (s *CounterScreen) forgetLocked() {
+	s.stopPollLocked()
+	s.b.Forget()
+	s.gen++
+	clear(s.family.Pupils)
+	clear(s.family.Meals)
+	clear(s.family.Notices)
+	clear(s.family.Bookings)
+	s.family, s.hasFam = app.Family{}, false
+	s.cf, s.code, s.amount, s.errText = "", "", "", ""
+	s.notice, s.paid, s.busy = nil, false, false
+	s.view, s.tab = cvHome, tabChildren
+	s.qrImg = nil
+}
+
+// touchLocked records an interaction.
+func (s *CounterScreen) touchLocked() {
+	s.lastTouch = s.b.Now()
+	s.b.Touch()
+}
+
+// act wraps a button's action: touch, then fn, then render.
+func (s *CounterScreen) act(fn func()) func() {
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.touchLocked()
+		fn()
+		s.renderLocked()
+	}
+}
+
+// startLocked runs work on its own goroutine; the function it returns is
+// applied on the UI goroutine (through fyne.Do), unless the family was
+// forgotten meanwhile. The screen shows it is busy until then.
+func (s *CounterScreen) startLocked(work func(ctx context.Context) func()) {
+	s.busy = true
+	gen := s.gen
+	s.tasks.Add(1)
+	go func() {
+		defer s.tasks.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), s.opts.RequestTimeout)
+		apply := work(ctx)
+		cancel()
+		fyne.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if gen != s.gen {
+				return
+			}
+			s.busy = false
+			apply()
+			s.renderLocked()
+		})
+	}()
+	s.renderLocked()
+}
+
+// staffTap counts taps on the title: five within three seconds call
+// OnStaffGesture.
+func (s *CounterScreen) staffTap() {
+	s.mu.Lock()
+	now := s.b.Now()
+	var keep []time.Time
+	for _, t := range s.staffTaps {
+		if now.Sub(t) < 3*time.Second {
+			keep = append(keep, t)
+		}
+	}
+	s.staffTaps = append(keep, now)
+	fire := len(s.staffTaps) >= counterStaffTaps
+	if fire {
+		s.staffTaps = nil
+	}
+	cb := s.OnStaffGesture
+	s.mu.Unlock()
+	if fire && cb != nil {
+		cb()
+	}
+}
+
+// errorText says what went wrong, in the parent's language.
+func (s *CounterScreen) errorText(err error) string {
+	var tm *app.TooManyAttempts
+	switch {
+	case errors.As(err, &tm):
+		return s.tr.T("counter.error.wait", int((tm.Wait+time.Second-1)/time.Second))
+	case errors.Is(err, app.ErrUnknownBadge):
+		return s.tr.T("counter.error.unknown_badge")
+	case errors.Is(err, app.ErrBlockedBadge):
+		return s.tr.T("counter.error.blocked_badge")
+	case errors.Is(err, app.ErrIdentification):
+		return s.tr.T("counter.error.identification")
+	case errors.Is(err, app.ErrOffline), errors.Is(err, app.ErrUnreachable):
+		return s.tr.T("counter.error.offline")
+	case errors.Is(err, app.ErrAmountRange):
+		cfg := s.b.Config()
+		return s.tr.T("counter.topup.range", FormatCents(cfg.TopUpMin), FormatCents(cfg.TopUpMax))
+	case errors.Is(err, app.ErrAfterCutoff):
+		return s.tr.T("counter.booking.after_cutoff")
+	case errors.Is(err, app.ErrNotIdentified):
+		return s.tr.T("counter.error.not_identified")
+	}
+	return s.tr.T("counter.error.generic")
+}
+
+// renderLocked rebuilds the header, the footer and the current view from
+// the state, in the current language. Called with s.mu held.
+func (s *CounterScreen) renderLocked() {
+	s.title.SetText(s.tr.T("counter.home.title"))
+	var head []fyne.CanvasObject
+	switch s.view {
+	case cvHome:
+		for _, l := range s.langs {
+			l := l
+			bt := widget.NewButton(s.cats[l].T("counter.language"), s.act(func() { s.tr = s.cats[l] }))
+			if s.cats[l] == s.tr {
+				bt.Importance = widget.HighImportance
+			}
+			head = append(head, bt)
+		}
+	case cvFamily, cvNotice:
+		head = append(head, widget.NewButtonWithIcon(s.tr.T("counter.logout"), theme.LogoutIcon(), s.act(s.forgetLocked)))
+	}
+	s.header.Objects = head
+	s.header.Refresh()
+	s.status.SetText(s.syncText())
+
+	var body fyne.CanvasObject
+	switch s.view {
+	case cvIdentifyCF, cvIdentifyCode:
+		body = s.identifyView()
+	case cvFamily:
+		body = s.familyView()
+	case cvNotice:
+		body = s.noticeView()
+	default:
+		body = s.homeView()
+	}
+	if s.busy {
+		busy := newLabel(SizeNameNote, true)
+		busy.SetText(s.tr.T("counter.busy"))
+		body = container.NewBorder(container.NewCenter(busy), nil, nil, nil, body)
+	}
+	s.centre.Objects = []fyne.CanvasObject{body}
+	s.centre.Refresh()
+}
+
+// syncText is the footer's line about the central server.
+func (s *CounterScreen) syncText() string {
+	switch {
+	case !s.sync.Configured:
+		return s.tr.T("sync.standalone")
+	case s.sync.Online:
+		return s.tr.T("sync.online")
+	case !s.sync.OfflineSince.IsZero():
+		return s.tr.T("sync.offline_since", formatWhen(s.sync.OfflineSince.In(s.loc), s.b.Now().In(s.loc)))
+	}
+	return s.tr.T("sync.offline")
+}
+
+// homeView: the prompt, the identification button, news and documents.
+func (s *CounterScreen) homeView() fyne.CanvasObject {
+	prompt := newLabel(SizeNamePrompt, true)
+	prompt.Alignment = fyne.TextAlignCenter
+	prompt.SetText(s.tr.T("counter.home.prompt"))
+	ident := widget.NewButtonWithIcon(s.tr.T("counter.home.identify"), theme.AccountIcon(), s.act(func() {
+		s.view, s.cf, s.code, s.errText = cvIdentifyCF, "", "", ""
+	}))
+	ident.Importance = widget.HighImportance
+	top := []fyne.CanvasObject{prompt, container.NewCenter(ident)}
+	if s.errText != "" {
+		top = append(top, counterError(s.errText))
+	}
+
+	news, _ := s.b.News()
+	newsTitle := newLabel(SizeNameNote, true)
+	newsTitle.SetText(s.tr.T("counter.home.news"))
+	newsBox := container.NewVBox(newsTitle)
+	if len(news) == 0 {
+		newsBox.Add(counterText(s.tr.T("counter.home.no_news")))
+	} else {
+		s.newsPage = counterClamp(s.newsPage, len(news))
+		n := news[s.newsPage]
+		t := newLabel(theme.SizeNameText, true)
+		t.SetText(n.Title)
+		newsBox.Add(t)
+		if !n.Published.IsZero() {
+			newsBox.Add(counterText(FormatDate(n.Published.In(s.loc))))
+		}
+		newsBox.Add(counterText(n.Body))
+		newsBox.Add(s.pager(&s.newsPage, len(news)))
+	}
+
+	docs, _ := s.b.Documents()
+	docTitle := newLabel(SizeNameNote, true)
+	docTitle.SetText(s.tr.T("counter.home.documents"))
+	docBox := container.NewVBox(docTitle)
+	const perPage = 3
+	if len(docs) == 0 {
+		docBox.Add(counterText(s.tr.T("counter.home.no_documents")))
+	} else {
+		pages := (len(docs) + perPage - 1) / perPage
+		s.docPage = counterClamp(s.docPage, pages)
+		for _, d := range docs[s.docPage*perPage : min(len(docs), (s.docPage+1)*perPage)] {
+			t := newLabel(theme.SizeNameText, true)
+			t.SetText(d.Title)
+			docBox.Add(t)
+			docBox.Add(counterSmall(d.URL))
+		}
+		docBox.Add(s.pager(&s.docPage, pages))
+	}
+	return container.NewBorder(container.NewVBox(top...), nil, nil, nil,
+		container.NewGridWithColumns(2, newsBox, docBox))
+}
+
+// pager is a row of previous/next buttons and "2 / 5" for a page index.
+func (s *CounterScreen) pager(page *int, pages int) fyne.CanvasObject {
+	prev := widget.NewButtonWithIcon(s.tr.T("counter.prev"), theme.NavigateBackIcon(), s.act(func() { *page-- }))
+	next := widget.NewButtonWithIcon(s.tr.T("counter.next"), theme.NavigateNextIcon(), s.act(func() { *page++ }))
+	if *page <= 0 {
+		prev.Disable()
+	}
+	if *page >= pages-1 {
+		next.Disable()
+	}
+	return container.NewHBox(prev, counterText(counterPageOf(*page, pages)), next)
+}
+
+func counterClamp(p, pages int) int { return max(0, min(p, pages-1)) }
+
+func counterText(text string) *widget.Label {
+	l := newLabel(theme.SizeNameText, false)
+	l.SetText(text)
+	return l
+}
+
+func counterSmall(text string) *widget.Label {
+	l := newLabel(SizeNameSmall, false)
+	l.SetText(text)
+	return l
+}
+
+func counterError(text string) fyne.CanvasObject {
+	return newNote(toneRed, theme.ErrorIcon(), text).root
+}
+
+// counterTapZone makes any object tappable (the title, for the staff gesture).
+type counterTapZone struct {
+	widget.BaseWidget
+	obj   fyne.CanvasObject
+	onTap func()
+}
+
+func newCounterTapZone(obj fyne.CanvasObject, onTap func()) *counterTapZone {
+	z := &counterTapZone{obj: obj, onTap: onTap}
+	z.ExtendBaseWidget(z)
+	return z
+}
+
+func (z *counterTapZone) Tapped(*fyne.PointEvent) { z.onTap() }
+
+func (z *counterTapZone) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(z.obj) }

@@ -1,0 +1,323 @@
+package ui
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"mensakiosk/app"
+	"mensakiosk/app/pagopa"
+)
+
+// The family view: the balance with its as-of time on top, tabs for the
+// children, the meals (month by month), the bookings, the top-up and the
+// notices. Everything pages with buttons; nothing scrolls.
+
+const (
+	mealsPerPage    = 8
+	bookingsPerPage = 5
+	noticesPerPage  = 5
+)
+
+func counterPageOf(page, pages int) string {
+	return strconv.Itoa(page+1) + " / " + strconv.Itoa(max(pages, 1))
+}
+
+func (s *CounterScreen) familyView() fyne.CanvasObject {
+	f := s.family
+	asOf := f.AsOf.In(s.loc)
+	balance := newLabel(SizeNameResultText, true)
+	balance.SetText(s.tr.T("counter.balance", FormatCents(f.Account.Balance), FormatDate(asOf), FormatTime(asOf)))
+	top := container.NewVBox(balance)
+	if f.Cached {
+		top.Add(newNote(toneAmber, theme.WarningIcon(), s.tr.T("counter.cached", FormatDate(asOf), FormatTime(asOf))).root)
+	}
+	if s.errText != "" {
+		top.Add(counterError(s.errText))
+	}
+	tabs := container.NewHBox()
+	for _, t := range []struct {
+		tab familyTab
+		key string
+		ico fyne.Resource
+	}{
+		{tabChildren, "counter.tab.children", theme.AccountIcon()},
+		{tabMeals, "counter.tab.meals", theme.ListIcon()},
+		{tabBookings, "counter.tab.bookings", theme.CalendarIcon()},
+		{tabTopUp, "counter.tab.topup", theme.ContentAddIcon()},
+		{tabNotices, "counter.tab.notices", theme.DocumentIcon()},
+	} {
+		tab := t.tab
+		bt := widget.NewButtonWithIcon(s.tr.T(t.key), t.ico, s.act(func() { s.tab, s.errText = tab, "" }))
+		if s.tab == tab {
+			bt.Importance = widget.HighImportance
+		}
+		tabs.Add(bt)
+	}
+	top.Add(tabs)
+	var body fyne.CanvasObject
+	switch s.tab {
+	case tabMeals:
+		body = s.mealsTab()
+	case tabBookings:
+		body = s.bookingsTab()
+	case tabTopUp:
+		body = s.topUpTab()
+	case tabNotices:
+		body = s.noticesTab()
+	default:
+		body = s.childrenTab()
+	}
+	return container.NewBorder(top, nil, nil, nil, body)
+}
+
+// childrenTab: one child per page, with the service details.
+func (s *CounterScreen) childrenTab() fyne.CanvasObject {
+	ps := s.family.Pupils
+	if len(ps) == 0 {
+		return counterText(s.tr.T("counter.child.none"))
+	}
+	s.childPage = counterClamp(s.childPage, len(ps))
+	p := ps[s.childPage]
+	name := newLabel(SizeNameNote, true)
+	name.SetText(DisplayName(p))
+	days := make([]string, 0, len(p.Weekdays))
+	for _, w := range p.Weekdays {
+		days = append(days, s.tr.Weekday(w))
+	}
+	box := container.NewVBox(name,
+		counterText(s.tr.T("counter.child.school", p.School)),
+		counterText(s.tr.T("counter.child.class", p.Class)),
+		counterText(s.tr.T("counter.child.days", strings.Join(days, ", "))),
+		counterText(s.tr.T("counter.child.fee", p.FeeBand, FormatCents(p.MealPrice))))
+	if p.Diet != nil {
+		box.Add(counterText(s.tr.T("counter.child.diet", p.Diet.Name)))
+		if len(p.Diet.Allergens) > 0 {
+			box.Add(counterText(s.tr.T("counter.child.allergens", strings.Join(p.Diet.Allergens, ", "))))
+		}
+	} else {
+		box.Add(counterText(s.tr.T("counter.child.normal_diet")))
+	}
+	if len(ps) > 1 {
+		box.Add(s.pager(&s.childPage, len(ps)))
+	}
+	return box
+}
+
+// mealsTab: the meals of one month, day by day, paged; a month pager.
+func (s *CounterScreen) mealsTab() fyne.CanvasObject {
+	now := s.b.Now().In(s.loc)
+	months := max(s.b.Config().MonthsBack, 1)
+	s.monthBack = max(0, min(s.monthBack, months-1))
+	first := time.Date(now.Year(), now.Month()-time.Month(s.monthBack), 1, 12, 0, 0, 0, s.loc)
+	prefix := first.Format("2006-01-")
+	var ms []app.Meal
+	var total app.Cents
+	count := 0
+	for _, m := range s.family.Meals {
+		if strings.HasPrefix(string(m.Day), prefix) {
+			ms = append(ms, m)
+			if !m.Voided {
+				total += m.Price
+				count++
+			}
+		}
+	}
+	title := newLabel(SizeNameNote, true)
+	title.SetText(s.tr.T("counter.meals.month", s.tr.Month(first.Month()), first.Year()))
+	older := widget.NewButtonWithIcon(s.tr.T("counter.month.prev"), theme.NavigateBackIcon(), s.act(func() { s.monthBack++; s.mealPage = 0 }))
+	newer := widget.NewButtonWithIcon(s.tr.T("counter.month.next"), theme.NavigateNextIcon(), s.act(func() { s.monthBack--; s.mealPage = 0 }))
+	if s.monthBack >= months-1 {
+		older.Disable()
+	}
+	if s.monthBack == 0 {
+		newer.Disable()
+	}
+	box := container.NewVBox(container.NewHBox(older, title, newer))
+	if len(ms) == 0 {
+		box.Add(counterText(s.tr.T("counter.meals.none")))
+		return box
+	}
+	box.Add(counterText(s.tr.TN("counter.meals.count", count, FormatCents(total))))
+	pages := (len(ms) + mealsPerPage - 1) / mealsPerPage
+	s.mealPage = counterClamp(s.mealPage, pages)
+	for _, m := range ms[s.mealPage*mealsPerPage : min(len(ms), (s.mealPage+1)*mealsPerPage)] {
+		box.Add(counterText(s.mealRow(m)))
+	}
+	if pages > 1 {
+		box.Add(s.pager(&s.mealPage, pages))
+	}
+	return box
+}
+
+// mealRow is one meal: day, child, price, how recorded, voided.
+func (s *CounterScreen) mealRow(m app.Meal) string {
+	day := s.dayText(m.Day)
+	who := ""
+	if p, ok := s.family.Pupil(m.PupilID); ok {
+		who = DisplayName(p)
+	}
+	via := s.tr.T("counter.meals.via.badge")
+	if m.Via == app.ViaManual {
+		via = s.tr.T("counter.meals.via.manual")
+	}
+	row := s.tr.T("counter.meals.row", day, who, FormatCents(m.Price), via)
+	if m.Voided {
+		row = s.tr.T("counter.meals.voided", row)
+	}
+	return row
+}
+
+// dayText is "lunedì 02/09/2024" for a day.
+func (s *CounterScreen) dayText(d app.Day) string {
+	t, err := time.ParseInLocation(time.DateOnly, string(d), s.loc)
+	if err != nil {
+		return string(d)
+	}
+	return s.tr.Weekday(t.Weekday()) + " " + FormatDate(t)
+}
+
+// bookingsTab: a child's coming canteen days with their buttons.
+func (s *CounterScreen) bookingsTab() fyne.CanvasObject {
+	ps := s.family.Pupils
+	if len(ps) == 0 {
+		return counterText(s.tr.T("counter.child.none"))
+	}
+	s.bookChild = counterClamp(s.bookChild, len(ps))
+	p := ps[s.bookChild]
+	cutoff := s.family.BookingCutoff
+	if cutoff == "" {
+		cutoff = app.DefaultBookingCutoff
+	}
+	name := newLabel(SizeNameNote, true)
+	name.SetText(DisplayName(p))
+	box := container.NewVBox()
+	if len(ps) > 1 {
+		box.Add(s.pager(&s.bookChild, len(ps)))
+	}
+	box.Add(name)
+	online := s.b.Online()
+	if online {
+		box.Add(counterSmall(s.tr.T("counter.booking.cutoff", cutoff)))
+	} else {
+		box.Add(newNote(toneAmber, theme.WarningIcon(), s.tr.T("counter.booking.offline")).root)
+	}
+	var days []app.Day
+	now := s.b.Now().In(s.loc)
+	for i := range app.BookingDaysAhead + 1 {
+		t := time.Date(now.Year(), now.Month(), now.Day()+i, 12, 0, 0, 0, s.loc)
+		if p.EatsOn(t.Weekday()) {
+			days = append(days, app.DayOf(t, s.loc))
+		}
+	}
+	if len(days) == 0 {
+		box.Add(counterText(s.tr.T("counter.booking.none")))
+		return box
+	}
+	pages := (len(days) + bookingsPerPage - 1) / bookingsPerPage
+	s.bookPage = counterClamp(s.bookPage, pages)
+	for _, d := range days[s.bookPage*bookingsPerPage : min(len(days), (s.bookPage+1)*bookingsPerPage)] {
+		box.Add(s.bookingRow(p.ID, d))
+	}
+	if pages > 1 {
+		box.Add(s.pager(&s.bookPage, pages))
+	}
+	return box
+}
+
+func (s *CounterScreen) bookingRow(p app.PupilID, d app.Day) fyne.CanvasObject {
+	bk := s.family.Booking(p, d)
+	state := s.tr.T("counter.booking.present")
+	switch {
+	case bk.Cancelled:
+		state = s.tr.T("counter.booking.cancelled")
+	case bk.Bland:
+		state = s.tr.T("counter.booking.bland")
+	}
+	label := counterText(s.dayText(d) + " — " + state)
+	open := s.b.BookingOpen(d) && !s.busy
+	var buttons []fyne.CanvasObject
+	if bk.Cancelled || bk.Bland {
+		undo := widget.NewButtonWithIcon(s.tr.T("counter.booking.undo"), theme.ContentUndoIcon(), s.act(func() {
+			s.bookLocked(app.BookingRequest{PupilID: p, Day: d})
+		}))
+		buttons = append(buttons, undo)
+	}
+	if !bk.Cancelled {
+		buttons = append(buttons, widget.NewButtonWithIcon(s.tr.T("counter.booking.cancel"), theme.CancelIcon(), s.act(func() {
+			s.bookLocked(app.BookingRequest{PupilID: p, Day: d, Cancelled: true})
+		})))
+	}
+	if !bk.Bland && !bk.Cancelled {
+		buttons = append(buttons, widget.NewButton(s.tr.T("counter.booking.ask_bland"), s.act(func() {
+			s.bookLocked(app.BookingRequest{PupilID: p, Day: d, Bland: true})
+		})))
+	}
+	if !open {
+		for _, b := range buttons {
+			b.(*widget.Button).Disable()
+		}
+		if s.b.Online() {
+			buttons = append(buttons, counterSmall(s.tr.T("counter.booking.closed")))
+		}
+	}
+	return container.NewBorder(nil, nil, nil, container.NewHBox(buttons...), label)
+}
+
+func (s *CounterScreen) bookLocked(r app.BookingRequest) {
+	s.errText = ""
+	s.startLocked(func(ctx context.Context) func() {
+		f, err := s.b.Book(ctx, r)
+		return func() {
+			if err != nil {
+				s.errText = s.errorText(err)
+				return
+			}
+			s.family = f
+		}
+	})
+}
+
+// noticesTab lists the notices issued to the family, newest first.
+func (s *CounterScreen) noticesTab() fyne.CanvasObject {
+	ns := s.family.Notices
+	if len(ns) == 0 {
+		return counterText(s.tr.T("counter.notices.none"))
+	}
+	pages := (len(ns) + noticesPerPage - 1) / noticesPerPage
+	s.noticePage = counterClamp(s.noticePage, pages)
+	box := container.NewVBox()
+	for _, n := range ns[s.noticePage*noticesPerPage : min(len(ns), (s.noticePage+1)*noticesPerPage)] {
+		when := ""
+		if !n.Created.IsZero() {
+			when = FormatDate(n.Created.In(s.loc))
+		}
+		box.Add(counterText(s.tr.T("counter.notices.row", when, pagopa.GroupNoticeCode(n.NoticeCode),
+			FormatCents(n.Amount), s.noticeState(n.State))))
+	}
+	if pages > 1 {
+		box.Add(s.pager(&s.noticePage, pages))
+	}
+	return box
+}
+
+var counterNoticeStates = map[app.NoticeState]string{
+	app.NoticeValid:   "notice.state.VALID",
+	app.NoticePaid:    "notice.state.PAID",
+	app.NoticeExpired: "notice.state.EXPIRED",
+	app.NoticeInvalid: "notice.state.INVALID",
+}
+
+// noticeState names a notice's state; an unknown one shows as it is.
+func (s *CounterScreen) noticeState(st app.NoticeState) string {
+	if k, ok := counterNoticeStates[st]; ok {
+		return s.tr.T(k)
+	}
+	return string(st)
+}

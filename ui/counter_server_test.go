@@ -1,0 +1,123 @@
+package ui
+
+import (
+	"image"
+	"image/draw"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"mensakiosk/app"
+	"mensakiosk/app/pagopa"
+	"mensakiosk/central/server"
+)
+
+// decodeQR captures the window through Fyne's software renderer, crops the
+// QR image's region and decodes it with an independent decoder (gozxing).
+func decodeQR(t *testing.T, f *counterFixture) string {
+	t.Helper()
+	f.s.wait()
+	f.s.mu.Lock()
+	img := f.s.qrImg
+	f.s.mu.Unlock()
+	if img == nil {
+		t.Fatal("no QR code on screen")
+	}
+	shot := f.w.Canvas().Capture()
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(img)
+	size := img.Size()
+	scale := float32(shot.Bounds().Dx()) / f.w.Canvas().Size().Width
+	r := image.Rect(int(pos.X*scale), int(pos.Y*scale), int((pos.X+size.Width)*scale), int((pos.Y+size.Height)*scale))
+	if r.Dx() < 41*8 {
+		t.Errorf("QR code drawn %d px wide: want at least 8 px per module (328 px)", r.Dx())
+	}
+	crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	draw.Draw(crop, crop.Bounds(), shot, r.Min, draw.Src)
+	bmp, err := gozxing.NewBinaryBitmapFromImage(crop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
+	if err != nil {
+		t.Fatalf("decoding the QR code captured from the screen: %v", err)
+	}
+	return res.GetText()
+}
+
+// TestCounterTopUpToPaid is the top-up end to end: from the counter screen
+// through the real server on loopback to paid. Tap an amount, see the
+// avviso (its QR code decoded from a capture of the screen), the server
+// records pagoPA's receipt, and the screen shows "Pagamento ricevuto" and
+// the new balance.
+func TestCounterTopUpToPaid(t *testing.T) {
+	f := newCounterFixture(t, true)
+	var printed []app.Notice
+	f.s.OnPrint = func(n app.Notice) { printed = append(printed, n) }
+	f.s.PostBadge("0A00000001")
+	f.tap(t, "Ricarica", "20,00 €")
+	wantCounterTexts(t, f.texts(), "Importo: 20,00 €")
+	f.tap(t, "Crea l'avviso di pagamento")
+
+	ns, err := f.srv.FamilyNotices("F1")
+	if err != nil || len(ns) != 1 {
+		t.Fatalf("server notices: %d, %v", len(ns), err)
+	}
+	n := ns[0]
+	if n.Amount != 2000 || n.State != app.NoticeValid {
+		t.Fatalf("notice = %+v", n)
+	}
+	want, err := pagopa.Payload(n.NoticeCode, server.TestCreditorCF, 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := decodeQR(t, f); got != want {
+		t.Errorf("QR on screen = %q, want %q", got, want)
+	}
+	got := f.texts()
+	wantCounterTexts(t, got, "Avviso di pagamento", pagopa.GroupNoticeCode(n.NoticeCode), server.TestCreditorName,
+		server.TestCreditorCF, "20,00 €", n.Subject, "Dove pagare", "In attesa del pagamento…")
+	due, _ := time.ParseInLocation(time.DateOnly, string(n.DueDate), romeTZ)
+	wantCounterTexts(t, got, "Da pagare entro il "+FormatDate(due))
+
+	f.tap(t, "Stampa avviso")
+	if len(printed) != 1 || printed[0].NoticeCode != n.NoticeCode {
+		t.Errorf("printed %+v", printed)
+	}
+
+	// Not paid yet: checking says so.
+	f.tap(t, "Verifica il pagamento")
+	wantCounterTexts(t, f.texts(), "In attesa del pagamento…")
+
+	// pagoPA's receipt reaches the server.
+	f.clk.Add(3 * time.Minute)
+	if _, err := f.srv.RecordReceipt(app.Receipt{ReceiptID: "R-1", NoticeCode: n.NoticeCode, Amount: 2000, PaidAt: f.clk.Now(), PSP: "Banca Test"}); err != nil {
+		t.Fatal(err)
+	}
+	f.tap(t, "Verifica il pagamento")
+	wantCounterTexts(t, f.texts(), "Pagamento ricevuto", "Nuovo saldo: 56,50 €")
+	f.tap(t, "Indietro")
+	wantCounterTexts(t, f.texts(), "Saldo 56,50 € — aggiornato al 23/11/2026 alle 08:03", "Pagato")
+}
+
+// TestCounterPollsUntilPaid: the avviso screen polls by itself and stops
+// once paid, with no tap.
+func TestCounterPollsUntilPaid(t *testing.T) {
+	f := newCounterFixture(t, true)
+	f.s.opts.PollInterval = 20 * time.Millisecond
+	f.s.PostBadge("0A00000001")
+	f.tap(t, "Ricarica", "50,00 €", "Crea l'avviso di pagamento")
+	ns, err := f.srv.FamilyNotices("F1")
+	if err != nil || len(ns) != 1 {
+		t.Fatalf("server notices: %d, %v", len(ns), err)
+	}
+	if _, err := f.srv.RecordReceipt(app.Receipt{ReceiptID: "R-2", NoticeCode: ns[0].NoticeCode, Amount: 5000, PaidAt: f.clk.Now(), PSP: "Banca Test"}); err != nil {
+		t.Fatal(err)
+	}
+	// The poller ends its goroutine once it has seen the payment: wait for
+	// it, then look.
+	f.s.pollers.Wait()
+	wantCounterTexts(t, f.texts(), "Pagamento ricevuto", "Nuovo saldo: 86,50 €")
+}

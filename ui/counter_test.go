@@ -1,0 +1,429 @@
+package ui
+
+import (
+	"context"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"mensakiosk/app"
+	"mensakiosk/central"
+	"mensakiosk/central/pinhash"
+	"mensakiosk/central/server"
+	"mensakiosk/storage"
+)
+
+// The counter screen's fixtures: the real use case (app.Counter) on a
+// real kiosk store, with the real reference server on loopback or none.
+
+type counterClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *counterClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *counterClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+var (
+	romeTZ       = counterZone("Europe/Rome")
+	counterStart = time.Date(2026, 11, 23, 8, 0, 0, 0, romeTZ) // a Monday
+)
+
+func counterZone(name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+const (
+	tCF   = "RSSMRC15A01H501I"
+	tCode = "482913"
+)
+
+func counterRosterData() server.ImportData {
+	days := []time.Weekday{time.Monday, time.Wednesday, time.Friday}
+	return server.ImportData{
+		Accounts: []app.Account{{ID: "F1", Holder: "Rossi Anna", HolderFiscalCode: "RSSNNA80A41H501L", Balance: 3650}},
+		Pupils: []app.Pupil{
+			{ID: "P1", AccountID: "F1", FirstName: "Marco", LastName: "Rossi", FiscalCode: tCF, School: "Primaria Dante", Class: "3B", Weekdays: days, FeeBand: "B", MealPrice: 390},
+			{ID: "P2", AccountID: "F1", FirstName: "Sara", LastName: "Rossi", FiscalCode: "RSSSRA17C41H501W", School: "Primaria Dante", Class: "1A", Weekdays: days, FeeBand: "B", MealPrice: 390,
+				Diet: &app.Diet{Code: "GLUT", Name: "Senza glutine", Allergens: []string{"glutine"}}},
+		},
+		Badges:      []app.Badge{{ID: "0A00000001", PupilID: "P1"}, {ID: "0A00000002", PupilID: "P2", Blocked: true}},
+		News:        []app.News{{ID: "n1", Title: "Menu invernale", Body: "Dal 1° dicembre il menu invernale.", Published: counterStart.Add(-48 * time.Hour)}},
+		Documents:   []app.Document{{ID: "d1", Title: "Regolamento mensa", URL: "https://comune.example.it/regolamento.pdf", Published: counterStart.Add(-72 * time.Hour)}},
+		AccessCodes: map[app.AccountID]string{"F1": tCode},
+	}
+}
+
+type counterFixture struct {
+	clk   *counterClock
+	store *storage.Store
+	srv   *server.Server
+	c     *app.Counter
+	s     *CounterScreen
+	w     fyne.Window
+}
+
+// newCounterFixture builds the screen in a 1920×1080 test window. With
+// withServer the roster comes by a real pull from the reference server;
+// without, it is written to the store and the counter is standalone.
+func newCounterFixture(t *testing.T, withServer bool) *counterFixture {
+	t.Helper()
+	return newCounterFixtureWith(t, withServer, counterRosterData())
+}
+
+// newCounterFixtureWith is newCounterFixture with the given roster, news
+// and documents.
+func newCounterFixtureWith(t *testing.T, withServer bool, data server.ImportData) *counterFixture {
+	t.Helper()
+	pinhash.Cost = 4
+	f := &counterFixture{clk: &counterClock{t: counterStart}}
+	st, err := storage.Open(filepath.Join(t.TempDir(), "kiosk.db"), storage.Options{SkipCheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f.store = st
+	var cc app.CounterCentral
+	if withServer {
+		srv, err := server.Open(t.TempDir(), server.Options{Clock: f.clk, Location: romeTZ})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.srv = srv
+		if _, err := srv.Import(data); err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(ctx, ln, nil) }()
+		t.Cleanup(func() { cancel(); <-done; srv.Close() })
+		tok, err := srv.CreateToken("counter-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := central.NewClient(central.ClientConfig{BaseURL: "http://" + ln.Addr().String(), Token: tok, Retries: -1, Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for cursor := ""; ; {
+			p, err := cl.Pull(context.Background(), cursor, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.ApplyPull(p); err != nil {
+				t.Fatal(err)
+			}
+			if cursor = p.Cursor; !p.More {
+				break
+			}
+		}
+		cc = cl
+	} else {
+		r := data
+		h, err := pinhash.Hash(tCode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Accounts[0].AccessHash, r.Accounts[0].BalanceAsOf = h, counterStart.Add(-30*time.Minute)
+		if err := st.PutRoster(app.Roster{Accounts: r.Accounts, Pupils: r.Pupils, Badges: r.Badges}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := app.NewCounter(st, cc, f.clk, app.CounterConfig{Location: romeTZ}, pinhash.Verify, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.c = c
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(KioskTheme())
+	f.s = NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, c,
+		CounterOptions{PollInterval: time.Hour})
+	t.Cleanup(func() { f.s.Close(); f.s.wait(); f.s.pollers.Wait() })
+	f.s.SetSync(app.SyncStatus{Configured: withServer, Online: withServer})
+	f.w = test.NewTempWindow(t, f.s.Content())
+	f.w.SetPadded(false)
+	f.w.Resize(fyne.NewSize(1920, 1080))
+	return f
+}
+
+// counterWalk calls fn for every object under o, hidden ones left out.
+func counterWalk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	fn(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			counterWalk(c, fn)
+		}
+	case *container.ThemeOverride:
+		counterWalk(x.Content, fn)
+	case *counterTapZone:
+		counterWalk(x.obj, fn)
+	}
+}
+
+// texts is every label's text on screen, one per line.
+func (f *counterFixture) texts() string {
+	f.s.wait()
+	var b strings.Builder
+	counterWalk(f.s.Content(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && l.Text != "" {
+			b.WriteString(l.Text + "\n")
+		}
+	})
+	return b.String()
+}
+
+func (f *counterFixture) button(t *testing.T, text string) *widget.Button {
+	t.Helper()
+	f.s.wait()
+	var found *widget.Button
+	counterWalk(f.s.Content(), func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text && found == nil {
+			found = b
+		}
+	})
+	if found == nil {
+		t.Fatalf("no button %q on screen; texts:\n%s", text, f.texts())
+	}
+	return found
+}
+
+func (f *counterFixture) tap(t *testing.T, texts ...string) {
+	t.Helper()
+	for _, text := range texts {
+		b := f.button(t, text)
+		if b.Disabled() {
+			t.Fatalf("button %q is disabled", text)
+		}
+		test.Tap(b)
+		f.s.wait()
+	}
+}
+
+func (f *counterFixture) type_(t *testing.T, s string) {
+	t.Helper()
+	for _, r := range s {
+		f.tap(t, string(r))
+	}
+}
+
+func wantCounterTexts(t *testing.T, got string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("screen lacks %q; it shows:\n%s", w, got)
+		}
+	}
+}
+
+func TestCounterScreenIdentifyByKeyboard(t *testing.T) {
+	f := newCounterFixture(t, true)
+	wantCounterTexts(t, f.texts(), "Avvicina il badge di tuo figlio o identificati con il codice fiscale",
+		"Menu invernale", "Regolamento mensa", "https://comune.example.it/regolamento.pdf", "Server centrale collegato")
+	f.tap(t, "Identificati con il codice fiscale")
+	f.type_(t, "RSSMRC15A01H501X")
+	f.tap(t, "⌫")
+	f.type_(t, "I")
+	wantCounterTexts(t, f.texts(), tCF+"_")
+	f.tap(t, "Avanti")
+	f.type_(t, "111111")
+	wantCounterTexts(t, f.texts(), "••••••_")
+	f.tap(t, "Accedi")
+	wantCounterTexts(t, f.texts(), "Codice fiscale o codice di accesso non riconosciuti")
+	if _, ok := f.c.Current(); ok {
+		t.Fatal("identified with a wrong code")
+	}
+	f.type_(t, tCode)
+	f.tap(t, "Accedi")
+	got := f.texts()
+	wantCounterTexts(t, got, "Saldo 36,50 € — aggiornato al 23/11/2026 alle 08:00", "Marco R.", "Scuola: Primaria Dante",
+		"Classe: 3B", "Giorni di mensa: lunedì, mercoledì, venerdì", "Fascia B — costo del pasto 3,90 €", "Menu normale")
+	if strings.Contains(got, "Rossi") || strings.Contains(got, tCF) {
+		t.Errorf("the family view shows more than first name and initial:\n%s", got)
+	}
+	f.tap(t, "Successivo")
+	wantCounterTexts(t, f.texts(), "Sara R.", "Dieta speciale: Senza glutine", "Allergeni: glutine")
+}
+
+func TestCounterScreenSlowdown(t *testing.T) {
+	f := newCounterFixture(t, false)
+	f.tap(t, "Identificati con il codice fiscale")
+	f.type_(t, tCF)
+	f.tap(t, "Avanti")
+	for range 3 {
+		f.type_(t, "9")
+		f.tap(t, "Accedi")
+	}
+	f.type_(t, "9")
+	f.tap(t, "Accedi")
+	wantCounterTexts(t, f.texts(), "Troppi tentativi non riusciti: riprova tra 5 secondi")
+}
+
+func TestCounterScreenLanguage(t *testing.T) {
+	f := newCounterFixture(t, true)
+	f.tap(t, "English")
+	wantCounterTexts(t, f.texts(), "Hold your child's badge to the reader or sign in with the tax code", "News", "Documents")
+	f.s.PostBadge("0A00000001")
+	f.tap(t, "Meals")
+	wantCounterTexts(t, f.texts(), "Balance 36,50 € — as of 23/11/2026 at 08:00", "November 2026", "No meals this month")
+	f.tap(t, "Sign out")
+	f.tap(t, "Italiano")
+	wantCounterTexts(t, f.texts(), "Notizie")
+}
+
+func TestCounterScreenBadgeErrors(t *testing.T) {
+	f := newCounterFixture(t, true)
+	f.s.PostBadge("0A00000002")
+	wantCounterTexts(t, f.texts(), "Badge bloccato: rivolgersi alla segreteria")
+	f.s.PostBadge("0AFFFFFFFF")
+	wantCounterTexts(t, f.texts(), "Badge non riconosciuto: rivolgersi alla segreteria")
+	if _, ok := f.c.Current(); ok {
+		t.Error("a family is current after refused badges")
+	}
+}
+
+func TestCounterScreenIdleWipe(t *testing.T) {
+	f := newCounterFixture(t, true)
+	f.s.PostBadge("0A00000001")
+	wantCounterTexts(t, f.texts(), "Marco R.")
+	f.clk.Add(40 * time.Second)
+	f.tap(t, "Pasti") // a touch: the minute starts again
+	f.clk.Add(59 * time.Second)
+	f.s.Tick()
+	wantCounterTexts(t, f.texts(), "Saldo 36,50 €")
+	f.clk.Add(time.Second)
+	f.s.Tick()
+	got := f.texts()
+	wantCounterTexts(t, got, "Avvicina il badge di tuo figlio o identificati con il codice fiscale")
+	if strings.Contains(got, "Saldo") || strings.Contains(got, "Marco") {
+		t.Errorf("family still on screen after the idle minute:\n%s", got)
+	}
+	if _, ok := f.c.Current(); ok {
+		t.Error("family still current after the idle minute")
+	}
+	if f.s.hasFam || len(f.s.family.Pupils) != 0 {
+		t.Error("the screen keeps the family")
+	}
+	// Typing a code and walking away is wiped too.
+	f.tap(t, "Identificati con il codice fiscale")
+	f.type_(t, "RSS")
+	f.clk.Add(time.Minute)
+	f.s.Tick()
+	if f.s.cf != "" || f.s.view != cvHome {
+		t.Error("typed code kept after the idle minute")
+	}
+}
+
+func TestCounterScreenOffline(t *testing.T) {
+	f := newCounterFixture(t, false)
+	// A cached view with meals, as a server gave it earlier.
+	asOf := counterStart.Add(-26 * time.Hour)
+	var meals []app.Meal
+	for d := 2; d <= 20; d++ {
+		meals = append(meals, app.Meal{EventID: "e" + string(rune('a'+d)), PupilID: "P1", AccountID: "F1",
+			Day: app.Day(time.Date(2026, 11, d, 12, 0, 0, 0, romeTZ).Format(time.DateOnly)), Price: 390, Via: app.ViaBadge, Voided: d == 4})
+	}
+	meals = append(meals, app.Meal{EventID: "oct", PupilID: "P2", Day: "2026-10-30", Price: 390, Via: app.ViaManual})
+	if err := f.store.PutFamilyCache(app.FamilyView{Account: app.Account{ID: "F1", Balance: 1280, BalanceAsOf: asOf},
+		Meals: meals, BookingCutoff: "09:30", AsOf: asOf}); err != nil {
+		t.Fatal(err)
+	}
+	f.s.PostBadge("0A00000001")
+	got := f.texts()
+	wantCounterTexts(t, got, "Saldo 12,80 € — aggiornato al 22/11/2026 alle 06:00",
+		"Server centrale non raggiungibile: dati aggiornati al 22/11/2026 alle 06:00",
+		"Modalità autonoma: nessun server centrale configurato")
+	f.tap(t, "Pasti")
+	wantCounterTexts(t, f.texts(), "novembre 2026", "18 pasti nel mese, 70,20 €", "lunedì 02/11/2026 — Marco R. — 3,90 € — badge",
+		"mercoledì 04/11/2026 — Marco R. — 3,90 € — badge — ANNULLATO", "1 / 3")
+	f.tap(t, "Successivo", "Successivo")
+	wantCounterTexts(t, f.texts(), "venerdì 20/11/2026 — Marco R. — 3,90 € — badge", "3 / 3")
+	if !f.button(t, "Successivo").Disabled() {
+		t.Error("next enabled on the last page")
+	}
+	f.tap(t, "Mese precedente")
+	wantCounterTexts(t, f.texts(), "ottobre 2026", "venerdì 30/10/2026 — Sara R. — 3,90 € — registrato dal personale")
+	f.tap(t, "Prenotazioni")
+	wantCounterTexts(t, f.texts(), "Prenotazioni non disponibili: il server centrale non è raggiungibile")
+	if !f.button(t, "Disdici pasto").Disabled() {
+		t.Error("booking enabled offline")
+	}
+	f.tap(t, "Ricarica")
+	wantCounterTexts(t, f.texts(), "Ricarica non disponibile: il server centrale non è raggiungibile")
+}
+
+func TestCounterScreenBooking(t *testing.T) {
+	f := newCounterFixture(t, true)
+	f.s.PostBadge("0A00000001")
+	f.tap(t, "Prenotazioni")
+	wantCounterTexts(t, f.texts(), "Modifiche entro le 09:30 del giorno stesso", "lunedì 23/11/2026 — Presente")
+	f.tap(t, "Disdici pasto") // today's, the first row: before the cut-off
+	wantCounterTexts(t, f.texts(), "lunedì 23/11/2026 — Pasto disdetto")
+	if b := (func() app.Booking { fam, _ := f.c.Current(); return fam.Booking("P1", "2026-11-23") })(); !b.Cancelled {
+		t.Errorf("booking = %+v", b)
+	}
+	f.tap(t, "Annulla modifica")
+	wantCounterTexts(t, f.texts(), "lunedì 23/11/2026 — Presente")
+	f.clk.Add(2 * time.Hour) // 10:00: today is closed
+	f.tap(t, "Figli", "Prenotazioni")
+	wantCounterTexts(t, f.texts(), "Non più modificabile")
+}
+
+func TestCounterScreenTopUpRange(t *testing.T) {
+	f := newCounterFixture(t, true)
+	f.s.PostBadge("0A00000001")
+	f.tap(t, "Ricarica")
+	wantCounterTexts(t, f.texts(), "Importo da 1,00 € a 500,00 €")
+	f.type_(t, "600")
+	wantCounterTexts(t, f.texts(), "Importo: 600,00 €")
+	f.tap(t, "Crea l'avviso di pagamento")
+	wantCounterTexts(t, f.texts(), "Importo non ammesso: scegli da 1,00 € a 500,00 €")
+	if ns, _ := f.srv.FamilyNotices("F1"); len(ns) != 0 {
+		t.Errorf("%d notices made for an amount out of range", len(ns))
+	}
+}
+
+func TestCounterScreenStaffGesture(t *testing.T) {
+	f := newCounterFixture(t, false)
+	n := 0
+	f.s.OnStaffGesture = func() { n++ }
+	var zone *counterTapZone
+	counterWalk(f.s.Content(), func(o fyne.CanvasObject) {
+		if z, ok := o.(*counterTapZone); ok {
+			zone = z
+		}
+	})
+	for range 4 {
+		test.Tap(zone)
+		f.clk.Add(time.Second) // the first tap is 4 s old at the fifth
+	}
+	test.Tap(zone)
+	if n != 0 {
+		t.Errorf("gesture fired with taps spread over 4 s")
+	}
+	for range 4 {
+		test.Tap(zone)
+	}
+	if n != 1 {
+		t.Errorf("gesture fired %d times for five quick taps", n)
+	}
+}
