@@ -12,9 +12,12 @@ BIN := bin
 
 .PHONY: run demo test check unit race fuzz e2e bench build deps modules clean central
 
+# make run             the canteen door (badge taps)
+# make run ROLE=counter the town-hall counter (family account, pagoPA top-up)
+ROLE ?= canteen
 run: deps-run modules
 	$(GO) build -tags $(TAGS) -o $(BIN)/kiosk ./cmd/kiosk
-	$(BIN)/kiosk -demo $(ARGS)
+	$(BIN)/kiosk -demo -role $(ROLE) $(ARGS)
 
 build: deps-run modules
 	$(GO) build -tags $(TAGS) -o $(BIN)/kiosk ./cmd/kiosk

@@ -34,6 +34,14 @@ const (
 	// offline, the events waiting and the catch-up.
 	DemoTagNetCut     DemoTag = "demo.tag.net_cut"
 	DemoTagNetRestore DemoTag = "demo.tag.net_restore"
+	// DemoTagStaff marks a staff badge; the entry's Detail is its PIN.
+	DemoTagStaff DemoTag = "demo.tag.staff"
+	// DemoTagFamilyCode marks a pupil at the counter; the entry's Detail is
+	// the codice fiscale and the family access code to type.
+	DemoTagFamilyCode DemoTag = "demo.tag.family_code"
+	// DemoTagMarkPaid marks the entry that pays the newest notice still to
+	// be paid, standing in for the receipt pagoPA would send.
+	DemoTagMarkPaid DemoTag = "demo.tag.mark_paid"
 )
 
 // DemoEntry is one button of the demo reader panel: what it says and the
@@ -47,6 +55,9 @@ type DemoEntry struct {
 	// Frame is the reader's bytes for this badge; the panel does not look
 	// at them.
 	Frame []byte
+	// Detail is data shown after the tags: a demo staff member's PIN, a
+	// pupil's codice fiscale and family access code.
+	Detail string
 }
 
 // DemoUnknown is the entry for a well-formed badge that is on no roster.
@@ -201,12 +212,15 @@ func (p *DemoPanel) EntryText(e DemoEntry) string {
 	for i, t := range e.Tags {
 		tags[i] = p.tr.T(string(t))
 	}
-	t := strings.Join(tags, ", ")
-	switch {
-	case e.Label == "":
-		return t
-	case t == "":
-		return e.Label
+	parts := make([]string, 0, 2)
+	for _, x := range []string{e.Label, strings.Join(tags, ", ")} {
+		if x != "" {
+			parts = append(parts, x)
+		}
 	}
-	return e.Label + " · " + t
+	text := strings.Join(parts, " · ")
+	if e.Detail != "" { // on its own line: the panel stays narrow
+		text += "\n" + e.Detail
+	}
+	return text
 }

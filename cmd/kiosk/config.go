@@ -290,8 +290,8 @@ const MaxTopUpCents = 500000
 
 func (c CounterConfig) validate() []error {
 	var errs []error
-	if c.IdleSeconds < 10 || c.IdleSeconds > 3600 {
-		errs = append(errs, fmt.Errorf("counter.idle_seconds %d: want 10 to 3600", c.IdleSeconds))
+	if c.IdleSeconds < app.MinIdleSeconds || c.IdleSeconds > app.MaxIdleSeconds {
+		errs = append(errs, fmt.Errorf("counter.idle_seconds %d: want %d to %d", c.IdleSeconds, app.MinIdleSeconds, app.MaxIdleSeconds))
 	}
 	if c.TopUpMinCents < 1 || c.TopUpMaxCents > MaxTopUpCents || c.TopUpMinCents > c.TopUpMaxCents {
 		errs = append(errs, fmt.Errorf("counter.topup_min_cents %d, topup_max_cents %d: want 1 ≤ min ≤ max ≤ %d",
@@ -313,8 +313,8 @@ func (c CounterConfig) validate() []error {
 
 func (c StaffConfig) validate() []error {
 	var errs []error
-	if c.IdleSeconds < 10 || c.IdleSeconds > 3600 {
-		errs = append(errs, fmt.Errorf("staff.idle_seconds %d: want 10 to 3600", c.IdleSeconds))
+	if c.IdleSeconds < app.MinIdleSeconds || c.IdleSeconds > app.MaxIdleSeconds {
+		errs = append(errs, fmt.Errorf("staff.idle_seconds %d: want %d to %d", c.IdleSeconds, app.MinIdleSeconds, app.MaxIdleSeconds))
 	}
 	if c.MaxTries < 1 || c.MaxTries > 20 {
 		errs = append(errs, fmt.Errorf("staff.max_tries %d: want 1 to 20", c.MaxTries))

@@ -12,27 +12,36 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/assets/demo"
+	"mensakiosk/central/pinhash"
 	"mensakiosk/device"
 	"mensakiosk/storage"
 )
 
-// core is the kiosk without its window: store, canteen rules, badge reader.
-// The window (ui.go) and the headless mode both run on it.
+// core is the kiosk without its window: store, canteen rules, staff mode,
+// the counter's use case (counter role), badge reader, sync. The window
+// (window.go) and the headless mode both run on it.
 type core struct {
 	cfg     Config
 	log     *slog.Logger
 	store   *storage.Store
 	canteen *app.Canteen
+	staff   *app.StaffMode
+	// counter is the counter role's use case (nil on a canteen kiosk).
+	counter *app.Counter
 	reader  *device.Supervisor
 	// demoReader is the demo's pseudo-terminal reader (nil outside demo).
 	demoReader *device.VirtualReader
 	demoBadges []demo.Badge
+	// demoIssued lists the notices the demo counter issued (the panel pays
+	// the newest one).
+	demoIssued demoNotices
 	// link is the link to the central server (nil: standalone).
 	link *syncLink
 
 	mu       sync.Mutex
 	onResult func(app.TapResult, error)
 	onReader func(app.ReaderStatus)
+	onBadge  func(app.BadgeID)
 }
 
 // coreHooks receive what the core produces, from its goroutines.
@@ -46,6 +55,9 @@ type coreHooks struct {
 	OnStoreCheck func(error)
 	// OnSync gets the sync engine's state after each change.
 	OnSync func(app.SyncStatus)
+	// OnBadge gets each badge read on a counter kiosk (identification, or
+	// a staff badge); the canteen rules do not run there.
+	OnBadge func(app.BadgeID)
 }
 
 // dbFile is the database's file name in the data directory.
@@ -68,7 +80,7 @@ func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 	if err != nil {
 		return nil, err
 	}
-	c := &core{cfg: cfg, log: log, store: st, onResult: hooks.OnResult, onReader: hooks.OnReader}
+	c := &core{cfg: cfg, log: log, store: st, onResult: hooks.OnResult, onReader: hooks.OnReader, onBadge: hooks.OnBadge}
 	ok := false
 	defer func() {
 		if !ok {
@@ -90,6 +102,12 @@ func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 	if c.canteen, err = app.NewCanteen(st, clock, cc, log); err != nil {
 		return nil, err
 	}
+	sc := cfg.Staff
+	if c.staff, err = app.NewStaffMode(st, clock, app.StaffConfig{MaxTries: sc.MaxTries,
+		LockBase: time.Duration(sc.LockSeconds) * time.Second, IdleTimeout: time.Duration(sc.IdleSeconds) * time.Second},
+		pinhash.Verify); err != nil {
+		return nil, err
+	}
 	onSync := hooks.OnSync
 	if onSync == nil {
 		onSync = func(app.SyncStatus) {}
@@ -103,6 +121,11 @@ func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 		log.Error("central server link not started: meals are kept until it is fixed", "err", err)
 		c.link = &syncLink{startErr: err}
 		onSync(c.link.Status())
+	}
+	if cfg.Role == RoleCounter {
+		if c.counter, err = newCounter(c, cc.Location, clock, log); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.startReader(ctx); err != nil {
 		return nil, err
@@ -121,6 +144,9 @@ func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 func (c *core) seedDemo(cc app.CanteenConfig, now time.Time) (*app.Roster, error) {
 	roster, badges := demo.Build(app.DayOf(now, cc.Location), now)
 	c.demoBadges = badges
+	if err := hashDemoAccessCodes(&roster); err != nil {
+		return nil, err
+	}
 	var out *app.Roster
 	if c.cfg.Central.URL == "" {
 		out = &roster
@@ -175,7 +201,18 @@ func (c *core) startReader(ctx context.Context) error {
 }
 
 // handleTap runs the canteen rules for one badge and hands the result on.
+// On a counter kiosk the badge identifies a family (or a staff member)
+// instead: it goes to OnBadge.
 func (c *core) handleTap(ctx context.Context, id app.BadgeID) {
+	if c.counter != nil {
+		c.mu.Lock()
+		f := c.onBadge
+		c.mu.Unlock()
+		if f != nil {
+			f(id)
+		}
+		return
+	}
 	r, err := c.canteen.Tap(ctx, id)
 	if err != nil {
 		c.log.Error("tap not recorded", "badge", string(id), "err", err)

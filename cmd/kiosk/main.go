@@ -26,7 +26,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
 // options are the command line's.
 type options struct {
 	config, dataDir, lang, readerPort, readerFormat, logLevel string
-	centralURL, tokenFile                                     string
+	centralURL, tokenFile, role                               string
 	demo, headless, windowed                                  bool
 }
 
@@ -39,6 +39,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.headless, "headless", false, "no window: read badges and record meals only (tests, diagnostics)")
 	fs.BoolVar(&o.windowed, "windowed", false, "a window instead of full screen")
 	fs.StringVar(&o.dataDir, "data", "", "data directory (overrides data_dir)")
+	fs.StringVar(&o.role, "role", "", "canteen or counter (overrides role)")
 	fs.StringVar(&o.lang, "lang", "", "language of the screens: it or en (overrides language)")
 	fs.StringVar(&o.readerPort, "reader-port", "", "badge reader port (overrides reader.port)")
 	fs.StringVar(&o.readerFormat, "reader-format", "", "badge reader frame format (overrides reader.format)")
@@ -72,6 +73,21 @@ func run(args []string, stderr io.Writer) int {
 	}
 	if o.dataDir != "" {
 		cfg.DataDir = o.dataDir
+	}
+	if cfg.DataDir == "" {
+		if cfg.DataDir, err = stateDir(); err != nil {
+			log.Error("configuration", "err", err)
+			return 2
+		}
+	}
+	// What staff changed on the kiosk (staff mode → Impostazioni) applies
+	// over the file; the flags below still win.
+	if cfg, err = loadSettings(cfg); err != nil {
+		log.Error("configuration", "err", err)
+		return 2
+	}
+	if o.role != "" {
+		cfg.Role = o.role
 	}
 	if o.lang != "" {
 		cfg.Language = o.lang

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/assets/demo"
 	"mensakiosk/central"
 	"mensakiosk/central/netfault"
 	"mensakiosk/central/server"
@@ -22,9 +23,12 @@ type syncLink struct {
 	// startErr is why a configured link could not start (the screen shows
 	// it; meals are kept).
 	startErr error
-	syncer   *app.Syncer
-	cancel   context.CancelFunc
-	done     chan struct{}
+	// client is the central server's client: the sync engine's, and the
+	// counter's (family view, bookings, top-ups).
+	client *central.Client
+	syncer *app.Syncer
+	cancel context.CancelFunc
+	done   chan struct{}
 
 	// Demo only: the embedded server and the proxy whose cable the demo
 	// panel cuts.
@@ -72,6 +76,7 @@ func startSync(ctx context.Context, c *core, demoRoster *app.Roster, log *slog.L
 	if err != nil {
 		return nil, err
 	}
+	l.client = client
 	l.syncer = app.NewSyncer(c.store, client, app.SystemClock{}, app.SyncConfig{
 		KioskID: c.cfg.KioskID, Interval: time.Duration(cc.SyncSeconds) * time.Second,
 	}, log.With("component", "sync"))
@@ -92,12 +97,21 @@ func startSync(ctx context.Context, c *core, demoRoster *app.Roster, log *slog.L
 // on each start), makes this kiosk a token, and serves it on loopback behind
 // the proxy the demo panel can cut.
 func (l *syncLink) startDemoCentral(ctx context.Context, c *core, roster app.Roster, log *slog.Logger) (url, token string, err error) {
-	srv, err := server.Open(filepath.Join(c.cfg.DataDir, "demo-central"), server.Options{Log: log.With("component", "central-server")})
+	// The demo Comune is a pagoPA creditor with pagoPA's test fiscal code.
+	pp := server.DefaultPagoPA()
+	pp.Creditor.Name = demo.Comune
+	pp.Creditor.Contacts = "mensa@comune.borgodemo.example.it"
+	srv, err := server.Open(filepath.Join(c.cfg.DataDir, "demo-central"), server.Options{Log: log.With("component", "central-server"),
+		PagoPA: &pp})
 	if err != nil {
 		return "", "", err
 	}
 	l.demoServer = srv
-	if _, err := srv.Import(server.FromRoster(roster)); err != nil {
+	data, err := demoImport(roster, time.Now())
+	if err != nil {
+		return "", "", err
+	}
+	if _, err := srv.Import(data); err != nil {
 		return "", "", fmt.Errorf("import the demo Comune: %w", err)
 	}
 	if token, err = srv.CreateToken(c.cfg.KioskID); err != nil {
@@ -131,6 +145,13 @@ func (l *syncLink) SetNetwork(up bool) {
 		if up {
 			l.syncer.SyncNow()
 		}
+	}
+}
+
+// SyncNow asks for a sync at once (staff's "Sincronizza ora").
+func (l *syncLink) SyncNow() {
+	if l != nil && l.syncer != nil {
+		l.syncer.SyncNow()
 	}
 }
 

@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -11,13 +11,13 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"mensakiosk/app"
-	"mensakiosk/assets/demo"
 	"mensakiosk/ui"
 )
 
-// runWindow runs the kiosk with its window until the window closes or ctx
-// ends. A kiosk that cannot open its store still opens its window, with the
-// error on screen: staff must see why nothing is recorded.
+// runWindow runs the kiosk with its window until ctx ends or staff quit
+// from staff mode (the window cannot be closed otherwise). A kiosk that
+// cannot open its store still opens its window, with the error on screen:
+// staff must see why nothing is recorded.
 func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo bool, log *slog.Logger) int {
 	tr, err := ui.NewCatalogue(cfg.Language)
 	if err != nil {
@@ -26,145 +26,266 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 	}
 	a := fyneapp.NewWithID("it.mensakiosk.kiosk")
 	a.Settings().SetTheme(ui.KioskTheme())
-	w := a.NewWindow(tr.T("app.title"))
-	screen := ui.NewCanteenScreen(tr, ui.CanteenOptions{Location: cc.Location,
-		ResultTimeout: time.Duration(cfg.Canteen.ResultSeconds * float64(time.Second))})
-	w.SetContent(screen.Content())
-	w.SetFullScreen(cfg.Window.Fullscreen)
-	w.Resize(fyne.NewSize(float32(cfg.Window.Width), float32(cfg.Window.Height)))
+	title := tr.T("app.title")
+	if cfg.Role == RoleCounter {
+		title = tr.T("app.title.counter")
+	}
+	k := &kioskWindow{ctx: ctx, log: log, isDemo: isDemo, a: a, w: a.NewWindow(title), tr: tr}
+	// Quit only from staff mode: a pupil or a parent must not close the
+	// kiosk (PRODUCT.md §4).
+	k.w.SetCloseIntercept(k.closeRefused)
+	k.w.SetFullScreen(cfg.Window.Fullscreen)
+	k.w.Resize(fyne.NewSize(float32(cfg.Window.Width), float32(cfg.Window.Height)))
+	k.start(cfg, cc)
 
-	// The core's hooks may fire (a tap, from the reader's goroutine) before
-	// startCore has returned here: they find the core through an atomic.
-	var started atomic.Pointer[core]
-	kick := make(chan struct{}, 1)
-	refresh := func() {
-		c := started.Load()
-		if c == nil {
-			return
-		}
-		st, err := c.canteen.Idle()
-		if err != nil {
-			log.Error("idle status", "err", err)
-			return
-		}
-		screen.PostIdle(st)
-		sy := c.link.Status()
-		sy.Waiting = st.Waiting
-		screen.PostSync(sy)
-	}
-	c, err := startCore(ctx, cfg, cc, isDemo, log, coreHooks{
-		OnResult: func(r app.TapResult, err error) {
-			if err != nil {
-				screen.PostError(err.Error())
-				return
-			}
-			screen.PostResult(r)
-			select { // the idle figures are refreshed off the reader's goroutine
-			case kick <- struct{}{}:
-			default: // a refresh is already due
-			}
-		},
-		OnReader: screen.PostReader,
-		OnSync:   screen.PostSync,
-		OnStoreCheck: func(err error) {
-			if err != nil {
-				log.Error("database check failed: call for support", "err", err)
-				screen.PostStartupError(err.Error())
-			}
-		},
-	})
-	if err != nil {
-		log.Error("cannot start", "err", err)
-		screen.ShowStartupError(err.Error())
-	} else {
-		started.Store(c)
-		defer c.Close()
-		if c.demoReader != nil {
-			screen.SetSidePanel(demoPanel(tr, c, log).Content())
-		}
-		refresh()
-		go func() {
-			t := time.NewTicker(15 * time.Second)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					refresh()
-				case <-kick:
-					refresh()
-				}
-			}
-		}()
-	}
+	go k.tickLoop()
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
-	w.ShowAndRun()
-	screen.Close()
+	k.w.ShowAndRun()
+	k.stop()
 	log.Info("stopped")
 	return 0
 }
 
-// demoPanel builds the demo reader panel: one button per demo badge, plus an
-// unknown badge and a garbled frame; a tap writes the frame into the demo
-// reader's pseudo-terminal.
-func demoPanel(tr *ui.Catalogue, c *core, log *slog.Logger) *ui.DemoPanel {
-	format := c.demoReader.Format()
-	frame := func(id app.BadgeID) []byte {
-		b, err := format.Encode(id)
-		if err != nil {
-			panic(fmt.Sprintf("demo badge %s: %v", id, err)) // demo data is ours
-		}
-		return b
-	}
-	entries := []ui.DemoEntry{ui.DemoUnknown(frame(demo.UnknownBadge)), ui.DemoGarbled(garble(frame(demo.UnknownBadge))),
-		ui.DemoUnplug(), ui.DemoReplug()}
-	if c.link != nil && c.link.demoProxy != nil {
-		entries = append(entries, ui.DemoNetCut(), ui.DemoNetRestore())
-	}
-	for _, b := range c.demoBadges {
-		e := ui.DemoEntry{Label: b.FirstName + " " + b.Initial + " " + b.Class, Frame: frame(b.ID)}
-		for _, t := range []struct {
-			on  bool
-			tag ui.DemoTag
-		}{{b.Diet, ui.DemoTagDiet}, {b.Blocked, ui.DemoTagBlocked}, {b.Bland, ui.DemoTagBland},
-			{b.Cancelled, ui.DemoTagCancelled}, {b.LowBalance, ui.DemoTagLowBalance}, {b.Negative, ui.DemoTagNegative}} {
-			if t.on {
-				e.Tags = append(e.Tags, t.tag)
-			}
-		}
-		entries = append(entries, e)
-	}
-	return ui.NewDemoPanel(tr, entries, func(e ui.DemoEntry) {
-		go func() {
-			var err error
-			switch {
-			case e.Is(ui.DemoTagUnplug):
-				err = c.demoReader.Unplug()
-			case e.Is(ui.DemoTagReplug):
-				err = c.demoReader.Plug()
-			case e.Is(ui.DemoTagNetCut):
-				c.link.SetNetwork(false)
-			case e.Is(ui.DemoTagNetRestore):
-				c.link.SetNetwork(true)
-			default:
-				_, err = c.demoReader.Write(e.Frame)
-			}
-			if err != nil {
-				log.Error("demo reader", "err", err)
-			}
-		}()
-	})
+// kioskWindow is the window and what runs in it: one core and the role's
+// screen, rebuilt when staff change the settings, and the staff screen
+// over them.
+type kioskWindow struct {
+	ctx    context.Context
+	log    *slog.Logger
+	isDemo bool
+	a      fyne.App
+	w      fyne.Window
+	tr     *ui.Catalogue
+
+	// cur is the running kiosk; hooks from the core's goroutines find it
+	// through the atomic.
+	cur atomic.Pointer[running]
+	// restartMu serialises settings changes.
+	restartMu sync.Mutex
 }
 
-// garble corrupts a frame's checksum: the decoder must reject it.
-func garble(f []byte) []byte {
-	g := append([]byte(nil), f...)
-	if len(g) > 4 {
-		g[len(g)-2] ^= 0x01 // a checksum digit (the byte before ETX)
+// running is one start of the kiosk: a configuration, its core and its
+// screens.
+type running struct {
+	cfg     Config
+	cc      app.CanteenConfig
+	core    *core // nil when it could not start
+	canteen *ui.CanteenScreen
+	counter *ui.CounterScreen
+	staff   *ui.StaffScreen
+	// content is the role's screen as set in the window.
+	content fyne.CanvasObject
+	inStaff atomic.Bool
+	// kick asks the refresher for the idle figures at once.
+	kick chan struct{}
+	stop chan struct{}
+}
+
+// start builds the role's screen, starts the core and shows the screen.
+func (k *kioskWindow) start(cfg Config, cc app.CanteenConfig) {
+	r := &running{cfg: cfg, cc: cc, kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	hooks := coreHooks{
+		OnReader: func(s app.ReaderStatus) {
+			if r.canteen != nil {
+				r.canteen.PostReader(s)
+			}
+		},
+		OnSync: func(s app.SyncStatus) { k.postSync(r, s) },
+		OnStoreCheck: func(err error) {
+			if err != nil {
+				k.log.Error("database check failed: call for support", "err", err)
+				k.showStartupError(r, err.Error())
+			}
+		},
 	}
-	return g
+	if cfg.Role == RoleCounter {
+		hooks.OnBadge = func(id app.BadgeID) { k.counterBadge(r, id) }
+	} else {
+		r.canteen = ui.NewCanteenScreen(k.tr, ui.CanteenOptions{Location: cc.Location,
+			ResultTimeout: time.Duration(cfg.Canteen.ResultSeconds * float64(time.Second))})
+		r.content = r.canteen.Content()
+		hooks.OnResult = func(res app.TapResult, err error) { k.tapResult(r, res, err) }
+	}
+	c, err := startCore(k.ctx, cfg, cc, k.isDemo, k.log, hooks)
+	if err != nil {
+		k.log.Error("cannot start", "err", err)
+		if r.canteen == nil { // a counter that cannot start shows the canteen screen's error panel
+			r.canteen = ui.NewCanteenScreen(k.tr, ui.CanteenOptions{Location: cc.Location})
+			r.content = r.canteen.Content()
+		}
+		r.canteen.ShowStartupError(err.Error())
+	} else {
+		r.core = c
+		if c.counter != nil {
+			k.buildCounter(r)
+		}
+		r.staff = k.buildStaff(r)
+		if c.demoReader != nil {
+			panel := demoPanel(k.tr, c, k.log)
+			if r.canteen != nil {
+				r.canteen.SetSidePanel(panel.Content())
+			} else {
+				r.content = withSidePanel(r.content, panel.Content())
+			}
+		}
+	}
+	r.content = k.withStaffCorner(r)
+	k.cur.Store(r)
+	k.w.SetContent(r.content)
+	if r.core != nil {
+		k.refresh(r)
+		go k.refreshLoop(r)
+	}
+}
+
+// stop closes the running kiosk: its screens, then its core (the reader
+// waits for the tap in progress; the store closes last).
+func (k *kioskWindow) stop() {
+	r := k.cur.Swap(nil)
+	if r == nil {
+		return
+	}
+	close(r.stop)
+	if r.canteen != nil {
+		r.canteen.Close()
+	}
+	if r.counter != nil {
+		r.counter.Close()
+	}
+	if r.core != nil {
+		if err := r.core.Close(); err != nil {
+			k.log.Error("shutdown", "err", err)
+		}
+	}
+}
+
+// closeRefused answers the window manager's close button.
+func (k *kioskWindow) closeRefused() {
+	k.log.Warn("window close refused: quit from staff mode")
+	if r := k.cur.Load(); r != nil && r.canteen != nil && !r.inStaff.Load() {
+		r.canteen.ShowError(k.tr.T("window.close_refused"))
+	}
+}
+
+// quit ends the kiosk (from staff mode only).
+func (k *kioskWindow) quit() {
+	k.log.Info("quit from staff mode")
+	fyne.Do(k.a.Quit)
+}
+
+func (k *kioskWindow) showStartupError(r *running, msg string) {
+	if r.canteen != nil {
+		r.canteen.PostStartupError(msg)
+	}
+}
+
+func (k *kioskWindow) postSync(r *running, s app.SyncStatus) {
+	if r.canteen != nil {
+		r.canteen.PostSync(s)
+	}
+	if r.counter != nil {
+		if r.core != nil && r.core.counter != nil {
+			r.core.counter.SetOnline(s.Online)
+		}
+		r.counter.PostSync(s)
+	}
+}
+
+// tapResult routes a canteen tap's result: a staff badge opens staff mode,
+// anything else goes to the canteen screen.
+func (k *kioskWindow) tapResult(r *running, res app.TapResult, err error) {
+	if err != nil {
+		r.canteen.PostError(err.Error())
+		return
+	}
+	if res.Outcome == app.OutcomeStaff && res.Staff != nil {
+		st := *res.Staff
+		fyne.Do(func() { k.enterStaff(r, &st) })
+		return
+	}
+	r.canteen.PostResult(res)
+	select { // the idle figures are refreshed off the reader's goroutine
+	case r.kick <- struct{}{}:
+	default: // a refresh is already due
+	}
+}
+
+// counterBadge routes a badge read at the counter: a staff badge opens staff
+// mode, a pupil's identifies the family.
+func (k *kioskWindow) counterBadge(r *running, id app.BadgeID) {
+	if r.core == nil || r.counter == nil {
+		return
+	}
+	if st, ok, err := r.core.staff.StaffByBadge(id); err != nil {
+		k.log.Error("staff badge lookup", "err", err)
+	} else if ok {
+		fyne.Do(func() { k.enterStaff(r, &st) })
+		return
+	}
+	r.counter.PostBadge(id)
+}
+
+// refreshLoop keeps the canteen's idle figures and sync line current.
+func (k *kioskWindow) refreshLoop(r *running) {
+	t := time.NewTicker(15 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-k.ctx.Done():
+			return
+		case <-r.stop:
+			return
+		case <-t.C:
+			k.refresh(r)
+		case <-r.kick:
+			k.refresh(r)
+		}
+	}
+}
+
+func (k *kioskWindow) refresh(r *running) {
+	c := r.core
+	st, err := c.canteen.Idle()
+	if err != nil {
+		k.log.Error("idle status", "err", err)
+		return
+	}
+	sy := c.link.Status()
+	sy.Waiting = st.Waiting
+	if r.canteen != nil {
+		r.canteen.PostIdle(st)
+		r.canteen.PostSync(sy)
+	}
+	if r.counter != nil {
+		r.counter.PostSync(sy)
+	}
+}
+
+// tickLoop drives the screens' clocks once a second: the counter's idle
+// wipe, staff mode's idle exit and lock countdown.
+func (k *kioskWindow) tickLoop() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-k.ctx.Done():
+			return
+		case <-t.C:
+			fyne.Do(func() {
+				r := k.cur.Load()
+				if r == nil {
+					return
+				}
+				if r.counter != nil {
+					r.counter.Tick()
+				}
+				if r.staff != nil && r.inStaff.Load() {
+					r.staff.Tick()
+				}
+			})
+		}
+	}
 }
