@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -59,6 +60,9 @@ type CounterConfig struct {
 	// PrintDir is where "Stampa avviso" writes the notice as a PDF for the
 	// office printer (default: <data_dir>/avvisi).
 	PrintDir string `json:"print_dir"`
+	// PrintCommand, when set, is run with the PDF's path as its last
+	// argument to print it, e.g. ["lp", "-d", "ufficio"] (CUPS).
+	PrintCommand []string `json:"print_command"`
 }
 
 // StaffConfig holds staff mode's settings (PRODUCT.md §4).
@@ -303,6 +307,11 @@ func (c CounterConfig) validate() []error {
 	for _, p := range c.PresetsCents {
 		if p < c.TopUpMinCents || p > c.TopUpMaxCents {
 			errs = append(errs, fmt.Errorf("counter.presets_cents: %d is outside the top-up bounds %d–%d", p, c.TopUpMinCents, c.TopUpMaxCents))
+		}
+	}
+	if len(c.PrintCommand) > 0 {
+		if _, err := exec.LookPath(c.PrintCommand[0]); err != nil {
+			errs = append(errs, fmt.Errorf("counter.print_command: %w", err))
 		}
 	}
 	if c.MonthsBack < 1 || c.MonthsBack > 12 {

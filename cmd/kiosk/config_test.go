@@ -57,6 +57,7 @@ func TestConfigErrorsAreClear(t *testing.T) {
 		`{"counter":{"topup_min_cents":600000}}`:                       "topup_min_cents",
 		`{"counter":{"presets_cents":[99999999]}}`:                     "outside the top-up bounds",
 		`{"counter":{"months_back":0}}`:                                "months_back",
+		`{"counter":{"print_command":["no-such-printer-tool"]}}`:       "counter.print_command",
 		`{"staff":{"max_tries":0}}`:                                    "staff.max_tries",
 		`{"staff":{"lock_seconds":0}}`:                                 "staff.lock_seconds",
 		`{"staff":{"idle_seconds":99999}}`:                             "staff.idle_seconds",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -60,6 +61,14 @@ func printNotice(cfg Config, n app.Notice, tr *ui.Catalogue) (string, error) {
 	path := filepath.Join(dir, "avviso-"+n.NoticeCode+".pdf")
 	if err := writeFileAtomic(path, buf.Bytes(), 0o644); err != nil {
 		return "", err
+	}
+	if pc := cfg.Counter.PrintCommand; len(pc) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, pc[0], append(pc[1:len(pc):len(pc)], path)...).CombinedOutput()
+		if err != nil {
+			return path, fmt.Errorf("print command %s: %w: %s", pc[0], err, bytes.TrimSpace(out))
+		}
 	}
 	return path, nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"mensakiosk/app"
+	"mensakiosk/ui"
 )
 
 func settingsTestConfig(t *testing.T) Config {
@@ -122,4 +123,36 @@ func DefaultConfig2(dir string) Config {
 	c := DefaultConfig()
 	c.DataDir = dir
 	return c
+}
+
+// TestPrintNotice writes the printable avviso and hands it to the print
+// command; a failing command is an error naming it, the PDF stays.
+func TestPrintNotice(t *testing.T) {
+	cfg := settingsTestConfig(t)
+	dir := t.TempDir()
+	got := filepath.Join(dir, "printed")
+	n := app.Notice{IUPD: "I1", NoticeCode: "301000000000000144", AccountID: "F1", DebtorFiscalCode: "RSSMRA80A01H501U",
+		DebtorName: "Mario Rossi", Amount: 2500, Subject: "Ricarica servizio mensa scolastica", DueDate: "2026-12-31",
+		State: app.NoticeValid, Creditor: app.Creditor{FiscalCode: "99999000013", Name: "Comune di Esempio"}}
+	path, err := printNotice(withCopyTarget(cfg, got), n, ui.MustCatalogue("it"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, got} {
+		b, err := os.ReadFile(p)
+		if err != nil || !strings.HasPrefix(string(b), "%PDF") {
+			t.Fatalf("%s: %v (%d bytes)", p, err, len(b))
+		}
+	}
+	cfg.Counter.PrintCommand = []string{"false"}
+	if _, err := printNotice(cfg, n, ui.MustCatalogue("it")); err == nil || !strings.Contains(err.Error(), "print command false") {
+		t.Fatalf("failing printer: %v", err)
+	}
+}
+
+// withCopyTarget makes the print command a stand-in for lp that copies the
+// PDF (its last argument, $0 of the script) to target.
+func withCopyTarget(cfg Config, target string) Config {
+	cfg.Counter.PrintCommand = []string{"sh", "-c", `cp -- "$0" "` + target + `"`}
+	return cfg
 }
