@@ -25,17 +25,7 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 		return 1
 	}
 	a := fyneapp.NewWithID("it.mensakiosk.kiosk")
-	a.Settings().SetTheme(ui.KioskTheme())
-	title := tr.T("app.title")
-	if cfg.Role == RoleCounter {
-		title = tr.T("app.title.counter")
-	}
-	k := &kioskWindow{ctx: ctx, log: log, isDemo: isDemo, a: a, w: a.NewWindow(title), tr: tr}
-	// Quit only from staff mode: a pupil or a parent must not close the
-	// kiosk (PRODUCT.md §4).
-	k.w.SetCloseIntercept(k.closeRefused)
-	k.w.SetFullScreen(cfg.Window.Fullscreen)
-	k.w.Resize(fyne.NewSize(float32(cfg.Window.Width), float32(cfg.Window.Height)))
+	k := newKioskWindow(ctx, a, cfg, tr, isDemo, log)
 	k.start(cfg, cc)
 
 	go k.tickLoop()
@@ -47,6 +37,23 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 	k.stop()
 	log.Info("stopped")
 	return 0
+}
+
+// newKioskWindow makes the kiosk's window on a: the theme, the title, the
+// size, and the close button refused.
+func newKioskWindow(ctx context.Context, a fyne.App, cfg Config, tr *ui.Catalogue, isDemo bool, log *slog.Logger) *kioskWindow {
+	a.Settings().SetTheme(ui.KioskTheme())
+	title := tr.T("app.title")
+	if cfg.Role == RoleCounter {
+		title = tr.T("app.title.counter")
+	}
+	k := &kioskWindow{ctx: ctx, log: log, isDemo: isDemo, a: a, w: a.NewWindow(title), tr: tr}
+	// Quit only from staff mode: a pupil or a parent must not close the
+	// kiosk (PRODUCT.md §4).
+	k.w.SetCloseIntercept(k.closeRefused)
+	k.w.SetFullScreen(cfg.Window.Fullscreen)
+	k.w.Resize(fyne.NewSize(float32(cfg.Window.Width), float32(cfg.Window.Height)))
+	return k
 }
 
 // kioskWindow is the window and what runs in it: one core and the role's
