@@ -3,8 +3,10 @@ package ui
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -211,7 +213,7 @@ func (s *CounterScreen) build() {
 	titleZone := newCounterTapZone(s.title, s.staffTap)
 	head := container.NewStack(headerBg, container.NewPadded(container.NewBorder(nil, nil, nil, s.header, titleZone)))
 	s.status = newLabel(SizeNameSmall, false)
-	footer := container.NewStack(canvas.NewRectangle(colorHeader), container.NewPadded(s.status))
+	footer := container.NewStack(canvas.NewRectangle(colorHeader), container.NewPadded(counterDense(s.status)))
 	s.centre = container.NewStack()
 	bg := canvas.NewRectangle(colorPaper)
 	s.root = container.NewThemeOverride(container.NewStack(bg, container.NewBorder(head, footer, nil, nil,
@@ -471,14 +473,16 @@ func (s *CounterScreen) syncText() string {
 
 // homeView: the prompt, the identification button, news and documents.
 func (s *CounterScreen) homeView() fyne.CanvasObject {
-	prompt := newLabel(SizeNamePrompt, true)
+	// The prompt is big, not the canteen's huge prompt: the home view
+	// shares the screen with the news and the documents.
+	prompt := newLabel(SizeNameResultText, true)
 	prompt.Alignment = fyne.TextAlignCenter
 	prompt.SetText(s.tr.T("counter.home.prompt"))
 	ident := widget.NewButtonWithIcon(s.tr.T("counter.home.identify"), theme.AccountIcon(), s.act(func() {
 		s.view, s.cf, s.code, s.errText = cvIdentifyCF, "", "", ""
 	}))
 	ident.Importance = widget.HighImportance
-	top := []fyne.CanvasObject{prompt, container.NewCenter(ident)}
+	top := []fyne.CanvasObject{counterDense(prompt), container.NewCenter(ident)}
 	if s.errText != "" {
 		top = append(top, counterError(s.errText))
 	}
@@ -486,55 +490,129 @@ func (s *CounterScreen) homeView() fyne.CanvasObject {
 	news, _ := s.b.News()
 	newsTitle := newLabel(SizeNameNote, true)
 	newsTitle.SetText(s.tr.T("counter.home.news"))
-	newsBox := container.NewVBox(newsTitle)
+	var newsBox fyne.CanvasObject
 	if len(news) == 0 {
-		newsBox.Add(counterText(s.tr.T("counter.home.no_news")))
+		newsBox = counterDense(newsTitle, counterText(s.tr.T("counter.home.no_news")))
 	} else {
-		s.newsPage = counterClamp(s.newsPage, len(news))
-		n := news[s.newsPage]
-		t := newLabel(theme.SizeNameText, true)
-		t.SetText(n.Title)
-		newsBox.Add(t)
-		if !n.Published.IsZero() {
-			newsBox.Add(counterText(FormatDate(n.Published.In(s.loc))))
+		// A long body is cut into pages of its own: the pager turns them
+		// as it turns the news, so that nothing scrolls and all is read.
+		type newsPage struct {
+			n    app.News
+			body string
 		}
-		newsBox.Add(counterText(n.Body))
-		newsBox.Add(s.pager(&s.newsPage, len(news)))
+		var pages []newsPage
+		for _, n := range news {
+			for _, part := range counterSplitText(n.Body, counterNewsChars) {
+				pages = append(pages, newsPage{n, part})
+			}
+		}
+		s.newsPage = counterClamp(s.newsPage, len(pages))
+		pg := pages[s.newsPage]
+		t := newLabel(theme.SizeNameText, true)
+		t.Wrapping = fyne.TextWrapOff
+		t.Truncation = fyne.TextTruncateEllipsis
+		t.SetText(pg.n.Title)
+		lines := []fyne.CanvasObject{newsTitle, t}
+		if !pg.n.Published.IsZero() {
+			lines = append(lines, counterSmall(FormatDate(pg.n.Published.In(s.loc))))
+		}
+		lines = append(lines, counterText(pg.body))
+		newsBox = container.NewBorder(nil, s.pager(&s.newsPage, len(pages)), nil, nil, counterDense(lines...))
 	}
 
 	docs, _ := s.b.Documents()
 	docTitle := newLabel(SizeNameNote, true)
 	docTitle.SetText(s.tr.T("counter.home.documents"))
-	docBox := container.NewVBox(docTitle)
-	const perPage = 3
+	var docBox fyne.CanvasObject
 	if len(docs) == 0 {
-		docBox.Add(counterText(s.tr.T("counter.home.no_documents")))
+		docBox = counterDense(docTitle, counterText(s.tr.T("counter.home.no_documents")))
 	} else {
-		pages := (len(docs) + perPage - 1) / perPage
+		pages := (len(docs) + counterDocsPerPage - 1) / counterDocsPerPage
 		s.docPage = counterClamp(s.docPage, pages)
-		for _, d := range docs[s.docPage*perPage : min(len(docs), (s.docPage+1)*perPage)] {
+		lines := []fyne.CanvasObject{docTitle}
+		for _, d := range docs[s.docPage*counterDocsPerPage : min(len(docs), (s.docPage+1)*counterDocsPerPage)] {
 			t := newLabel(theme.SizeNameText, true)
+			t.Wrapping = fyne.TextWrapOff
+			t.Truncation = fyne.TextTruncateEllipsis
 			t.SetText(d.Title)
-			docBox.Add(t)
-			docBox.Add(counterSmall(d.URL))
+			lines = append(lines, t, counterOneLine(d.URL))
 		}
-		docBox.Add(s.pager(&s.docPage, pages))
+		docBox = container.NewBorder(nil, s.pager(&s.docPage, pages), nil, nil, counterDense(lines...))
 	}
 	return container.NewBorder(container.NewVBox(top...), nil, nil, nil,
 		container.NewGridWithColumns(2, newsBox, docBox))
 }
 
-// pager is a row of previous/next buttons and "2 / 5" for a page index.
+// The home view's paging: a page of news is at most counterNewsChars of
+// its body (about seven lines in half the screen), a page of documents
+// counterDocsPerPage titles with their addresses.
+const (
+	counterNewsChars   = 220
+	counterDocsPerPage = 3
+)
+
+// counterSplitText cuts text into parts of at most n bytes, at spaces
+// where it can; the parts joined with spaces give the text back.
+func counterSplitText(text string, n int) []string {
+	text = strings.TrimSpace(text)
+	var parts []string
+	for len(text) > n {
+		cut := strings.LastIndexByte(text[:n+1], ' ')
+		if cut <= 0 { // one long word: cut it at a rune boundary
+			cut = n
+			for cut > 0 && !utf8.RuneStart(text[cut]) {
+				cut--
+			}
+		}
+		parts = append(parts, strings.TrimSpace(text[:cut]))
+		text = strings.TrimSpace(text[cut:])
+	}
+	return append(parts, text)
+}
+
+// pager is "2 / 5" between previous/next buttons for a page index. The
+// label sits in the middle of a border layout so that it keeps its width
+// (in an HBox a wrapping label is squeezed into a column).
 func (s *CounterScreen) pager(page *int, pages int) fyne.CanvasObject {
+	return s.pagerWith(page, pages, counterPageOf(*page, pages))
+}
+
+// pagerWith is pager with its own text between the buttons.
+func (s *CounterScreen) pagerWith(page *int, pages int, text string) fyne.CanvasObject {
 	prev := widget.NewButtonWithIcon(s.tr.T("counter.prev"), theme.NavigateBackIcon(), s.act(func() { *page-- }))
 	next := widget.NewButtonWithIcon(s.tr.T("counter.next"), theme.NavigateNextIcon(), s.act(func() { *page++ }))
+	next.IconPlacement = widget.ButtonIconTrailingText
 	if *page <= 0 {
 		prev.Disable()
 	}
 	if *page >= pages-1 {
 		next.Disable()
 	}
-	return container.NewHBox(prev, counterText(counterPageOf(*page, pages)), next)
+	where := counterText(text)
+	where.Wrapping = fyne.TextWrapOff
+	where.Truncation = fyne.TextTruncateEllipsis
+	where.Alignment = fyne.TextAlignCenter
+	return container.NewBorder(nil, nil, prev, next, where)
+}
+
+// counterDense stacks lines of text close together: a label's own padding
+// (the kiosk theme's inner padding, sized for buttons) would make every
+// line twice as tall as its text. The text keeps its size; only the space
+// around it shrinks. Put no buttons in it: they would lose their height.
+func counterDense(objs ...fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewThemeOverride(container.NewVBox(objs...), counterDenseTheme{})
+}
+
+type counterDenseTheme struct{ kioskTheme }
+
+func (t counterDenseTheme) Size(n fyne.ThemeSizeName) float32 {
+	switch n {
+	case theme.SizeNameInnerPadding:
+		return 3
+	case theme.SizeNamePadding:
+		return 4
+	}
+	return t.kioskTheme.Size(n)
 }
 
 func counterClamp(p, pages int) int { return max(0, min(p, pages-1)) }
@@ -542,6 +620,15 @@ func counterClamp(p, pages int) int { return max(0, min(p, pages-1)) }
 func counterText(text string) *widget.Label {
 	l := newLabel(theme.SizeNameText, false)
 	l.SetText(text)
+	return l
+}
+
+// counterOneLine is small text on one line, cut with an ellipsis when too
+// long (a document's address).
+func counterOneLine(text string) *widget.Label {
+	l := counterSmall(text)
+	l.Wrapping = fyne.TextWrapOff
+	l.Truncation = fyne.TextTruncateEllipsis
 	return l
 }
 

@@ -20,8 +20,8 @@ import (
 // notices. Everything pages with buttons; nothing scrolls.
 
 const (
-	mealsPerPage    = 8
-	bookingsPerPage = 5
+	mealsPerPage    = 5
+	bookingsPerPage = 4
 	noticesPerPage  = 5
 )
 
@@ -34,7 +34,7 @@ func (s *CounterScreen) familyView() fyne.CanvasObject {
 	asOf := f.AsOf.In(s.loc)
 	balance := newLabel(SizeNameResultText, true)
 	balance.SetText(s.tr.T("counter.balance", FormatCents(f.Account.Balance), FormatDate(asOf), FormatTime(asOf)))
-	top := container.NewVBox(balance)
+	top := container.NewVBox(counterDense(balance))
 	if f.Cached {
 		top.Add(newNote(toneAmber, theme.WarningIcon(), s.tr.T("counter.cached", FormatDate(asOf), FormatTime(asOf))).root)
 	}
@@ -91,19 +91,20 @@ func (s *CounterScreen) childrenTab() fyne.CanvasObject {
 	for _, w := range p.Weekdays {
 		days = append(days, s.tr.Weekday(w))
 	}
-	box := container.NewVBox(name,
+	lines := []fyne.CanvasObject{name,
 		counterText(s.tr.T("counter.child.school", p.School)),
 		counterText(s.tr.T("counter.child.class", p.Class)),
 		counterText(s.tr.T("counter.child.days", strings.Join(days, ", "))),
-		counterText(s.tr.T("counter.child.fee", p.FeeBand, FormatCents(p.MealPrice))))
+		counterText(s.tr.T("counter.child.fee", p.FeeBand, FormatCents(p.MealPrice)))}
 	if p.Diet != nil {
-		box.Add(counterText(s.tr.T("counter.child.diet", p.Diet.Name)))
+		lines = append(lines, counterText(s.tr.T("counter.child.diet", p.Diet.Name)))
 		if len(p.Diet.Allergens) > 0 {
-			box.Add(counterText(s.tr.T("counter.child.allergens", strings.Join(p.Diet.Allergens, ", "))))
+			lines = append(lines, counterText(s.tr.T("counter.child.allergens", strings.Join(p.Diet.Allergens, ", "))))
 		}
 	} else {
-		box.Add(counterText(s.tr.T("counter.child.normal_diet")))
+		lines = append(lines, counterText(s.tr.T("counter.child.normal_diet")))
 	}
+	box := container.NewVBox(counterDense(lines...))
 	if len(ps) > 1 {
 		box.Add(s.pager(&s.childPage, len(ps)))
 	}
@@ -139,17 +140,20 @@ func (s *CounterScreen) mealsTab() fyne.CanvasObject {
 	if s.monthBack == 0 {
 		newer.Disable()
 	}
-	box := container.NewVBox(container.NewHBox(older, title, newer))
+	title.Alignment = fyne.TextAlignCenter
+	newer.IconPlacement = widget.ButtonIconTrailingText
+	box := container.NewVBox(container.NewBorder(nil, nil, older, newer, title))
 	if len(ms) == 0 {
 		box.Add(counterText(s.tr.T("counter.meals.none")))
 		return box
 	}
-	box.Add(counterText(s.tr.TN("counter.meals.count", count, FormatCents(total))))
+	lines := []fyne.CanvasObject{counterText(s.tr.TN("counter.meals.count", count, FormatCents(total)))}
 	pages := (len(ms) + mealsPerPage - 1) / mealsPerPage
 	s.mealPage = counterClamp(s.mealPage, pages)
 	for _, m := range ms[s.mealPage*mealsPerPage : min(len(ms), (s.mealPage+1)*mealsPerPage)] {
-		box.Add(counterText(s.mealRow(m)))
+		lines = append(lines, counterText(s.mealRow(m)))
 	}
+	box.Add(counterDense(lines...))
 	if pages > 1 {
 		box.Add(s.pager(&s.mealPage, pages))
 	}
@@ -195,16 +199,17 @@ func (s *CounterScreen) bookingsTab() fyne.CanvasObject {
 	if cutoff == "" {
 		cutoff = app.DefaultBookingCutoff
 	}
-	name := newLabel(SizeNameNote, true)
-	name.SetText(DisplayName(p))
 	box := container.NewVBox()
-	if len(ps) > 1 {
-		box.Add(s.pager(&s.bookChild, len(ps)))
+	if len(ps) > 1 { // the child's name between the buttons to the others
+		box.Add(s.pagerWith(&s.bookChild, len(ps), DisplayName(p)+"  ("+counterPageOf(s.bookChild, len(ps))+")"))
+	} else {
+		name := newLabel(SizeNameNote, true)
+		name.SetText(DisplayName(p))
+		box.Add(counterDense(name))
 	}
-	box.Add(name)
 	online := s.b.Online()
 	if online {
-		box.Add(counterSmall(s.tr.T("counter.booking.cutoff", cutoff)))
+		box.Add(counterDense(counterSmall(s.tr.T("counter.booking.cutoff", cutoff))))
 	} else {
 		box.Add(newNote(toneAmber, theme.WarningIcon(), s.tr.T("counter.booking.offline")).root)
 	}
@@ -220,9 +225,13 @@ func (s *CounterScreen) bookingsTab() fyne.CanvasObject {
 		box.Add(counterText(s.tr.T("counter.booking.none")))
 		return box
 	}
-	pages := (len(days) + bookingsPerPage - 1) / bookingsPerPage
+	perPage := bookingsPerPage
+	if !online {
+		perPage-- // the offline note takes a row's room
+	}
+	pages := (len(days) + perPage - 1) / perPage
 	s.bookPage = counterClamp(s.bookPage, pages)
-	for _, d := range days[s.bookPage*bookingsPerPage : min(len(days), (s.bookPage+1)*bookingsPerPage)] {
+	for _, d := range days[s.bookPage*perPage : min(len(days), (s.bookPage+1)*perPage)] {
 		box.Add(s.bookingRow(p.ID, d))
 	}
 	if pages > 1 {
@@ -292,15 +301,16 @@ func (s *CounterScreen) noticesTab() fyne.CanvasObject {
 	}
 	pages := (len(ns) + noticesPerPage - 1) / noticesPerPage
 	s.noticePage = counterClamp(s.noticePage, pages)
-	box := container.NewVBox()
+	var lines []fyne.CanvasObject
 	for _, n := range ns[s.noticePage*noticesPerPage : min(len(ns), (s.noticePage+1)*noticesPerPage)] {
 		when := ""
 		if !n.Created.IsZero() {
 			when = FormatDate(n.Created.In(s.loc))
 		}
-		box.Add(counterText(s.tr.T("counter.notices.row", when, pagopa.GroupNoticeCode(n.NoticeCode),
+		lines = append(lines, counterText(s.tr.T("counter.notices.row", when, pagopa.GroupNoticeCode(n.NoticeCode),
 			FormatCents(n.Amount), s.noticeState(n.State))))
 	}
+	box := container.NewVBox(counterDense(lines...))
 	if pages > 1 {
 		box.Add(s.pager(&s.noticePage, pages))
 	}

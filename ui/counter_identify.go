@@ -62,7 +62,7 @@ func (s *CounterScreen) identifyView() fyne.CanvasObject {
 }
 
 func (s *CounterScreen) identifyLayout(title, field, hint *widget.Label, keys, buttons fyne.CanvasObject) fyne.CanvasObject {
-	top := container.NewVBox(title, field, hint)
+	top := container.NewVBox(counterDense(title, field, hint))
 	if s.errText != "" {
 		top.Add(counterError(s.errText))
 	}
@@ -104,7 +104,7 @@ func (s *CounterScreen) keyboard(into *string, max int, letters bool) fyne.Canva
 				*into += k
 			}
 		}))
-		objs = append(objs, container.NewGridWrap(fyne.NewSquareSize(MinTouchTarget+8), bt))
+		objs = append(objs, container.NewGridWrap(fyne.NewSquareSize(MinTouchTarget), bt))
 	}
 	return container.NewGridWithColumns(cols, objs...)
 }

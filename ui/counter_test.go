@@ -354,9 +354,9 @@ func TestCounterScreenOffline(t *testing.T) {
 		"Modalità autonoma: nessun server centrale configurato")
 	f.tap(t, "Pasti")
 	wantCounterTexts(t, f.texts(), "novembre 2026", "18 pasti nel mese, 70,20 €", "lunedì 02/11/2026 — Marco R. — 3,90 € — badge",
-		"mercoledì 04/11/2026 — Marco R. — 3,90 € — badge — ANNULLATO", "1 / 3")
-	f.tap(t, "Successivo", "Successivo")
-	wantCounterTexts(t, f.texts(), "venerdì 20/11/2026 — Marco R. — 3,90 € — badge", "3 / 3")
+		"mercoledì 04/11/2026 — Marco R. — 3,90 € — badge — ANNULLATO", "1 / 4")
+	f.tap(t, "Successivo", "Successivo", "Successivo")
+	wantCounterTexts(t, f.texts(), "venerdì 20/11/2026 — Marco R. — 3,90 € — badge", "4 / 4")
 	if !f.button(t, "Successivo").Disabled() {
 		t.Error("next enabled on the last page")
 	}

@@ -132,7 +132,10 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 			side := float32(img.Bounds().Dx() * s.opts.QRModulePx)
 			ci.SetMinSize(fyne.NewSquareSize(side))
 			s.qrImg = ci
-			code = container.NewVBox(container.NewCenter(ci), counterSmall(s.tr.T("notice.qr_hint")))
+			code = container.NewCenter(ci)
+			if !s.paid { // once paid, the room goes to the payment's state
+				code = container.NewVBox(code, counterSmall(s.tr.T("notice.qr_hint")))
+			}
 		}
 	}
 
@@ -148,22 +151,24 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 	codeLabel.Wrapping = fyne.TextWrapOff
 	codeLabel.SetText(pagopa.GroupNoticeCode(n.NoticeCode))
 	amount := newLabel(SizeNameNote, true)
+	amount.Wrapping = fyne.TextWrapOff
 	amount.SetText(FormatCents(n.Amount))
 	data := container.NewVBox(title,
 		counterField(s.tr.T("notice.subject"), n.Subject),
 		counterField(s.tr.T("notice.creditor"), n.Creditor.Name),
 		counterField(s.tr.T("notice.creditor_fiscal_code"), n.Creditor.FiscalCode),
-		container.NewHBox(counterSmall(s.tr.T("notice.amount")), amount),
-		counterText(due),
-		container.NewHBox(counterSmall(s.tr.T("notice.code")), codeLabel))
+		container.NewBorder(nil, nil, container.NewHBox(counterCaption(s.tr.T("notice.amount")), amount), nil, counterText(due)),
+		container.NewHBox(counterCaption(s.tr.T("notice.code")), codeLabel))
 	if n.Creditor.CBILL != "" {
 		data.Add(counterField(s.tr.T("notice.cbill"), n.Creditor.CBILL))
 	}
-	where := newLabel(theme.SizeNameText, true)
-	where.SetText(s.tr.T("notice.where_to_pay.title"))
-	data.Add(where)
-	data.Add(counterSmall(s.tr.T("notice.where_to_pay.online")))
-	data.Add(counterSmall(s.tr.T("notice.where_to_pay.in_person")))
+	if !s.paid { // where to pay, while there is something to pay
+		where := newLabel(theme.SizeNameText, true)
+		where.SetText(s.tr.T("notice.where_to_pay.title"))
+		data.Add(where)
+		data.Add(counterSmall(s.tr.T("notice.where_to_pay.online")))
+		data.Add(counterSmall(s.tr.T("notice.where_to_pay.in_person")))
+	}
 
 	var state fyne.CanvasObject
 	if s.paid {
@@ -181,14 +186,26 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 	if s.errText != "" {
 		bottom.Add(counterError(s.errText))
 	}
-	bottom.Add(container.NewCenter(container.NewHBox(back, check, printBt)))
-	return container.NewBorder(nil, bottom, container.New(layout.NewCustomPaddedLayout(0, 0, 0, 16), code), nil, data)
+	// The buttons beside the payment's state, not under it: the avviso
+	// must fit the screen with its QR code at full size.
+	bottom.Objects[0] = container.NewBorder(nil, nil, nil, container.NewHBox(back, check, printBt), state)
+	// The notice's data holds no button: all of it is set dense.
+	return container.NewBorder(nil, bottom, container.New(layout.NewCustomPaddedLayout(0, 0, 0, 16), code), nil,
+		container.NewThemeOverride(data, counterDenseTheme{}))
 }
 
 // counterField is "Ente creditore  Comune di …": a small caption and a value.
 func counterField(caption, value string) fyne.CanvasObject {
 	v := counterText(value)
-	return container.NewBorder(nil, nil, counterSmall(caption), nil, v)
+	return container.NewBorder(nil, nil, counterCaption(caption), nil, v)
+}
+
+// counterCaption is a field's caption: small, on one line (beside its
+// value it would otherwise be squeezed into a column).
+func counterCaption(text string) *widget.Label {
+	l := counterSmall(text)
+	l.Wrapping = fyne.TextWrapOff
+	return l
 }
 
 // startPollLocked starts asking every PollInterval whether the notice was

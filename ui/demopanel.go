@@ -218,9 +218,34 @@ func (p *DemoPanel) EntryText(e DemoEntry) string {
 			parts = append(parts, x)
 		}
 	}
-	text := strings.Join(parts, " · ")
+	text := demoWrap(strings.Join(parts, " · "), demoLineRunes)
 	if e.Detail != "" { // on its own line: the panel stays narrow
 		text += "\n" + e.Detail
 	}
 	return text
 }
+
+// demoLineRunes is about what fits on a line of the panel's buttons (which
+// cannot wrap by themselves) at its ~420 px width.
+const demoLineRunes = 34
+
+// demoWrap breaks text over two lines at the space nearest its middle when
+// it is longer than n runes, so that a long entry does not widen the panel.
+func demoWrap(text string, n int) string {
+	r := []rune(text)
+	if len(r) <= n {
+		return text
+	}
+	best := -1
+	for i, c := range r {
+		if c == ' ' && (best < 0 || abs(i-len(r)/2) < abs(best-len(r)/2)) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return text
+	}
+	return string(r[:best]) + "\n" + string(r[best+1:])
+}
+
+func abs(x int) int { return max(x, -x) }
