@@ -132,9 +132,10 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 			side := float32(img.Bounds().Dx() * s.opts.QRModulePx)
 			ci.SetMinSize(fyne.NewSquareSize(side))
 			s.qrImg = ci
-			code = container.NewCenter(ci)
+			// Top-aligned, beside the notice's data, paid or not.
+			code = container.NewVBox(container.NewCenter(ci))
 			if !s.paid { // once paid, the room goes to the payment's state
-				code = container.NewVBox(code, counterSmall(s.tr.T("notice.qr_hint")))
+				code = container.NewVBox(container.NewCenter(ci), counterSmall(s.tr.T("notice.qr_hint")))
 			}
 		}
 	}

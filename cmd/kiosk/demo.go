@@ -103,7 +103,7 @@ func demoPanel(tr *ui.Catalogue, c *core, log *slog.Logger) *ui.DemoPanel {
 		}
 		entries = append(entries, e)
 	}
-	return ui.NewDemoPanel(tr, entries, func(e ui.DemoEntry) {
+	p := ui.NewDemoPanel(tr, entries, func(e ui.DemoEntry) {
 		go func() {
 			var err error
 			switch {
@@ -125,6 +125,10 @@ func demoPanel(tr *ui.Catalogue, c *core, log *slog.Logger) *ui.DemoPanel {
 			}
 		}()
 	})
+	if counter {
+		p.SetPerPage(6) // entries of two or three lines: the panel stays within a 900 px window
+	}
+	return p
 }
 
 // garble corrupts a frame's checksum: the decoder must reject it.
