@@ -227,10 +227,14 @@ func (m *StaffMode) failed(now time.Time) error {
 	evs = append(evs, ev)
 	var locked error = ErrWrongPIN
 	if next.Fails >= m.cfg.MaxTries {
-		d := m.cfg.LockMax
-		if next.Locks < 30 && m.cfg.LockBase<<next.Locks < m.cfg.LockMax {
-			d = m.cfg.LockBase << next.Locks
+		// LockBase doubled Locks times, capped at LockMax; doubled step
+		// by step, because LockBase << Locks overflows int64 (a negative
+		// lock: no lock at all) long before Locks reaches 30.
+		d := m.cfg.LockBase
+		for i := 0; i < next.Locks && d < m.cfg.LockMax; i++ {
+			d *= 2
 		}
+		d = min(d, m.cfg.LockMax)
 		next.Fails, next.Locks, next.Until = 0, next.Locks+1, now.Add(d)
 		ev, err := NewStaffActionEvent(id, ActionLocked, fmt.Sprintf(`{"seconds":%d}`, int(d/time.Second)), now)
 		if err != nil {
