@@ -175,6 +175,10 @@ var (
 	ErrOffline        = errors.New("counter: the central server is not reachable")
 	ErrAmountRange    = errors.New("counter: amount outside the top-up bounds")
 	ErrAfterCutoff    = errors.New("counter: the booking cut-off has passed")
+	// ErrNotCanteenDay: the child does not eat at the canteen that day.
+	ErrNotCanteenDay = errors.New("counter: not a canteen day for this child")
+	// ErrBookingRefused: the server refused the booking for another reason.
+	ErrBookingRefused = errors.New("counter: the booking was refused")
 	ErrNotIdentified  = errors.New("counter: no family identified")
 )
 
@@ -529,8 +533,11 @@ func (c *Counter) Book(ctx context.Context, r BookingRequest) (Family, error) {
 		return Family{}, ErrAfterCutoff
 	}
 	if _, err := c.central.Book(ctx, r); err != nil {
-		if errors.Is(err, ErrBadRequest) {
-			return Family{}, fmt.Errorf("%w: %w", ErrAfterCutoff, err)
+		switch {
+		case errors.Is(err, ErrAfterCutoff), errors.Is(err, ErrNotCanteenDay):
+			return Family{}, err
+		case errors.Is(err, ErrBadRequest):
+			return Family{}, fmt.Errorf("%w: %w", ErrBookingRefused, err)
 		}
 		return Family{}, err
 	}

@@ -408,6 +408,15 @@ func TestCounterBooking(t *testing.T) {
 	if _, err := e.c.Book(ctx, app.BookingRequest{PupilID: "P3", Day: wed, Cancelled: true}); err == nil {
 		t.Error("booked another family's child")
 	}
+	// The server's own refusals keep their reason: Marco eats on Monday,
+	// Wednesday and Friday, so Thursday is not his canteen day, not a
+	// matter of the cut-off.
+	e.clk.Set(at("2026-11-23", "08:00:00"))
+	thu := app.Day("2026-11-26")
+	_, err = e.c.Book(ctx, app.BookingRequest{PupilID: "P1", Day: thu, Cancelled: true})
+	if !errors.Is(err, app.ErrNotCanteenDay) || errors.Is(err, app.ErrAfterCutoff) {
+		t.Errorf("booking a day he does not eat: %v", err)
+	}
 }
 
 func TestCounterConfigValidate(t *testing.T) {

@@ -78,8 +78,15 @@ func (c *Client) Book(ctx context.Context, req app.BookingRequest) (app.Booking,
 // counterNotFound adds app.ErrNotFound to a 404 the server explained.
 func counterNotFound(err error) error {
 	var ce *Error
-	if errors.As(err, &ce) && (ce.Code == CodeUnknownAccount || ce.Code == CodeUnknownPupil) {
-		return fmt.Errorf("%w: %w", app.ErrNotFound, err)
+	if errors.As(err, &ce) {
+		switch ce.Code {
+		case CodeUnknownAccount, CodeUnknownPupil:
+			return fmt.Errorf("%w: %w", app.ErrNotFound, err)
+		case CodeAfterCutoff: // the counter tells the parent why, in its words
+			return fmt.Errorf("%w: %w", app.ErrAfterCutoff, err)
+		case CodeNotCanteenDay:
+			return fmt.Errorf("%w: %w", app.ErrNotCanteenDay, err)
+		}
 	}
 	return err
 }

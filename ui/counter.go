@@ -410,6 +410,10 @@ func (s *CounterScreen) errorText(err error) string {
 		return s.tr.T("counter.topup.range", FormatCents(cfg.TopUpMin), FormatCents(cfg.TopUpMax))
 	case errors.Is(err, app.ErrAfterCutoff):
 		return s.tr.T("counter.booking.after_cutoff")
+	case errors.Is(err, app.ErrNotCanteenDay):
+		return s.tr.T("counter.booking.not_canteen_day")
+	case errors.Is(err, app.ErrBookingRefused):
+		return s.tr.T("counter.booking.refused")
 	case errors.Is(err, app.ErrNotIdentified):
 		return s.tr.T("counter.error.not_identified")
 	}
