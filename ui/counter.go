@@ -455,8 +455,15 @@ func (s *CounterScreen) renderLocked() {
 	}
 	if s.busy {
 		busy := newLabel(SizeNameNote, true)
+		busy.Wrapping = fyne.TextWrapOff // centred: a wrapping label would be squeezed to one letter per line
 		busy.SetText(s.tr.T("counter.busy"))
 		body = container.NewBorder(container.NewCenter(busy), nil, nil, nil, body)
+	}
+	// Lay the new view out at the centre's size before it is shown: a
+	// wrapping label measured before it has a width asks for one word per
+	// line, and a windowed kiosk would grow to that transient height.
+	if sz := s.centre.Size(); sz.Width > 0 && sz.Height > 0 {
+		body.Resize(sz)
 	}
 	s.centre.Objects = []fyne.CanvasObject{body}
 	s.centre.Refresh()

@@ -326,3 +326,77 @@ func vmHWM(b *testing.B, pid int) int {
 	b.Fatal("no VmHWM")
 	return 0
 }
+
+// BenchmarkStaffMode times staff mode's work on a database of the
+// benchmark's size, each against bare bbolt commits on the same file in the
+// same run: the surname search (a few letters typed on the keyboard), a
+// manual meal (the same rules and commit as a tap, plus its audit event),
+// a void, and today's report (every pupil, booking and meal of the day).
+func BenchmarkStaffMode(b *testing.B) {
+	dir := b.TempDir()
+	path, badges := bigDB(b, dir)
+	bare := bareCommits(b, path, 200)
+	s, err := storage.Open(path, storage.Options{SkipCheck: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	cc := app.CanteenConfig{KioskID: "kiosk-bench", Location: time.Local, Window: app.ServiceWindow{Start: 0, End: 24 * 60}, Debounce: time.Second}
+	ct, err := app.NewCanteen(s, app.SystemClock{}, cc, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// A morning's service: a thousand pupils served by badge.
+	for _, id := range badges[:min(1000, len(badges))] {
+		if _, err := ct.Tap(context.Background(), id); err != nil {
+			b.Fatal(err)
+		}
+	}
+	staff := app.Staff{ID: "S1", Name: "Bench", Role: app.StaffCanteen}
+	var search, manual, void, report []time.Duration
+	for i := range 50 {
+		t0 := time.Now()
+		hits, err := ct.SearchPupils([]string{"ros", "bia", "ric", "gre", "mor"}[i%5], 8)
+		search = append(search, time.Since(t0))
+		if err != nil || len(hits) != 8 {
+			b.Fatalf("search: %d hits, %v", len(hits), err)
+		}
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	for range 100 {
+		p := app.PupilID(fmt.Sprintf("P%06d", 1000+rng.IntN(len(badges)-1000)))
+		t0 := time.Now()
+		r, err := ct.ServeManual(context.Background(), staff, p)
+		manual = append(manual, time.Since(t0))
+		if err != nil || (r.Outcome != app.OutcomeServed && r.Outcome != app.OutcomeAlreadyServed) {
+			b.Fatalf("manual meal: %v %v", r.Outcome, err)
+		}
+		if r.Outcome != app.OutcomeServed {
+			continue
+		}
+		t0 = time.Now()
+		if _, err := ct.Void(context.Background(), staff, r.Meal.EventID, app.VoidTest); err != nil {
+			b.Fatal(err)
+		}
+		void = append(void, time.Since(t0))
+	}
+	for range 10 {
+		t0 := time.Now()
+		rep, err := ct.Report(app.DayOf(time.Now(), time.Local))
+		report = append(report, time.Since(t0))
+		if err != nil || rep.Totals.Served < 1000 {
+			b.Fatalf("report: %+v %v", rep.Totals, err)
+		}
+	}
+	bq := quantilesOf(bare)
+	for _, m := range []struct {
+		name string
+		d    []time.Duration
+	}{{"search", search}, {"manual", manual}, {"void", void}, {"report", report}} {
+		q := quantilesOf(m.d)
+		b.ReportMetric(float64(q.median.Microseconds()), m.name+"-median-µs")
+		b.ReportMetric(float64(q.median)/float64(bq.median), m.name+"-ratio")
+		fmt.Printf("staff %s, %d pupils: median %s p99 %s = %.2f× a bare commit (median %s)\n",
+			m.name, benchPupils, q.median, q.p99, float64(q.median)/float64(bq.median), bq.median)
+	}
+}
