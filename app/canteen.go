@@ -206,6 +206,21 @@ type CanteenTx interface {
 	ForEachPupil(fn func(Pupil) error) error
 	// DayBookings lists the bookings of the day.
 	DayBookings(d Day) ([]Booking, error)
+	// PupilsByNamePrefix reads the surname index: the entries whose folded
+	// surname starts with FoldName(prefix), in the index's order (folded
+	// surname, folded first name, id). It stops after limit entries, but
+	// not before the end of the run of entries sharing the limit-th's
+	// surname and first name, so a caller ordering namesakes by school and
+	// class sees all of them. Only the index is read, no pupil record.
+	PupilsByNamePrefix(prefix string, limit int) ([]PupilName, error)
+}
+
+// PupilName is an entry of the store's surname index: what orders a search
+// hit, without the pupil's record.
+type PupilName struct {
+	Last, First   string // folded by FoldName
+	School, Class string
+	ID            PupilID
 }
 
 // CanteenStore runs the canteen's transactions. Update commits durably
@@ -638,8 +653,9 @@ type PupilHit struct {
 // SearchPupils finds the pupils whose surname starts with prefix, ignoring
 // case, accents, spaces and apostrophes ("dang" finds D'Angelo, "nicol"
 // Nicolò), sorted by surname, first name, school and class; at most limit.
-// An empty prefix finds nobody. It scans the roster: a few thousand pupils
-// take a few milliseconds (see BenchmarkSearchPupils in storage).
+// An empty prefix finds nobody. It reads the store's surname index, not the
+// roster: it is called on every keystroke, and only the hits shown are
+// decoded (see BenchmarkStaffMode in cmd/kiosk).
 func (c *Canteen) SearchPupils(prefix string, limit int) ([]PupilHit, error) {
 	want := FoldName(prefix)
 	if want == "" || limit <= 0 {
@@ -648,28 +664,28 @@ func (c *Canteen) SearchPupils(prefix string, limit int) ([]PupilHit, error) {
 	day := DayOf(c.clock.Now(), c.cfg.Location)
 	var hits []PupilHit
 	err := c.store.View(func(tx CanteenTx) error {
-		if err := tx.ForEachPupil(func(p Pupil) error {
-			if strings.HasPrefix(FoldName(p.LastName), want) {
-				hits = append(hits, PupilHit{Pupil: p})
-			}
-			return nil
-		}); err != nil {
+		names, err := tx.PupilsByNamePrefix(want, limit)
+		if err != nil {
 			return err
 		}
-		slices.SortFunc(hits, func(a, b PupilHit) int {
-			return cmp.Or(cmp.Compare(FoldName(a.Pupil.LastName), FoldName(b.Pupil.LastName)),
-				cmp.Compare(FoldName(a.Pupil.FirstName), FoldName(b.Pupil.FirstName)),
-				cmp.Compare(a.Pupil.School, b.Pupil.School), compareClass(a.Pupil.Class, b.Pupil.Class), cmp.Compare(a.Pupil.ID, b.Pupil.ID))
+		// The index is in surname, first name, id order; namesakes go by
+		// school and class (the index returned all those the limit cuts).
+		slices.SortFunc(names, func(a, b PupilName) int {
+			return cmp.Or(cmp.Compare(a.Last, b.Last), cmp.Compare(a.First, b.First),
+				cmp.Compare(a.School, b.School), compareClass(a.Class, b.Class), cmp.Compare(a.ID, b.ID))
 		})
-		if len(hits) > limit {
-			hits = hits[:limit]
-		}
-		for i := range hits {
-			_, ok, err := tx.MealServed(hits[i].Pupil.ID, day, c.cfg.Service)
+		for _, n := range names[:min(limit, len(names))] {
+			p, err := tx.Pupil(n.ID)
+			if errors.Is(err, ErrNotFound) {
+				continue // cannot happen: the index is written with the pupil
+			} else if err != nil {
+				return err
+			}
+			_, served, err := tx.MealServed(p.ID, day, c.cfg.Service)
 			if err != nil {
 				return err
 			}
-			hits[i].ServedToday = ok
+			hits = append(hits, PupilHit{Pupil: p, ServedToday: served})
 		}
 		return nil
 	})

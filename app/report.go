@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The day's report (PRODUCT.md §4): booked against served, by school and
@@ -180,12 +181,63 @@ func BuildDayReport(in ReportInput) DayReport {
 		rep.Diets = append(rep.Diets, *d)
 	}
 	slices.SortFunc(rep.Diets, func(a, b DietRow) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Code, b.Code)) })
-	slices.SortFunc(rep.NotEaten, func(a, b Pupil) int {
-		return cmp.Or(cmp.Compare(a.School, b.School), compareClass(a.Class, b.Class),
-			cmp.Compare(FoldName(a.LastName), FoldName(b.LastName)), cmp.Compare(FoldName(a.FirstName), FoldName(b.FirstName)),
-			cmp.Compare(a.ID, b.ID))
-	})
+	sortNotEaten(rep.NotEaten)
 	return rep
+}
+
+// sortNotEaten sorts by school, class, surname, first name and id. The
+// names are folded once each, not at every comparison: the list may hold
+// every pupil of the roster (a report made before the service).
+func sortNotEaten(ps []Pupil) {
+	type entry struct {
+		p           *Pupil
+		num         int // the class's leading number (compareClass)
+		rest        string
+		last, first string
+	}
+	es := make([]entry, len(ps))
+	for i := range ps {
+		p := &ps[i]
+		n, rest := leadingNumber(p.Class)
+		es[i] = entry{p: p, num: n, rest: rest, last: foldNameFast(p.LastName), first: foldNameFast(p.FirstName)}
+	}
+	slices.SortFunc(es, func(a, b entry) int {
+		return cmp.Or(cmp.Compare(a.p.School, b.p.School), cmp.Compare(a.num, b.num), cmp.Compare(a.rest, b.rest),
+			cmp.Compare(a.last, b.last), cmp.Compare(a.first, b.first), cmp.Compare(a.p.ID, b.p.ID))
+	})
+	sorted := make([]Pupil, len(ps))
+	for i, e := range es {
+		sorted[i] = *e.p
+	}
+	copy(ps, sorted)
+}
+
+// foldNameFast is FoldName with a shortcut for plain ASCII names (most of
+// a roster): lower case, letters and digits kept; others go to FoldName.
+func foldNameFast(s string) string {
+	keep := true // s is already folded: return it, no copy
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return FoldName(s)
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		default:
+			keep = false
+		}
+	}
+	if keep {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			b = append(b, c)
+		case 'A' <= c && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		}
+	}
+	return string(b)
 }
 
 // compareClass orders classes as a school lists them: "2A" before "10A"

@@ -1,7 +1,9 @@
 package storage
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -138,6 +140,22 @@ func indexFiscalCode(tx *bolt.Tx, old, p *app.Pupil) error {
 		return idx.Put([]byte(now), []byte(p.ID))
 	}
 	return nil
+}
+
+// buildFiscalCodeIndex fills the pupil_cf index from the roster, for a file
+// migrated to version 3 whose pupils already carry their codes.
+func buildFiscalCodeIndex(tx *bolt.Tx) error {
+	pupils := tx.Bucket(bPupils)
+	if pupils == nil || tx.Bucket(bPupilCF) == nil {
+		return nil // not ours: the check for missing buckets says so
+	}
+	return pupils.ForEach(func(k, v []byte) error {
+		var p app.Pupil
+		if err := json.Unmarshal(v, &p); err != nil {
+			return fmt.Errorf("pupil %q: %w", k, err)
+		}
+		return indexFiscalCode(tx, nil, &p)
+	})
 }
 
 // ifFound is &p when found, else nil.

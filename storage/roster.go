@@ -45,6 +45,9 @@ func putRoster(tx *bolt.Tx, r app.Roster) error {
 			if err := indexFiscalCode(tx, ifFound(ok, &old), &p); err != nil { // counter identification
 				return err
 			}
+			if err := indexName(tx, ifFound(ok, &old), &p); err != nil { // staff search
+				return err
+			}
 			if err := firstErr(putJSON(pup, []byte(p.ID), p), fam.Put(key(string(p.AccountID), string(p.ID)), []byte{})); err != nil {
 				return err
 			}

@@ -65,10 +65,11 @@ var (
 	bStaffLock   = []byte("staff_lock")   // key → JSON: the staff PIN lockout, kept across restarts
 	bFamilyCache = []byte("family_cache") // account → JSON: the counter's cached family view (meals, notices) with its as-of time
 	bPupilCF     = []byte("pupil_cf")     // codice fiscale → pupil id: counter identification
+	bPupilName   = []byte("pupil_name")   // folded surname \0 folded first name \0 pupil → school and class: staff search (search.go)
 
 	v1Buckets  = [][]byte{bMeta, bAccounts, bFamily, bPupils, bBadges, bBookings, bDays, bUnsynced, bUnknown}
 	v2Buckets  = [][]byte{bDelivered, bRejected, bFlagged, bAlarms, bFeeBands, bDiets, bStaff, bNews, bDocuments}
-	v3Buckets  = [][]byte{bEvents, bStaffLock, bFamilyCache, bPupilCF}
+	v3Buckets  = [][]byte{bEvents, bStaffLock, bFamilyCache, bPupilCF, bPupilName}
 	allBuckets = append(append(append([][]byte{}, v1Buckets...), v2Buckets...), v3Buckets...)
 
 	kSchema  = []byte("schema")
@@ -165,6 +166,9 @@ func (s *Store) init() error {
 			if got > SchemaVersion {
 				return fmt.Errorf("%w: schema version %d, this kiosk reads up to %d; update the kiosk software", ErrSchemaTooNew, got, SchemaVersion)
 			}
+			// The surname index came within version 3: a file may lack it
+			// whatever its version. It is built from the roster it indexes.
+			buildNames := tx.Bucket(bPupilName) == nil
 			if got < SchemaVersion { // migrate 1 → 2 → 3: each version's buckets, empty
 				for v, bs := range [][][]byte{2: v2Buckets, 3: v3Buckets} {
 					if uint32(v) <= got {
@@ -177,6 +181,16 @@ func (s *Store) init() error {
 					}
 				}
 				if err := meta.Put(kSchema, binary.BigEndian.AppendUint32(nil, SchemaVersion)); err != nil {
+					return err
+				}
+			}
+			if buildNames {
+				if err := buildNameIndex(tx); err != nil {
+					return err
+				}
+			}
+			if got < 3 { // the codice fiscale index came with version 3
+				if err := buildFiscalCodeIndex(tx); err != nil {
 					return err
 				}
 			}

@@ -445,7 +445,7 @@ func sweepUnseen(tx *bolt.Tx) error {
 				if ok, err := getJSON(b, k, &p); err != nil {
 					return err
 				} else if ok {
-					if err := firstErr(tx.Bucket(bFamily).Delete(key(string(p.AccountID), string(k))), indexFiscalCode(tx, &p, nil)); err != nil {
+					if err := firstErr(tx.Bucket(bFamily).Delete(key(string(p.AccountID), string(k))), indexFiscalCode(tx, &p, nil), indexName(tx, &p, nil)); err != nil {
 						return err
 					}
 				}
@@ -523,7 +523,7 @@ func deleteRef(tx *bolt.Tx, r app.Ref) error {
 		if err != nil || !ok {
 			return err
 		}
-		return firstErr(tx.Bucket(bFamily).Delete(key(string(p.AccountID), r.ID)), indexFiscalCode(tx, &p, nil), tx.Bucket(bPupils).Delete([]byte(r.ID)))
+		return firstErr(tx.Bucket(bFamily).Delete(key(string(p.AccountID), r.ID)), indexFiscalCode(tx, &p, nil), indexName(tx, &p, nil), tx.Bucket(bPupils).Delete([]byte(r.ID)))
 	case app.KindBadge:
 		return tx.Bucket(bBadges).Delete([]byte(r.ID))
 	case app.KindBooking:
