@@ -141,7 +141,10 @@ func NewStaffScreen(tr *Catalogue, b StaffBackend, opts StaffOptions) *StaffScre
 	s.title = newLabel(SizeNameHeader, true)
 	s.body = container.NewStack()
 	bg := canvas.NewRectangle(colorHeader)
-	s.root = container.NewStack(bg, container.NewBorder(container.NewPadded(s.title), nil, nil, nil, container.NewPadded(s.body)))
+	// The title's label has little padding of its own: the pages need
+	// the window's height.
+	title := container.NewThemeOverride(s.title, denseTheme{KioskTheme()})
+	s.root = container.NewStack(bg, container.NewBorder(container.NewPadded(title), nil, nil, nil, container.NewPadded(s.body)))
 	s.showPIN()
 	return s
 }
@@ -323,6 +326,12 @@ func (s *StaffScreen) showMenu() {
 // pageNav is the row of "previous"/"next" buttons for a list of n items
 // shown size at a time from *page; redraw shows the page again.
 func (s *StaffScreen) pageNav(page, n, size int, redraw func(int)) fyne.CanvasObject {
+	return s.pageNavWith("staff.page.of", page, n, size, redraw)
+}
+
+// pageNavWith is pageNav with the catalogue key of the "page of pages"
+// text (staff.page.short where the pager shares the page's width).
+func (s *StaffScreen) pageNavWith(key string, page, n, size int, redraw func(int)) fyne.CanvasObject {
 	pages := max(1, (n+size-1)/size)
 	prev := s.button(s.tr.T("staff.page.prev"), theme.NavigateBackIcon(), func() { redraw(page - 1) })
 	next := s.button(s.tr.T("staff.page.next"), theme.NavigateNextIcon(), func() { redraw(page + 1) })
@@ -332,9 +341,12 @@ func (s *StaffScreen) pageNav(page, n, size int, redraw func(int)) fyne.CanvasOb
 	if page >= pages-1 {
 		next.Disable()
 	}
-	where := newLabel(SizeNameNote, false)
-	setText(where, s.tr.T("staff.page.of", page+1, pages))
-	return container.NewHBox(prev, where, next)
+	next.IconPlacement = widget.ButtonIconTrailingText
+	where := staffOneLine(s.tr.T(key, page+1, pages))
+	where.Alignment = fyne.TextAlignCenter
+	// The label in the middle of a border keeps the pager one line as
+	// wide as the page gives it.
+	return container.NewBorder(nil, nil, prev, next, where)
 }
 
 // clampPage keeps page within the pages of n items.

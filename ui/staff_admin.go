@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -94,7 +95,11 @@ type settingsForm struct {
 	role                                        *widget.RadioGroup
 	port, format, numbering, url, low, from, to *widget.Entry
 	debounce, idle                              *widget.Entry
-	errors                                      *widget.Label
+	// errors is the outcome line: applied, or not and why (problems that
+	// belong to no field of the form).
+	errors *widget.Label
+	// fieldErrors show each field's problem under it (app.Field* keys).
+	fieldErrors map[string]*widget.Label
 }
 
 var settingsFieldKeys = map[string]string{
@@ -145,51 +150,96 @@ func (s *StaffScreen) showSettings() {
 	f.port, f.format, f.numbering, f.url = entry(cur.ReaderPort), entry(cur.ReaderFormat), entry(cur.ReaderNumbering), entry(cur.ServerURL)
 	f.low = entry(formatEuro(cur.LowBalanceCents))
 	f.from, f.to, f.debounce, f.idle = entry(cur.WindowStart), entry(cur.WindowEnd), entry(cur.Debounce), entry(strconv.Itoa(cur.IdleSeconds))
-	form := widget.NewForm(
-		widget.NewFormItem(s.tr.T("staff.settings.role"), f.role),
-		widget.NewFormItem(s.tr.T("staff.settings.reader_port"), f.port),
-		widget.NewFormItem(s.tr.T("staff.settings.reader_format"), f.format),
-		widget.NewFormItem(s.tr.T("staff.settings.reader_numbering"), f.numbering),
-		widget.NewFormItem(s.tr.T("staff.settings.server_url"), f.url),
-		widget.NewFormItem(s.tr.T("staff.settings.low_balance"), f.low),
-		widget.NewFormItem(s.tr.T("staff.settings.window_start"), f.from),
-		widget.NewFormItem(s.tr.T("staff.settings.window_end"), f.to),
-		widget.NewFormItem(s.tr.T("staff.settings.debounce"), f.debounce),
-		widget.NewFormItem(s.tr.T("staff.settings.idle_seconds"), f.idle),
-	)
+	fields := []struct {
+		field string
+		w     fyne.CanvasObject
+	}{
+		{app.FieldRole, f.role}, {app.FieldReaderPort, f.port}, {app.FieldReaderFormat, f.format}, {app.FieldReaderNumbering, f.numbering},
+		{app.FieldServerURL, f.url}, {app.FieldLowBalance, f.low}, {app.FieldWindowStart, f.from}, {app.FieldWindowEnd, f.to},
+		{app.FieldDebounce, f.debounce}, {app.FieldIdleSeconds, f.idle},
+	}
+	// Two columns of five fields, each field's problem on one line under
+	// it: ten fields one under the other do not fit the kiosk's height.
+	f.fieldErrors = map[string]*widget.Label{}
+	var cols [2]*fyne.Container
+	for half := range 2 {
+		cols[half] = container.NewVBox()
+		var labels []*widget.Label
+		var labelW float32
+		for _, fd := range fields[half*5 : half*5+5] {
+			l := widget.NewLabel(s.tr.T(settingsFieldKeys[fd.field]))
+			labels = append(labels, l)
+			labelW = max(labelW, l.MinSize().Width)
+		}
+		for i, fd := range fields[half*5 : half*5+5] {
+			// The field's name whole on the left, as wide as the column's
+			// longest; its problem on one line under both, cut if long.
+			e := staffRowLabel(SizeNameSmall, "")
+			e.Importance = widget.DangerImportance
+			e.Hide()
+			f.fieldErrors[fd.field] = e
+			name := container.NewGridWrap(fyne.NewSize(labelW, labels[i].MinSize().Height), labels[i])
+			cols[half].Add(container.NewBorder(nil, counterDense(e), container.NewVBox(name), nil, fd.w))
+		}
+	}
+	// The first column (with the role's choice) as wide as it needs, the
+	// second the rest.
+	columns := container.NewBorder(nil, nil, cols[0], nil, cols[1])
+	f.errors.Wrapping, f.errors.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
 	apply := s.button(s.tr.T("staff.settings.apply"), theme.ConfirmIcon(), func() {
 		next := app.KioskSettings{Role: roles[f.role.Selected], ReaderPort: strings.TrimSpace(f.port.Text), ReaderFormat: strings.TrimSpace(f.format.Text),
 			ReaderNumbering: strings.TrimSpace(f.numbering.Text), ServerURL: strings.TrimSpace(f.url.Text),
 			WindowStart: strings.TrimSpace(f.from.Text), WindowEnd: strings.TrimSpace(f.to.Text), Debounce: strings.TrimSpace(f.debounce.Text)}
-		var problems []string
+		for _, e := range f.fieldErrors {
+			setText(e, "")
+		}
+		var problems []app.FieldError
 		low, ok := parseEuro(f.low.Text)
 		if !ok {
-			problems = append(problems, s.fieldProblem(app.FieldLowBalance, app.ProblemRange))
+			problems = append(problems, app.FieldError{Field: app.FieldLowBalance, Problem: app.ProblemRange})
 		}
 		next.LowBalanceCents = low
 		idle, err := strconv.Atoi(strings.TrimSpace(f.idle.Text))
 		if err != nil {
-			problems = append(problems, s.fieldProblem(app.FieldIdleSeconds, app.ProblemRange))
+			problems = append(problems, app.FieldError{Field: app.FieldIdleSeconds, Problem: app.ProblemRange})
 		}
 		next.IdleSeconds = idle
+		var other []string
 		if len(problems) == 0 {
 			err := s.b.ApplySettings(next)
 			if se, ok := app.AsSettingsError(err); ok {
-				for _, fe := range se.Fields {
-					problems = append(problems, s.fieldProblem(fe.Field, fe.Problem))
-				}
+				problems = se.Fields
 			} else if err != nil {
-				problems = append(problems, s.tr.T("staff.error", err.Error()))
+				other = append(other, s.tr.T("staff.error", err.Error()))
 			}
 		}
-		if len(problems) > 0 {
-			setText(f.errors, s.tr.T("staff.settings.not_applied")+"\n"+strings.Join(problems, "\n"))
+		for _, p := range problems {
+			if e, ok := f.fieldErrors[p.Field]; ok && e.Text == "" {
+				setText(e, s.tr.T(problemKey(p.Problem)))
+			} else {
+				other = append(other, s.fieldProblem(p.Field, p.Problem))
+			}
+		}
+		if len(problems)+len(other) > 0 {
+			text := s.tr.T("staff.settings.not_applied_fields")
+			if len(other) > 0 {
+				text = s.tr.T("staff.settings.not_applied") + " " + strings.Join(other, "; ")
+			}
+			setText(f.errors, text)
 			return
 		}
 		setText(f.errors, s.tr.T("staff.settings.applied"))
 	})
 	apply.Importance = widget.HighImportance
-	s.show("staff.settings.title", container.NewBorder(nil, container.NewVBox(f.errors, container.NewGridWithColumns(2, apply, s.backTo(s.showMenu))), nil, nil, form))
+	s.show("staff.settings.title", container.NewBorder(nil, container.NewVBox(f.errors, container.NewGridWithColumns(2, apply, s.backTo(s.showMenu))), nil, nil, columns))
+}
+
+// problemKey is the catalogue key of an app.Problem*.
+func problemKey(problem string) string {
+	if pk, ok := settingsProblemKeys[problem]; ok {
+		return pk
+	}
+	return "staff.settings.err.bad_setting"
 }
 
 // fieldProblem is one translated problem line: "Field: problem".
@@ -198,11 +248,7 @@ func (s *StaffScreen) fieldProblem(field, problem string) string {
 	if !ok {
 		label = "staff.settings.field_other"
 	}
-	pk, ok := settingsProblemKeys[problem]
-	if !ok {
-		pk = "staff.settings.err.bad_setting"
-	}
-	return s.tr.T("staff.settings.problem", s.tr.T(label), s.tr.T(pk))
+	return s.tr.T("staff.settings.problem", s.tr.T(label), s.tr.T(problemKey(problem)))
 }
 
 // formatEuro shows cents as euros with a decimal comma, for editing: 1000

@@ -5,6 +5,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -14,8 +15,13 @@ import (
 // The manual meal (a forgotten badge) and the void of a meal recorded by
 // mistake.
 
-// searchRows is the number of pupils the search lists.
-const searchRows = 8
+// searchRows is the number of pupils a page of the search lists, beside
+// the keyboard; searchLimit the most it pages through before asking for
+// more letters.
+const (
+	searchRows  = 8
+	searchLimit = 5 * searchRows
+)
 
 // keyboardRows are catalogue keys: a language may lay its keyboard out its
 // own way (QWERTY in Italian and English).
@@ -26,9 +32,13 @@ func (s *StaffScreen) showManual() {
 	s.renderManual()
 }
 
-// renderManual shows the on-screen keyboard, the letters typed and the
-// pupils whose surname starts with them.
+// renderManual shows the on-screen keyboard with the letters typed above
+// it and, beside it, a page of the pupils whose surname starts with them.
 func (s *StaffScreen) renderManual() {
+	s.renderManualPage(0)
+}
+
+func (s *StaffScreen) renderManualPage(page int) {
 	typed := newLabel(SizeNamePrompt, true)
 	setText(typed, s.query)
 	if s.query == "" {
@@ -57,39 +67,53 @@ func (s *StaffScreen) renderManual() {
 	clear := s.button(s.tr.T("staff.pin.clear"), theme.ContentClearIcon(), func() { s.query = ""; s.renderManual() })
 	keys.Add(container.NewGridWithColumns(3, del, clear, s.backTo(s.showMenu)))
 
-	results := container.NewVBox()
+	var results fyne.CanvasObject = layout.NewSpacer()
 	if s.query != "" {
-		hits, err := s.b.SearchPupils(s.query, searchRows+1)
-		switch {
-		case err != nil:
-			results.Add(message(s.tr.T("staff.error", err.Error())))
-		case len(hits) == 0:
-			results.Add(message(s.tr.T("staff.manual.none")))
-		default:
-			for i, h := range hits {
-				if i == searchRows {
-					results.Add(message(s.tr.T("staff.manual.more")))
-					break
-				}
-				results.Add(s.button(s.hitText(h), nil, func() { s.confirmManual(h) }))
-			}
-		}
+		results = s.searchResults(page)
 	}
-	s.show("staff.manual.title", container.NewBorder(typed, keys, nil, nil, results))
+	left := container.NewBorder(typed, nil, nil, nil, container.NewVBox(layout.NewSpacer(), keys))
+	s.show("staff.manual.title", container.NewBorder(nil, nil, left, nil, results))
 }
 
-// hitText tells namesakes apart without a photo: first name and initial,
-// class, school, a diet mark, and whether already served today.
-func (s *StaffScreen) hitText(h app.PupilHit) string {
+// searchResults is a page of the pupils found, as rows, with the pager
+// when they are more than a page.
+func (s *StaffScreen) searchResults(page int) fyne.CanvasObject {
+	hits, err := s.b.SearchPupils(s.query, searchLimit+1)
+	switch {
+	case err != nil:
+		return container.NewVBox(message(s.tr.T("staff.error", err.Error())))
+	case len(hits) == 0:
+		return container.NewVBox(message(s.tr.T("staff.manual.none")))
+	}
+	list := container.NewVBox()
+	more := len(hits) > searchLimit
+	hits = hits[:min(len(hits), searchLimit)]
+	page = clampPage(page, len(hits), searchRows)
+	for _, h := range hits[page*searchRows : min((page+1)*searchRows, len(hits))] {
+		list.Add(s.hitRow(h))
+	}
+	bottom := container.NewVBox()
+	if more {
+		bottom.Add(staffOneLine(s.tr.T("staff.manual.more")))
+	}
+	if len(hits) > searchRows {
+		bottom.Add(s.pageNavWith("staff.page.short", page, len(hits), searchRows, s.renderManualPage))
+	}
+	return container.NewBorder(nil, bottom, nil, nil, list)
+}
+
+// hitRow tells namesakes apart without a photo: first name and initial,
+// class, school; below, whether already served today and a diet mark.
+func (s *StaffScreen) hitRow(h app.PupilHit) *staffRow {
 	p := h.Pupil
-	parts := []string{DisplayName(p), p.Class, p.School}
-	if p.Diet != nil {
-		parts = append(parts, s.tr.T("staff.manual.diet_mark", p.Diet.Name))
-	}
+	var marks []string // served first: a long diet's name is cut
 	if h.ServedToday {
-		parts = append(parts, s.tr.T("staff.manual.served_mark"))
+		marks = append(marks, s.tr.T("staff.manual.served_mark"))
 	}
-	return strings.Join(parts, " · ")
+	if p.Diet != nil {
+		marks = append(marks, s.tr.T("staff.manual.diet_mark", p.Diet.Name))
+	}
+	return s.row(nil, func() { s.confirmManual(h) }, strings.Join([]string{DisplayName(p), p.Class, p.School}, " · "), strings.Join(marks, " · "))
 }
 
 func (s *StaffScreen) confirmManual(h app.PupilHit) {
@@ -194,8 +218,12 @@ func (s *StaffScreen) showVoidList(page int) {
 	}
 	page = clampPage(page, len(meals), voidRows)
 	for _, e := range meals[min(page*voidRows, len(meals)):min((page+1)*voidRows, len(meals))] {
-		text := FormatTime(e.Meal.At.In(s.loc)) + " · " + s.mealWho(e)
-		list.Add(s.button(text, nil, func() { s.chooseReason(e) }))
+		text := FormatTime(e.Meal.At.In(s.loc)) + " · " + DisplayName(e.Pupil) + " · " + e.Pupil.Class
+		school := e.Pupil.School
+		if e.Pupil.ID == "" {
+			text, school = FormatTime(e.Meal.At.In(s.loc))+" · "+string(e.Meal.PupilID), ""
+		}
+		list.Add(s.row(nil, func() { s.chooseReason(e) }, text, school))
 	}
 	bottom := container.NewVBox(s.pageNav(page, len(meals), voidRows, s.showVoidList), s.backTo(s.showMenu))
 	s.show("staff.void.title", container.NewBorder(nil, bottom, nil, nil, list))

@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"mensakiosk/app"
@@ -172,41 +173,60 @@ func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 		}
 	case *container.ThemeOverride:
 		walk(x.Content, fn)
+	case *staffRow:
+		for _, l := range x.lines {
+			walk(l, fn)
+		}
 	}
 }
 
-func buttons(root fyne.CanvasObject) []*widget.Button {
-	var out []*widget.Button
+// tappable is a button or a staff row, as tapButton finds them.
+type tappable struct {
+	text     string
+	disabled bool
+	obj      fyne.Tappable
+}
+
+func tappables(t *testing.T, root fyne.CanvasObject) []tappable {
+	t.Helper()
+	var out []tappable
 	walk(root, func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok {
-			out = append(out, b)
+		switch x := o.(type) {
+		case *widget.Button:
+			out = append(out, tappable{x.Text, x.Disabled(), x})
+		case *staffRow:
+			if x.MinSize().Height < MinTouchTarget {
+				t.Fatalf("staff row %q is %.0f high, less than a touch target", x.Text(), x.MinSize().Height)
+			}
+			out = append(out, tappable{x.Text(), false, x})
 		}
 	})
 	return out
 }
 
-// tapButton taps the button whose text is text, or else contains it.
+// tapButton taps the button or staff row whose text is text, or else
+// contains it.
 func tapButton(t *testing.T, s *StaffScreen, text string) {
 	t.Helper()
-	all := buttons(s.Content())
+	all := tappables(t, s.Content())
 	for _, b := range all { // an exact match first: "R" is a key, not "Marco R."
-		if b.Text == text {
-			test.Tap(b)
+		if b.text == text {
+			test.Tap(b.obj)
 			return
 		}
 	}
 	for _, b := range all {
-		if strings.Contains(b.Text, text) {
-			if b.Disabled() {
-				t.Fatalf("button %q is disabled", b.Text)
+		if strings.Contains(b.text, text) {
+			if b.disabled {
+				t.Fatalf("button %q is disabled", b.text)
 			}
-			test.Tap(b)
+			test.Tap(b.obj)
 			return
 		}
 	}
 	var have []string
-	for _, b := range buttons(s.Content()) {
-		have = append(have, b.Text)
+	for _, b := range all {
+		have = append(have, b.text)
 	}
 	t.Fatalf("no button %q; have %q", text, have)
 }
@@ -334,7 +354,7 @@ func TestStaffScreenManualMeal(t *testing.T) {
 	for _, k := range "ROSSI" {
 		tapButton(t, s, string(k))
 	}
-	tapButton(t, s, "Marco R. · 1A · Primaria Dante · Dieta: Senza glutine · già servito oggi")
+	tapButton(t, s, "Marco R. · 1A · Primaria Dante · già servito oggi · Dieta: Senza glutine")
 	tapButton(t, s, "Registra il pasto")
 	wantText(t, s, "Già servito")
 	if st, _ := b.s.SyncState(); st.Waiting != 3 { // login, meal, its audit
@@ -403,15 +423,29 @@ func TestStaffScreenSettings(t *testing.T) {
 	f.from.SetText("15:00")
 	tapButton(t, s, "Applica")
 	wantText(t, s, "Nessuna modifica applicata:")
-	wantText(t, s, "Intervallo badge ripetuto: valore fuori dai limiti consentiti")
-	wantText(t, s, "Indirizzo del server: usare https")
-	wantText(t, s, "Fine servizio (hh:mm): la fine deve venire dopo l'inizio")
+	// Each problem shows under its field, and only there.
+	wantFieldErrors := func(want map[string]string) {
+		t.Helper()
+		for field, e := range f.fieldErrors {
+			got := ""
+			if e.Visible() {
+				got = e.Text
+			}
+			if !strings.HasPrefix(got, want[field]) || (got == "") != (want[field] == "") {
+				t.Errorf("field %s shows %q, want %q", field, got, want[field])
+			}
+		}
+	}
+	wantFieldErrors(map[string]string{app.FieldDebounce: "valore fuori dai limiti consentiti", app.FieldServerURL: "usare https",
+		app.FieldWindowEnd: "la fine deve venire dopo l'inizio"})
+	wantText(t, s, "valore fuori dai limiti consentiti")
+	wantText(t, s, "la fine deve venire dopo l'inizio")
 	if b.settings != before {
 		t.Fatal("settings changed despite the errors")
 	}
 	f.low.SetText("dieci")
 	tapButton(t, s, "Applica")
-	wantText(t, s, "Soglia saldo basso (€): valore fuori")
+	wantFieldErrors(map[string]string{app.FieldLowBalance: "valore fuori"})
 	f.debounce.SetText("5s")
 	f.url.SetText("https://mensa2.example.it")
 	f.from.SetText("11:45")
@@ -481,4 +515,82 @@ func TestHiddenCorner(t *testing.T) {
 	if HiddenCorner(func() {}).MinSize().Width < MinTouchTarget {
 		t.Fatal("the corner is too small to hit")
 	}
+}
+
+// TestStaffScreenManualPages: more pupils than a page beside the keyboard
+// page with buttons, and the rows are touch targets cut to the page's width.
+func TestStaffScreenManualPages(t *testing.T) {
+	s, _ := newStaffTestScreenWith(t, fitStaffBackend(t))
+	login(t, s)
+	tapButton(t, s, "Pasto manuale")
+	tapButton(t, s, "R")
+	rows := func() []string {
+		var out []string
+		for _, tp := range tappables(t, s.Content()) {
+			if r, ok := tp.obj.(*staffRow); ok {
+				out = append(out, r.lines[0].Text)
+			}
+		}
+		return out
+	}
+	first := rows()
+	if len(first) != searchRows || !strings.HasPrefix(first[0], "Alice R.") || !strings.HasPrefix(first[7], "Marco R.") {
+		t.Fatalf("page 1 lists %q", first)
+	}
+	wantText(t, s, "1/2")
+	tapButton(t, s, "Avanti")
+	second := rows()
+	if len(second) != 2 || !strings.HasPrefix(second[0], "Maria Vittoria R.") || !strings.HasPrefix(second[1], "Tommaso R.") {
+		t.Fatalf("page 2 lists %q", second)
+	}
+	wantText(t, s, "2/2")
+	tapButton(t, s, "Tommaso R.")
+	wantText(t, s, "Tommaso Rossi Bianchi")
+}
+
+// TestStaffScreenReportColumns: every line of the report is one line, its
+// figures under their titles, and the pages reach the totals, the diets
+// and who has not eaten.
+func TestStaffScreenReportColumns(t *testing.T) {
+	s, _ := newStaffTestScreenWith(t, fitStaffBackend(t))
+	login(t, s)
+	tapButton(t, s, "Report")
+	w := fyne.CurrentApp().Driver().AllWindows()[0]
+	w.Resize(fyne.NewSize(fitDemoW, fitDemoH))
+	check := func() int {
+		t.Helper()
+		var xs []float32
+		lines := 0
+		walk(s.Content(), func(o fyne.CanvasObject) {
+			c, ok := o.(*fyne.Container)
+			if !ok {
+				return
+			}
+			if _, ok := c.Layout.(*reportColumns); !ok {
+				return
+			}
+			lines++
+			for i, cell := range c.Objects[1:] {
+				if xs == nil || len(xs) <= i {
+					xs = append(xs, cell.Position().X)
+				} else if cell.Position().X != xs[i] {
+					t.Errorf("line %d: figure %d at x %.0f, its title at %.0f", lines, i, cell.Position().X, xs[i])
+				}
+			}
+			if lines > 1 && c.Size().Height > 1.5*theme.TextSize()+2*theme.Padding()+8 {
+				t.Errorf("line %d is %.0f high: not one line", lines, c.Size().Height)
+			}
+		})
+		return lines
+	}
+	if n := check(); n != 1+reportRows {
+		t.Fatalf("page 1 has %d lines with figures, want the titles and %d", n, reportRows)
+	}
+	wantText(t, s, "1B · Scuola")
+	tapButton(t, s, "Avanti")
+	check()
+	wantText(t, s, "Totale")
+	wantText(t, s, "Dieta: Senza glutine e senza lattosio")
+	wantText(t, s, "Non hanno ancora mangiato: 2")
+	wantText(t, s, "Rossi Bianchi Beatrice · 4B · Scuola dell'Infanzia Gianni Rodari")
 }
