@@ -250,6 +250,10 @@ func (b staffBackend) ApplySettings(s app.KioskSettings) error {
 	if err := c.staff.Record(app.ActionSettings, string(detail)); err != nil {
 		b.k.log.Error("audit of a settings change", "err", err)
 	}
+	// The restart ends the staff session: its end is audited too.
+	if err := c.staff.Leave(false); err != nil {
+		b.k.log.Error("audit of the end of staff mode", "err", err)
+	}
 	b.k.log.Info("settings changed by staff: restarting the kiosk's core", "role", cfg.Role)
 	go b.k.restart(cfg, cc)
 	return nil

@@ -72,6 +72,9 @@ type kioskWindow struct {
 	cur atomic.Pointer[running]
 	// restartMu serialises settings changes.
 	restartMu sync.Mutex
+	// noRefreshLoop: tests on Fyne's test driver, which runs fyne.Do on
+	// the caller's goroutine, drive the screens from one goroutine only.
+	noRefreshLoop bool
 }
 
 // running is one start of the kiosk: a configuration, its core and its
@@ -89,6 +92,9 @@ type running struct {
 	// kick asks the refresher for the idle figures at once.
 	kick chan struct{}
 	stop chan struct{}
+	// loops are the goroutines of this start; stop waits for them, so a
+	// restart leaves nothing of the old kiosk running.
+	loops sync.WaitGroup
 }
 
 // start builds the role's screen, starts the core and shows the screen.
@@ -140,11 +146,24 @@ func (k *kioskWindow) start(cfg Config, cc app.CanteenConfig) {
 		}
 	}
 	r.content = k.withStaffCorner(r)
+	// Publishing r lets the hooks that read what was built after the core
+	// started (postSync, counterBadge) use it; a status the sync engine
+	// reported before is replayed here, so the counter is not offline for a
+	// whole sync interval.
 	k.cur.Store(r)
 	k.w.SetContent(r.content)
+	if r.core != nil && r.core.counter != nil {
+		r.core.counter.SetOnline(r.core.link.Status().Online)
+	}
 	if r.core != nil {
 		k.refresh(r)
-		go k.refreshLoop(r)
+		if !k.noRefreshLoop {
+			r.loops.Add(1)
+			go func() {
+				defer r.loops.Done()
+				k.refreshLoop(r)
+			}()
+		}
 	}
 }
 
@@ -156,6 +175,7 @@ func (k *kioskWindow) stop() {
 		return
 	}
 	close(r.stop)
+	r.loops.Wait()
 	if r.canteen != nil {
 		r.canteen.Close()
 	}
@@ -193,6 +213,11 @@ func (k *kioskWindow) postSync(r *running, s app.SyncStatus) {
 	if r.canteen != nil {
 		r.canteen.PostSync(s)
 	}
+	// r.core and r.counter are set after the sync engine started: read them
+	// only once start has published r (it then replays the status).
+	if k.cur.Load() != r {
+		return
+	}
 	if r.counter != nil {
 		if r.core != nil && r.core.counter != nil {
 			r.core.counter.SetOnline(s.Online)
@@ -223,7 +248,7 @@ func (k *kioskWindow) tapResult(r *running, res app.TapResult, err error) {
 // counterBadge routes a badge read at the counter: a staff badge opens staff
 // mode, a pupil's identifies the family.
 func (k *kioskWindow) counterBadge(r *running, id app.BadgeID) {
-	if r.core == nil || r.counter == nil {
+	if k.cur.Load() != r || r.core == nil || r.counter == nil { // not started yet, or stopped
 		return
 	}
 	if st, ok, err := r.core.staff.StaffByBadge(id); err != nil {

@@ -58,6 +58,7 @@ func windowKiosk(t *testing.T, role string) (*kioskWindow, Config) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	k := newKioskWindow(ctx, a, cfg, ui.MustCatalogue("it"), false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	k.noRefreshLoop = true
 	k.start(cfg, cc)
 	t.Cleanup(k.stop)
 	if k.cur.Load().core == nil {
@@ -142,7 +143,9 @@ func TestApplySettingsRestartsInPlace(t *testing.T) {
 		n := k.cur.Load()
 		return n != nil && n != r && n.counter != nil && n.core != nil
 	})
+	k.restartMu.Lock() // the restart has finished with the screens
 	n := k.cur.Load()
+	k.restartMu.Unlock()
 	if n.cfg.Role != RoleCounter || n.cfg.Canteen.LowBalanceCents != 2500 {
 		t.Fatalf("running with %+v", n.cfg)
 	}

@@ -104,7 +104,7 @@ func Write(w io.Writer, n app.Notice, tr Translator) error {
 	y = d.amountDue(y, amount, due, n.State)
 	y = d.whereToPay(y)
 	d.paymentData(y, modules, paymentFields{
-		debtor: debtor, creditor: creditor, subject: subject, cbill: n.Creditor.CBILL,
+		subject: subject, cbill: n.Creditor.CBILL,
 		code: grouped, fiscalCode: n.Creditor.FiscalCode, amount: amount,
 	})
 	if d.err != nil {
@@ -192,7 +192,7 @@ func (d *doc) whereToPay(y float64) float64 {
 }
 
 type paymentFields struct {
-	debtor, creditor, subject, cbill, code, fiscalCode, amount string
+	subject, cbill, code, fiscalCode, amount string
 }
 
 // paymentData draws the framed payment block: the QR code on the left, the
@@ -214,12 +214,13 @@ func (d *doc) paymentData(y float64, modules [][]bool, f paymentFields) {
 		y = d.para(x, y, w, 8, regular, label)
 		y = d.para(x, y, w, 10, bold, value) + 1
 	}
-	field(d.tr.T("notice.recipient"), f.debtor)
-	field(d.tr.T("notice.creditor"), f.creditor)
-	field(d.tr.T("notice.subject"), f.subject)
+	// In the order of pagopa.md's payment data: notice code, CBILL code,
+	// creditor fiscal code, subject, amount (recipient and creditor are
+	// in the blocks above).
 	field(d.tr.T("notice.code"), f.code)
 	field(d.tr.T("notice.cbill"), f.cbill)
 	field(d.tr.T("notice.creditor_fiscal_code"), f.fiscalCode)
+	field(d.tr.T("notice.subject"), f.subject)
 	field(d.tr.T("notice.amount"), f.amount)
 	bottom := max(y, qrBottom+12) + 3
 	d.pdf.RectFromUpperLeftWithStyle(margin, top, contentW, bottom-top, "D")
