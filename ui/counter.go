@@ -105,8 +105,9 @@ type CounterScreen struct {
 	loc   *time.Location
 
 	// OnPrint is called (on the UI goroutine) with the notice on screen
-	// when "Stampa avviso" is tapped; the wiring writes the PDF.
-	OnPrint func(app.Notice)
+	// when "Stampa avviso" is tapped, and the catalogue of the language on
+	// screen; the wiring writes the PDF in that language.
+	OnPrint func(n app.Notice, tr *Catalogue)
 	// OnStaffGesture is called when staff tap the title five times within
 	// a few seconds.
 	OnStaffGesture func()

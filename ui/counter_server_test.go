@@ -55,7 +55,8 @@ func decodeQR(t *testing.T, f *counterFixture) string {
 func TestCounterTopUpToPaid(t *testing.T) {
 	f := newCounterFixture(t, true)
 	var printed []app.Notice
-	f.s.OnPrint = func(n app.Notice) { printed = append(printed, n) }
+	var printLang string
+	f.s.OnPrint = func(n app.Notice, tr *Catalogue) { printed, printLang = append(printed, n), tr.Lang() }
 	f.s.PostBadge("0A00000001")
 	f.tap(t, "Ricarica", "20,00 €")
 	wantCounterTexts(t, f.texts(), "Importo: 20,00 €")
@@ -83,8 +84,8 @@ func TestCounterTopUpToPaid(t *testing.T) {
 	wantCounterTexts(t, got, "Da pagare entro il "+FormatDate(due))
 
 	f.tap(t, "Stampa avviso")
-	if len(printed) != 1 || printed[0].NoticeCode != n.NoticeCode {
-		t.Errorf("printed %+v", printed)
+	if len(printed) != 1 || printed[0].NoticeCode != n.NoticeCode || printLang != "it" {
+		t.Errorf("printed %+v in %q", printed, printLang)
 	}
 
 	// Not paid yet: checking says so.

@@ -110,7 +110,7 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 	}))
 	printBt := widget.NewButtonWithIcon(s.tr.T("counter.notice.print"), theme.DocumentPrintIcon(), s.act(func() {
 		if s.OnPrint != nil {
-			s.OnPrint(*n)
+			s.OnPrint(*n, s.tr)
 		}
 	}))
 	check := widget.NewButtonWithIcon(s.tr.T("counter.notice.check"), theme.ViewRefreshIcon(), s.act(func() {

@@ -123,9 +123,9 @@ func (k *kioskWindow) buildCounter(r *running) {
 	}
 	r.counter = ui.NewCounterScreen(cats, counterBackend{Counter: r.core.counter, core: r.core},
 		ui.CounterOptions{Location: r.cc.Location})
-	r.counter.OnPrint = func(n app.Notice) {
-		go func() {
-			path, err := printNotice(r.cfg, n, k.tr)
+	r.counter.OnPrint = func(n app.Notice, tr *ui.Catalogue) {
+		go func() { // printed in the language the parent chose on screen
+			path, err := printNotice(r.cfg, n, tr)
 			if err != nil {
 				k.log.Error("print notice", "notice", n.NoticeCode, "err", err)
 				return
