@@ -673,18 +673,8 @@ func (s *CanteenScreen) fillResult(r app.TapResult) {
 
 	served := r.Outcome == app.OutcomeServed
 	if served && r.Banner() {
-		var titles, lines []string
-		if d := r.Pupil.Diet; d != nil {
-			titles = append(titles, s.tr.T("banner.diet"))
-			lines = append(lines, d.Name)
-			if len(d.Allergens) > 0 {
-				lines = append(lines, s.tr.T("banner.allergens", strings.Join(d.Allergens, ", ")))
-			}
-		}
-		if r.Bland {
-			titles = append(titles, s.tr.T("banner.bland"))
-		}
-		s.banner.set(theme.WarningIcon(), strings.Join(titles, " + "), lines, "")
+		title, lines := bannerText(s.tr, r)
+		s.banner.set(theme.WarningIcon(), title, lines, "")
 		s.banner.root.Show()
 	} else {
 		s.banner.root.Hide()
@@ -718,4 +708,22 @@ func DisplayName(p app.Pupil) string {
 		return initial
 	}
 	return first + " " + initial
+}
+
+// bannerText is the diet banner's title and lines for a served result: the
+// special diet's name and allergens, and the bland meal. The canteen screen
+// and staff mode's manual meal show the same words.
+func bannerText(tr *Catalogue, r app.TapResult) (title string, lines []string) {
+	var titles []string
+	if d := r.Pupil.Diet; d != nil {
+		titles = append(titles, tr.T("banner.diet"))
+		lines = append(lines, d.Name)
+		if len(d.Allergens) > 0 {
+			lines = append(lines, tr.T("banner.allergens", strings.Join(d.Allergens, ", ")))
+		}
+	}
+	if r.Bland {
+		titles = append(titles, tr.T("banner.bland"))
+	}
+	return strings.Join(titles, " + "), lines
 }

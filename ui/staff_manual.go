@@ -171,19 +171,9 @@ func (s *StaffScreen) resultView(r app.TapResult) fyne.CanvasObject {
 	}
 	box.Add(main.root)
 	if r.Banner() {
-		var titles, lines []string
-		if d := r.Pupil.Diet; d != nil {
-			titles = append(titles, s.tr.T("banner.diet"))
-			lines = append(lines, d.Name)
-			if len(d.Allergens) > 0 {
-				lines = append(lines, s.tr.T("banner.allergens", strings.Join(d.Allergens, ", ")))
-			}
-		}
-		if r.Bland {
-			titles = append(titles, s.tr.T("banner.bland"))
-		}
+		title, lines := bannerText(s.tr, r)
 		b := newPanel(toneBanner, 96, SizeNameBannerTitle, SizeNameBannerText, 2)
-		b.set(theme.WarningIcon(), strings.Join(titles, " + "), lines, "")
+		b.set(theme.WarningIcon(), title, lines, "")
 		box.Add(b.root)
 	}
 	if r.Outcome == app.OutcomeServed {
