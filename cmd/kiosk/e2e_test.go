@@ -92,19 +92,7 @@ func share(img image.Image, r, g, b uint8) float64 {
 // mode, writes a special-diet pupil's frames into its reader's pty, and
 // checks the meal in its log and its database and the result on screen.
 func TestEndToEnd(t *testing.T) {
-	display := startXvfb(t)
-	bin := kioskBinary(t, "migrated_fynedo", true)
-	dir := t.TempDir()
-	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
-
-	c := startChild(t, bin, []string{"DISPLAY=" + display, "LANG=it_IT.UTF-8"},
-		"-demo", "-windowed", "-lang", "it", "-data", dir, "-reader-port", reader.Path())
-	defer c.cmd.Process.Kill()
-	c.waitReady(t)
+	display, dir, reader, c := startDemoKiosk(t, "canteen")
 
 	// A pupil with a special diet, an active badge and money enough.
 	_, badges := demo.Build(app.DayOf(time.Now(), time.Local), time.Now())
@@ -159,15 +147,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// A clean stop, then the meal is in the database exactly once.
-	c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-c.done:
-	case <-time.After(15 * time.Second):
-		t.Fatalf("kiosk did not stop on SIGTERM:\n%s", c.log())
-	}
-	if code := c.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("exit code %d:\n%s", code, c.log())
-	}
+	c.stopClean(t)
 	if got := c.recorded(); len(got) != 1 {
 		t.Fatalf("%d meals logged for 5 frames of one badge, want 1", len(got))
 	}
@@ -184,6 +164,40 @@ func TestEndToEnd(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// startDemoKiosk starts the real binary (cgo, GLFW) in demo mode in role
+// under a new Xvfb display, reading badges from a pseudo-terminal reader,
+// and waits for it to be ready. Everything is stopped at cleanup.
+func startDemoKiosk(t *testing.T, role string) (display, dir string, reader *device.VirtualReader, c *child) {
+	t.Helper()
+	display = startXvfb(t)
+	bin := kioskBinary(t, "migrated_fynedo", true)
+	dir = t.TempDir()
+	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reader.Close() })
+	c = startChild(t, bin, []string{"DISPLAY=" + display, "LANG=it_IT.UTF-8"},
+		"-demo", "-role", role, "-windowed", "-lang", "it", "-data", dir, "-reader-port", reader.Path())
+	t.Cleanup(func() { c.cmd.Process.Kill() })
+	c.waitReady(t)
+	return display, dir, reader, c
+}
+
+// stopClean sends SIGTERM and wants a clean exit within 15 s.
+func (c *child) stopClean(t *testing.T) {
+	t.Helper()
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.done:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("kiosk did not stop on SIGTERM:\n%s", c.log())
+	}
+	if code := c.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code %d:\n%s", code, c.log())
+	}
+}
 
 // waitLog waits for a log line containing s.
 func (c *child) waitLog(t *testing.T, s string, within time.Duration) {
@@ -203,18 +217,7 @@ func (c *child) waitLog(t *testing.T, s string, within time.Duration) {
 // and SIGTERM stops it cleanly. No family data reaches the log but the
 // account id.
 func TestEndToEndCounter(t *testing.T) {
-	display := startXvfb(t)
-	bin := kioskBinary(t, "migrated_fynedo", true)
-	dir := t.TempDir()
-	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
-	c := startChild(t, bin, []string{"DISPLAY=" + display, "LANG=it_IT.UTF-8"},
-		"-demo", "-role", "counter", "-windowed", "-lang", "it", "-data", dir, "-reader-port", reader.Path())
-	defer c.cmd.Process.Kill()
-	c.waitReady(t)
+	display, dir, reader, c := startDemoKiosk(t, "counter")
 	c.waitLog(t, `"msg":"sync","component":"sync"`, 20*time.Second) // the roster with its access hashes
 	time.Sleep(2 * time.Second)                                     // the window maps and draws the home screen
 	home := screenshot(t, display, filepath.Join(dir, "home.png"))
@@ -252,15 +255,7 @@ func TestEndToEndCounter(t *testing.T) {
 		t.Errorf("the screen hardly changed after the staff badge (%.2f%% of pixels)", d*100)
 	}
 
-	c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-c.done:
-	case <-time.After(15 * time.Second):
-		t.Fatalf("kiosk did not stop on SIGTERM:\n%s", c.log())
-	}
-	if code := c.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Errorf("exit code %d:\n%s", code, c.log())
-	}
+	c.stopClean(t)
 	// (PINs and access codes are digits a timestamp may hold: the unit
 	// tests check that they are never logged.)
 	for _, s := range []string{pick.FirstName, pick.FiscalCode, demo.Staff[0].Name} {
