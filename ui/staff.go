@@ -118,6 +118,9 @@ type StaffScreen struct {
 	pin       string
 	pinShown  *widget.Label
 	pinStatus *widget.Label
+	// candidate is the name of the staff member whose badge opened the
+	// PIN page ("" after the hidden gesture).
+	candidate string
 	lockShown bool
 
 	// Manual meal page state.
@@ -156,7 +159,18 @@ func (s *StaffScreen) Content() fyne.CanvasObject { return s.root }
 // tapped, nil after the hidden gesture.
 func (s *StaffScreen) Begin(candidate *app.Staff) {
 	s.b.Begin(candidate)
+	s.candidate = ""
+	if candidate != nil {
+		s.candidate = candidate.Name
+	}
 	s.showPIN()
+}
+
+// setStatus sets the PIN page's status line. The line keeps its place when
+// empty, so the keypad never moves under a finger about to tap it.
+func (s *StaffScreen) setStatus(text string) {
+	s.pinStatus.SetText(text)
+	s.pinStatus.Show()
 }
 
 // Tick is called every second or so: it leaves staff mode after the idle
@@ -250,6 +264,9 @@ func (s *StaffScreen) renderPIN() {
 	setText(s.pinShown, strings.Repeat("●", len(s.pin)))
 	if s.pin == "" {
 		setText(s.pinShown, s.tr.T("staff.pin.prompt"))
+		if s.candidate != "" {
+			setText(s.pinShown, s.tr.T("staff.pin.prompt_for", s.candidate))
+		}
 	}
 }
 
@@ -259,7 +276,7 @@ func (s *StaffScreen) renderLock() {
 	if !locked {
 		if s.lockShown {
 			s.lockShown = false
-			setText(s.pinStatus, "")
+			s.setStatus("")
 		}
 		return
 	}
@@ -268,7 +285,7 @@ func (s *StaffScreen) renderLock() {
 	if left < time.Second {
 		left = time.Second
 	}
-	setText(s.pinStatus, s.tr.T("staff.pin.locked", FormatTime(until.In(s.loc)), minSec(left)))
+	s.setStatus(s.tr.T("staff.pin.locked", FormatTime(until.In(s.loc)), minSec(left)))
 }
 
 // minSec formats a duration as m:ss.
@@ -290,12 +307,12 @@ func (s *StaffScreen) submitPIN() {
 	case errors.As(err, &locked):
 		s.renderLock()
 	case errors.Is(err, app.ErrWrongPIN):
-		setText(s.pinStatus, s.tr.T("staff.pin.wrong"))
+		s.setStatus(s.tr.T("staff.pin.wrong"))
 	case errors.Is(err, app.ErrNoCandidate):
 		s.b.Begin(nil)
-		setText(s.pinStatus, s.tr.T("staff.pin.again"))
+		s.setStatus(s.tr.T("staff.pin.again"))
 	default:
-		setText(s.pinStatus, s.tr.T("staff.error", err.Error()))
+		s.setStatus(s.tr.T("staff.error", err.Error()))
 	}
 }
 

@@ -594,3 +594,29 @@ func TestStaffScreenReportColumns(t *testing.T) {
 	wantText(t, s, "Non hanno ancora mangiato: 2")
 	wantText(t, s, "Rossi Bianchi Beatrice · 4B · Scuola dell'Infanzia Gianni Rodari")
 }
+
+// TestStaffScreenPINKeypadStays: a staff badge's PIN page names whose PIN
+// it asks for, and a wrong PIN's message does not move the keypad under
+// the finger about to tap it again.
+func TestStaffScreenPINKeypadStays(t *testing.T) {
+	s, _ := newStaffTestScreen(t)
+	s.Begin(&app.Staff{ID: "S1", Name: "Anna Cuoca", Role: app.StaffCanteen})
+	wantText(t, s, "Anna Cuoca: digitare il PIN")
+	keyAt := func() fyne.Position {
+		for _, b := range tappables(t, s.Content()) {
+			if b.text == "5" {
+				return fyne.CurrentApp().Driver().AbsolutePositionForObject(b.obj.(fyne.CanvasObject))
+			}
+		}
+		t.Fatal("no key 5")
+		return fyne.Position{}
+	}
+	before := keyAt()
+	typePIN(t, s, "1111")
+	wantText(t, s, "PIN errato")
+	if after := keyAt(); after != before {
+		t.Fatalf("the keypad moved from %v to %v after a wrong PIN", before, after)
+	}
+	typePIN(t, s, "2468")
+	wantText(t, s, "Modalità personale — Anna Cuoca")
+}
