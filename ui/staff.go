@@ -234,6 +234,7 @@ func (s *StaffScreen) showPIN() {
 	s.pinShown.Alignment = fyne.TextAlignCenter
 	s.pinStatus = message("")
 	s.pinStatus.Alignment = fyne.TextAlignCenter
+	s.pinStatus.Show() // its place is kept while empty: see setStatus
 	grid := container.NewGridWithColumns(3)
 	for _, row := range keypadRows {
 		for _, d := range row {

@@ -603,6 +603,7 @@ func TestStaffScreenPINKeypadStays(t *testing.T) {
 	s.Begin(&app.Staff{ID: "S1", Name: "Anna Cuoca", Role: app.StaffCanteen})
 	wantText(t, s, "Anna Cuoca: digitare il PIN")
 	keyAt := func() fyne.Position {
+		s.Content().Refresh() // lays the page out again, as the window would
 		for _, b := range tappables(t, s.Content()) {
 			if b.text == "5" {
 				return fyne.CurrentApp().Driver().AbsolutePositionForObject(b.obj.(fyne.CanvasObject))
