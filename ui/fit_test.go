@@ -237,7 +237,7 @@ func TestStaffViewsFit(t *testing.T) {
 			check("staff manual keyboard")
 			tapButton(t, s, "R")
 			check("staff manual results")
-			tapButton(t, s, "Marco R.")
+			tapButton(t, s, "Rossi Bianchi Marco")
 			check("staff manual confirm")
 			tapButton(t, s, "Registra il pasto")
 			check("staff manual result")

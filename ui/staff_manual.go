@@ -113,7 +113,7 @@ func (s *StaffScreen) hitRow(h app.PupilHit) *staffRow {
 	if p.Diet != nil {
 		marks = append(marks, s.tr.T("staff.manual.diet_mark", p.Diet.Name))
 	}
-	return s.row(nil, func() { s.confirmManual(h) }, strings.Join([]string{DisplayName(p), p.Class, p.School}, " · "), strings.Join(marks, " · "))
+	return s.row(nil, func() { s.confirmManual(h) }, strings.Join([]string{staffName(p), p.Class, p.School}, " · "), strings.Join(marks, " · "))
 }
 
 func (s *StaffScreen) confirmManual(h app.PupilHit) {
@@ -145,7 +145,7 @@ func (s *StaffScreen) serveManual(id app.PupilID) {
 func (s *StaffScreen) resultView(r app.TapResult) fyne.CanvasObject {
 	name := ""
 	if r.Pupil != nil {
-		name = DisplayName(*r.Pupil) + " — " + r.Pupil.Class
+		name = staffName(*r.Pupil) + " — " + r.Pupil.Class
 	}
 	box := container.NewVBox()
 	balance := s.tr.T("result.projected_balance", FormatCents(r.Balance))
@@ -208,7 +208,7 @@ func (s *StaffScreen) showVoidList(page int) {
 	}
 	page = clampPage(page, len(meals), voidRows)
 	for _, e := range meals[min(page*voidRows, len(meals)):min((page+1)*voidRows, len(meals))] {
-		text := FormatTime(e.Meal.At.In(s.loc)) + " · " + DisplayName(e.Pupil) + " · " + e.Pupil.Class
+		text := FormatTime(e.Meal.At.In(s.loc)) + " · " + staffName(e.Pupil) + " · " + e.Pupil.Class
 		school := e.Pupil.School
 		if e.Pupil.ID == "" {
 			text, school = FormatTime(e.Meal.At.In(s.loc))+" · "+string(e.Meal.PupilID), ""
@@ -223,7 +223,7 @@ func (s *StaffScreen) mealWho(e app.MealEntry) string {
 	if e.Pupil.ID == "" {
 		return string(e.Meal.PupilID)
 	}
-	return DisplayName(e.Pupil) + " · " + e.Pupil.Class + " · " + e.Pupil.School
+	return staffName(e.Pupil) + " · " + e.Pupil.Class + " · " + e.Pupil.School
 }
 
 // voidReasonKeys translate app.VoidReasons.
@@ -256,4 +256,11 @@ func (s *StaffScreen) confirmVoid(e app.MealEntry, reason string) {
 	s.show("staff.void.confirm_title", container.NewVBox(
 		message(s.mealWho(e)), message(s.tr.T(voidReasonKeys[reason])),
 		container.NewGridWithColumns(2, ok, s.backTo(func() { s.chooseReason(e) }))))
+}
+
+// staffName is how staff lists name a pupil: surname first, in full, as on
+// a class register. Staff must tell two Rossi apart; the public screens
+// show only the first name and the surname's initial (DisplayName).
+func staffName(p app.Pupil) string {
+	return strings.TrimSpace(p.LastName + " " + p.FirstName)
 }

@@ -209,7 +209,7 @@ func tappables(t *testing.T, root fyne.CanvasObject) []tappable {
 func tapButton(t *testing.T, s *StaffScreen, text string) {
 	t.Helper()
 	all := tappables(t, s.Content())
-	for _, b := range all { // an exact match first: "R" is a key, not "Marco R."
+	for _, b := range all { // an exact match first: "R" is a key, not "Rossi Marco"
 		if b.text == text {
 			test.Tap(b.obj)
 			return
@@ -342,10 +342,10 @@ func TestStaffScreenManualMeal(t *testing.T) {
 	for _, k := range "ROS" {
 		tapButton(t, s, string(k))
 	}
-	tapButton(t, s, "Marco R. · 1A · Primaria Dante · Dieta: Senza glutine")
+	tapButton(t, s, "Rossi Marco · 1A · Primaria Dante · Dieta: Senza glutine")
 	wantText(t, s, "Marco Rossi")
 	tapButton(t, s, "Registra il pasto")
-	wantText(t, s, "Marco R. — 1A")
+	wantText(t, s, "Rossi Marco — 1A")
 	wantText(t, s, "DIETA SPECIALE")
 	wantText(t, s, "Senza glutine")
 	wantText(t, s, "32,00 €")
@@ -354,7 +354,7 @@ func TestStaffScreenManualMeal(t *testing.T) {
 	for _, k := range "ROSSI" {
 		tapButton(t, s, string(k))
 	}
-	tapButton(t, s, "Marco R. · 1A · Primaria Dante · già servito oggi · Dieta: Senza glutine")
+	tapButton(t, s, "Rossi Marco · 1A · Primaria Dante · già servito oggi · Dieta: Senza glutine")
 	tapButton(t, s, "Registra il pasto")
 	wantText(t, s, "Già servito")
 	if st, _ := b.s.SyncState(); st.Waiting != 3 { // login, meal, its audit
@@ -374,10 +374,10 @@ func TestStaffScreenVoid(t *testing.T) {
 	}
 	login(t, s)
 	tapButton(t, s, "Annulla pasto")
-	tapButton(t, s, "12:07 · Giulia R. · 3B")
+	tapButton(t, s, "12:07 · Rossi Giulia · 3B")
 	tapButton(t, s, "Registrato due volte")
 	tapButton(t, s, "Annulla il pasto")
-	wantText(t, s, "Pasto annullato: Giulia R. · 3B · Primaria Dante — 4,50 €")
+	wantText(t, s, "Pasto annullato: Rossi Giulia · 3B · Primaria Dante — 4,50 €")
 	tapButton(t, s, "Indietro")
 	wantText(t, s, "Nessun pasto registrato oggi")
 	ms, _ := b.c.TodayMeals()
@@ -534,17 +534,17 @@ func TestStaffScreenManualPages(t *testing.T) {
 		return out
 	}
 	first := rows()
-	if len(first) != searchRows || !strings.HasPrefix(first[0], "Alice R.") || !strings.HasPrefix(first[7], "Marco R.") {
+	if len(first) != searchRows || !strings.HasPrefix(first[0], "Rossi Bianchi Alice") || !strings.HasPrefix(first[7], "Rossi Bianchi Marco") {
 		t.Fatalf("page 1 lists %q", first)
 	}
 	wantText(t, s, "1/2")
 	tapButton(t, s, "Avanti")
 	second := rows()
-	if len(second) != 2 || !strings.HasPrefix(second[0], "Maria Vittoria R.") || !strings.HasPrefix(second[1], "Tommaso R.") {
+	if len(second) != 2 || !strings.HasPrefix(second[0], "Rossi Bianchi Maria Vittoria") || !strings.HasPrefix(second[1], "Rossi Bianchi Tommaso") {
 		t.Fatalf("page 2 lists %q", second)
 	}
 	wantText(t, s, "2/2")
-	tapButton(t, s, "Tommaso R.")
+	tapButton(t, s, "Rossi Bianchi Tommaso")
 	wantText(t, s, "Tommaso Rossi Bianchi")
 }
 
