@@ -204,6 +204,9 @@ type CanteenTx interface {
 	VoidMeal(m Meal, e *OutboxEvent) error
 	// ForEachPupil calls fn for every pupil of the roster.
 	ForEachPupil(fn func(Pupil) error) error
+	// Pupils lists the whole roster in id order (the day's report reads
+	// it all: one slice sized up front, not grown pupil by pupil).
+	Pupils() ([]Pupil, error)
 	// DayBookings lists the bookings of the day.
 	DayBookings(d Day) ([]Booking, error)
 	// PupilsByNamePrefix reads the surname index: the entries whose folded
@@ -726,10 +729,10 @@ var foldAccent = func() map[rune]rune {
 func (c *Canteen) Report(day Day) (DayReport, error) {
 	in := ReportInput{Day: day, Service: c.cfg.Service}
 	err := c.store.View(func(tx CanteenTx) error {
-		if err := tx.ForEachPupil(func(p Pupil) error { in.Pupils = append(in.Pupils, p); return nil }); err != nil {
+		var err error
+		if in.Pupils, err = tx.Pupils(); err != nil {
 			return err
 		}
-		var err error
 		if in.Bookings, err = tx.DayBookings(day); err != nil {
 			return err
 		}

@@ -93,31 +93,50 @@ func BuildDayReport(in ReportInput) DayReport {
 		served[m.PupilID] = true
 	}
 	type rowKey struct{ school, class string }
-	rows := map[rowKey]*ReportRow{}
-	row := func(school, class string) *ReportRow {
+	rows := map[rowKey]*reportRowAcc{}
+	row := func(school, class string) *reportRowAcc {
 		k := rowKey{school, class}
 		if r := rows[k]; r != nil {
 			return r
 		}
-		r := &ReportRow{School: school, Class: class}
+		r := &reportRowAcc{ReportRow: ReportRow{School: school, Class: class}}
 		rows[k] = r
 		return r
 	}
 	diets := map[string]*DietRow{}
-	known := map[PupilID]bool{}
-	for _, p := range in.Pupils {
-		if known[p.ID] {
-			continue
+	// A roster in strictly increasing id order (the store's) has no
+	// duplicates: the set of ids seen is then needed only for the served
+	// pupils, not for 50,000 of them.
+	ordered := true
+	for i := 1; i < len(in.Pupils) && ordered; i++ {
+		ordered = in.Pupils[i-1].ID < in.Pupils[i].ID
+	}
+	var known map[PupilID]bool
+	if !ordered {
+		known = make(map[PupilID]bool, len(in.Pupils))
+	}
+	servedKnown := 0 // served pupils found on the roster
+	var notEaten []notEatenEntry
+	for i := range in.Pupils {
+		p := &in.Pupils[i]
+		if !ordered {
+			if known[p.ID] {
+				continue
+			}
+			known[p.ID] = true
 		}
-		known[p.ID] = true
-		b := bookings[p.ID]
 		enrolled := p.EatsOn(wd)
-		booked := enrolled && !b.Cancelled
 		ate := served[p.ID]
+		if ate {
+			servedKnown++
+		}
 		if !enrolled && !ate {
 			continue // nothing to say about this pupil today
 		}
-		r := row(p.School, p.Class)
+		b := bookings[p.ID]
+		booked := enrolled && !b.Cancelled
+		ra := row(p.School, p.Class)
+		r := &ra.ReportRow
 		var d *DietRow
 		if p.Diet != nil {
 			if d = diets[p.Diet.Code]; d == nil {
@@ -138,7 +157,7 @@ func BuildDayReport(in ReportInput) DayReport {
 				d.Booked++
 			}
 			if !ate {
-				rep.NotEaten = append(rep.NotEaten, p)
+				notEaten = append(notEaten, notEatenEntry{idx: i, row: ra})
 			}
 		}
 		if ate {
@@ -155,15 +174,24 @@ func BuildDayReport(in ReportInput) DayReport {
 			}
 		}
 	}
-	for id := range served {
-		if !known[id] {
-			r := row("", "")
-			r.Served++
-			r.ServedUnbooked++
+	if servedKnown < len(served) {
+		for id := range served {
+			onRoster := false
+			if ordered {
+				_, onRoster = slices.BinarySearchFunc(in.Pupils, id, func(p Pupil, id PupilID) int { return cmp.Compare(p.ID, id) })
+			} else {
+				onRoster = known[id]
+			}
+			if !onRoster {
+				r := row("", "")
+				r.Served++
+				r.ServedUnbooked++
+			}
 		}
 	}
+	accs := make([]*reportRowAcc, 0, len(rows))
 	for _, r := range rows {
-		rep.Rows = append(rep.Rows, *r)
+		accs = append(accs, r)
 		t := &rep.Totals
 		t.Booked += r.Booked
 		t.Served += r.Served
@@ -174,42 +202,130 @@ func BuildDayReport(in ReportInput) DayReport {
 		t.Diet += r.Diet
 		t.DietServed += r.DietServed
 	}
-	slices.SortFunc(rep.Rows, func(a, b ReportRow) int {
-		return cmp.Or(cmp.Compare(a.School, b.School), compareClass(a.Class, b.Class))
+	// Classes that compareClass holds equal ("01A", "1A") are ordered by
+	// their text, so that the order does not depend on the map's.
+	slices.SortFunc(accs, func(a, b *reportRowAcc) int {
+		return cmp.Or(cmp.Compare(a.School, b.School), compareClass(a.Class, b.Class), cmp.Compare(a.Class, b.Class))
 	})
+	rep.Rows = make([]ReportRow, len(accs))
+	for i, r := range accs {
+		rep.Rows[i] = r.ReportRow
+		// Rows that sort alike (a class "01A" next to "1A") share a
+		// rank: the not-eaten list orders them by name, as one.
+		r.rank = i
+		if i > 0 && cmp.Or(cmp.Compare(r.School, accs[i-1].School), compareClass(r.Class, accs[i-1].Class)) == 0 {
+			r.rank = accs[i-1].rank
+		}
+	}
+	if len(rep.Rows) == 0 {
+		rep.Rows = nil
+	}
 	for _, d := range diets {
 		rep.Diets = append(rep.Diets, *d)
 	}
 	slices.SortFunc(rep.Diets, func(a, b DietRow) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.Code, b.Code)) })
-	sortNotEaten(rep.NotEaten)
+	rep.NotEaten = sortNotEaten(in.Pupils, ordered, notEaten)
 	return rep
 }
 
-// sortNotEaten sorts by school, class, surname, first name and id. The
-// names are folded once each, not at every comparison: the list may hold
-// every pupil of the roster (a report made before the service).
-func sortNotEaten(ps []Pupil) {
-	type entry struct {
-		p           *Pupil
-		num         int // the class's leading number (compareClass)
-		rest        string
-		last, first string
+// reportRowAcc is a report row being counted, and its place among the
+// rows once they are sorted.
+type reportRowAcc struct {
+	ReportRow
+	rank int
+}
+
+// notEatenEntry is a pupil of the not-eaten list (the index in the
+// roster) and the row it counts in.
+type notEatenEntry struct {
+	idx int
+	row *reportRowAcc
+}
+
+// sortNotEaten returns the pupils sorted by school and class (the rows'
+// order), surname, first name (folded) and id. The list may hold every
+// pupil of the roster (a report made before the service), so the sort
+// compares small integers: each distinct name is folded once and given its
+// place among the others; and in a roster in id order (ordered) a pupil's
+// index stands for the id.
+func sortNotEaten(roster []Pupil, ordered bool, es []notEatenEntry) []Pupil {
+	if len(es) == 0 {
+		return nil
 	}
-	es := make([]entry, len(ps))
-	for i := range ps {
-		p := &ps[i]
-		n, rest := leadingNumber(p.Class)
-		es[i] = entry{p: p, num: n, rest: rest, last: foldNameFast(p.LastName), first: foldNameFast(p.FirstName)}
+	type key struct {
+		rank, last, first uint32
+		idx               int32
 	}
-	slices.SortFunc(es, func(a, b entry) int {
-		return cmp.Or(cmp.Compare(a.p.School, b.p.School), cmp.Compare(a.num, b.num), cmp.Compare(a.rest, b.rest),
-			cmp.Compare(a.last, b.last), cmp.Compare(a.first, b.first), cmp.Compare(a.p.ID, b.p.ID))
-	})
-	sorted := make([]Pupil, len(ps))
+	lasts, firsts := nameRanks{}, nameRanks{}
+	keys := make([]key, len(es))
 	for i, e := range es {
-		sorted[i] = *e.p
+		p := &roster[e.idx]
+		keys[i] = key{rank: uint32(e.row.rank), last: lasts.add(p.LastName), first: firsts.add(p.FirstName), idx: int32(e.idx)}
 	}
-	copy(ps, sorted)
+	lastRank, firstRank := lasts.ranks(), firsts.ranks()
+	for i := range keys {
+		keys[i].last, keys[i].first = lastRank[keys[i].last], firstRank[keys[i].first]
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		switch {
+		case a.rank != b.rank:
+			return cmp.Compare(a.rank, b.rank)
+		case a.last != b.last:
+			return cmp.Compare(a.last, b.last)
+		case a.first != b.first:
+			return cmp.Compare(a.first, b.first)
+		case ordered:
+			return cmp.Compare(a.idx, b.idx)
+		}
+		return cmp.Compare(roster[a.idx].ID, roster[b.idx].ID)
+	})
+	out := make([]Pupil, len(keys))
+	for i, k := range keys {
+		out[i] = roster[k.idx]
+	}
+	return out
+}
+
+// nameRanks numbers distinct names as they come (add), then gives each
+// number the place of its folded name among all (ranks): names that fold
+// alike share a place.
+type nameRanks struct {
+	num   map[string]uint32
+	names []string
+}
+
+func (n *nameRanks) add(s string) uint32 {
+	if i, ok := n.num[s]; ok {
+		return i
+	}
+	if n.num == nil {
+		n.num = map[string]uint32{}
+	}
+	i := uint32(len(n.names))
+	n.num[s] = i
+	n.names = append(n.names, s)
+	return i
+}
+
+func (n *nameRanks) ranks() []uint32 {
+	type folded struct {
+		key string
+		num uint32
+	}
+	fs := make([]folded, len(n.names))
+	for i, s := range n.names {
+		fs[i] = folded{foldNameFast(s), uint32(i)}
+	}
+	slices.SortFunc(fs, func(a, b folded) int { return strings.Compare(a.key, b.key) })
+	rank := make([]uint32, len(fs))
+	r := uint32(0)
+	for i, f := range fs {
+		if i > 0 && f.key != fs[i-1].key {
+			r++
+		}
+		rank[f.num] = r
+	}
+	return rank
 }
 
 // foldNameFast is FoldName with a shortcut for plain ASCII names (most of
