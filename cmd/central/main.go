@@ -386,6 +386,24 @@ const (
 
 // openAdmin opens the database as before; when it is in use and a server
 // answers on <data>/admin.sock, the operations go through the socket.
+// openCommand is openAdmin for a one-shot command: a logger of warnings on
+// stderr, and the function that closes what was opened (the database when
+// no server holds it; nothing for the admin socket).
+func openCommand(data string, stderr io.Writer) (adminOps, func(), error) {
+	log, err := newLogger(stderr, "warn")
+	if err != nil {
+		return nil, nil, err
+	}
+	ops, err := openAdmin(data, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if srv, ok := ops.(*server.Server); ok {
+		return ops, func() { srv.Close() }, nil
+	}
+	return ops, func() {}, nil
+}
+
 func openAdmin(data string, log *slog.Logger) (adminOps, error) {
 	deadline := time.Now().Add(adminWait)
 	client := server.NewAdminClient(data)
@@ -469,17 +487,11 @@ func backup(args []string, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(filepath.Join(*data, server.DBFile)); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	log, err := newLogger(stderr, "warn")
+	ops, done, err := openCommand(*data, stderr)
 	if err != nil {
 		return err
 	}
-	ops, err := openAdmin(*data, log)
-	if err != nil {
-		return err
-	}
-	if srv, ok := ops.(*server.Server); ok {
-		defer srv.Close()
-	}
+	defer done()
 	n, err := server.WriteBackup(*out, ops.Backup)
 	if err != nil {
 		return err

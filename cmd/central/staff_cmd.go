@@ -51,17 +51,11 @@ func staffCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(*data); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	log, err := newLogger(stderr, "warn")
+	ops, done, err := openCommand(*data, stderr)
 	if err != nil {
 		return err
 	}
-	ops, err := openAdmin(*data, log)
-	if err != nil {
-		return err
-	}
-	if srv, ok := ops.(*server.Server); ok {
-		defer srv.Close()
-	}
+	defer done()
 	so, ok := ops.(staffOps)
 	if !ok {
 		return errors.New("internal: the administration operations lack the staff commands")

@@ -96,23 +96,17 @@ func topUpCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 			return usageError{"-receipts NAME is required"}
 		}
 	}
-	log, err := newLogger(stderr, "warn")
-	if err != nil {
-		return err
-	}
 	if cmd != "receipts-token" {
 		// Reading commands must not create a data directory by mistake.
 		if _, err := os.Stat(*data); err != nil {
 			return fmt.Errorf("data directory: %w", err)
 		}
 	}
-	ops, err := openAdmin(*data, log)
+	ops, done, err := openCommand(*data, stderr)
 	if err != nil {
 		return err
 	}
-	if srv, ok := ops.(*server.Server); ok {
-		defer srv.Close()
-	}
+	defer done()
 	t, ok := ops.(topUpOps)
 	if !ok {
 		return errors.New("the administration operations lack the pagoPA ones")
