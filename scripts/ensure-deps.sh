@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make run` and `make test` need on a fresh Debian/Ubuntu
 # machine, and only what is missing: the X11/GL headers GLFW builds against,
-# Xvfb for the end-to-end test, ImageMagick's `import` for its screenshot.
+# Xvfb for the end-to-end test, ImageMagick's `import` for its screenshot,
+# openbox and wmctrl for its window manager's close button.
 # Usage: scripts/ensure-deps.sh [run|test]
 set -euo pipefail
 what=${1:-test}
@@ -20,6 +21,10 @@ if [ "$what" = test ]; then
   # `import` is ImageMagick's X screenshot tool; some images ship a stand-in
   # `convert` without it.
   command -v import >/dev/null || missing+=(imagemagick)
+  # A window manager and its remote control: the end-to-end test presses
+  # the window's close button (the kiosk must refuse it).
+  command -v openbox >/dev/null || missing+=(openbox)
+  command -v wmctrl >/dev/null || missing+=(wmctrl)
 fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -278,3 +278,37 @@ func differ(a, b image.Image) float64 {
 	}
 	return float64(n) / float64(r.Dx()*r.Dy())
 }
+
+// TestEndToEndCloseRefused: under a real window manager (openbox), the
+// window's close button does not end the kiosk: quitting is for staff mode
+// only. SIGTERM (the system's shutdown) still stops it cleanly.
+func TestEndToEndCloseRefused(t *testing.T) {
+	display, _, _, c := startDemoKiosk(t, "canteen")
+	wm := exec.Command("openbox")
+	wm.Env = append(os.Environ(), "DISPLAY="+display)
+	if err := wm.Start(); err != nil {
+		t.Fatalf("openbox: %v (make test installs it)", err)
+	}
+	t.Cleanup(func() { wm.Process.Kill(); wm.Wait() })
+	// Ask the window manager to close the window, as its close button
+	// does (_NET_CLOSE_WINDOW), until the kiosk says it refused: openbox
+	// needs a moment to take the window over.
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(c.log(), `"msg":"window close refused: quit from staff mode"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no refused close in the log:\n%s", c.log())
+		}
+		cmd := exec.Command("wmctrl", "-c", "MensaKiosk")
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Logf("wmctrl -c: %v %s", err, out)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	select {
+	case <-c.done:
+		t.Fatalf("the kiosk quit on the window's close button:\n%s", c.log())
+	case <-time.After(2 * time.Second):
+	}
+	c.stopClean(t)
+}
