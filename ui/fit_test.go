@@ -250,7 +250,7 @@ func TestStaffViewsFit(t *testing.T) {
 			check("staff void confirm")
 			tapButton(t, s, "Annulla il pasto")
 			check("staff void done")
-			s.showMenu() // "Indietro" is also the pager's "previous"
+			s.showMenu()
 			tapButton(t, s, "Report")
 			check("staff report")
 			tapButton(t, s, "Esporta CSV")
