@@ -1,9 +1,12 @@
 // Package pinhash hashes the secrets people type at a kiosk: staff PINs and
 // families' access codes. They are short, so only a slow hash keeps a
 // stolen database from giving them away: bcrypt (golang.org/x/crypto), at
-// cost 10. It lives outside package app because app imports only the
-// standard library; the kiosk's wiring hands Verify to the use cases as a
-// func(hash, secret string) bool.
+// cost 10 for staff PINs (a few dozen a Comune) and at cost 5 for family
+// access codes (tens of thousands an import; docs/central.md, "Access codes:
+// the hash and its cost", gives the figures). It lives outside package app
+// because app imports only the standard library; the kiosk's wiring hands
+// Verify to the use cases as a func(hash, secret string) bool. Verify takes
+// any bcrypt cost, so every hash ever made keeps verifying.
 //
 // Hashes made before bcrypt (app.HashPIN's "pbkdf2-sha256$<iterations>$
 // <salt>$<hash>", base64 without padding) still verify, so databases and
@@ -24,13 +27,28 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// DefaultCost is bcrypt's work factor for new hashes: about 50 ms on a
-// kiosk-class CPU, once per PIN typed.
+// DefaultCost is bcrypt's work factor for new staff PIN hashes: about 50 ms
+// on a kiosk-class CPU, once per PIN typed.
 const DefaultCost = 10
 
 // Cost is the work factor Hash uses. Tests may lower it (bcrypt.MinCost) to
 // stay fast; production code never changes it.
 var Cost = DefaultCost
+
+// AccessCodeCost is bcrypt's work factor for family access codes: about
+// 2 ms of one core, so that a Comune's 30,000 families hash in under half a
+// minute on two cores. What keeps a stolen kiosk's hashes from giving the
+// codes away is the codes' length more than this cost: each digit more
+// multiplies the attacker's work by 10, each cost step by 2 (see
+// docs/central.md).
+const AccessCodeCost = 5
+
+// Hash returns the bcrypt hash of secret, with a random salt, at Cost.
+func Hash(secret string) (string, error) { return hashAt(secret, Cost) }
+
+// HashAccessCode returns the bcrypt hash of a family access code, with a
+// random salt, at AccessCodeCost.
+func HashAccessCode(code string) (string, error) { return hashAt(code, AccessCodeCost) }
 
 // MaxSecret bounds a secret: bcrypt reads at most 72 bytes, and a longer
 // one would be silently cut.
@@ -39,15 +57,14 @@ const MaxSecret = 72
 // ErrFormat is returned by Check for a stored hash of no known format.
 var ErrFormat = errors.New("secret hash: unknown format (want bcrypt $2a$/$2b$/$2y$ or pbkdf2-sha256$...)")
 
-// Hash returns the bcrypt hash of secret, with a random salt.
-func Hash(secret string) (string, error) {
+func hashAt(secret string, cost int) (string, error) {
 	if secret == "" {
 		return "", errors.New("secret hash: empty secret")
 	}
 	if len(secret) > MaxSecret {
 		return "", errors.New("secret hash: longer than 72 bytes")
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(secret), Cost)
+	h, err := bcrypt.GenerateFromPassword([]byte(secret), cost)
 	if err != nil {
 		return "", err
 	}

@@ -85,3 +85,25 @@ func TestCostOption(t *testing.T) {
 		t.Fatal("a low-cost hash does not verify")
 	}
 }
+
+// TestAccessCodeCost: access codes are hashed at their own cost, and a
+// hash of any cost (the cost-10 hashes of earlier imports) verifies.
+func TestAccessCodeCost(t *testing.T) {
+	h, err := HashAccessCode("4821093375")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := bcrypt.Cost([]byte(h)); c != AccessCodeCost {
+		t.Fatalf("cost %d, want %d", c, AccessCodeCost)
+	}
+	if !Verify(h, "4821093375") || Verify(h, "4821093376") {
+		t.Fatal("an access code hash does not verify its code only")
+	}
+	old, err := bcrypt.GenerateFromPassword([]byte("4821093375"), DefaultCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Verify(string(old), "4821093375") {
+		t.Fatal("a cost-10 access code hash of an earlier import no longer verifies")
+	}
+}

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"runtime"
-	"sync"
 	"unicode"
 
 	"mensakiosk/app"
@@ -34,9 +32,10 @@ func validAccessCode(c string) bool {
 
 // accountSecrets checks account i's holder fiscal code and sets its
 // AccessHash: from the import's access code (hashed; the stored hash is
-// kept when the code is the same, so a re-import changes nothing), from a
-// pre-hashed access_hash, or, when the import gives neither, the stored
-// one (an accounts file without the column does not wipe the codes).
+// kept when its fingerprint says it is this code's, so a re-import changes
+// nothing and costs no bcrypt; see access_codes.go), from a pre-hashed
+// access_hash, or, when the import gives neither, the stored one (an
+// accounts file without the column does not wipe the codes).
 func (im *importer) accountSecrets(i int, a *app.Account, stored app.Account) error {
 	const k = app.KindAccount
 	if a.HolderFiscalCode != "" {
@@ -55,72 +54,48 @@ func (im *importer) accountSecrets(i int, a *app.Account, stored app.Account) er
 			// The message never repeats the code.
 			return im.fail(k, i, "access_code", "want %d to %d letters or digits", minAccessCode, maxAccessCode)
 		}
-		if err := im.hashAccessCodes(); err != nil {
-			return err
-		}
-		a.AccessHash = im.accessHashes[a.ID]
+		return im.accessCode(a, code, stored.AccessHash)
 	case a.AccessHash != "":
 		if err := pinhash.Check(a.AccessHash); err != nil {
 			return im.fail(k, i, "access_hash", "%v", err)
 		}
+		// A hash given as such has no fingerprint: the next import of a
+		// code hashes that code.
+		return im.tx.Bucket(bAccessFP).Delete([]byte(a.ID))
 	default:
 		a.AccessHash = stored.AccessHash
 	}
 	return nil
 }
 
-// hashAccessCodes hashes every valid access code of the import once, on
-// all CPUs: bcrypt takes tens of milliseconds a code, and a Comune
-// imports hundreds of families at a time. A code equal to the stored one
-// keeps its hash.
-func (im *importer) hashAccessCodes() error {
-	if im.accessHashes != nil {
-		return nil
-	}
-	type job struct {
-		id        app.AccountID
-		code, old string
-		hash      string
-		err       error
-	}
-	var jobs []*job
-	for _, a := range im.d.Accounts {
-		code, ok := im.d.AccessCodes[a.ID]
-		if !ok || !validAccessCode(code) {
-			continue
-		}
-		old, _, err := getJSON[app.Account](im.tx, app.KindAccount, string(a.ID))
+// accessCode sets a's AccessHash for code: the stored hash when its
+// fingerprint matches, else the one hashed before the transaction (or,
+// should the store have changed since, one hashed now), and records the
+// fingerprint of the hash kept.
+func (im *importer) accessCode(a *app.Account, code, storedHash string) error {
+	p := im.d.access
+	if p == nil { // no codes when prepared (an importer not reached through Server.Import)
+		key, err := im.s.accessKey()
 		if err != nil {
 			return err
 		}
-		jobs = append(jobs, &job{id: a.ID, code: code, old: old.AccessHash})
+		p = &accessPrep{key: key}
+		im.d.access = p
 	}
-	work := make(chan *job)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(len(jobs), 1)) {
-		wg.Go(func() {
-			for j := range work {
-				if j.old != "" && pinhash.Verify(j.old, j.code) {
-					j.hash = j.old
-					continue
-				}
-				j.hash, j.err = pinhash.Hash(j.code)
-			}
-		})
-	}
-	for _, j := range jobs {
-		work <- j
-	}
-	close(work)
-	wg.Wait()
-	im.accessHashes = map[app.AccountID]string{}
-	for _, j := range jobs {
-		if j.err != nil {
-			return j.err
+	switch pre, ok := p.hashed[a.ID]; {
+	case p.keeps(im.tx, a.ID, code, storedHash):
+		a.AccessHash = storedHash
+		return nil
+	case ok && pre.code == code && pre.hash != "":
+		a.AccessHash = pre.hash
+	default:
+		h, err := im.s.accessHasher()(code)
+		if err != nil {
+			return err
 		}
-		im.accessHashes[j.id] = j.hash
+		a.AccessHash = h
 	}
-	return nil
+	return im.tx.Bucket(bAccessFP).Put([]byte(a.ID), accessFingerprint(p.key, a.ID, code, a.AccessHash))
 }
 
 // pupilFiscalCode checks and normalises pupil i's codice fiscale; two

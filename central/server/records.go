@@ -45,6 +45,8 @@ type ImportData struct {
 	// where locates records read from CSV (kind → index → "pupils.csv
 	// line 5") so that errors name the line.
 	where map[string][]string
+	// access: the access codes hashed before the transaction (access_codes.go).
+	access *accessPrep
 }
 
 // ImportStaff is a staff member as imported: a plain PIN (hashed on import,
@@ -140,8 +142,12 @@ func validDay(d app.Day) bool {
 // Import upserts the records in d and applies its deletions, in one
 // transaction: on any error nothing is written.
 func (s *Server) Import(d ImportData) (ImportStats, error) {
+	var err error
+	if d.access, err = s.prepareAccessCodes(&d); err != nil { // access_codes.go
+		return ImportStats{}, err
+	}
 	var st ImportStats
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx *bolt.Tx) error {
 		st = ImportStats{}
 		return s.importTx(tx, &d, &st)
 	})
@@ -158,9 +164,8 @@ type importer struct {
 	d   *ImportData
 	st  *ImportStats
 	now time.Time
-	// cfs and accessHashes: see family_import.go.
-	cfs          seen
-	accessHashes map[app.AccountID]string
+	// cfs: see family_import.go.
+	cfs seen
 }
 
 func (im *importer) fail(kind string, i int, field, format string, args ...any) error {
@@ -603,6 +608,9 @@ func (im *importer) deleteOne(i int, r app.Ref) error {
 	case app.KindAccount:
 		if hasPrefix(im.tx.Bucket(bFamily), key(r.ID, "")) {
 			return im.fail("deleted", i, "id", "account %q still has pupils", r.ID)
+		}
+		if err := im.tx.Bucket(bAccessFP).Delete([]byte(r.ID)); err != nil { // access_codes.go
+			return err
 		}
 	case app.KindPupil:
 		if hasPrefix(im.tx.Bucket(bRefs), key(r.ID, "")) {

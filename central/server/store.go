@@ -85,6 +85,7 @@ type Server struct {
 	loc    *time.Location
 	cutoff cutoff
 	pagopa pagopaSettings // positions.go
+	access accessCodes    // access_codes.go
 
 	closeOnce sync.Once
 	closeErr  error
@@ -185,6 +186,7 @@ func (s *Server) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		all := [][]byte{bMeta, bChanges, bLedger, bFamily, bRefs, bEvents, bReview, bServed, bStreams, bKiosks, bAlarms, bTokens, bKioskTk}
 		all = append(all, topUpBuckets...) // positions.go
+		all = append(all, bAccessFP)       // access_codes.go
 		for _, k := range kinds {
 			all = append(all, kindIndex[k])
 		}
