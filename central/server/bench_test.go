@@ -13,11 +13,13 @@ import (
 
 // bigRoster is a large Comune: n pupils in families (about 0.7 accounts a
 // pupil), one badge each, and a cancelled booking for one pupil in five.
-func bigRoster(n int) ImportData {
+func bigRoster(n int) ImportData { return comuneRoster(n, n*7/10) }
+
+// comuneRoster is bigRoster with nAcc family accounts.
+func comuneRoster(n, nAcc int) ImportData {
 	var d ImportData
 	d.FeeBands = []app.FeeBand{{Code: "A", Name: "Fascia A", MealPrice: 150}, {Code: "B", Name: "Fascia B", MealPrice: 320}, {Code: "C", Name: "Fascia C", MealPrice: 480}}
 	d.Diets = []app.Diet{{Code: "GLU", Name: "Senza glutine", Allergens: []string{"glutine"}}}
-	nAcc := n * 7 / 10
 	for i := range nAcc {
 		d.Accounts = append(d.Accounts, app.Account{ID: app.AccountID(fmt.Sprintf("ACC%06d", i)), Holder: fmt.Sprintf("Genitore %d", i), Balance: 5000})
 	}
