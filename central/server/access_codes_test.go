@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -229,5 +231,45 @@ func TestAccessKeyNeverSent(t *testing.T) {
 	}
 	if hashes != 2 {
 		t.Fatalf("the pull carried %d access hashes, want the 2 slow hashes", hashes)
+	}
+}
+
+// TestAccessCodeAdviceLogged: one warning line per import counts the
+// codes shorter than recommended and those the counter's keypad cannot
+// type, without naming any code.
+func TestAccessCodeAdviceLogged(t *testing.T) {
+	var buf bytes.Buffer
+	s, err := Open(t.TempDir(), Options{Clock: &testClock{t: testNow}, Log: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{} // digits that could match a code by chance
+			}
+			return a
+		}}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	codes := map[string]string{"A1": "482913", "A2": "K7RM42", "A3": "4821093375", "A4": "1234567890123", "A5": "1100223344"}
+	if _, err := s.ImportFiles(accountsCSV(codes)); err != nil {
+		t.Fatal(err)
+	}
+	var lines []map[string]any
+	for _, l := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		var m map[string]any
+		if err := json.Unmarshal(l, &m); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		if m["msg"] == "import: access codes to re-issue" {
+			lines = append(lines, m)
+		}
+	}
+	if len(lines) != 1 || lines[0]["shorter_than_recommended"] != 1.0 || lines[0]["not_typeable_at_counter"] != 2.0 || lines[0]["codes"] != 5.0 {
+		t.Fatalf("advice lines %v", lines)
+	}
+	for _, code := range codes {
+		if bytes.Contains(buf.Bytes(), []byte(code)) {
+			t.Fatalf("the log names an access code")
+		}
 	}
 }
