@@ -273,3 +273,50 @@ func TestAccessCodeAdviceLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestAccessCodeStoreChangedMeanwhile: codes are hashed before the write
+// transaction; should another import change a code in between, the
+// transaction still stores a hash of the code it imports.
+func TestAccessCodeStoreChangedMeanwhile(t *testing.T) {
+	s := openTemp(t)
+	h := &countingHasher{}
+	s.access.hash = h.hash
+	parse := func(codes map[string]string) ImportData {
+		d, err := ParseImportFiles(accountsCSV(codes))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	mustImport(t, s, parse(map[string]string{"A1": "4821093375", "A2": "1100223344"}))
+	h.take()
+	// Prepared while A1's code is stored: nothing to hash.
+	d := parse(map[string]string{"A1": "4821093375", "A2": "5555666677"})
+	prep, err := s.prepareAccessCodes(&d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.take(); !slices.Equal(got, []string{"5555666677"}) {
+		t.Fatalf("prepared %v", got)
+	}
+	// Meanwhile another import changes both codes.
+	mustImport(t, s, parse(map[string]string{"A1": "9999000011", "A2": "8888000022"}))
+	h.take()
+	d.access = prep
+	var st ImportStats
+	if err := s.db.Update(func(tx *bolt.Tx) error { return s.importTx(tx, &d, &st) }); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.take(); !slices.Equal(got, []string{"4821093375"}) {
+		t.Fatalf("hashed in the transaction %d codes, want A1's alone", len(got))
+	}
+	hs := accessHashes(t, s)
+	if !pinhash.Verify(hs["A1"], "4821093375") || !pinhash.Verify(hs["A2"], "5555666677") {
+		t.Fatal("the stored hashes are not of the imported codes")
+	}
+	// And the fingerprints recorded are right: a re-import hashes nothing.
+	mustImport(t, s, parse(map[string]string{"A1": "4821093375", "A2": "5555666677"}))
+	if got := h.take(); len(got) != 0 {
+		t.Fatalf("re-import hashed %d codes", len(got))
+	}
+}
