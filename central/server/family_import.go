@@ -59,9 +59,11 @@ func (im *importer) accountSecrets(i int, a *app.Account, stored app.Account) er
 		if err := pinhash.Check(a.AccessHash); err != nil {
 			return im.fail(k, i, "access_hash", "%v", err)
 		}
-		// A hash given as such has no fingerprint: the next import of a
-		// code hashes that code.
-		return im.tx.Bucket(bAccessFP).Delete([]byte(a.ID))
+		if a.AccessHash != stored.AccessHash {
+			// A fingerprint names its hash, so the old one would not match
+			// anyway: the next import of a code hashes it.
+			return im.tx.Bucket(bAccessFP).Delete([]byte(a.ID))
+		}
 	default:
 		a.AccessHash = stored.AccessHash
 	}
