@@ -22,7 +22,7 @@ import (
 // same files again (nothing changed), then with 300 codes changed. It
 // reports seconds of wall clock and of CPU (user+system, all cores) for
 // each, and the wall clock as a multiple of one bare bbolt commit measured
-// in the same run. The targets (issue 11): first import ≤ 60 s, unchanged
+// in the same run. The targets: first import ≤ 60 s, unchanged
 // re-import ≤ 10 s, on two cores.
 func BenchmarkImportComune(b *testing.B) {
 	const pupils, families = 50_000, 30_000
