@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/bcrypt"
@@ -318,5 +319,43 @@ func TestAccessCodeStoreChangedMeanwhile(t *testing.T) {
 	mustImport(t, s, parse(map[string]string{"A1": "4821093375", "A2": "5555666677"}))
 	if got := h.take(); len(got) != 0 {
 		t.Fatalf("re-import hashed %d codes", len(got))
+	}
+}
+
+// TestAccessCodesHashedOutsideTheWriteTransaction: while an import's
+// codes are being hashed, the database takes other writes (a kiosk's
+// push, a token): the hashing holds no transaction.
+func TestAccessCodesHashedOutsideTheWriteTransaction(t *testing.T) {
+	s := openTemp(t)
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	s.access.hash = func(code string) (string, error) {
+		once.Do(func() { close(started) })
+		<-release
+		return pinhash.HashAccessCode(code)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.ImportFiles(accountsCSV(map[string]string{"A1": "4821093375", "A2": "1100223344"}))
+		done <- err
+	}()
+	<-started
+	wrote := make(chan error, 1)
+	go func() { _, err := s.CreateToken("porta-2"); wrote <- err }()
+	select {
+	case err := <-wrote:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		close(release)
+		t.Fatal("a write waited for the hashing of an import's access codes")
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if hs := accessHashes(t, s); !pinhash.Verify(hs["A1"], "4821093375") || !pinhash.Verify(hs["A2"], "1100223344") {
+		t.Fatal("hashes after the import")
 	}
 }
