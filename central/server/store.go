@@ -186,10 +186,10 @@ func (s *Server) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		all := [][]byte{bMeta, bChanges, bLedger, bFamily, bRefs, bEvents, bReview, bServed, bStreams, bKiosks, bAlarms, bTokens, bKioskTk}
 		all = append(all, topUpBuckets...) // positions.go
-		all = append(all, bAccessFP)       // access_codes.go
 		for _, k := range kinds {
 			all = append(all, kindIndex[k])
 		}
+		all = append(all, bAccessFP) // access_codes.go
 		for _, b := range all {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
