@@ -85,10 +85,11 @@ type Server struct {
 	loc    *time.Location
 	cutoff cutoff
 	pagopa pagopaSettings // positions.go
-	access accessCodes    // access_codes.go
 
 	closeOnce sync.Once
 	closeErr  error
+
+	access accessCodes // access_codes.go: the fingerprint key and the hasher
 }
 
 // Layout.
