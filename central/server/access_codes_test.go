@@ -323,8 +323,8 @@ func TestAccessCodeStoreChangedMeanwhile(t *testing.T) {
 }
 
 // TestAccessCodesHashedOutsideTheWriteTransaction: while an import's
-// codes are being hashed, the database takes other writes (a kiosk's
-// push, a token): the hashing holds no transaction.
+// codes are being hashed, the database takes other write transactions (a
+// kiosk's push, a token): the hashing holds none.
 func TestAccessCodesHashedOutsideTheWriteTransaction(t *testing.T) {
 	s := openTemp(t)
 	started, release := make(chan struct{}), make(chan struct{})
@@ -341,7 +341,12 @@ func TestAccessCodesHashedOutsideTheWriteTransaction(t *testing.T) {
 	}()
 	<-started
 	wrote := make(chan error, 1)
-	go func() { _, err := s.CreateToken("porta-2"); wrote <- err }()
+	go func() { // any write: a push, a token, another command's transaction
+		wrote <- s.db.Update(func(tx *bolt.Tx) error {
+			_, err := tx.CreateBucketIfNotExists([]byte("probe"))
+			return err
+		})
+	}()
 	select {
 	case err := <-wrote:
 		if err != nil {
