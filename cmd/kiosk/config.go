@@ -74,8 +74,8 @@ type StaffConfig struct {
 	// twice as long at each further wrong PIN, up to 30 minutes.
 	MaxTries    int `json:"max_tries"`
 	LockSeconds int `json:"lock_seconds"`
-	// ExportDir is offered first for the day's report CSV, besides any USB
-	// stick mounted under /media, /run/media or /mnt.
+	// ExportDir is offered first for the day's report CSV, before the
+	// removable media mounted (USB sticks, cards: see device/removable).
 	ExportDir string `json:"export_dir"`
 }
 
