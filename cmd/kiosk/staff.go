@@ -112,6 +112,14 @@ func (b staffBackend) CandidateDirs() []string {
 			add(m.MountPoint)
 		}
 	}
+	if b.k.isDemo && len(out) == 0 {
+		// A demo without a stick still shows the export: into its data
+		// directory.
+		d := filepath.Join(b.r.cfg.DataDir, "report")
+		if err := os.MkdirAll(d, 0o755); err == nil {
+			add(d)
+		}
+	}
 	return out
 }
 
