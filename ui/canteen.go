@@ -87,9 +87,9 @@ type CanteenScreen struct {
 	pullBar           *widget.ProgressBar
 
 	// Idle view.
-	idleView, idleMain, promptBox *fyne.Container
-	prompt                        *widget.Label
-	readerNone, outsideWindow     *panel
+	idleView, promptBox       *fyne.Container
+	prompt                    *widget.Label
+	readerNone, outsideWindow *panel
 	// readerDown replaces the prompt while the reader is down: a tap
 	// cannot work, and the children in the line must see it at a glance.
 	readerDown *panel
