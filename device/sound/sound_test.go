@@ -171,6 +171,9 @@ func TestPlayNeverBlocks(t *testing.T) {
 	}
 	time.Sleep(5 * time.Millisecond) // the queued ones grow stale
 	close(release)
+	for st := p.Stats(); st.Played+st.Stale < 1+DefaultQueue; st = p.Stats() {
+		time.Sleep(time.Millisecond)
+	}
 	p.Close()
 	if st := p.Stats(); st.Played != 1 || st.Stale != uint64(DefaultQueue) {
 		t.Errorf("stats %+v: want the first played and the %d queued skipped as stale", st, DefaultQueue)
