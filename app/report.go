@@ -30,15 +30,23 @@ type ReportInput struct {
 }
 
 // ReportRow is one line of the report: a class of a school, or the totals.
+// Each figure counts pupils (one meal each at most) and is defined here
+// once; the kiosk's screen, its CSV and the server's report show these
+// fields through ReportColumns, never a figure of their own.
 //
-//   - Booked: enrolled for the day's weekday and not cancelled.
-//   - Cancelled: enrolled for the weekday, cancelled by the parent.
-//   - Served: pupils with a meal (booked or not).
+//   - Booked: enrolled for the day's weekday and not cancelled: the meals
+//     the kitchen plans.
+//   - Cancelled: the parent cancelled the day's meal (the door shows
+//     "cancelled today" for them), whether or not the day is one of their
+//     canteen days.
+//   - Served: pupils with a meal (booked or not); voided meals do not count.
 //   - ServedUnbooked: served without being booked (cancelled, or not a
 //     canteen day for them): the kitchen was not planning on them.
-//   - Bland, BlandServed: booked asking for a pasto in bianco; of those
-//     served, the ones whose booking asks for it.
-//   - Diet, DietServed: booked with a special diet; served with one.
+//   - Bland: booked pupils whose booking asks for a pasto in bianco (what
+//     to cook). BlandServed: pupils served a pasto in bianco, as their meal
+//     records it (the door showed the bland banner), booked or not.
+//   - Diet: booked pupils with a special diet. DietServed: served pupils
+//     with a special diet, booked or not.
 type ReportRow struct {
 	School, Class  string
 	Booked, Served int
@@ -86,11 +94,15 @@ func BuildDayReport(in ReportInput) DayReport {
 		}
 	}
 	served := map[PupilID]bool{}
+	servedBland := map[PupilID]bool{}
 	for _, m := range in.Meals {
 		if m.Voided || m.Day != in.Day || (in.Service != "" && m.Service != in.Service) {
 			continue
 		}
 		served[m.PupilID] = true
+		if m.Bland {
+			servedBland[m.PupilID] = true
+		}
 	}
 	type rowKey struct{ school, class string }
 	rows := map[rowKey]*reportRowAcc{}
@@ -130,10 +142,13 @@ func BuildDayReport(in ReportInput) DayReport {
 		if ate {
 			servedKnown++
 		}
-		if !enrolled && !ate {
+		var b Booking
+		if len(bookings) > 0 {
+			b = bookings[p.ID]
+		}
+		if !enrolled && !ate && !b.Cancelled {
 			continue // nothing to say about this pupil today
 		}
-		b := bookings[p.ID]
 		booked := enrolled && !b.Cancelled
 		ra := row(p.School, p.Class)
 		r := &ra.ReportRow
@@ -144,7 +159,7 @@ func BuildDayReport(in ReportInput) DayReport {
 				diets[p.Diet.Code] = d
 			}
 		}
-		if enrolled && b.Cancelled {
+		if b.Cancelled {
 			r.Cancelled++
 		}
 		if booked {
@@ -165,7 +180,7 @@ func BuildDayReport(in ReportInput) DayReport {
 			if !booked {
 				r.ServedUnbooked++
 			}
-			if b.Bland {
+			if servedBland[p.ID] {
 				r.BlandServed++
 			}
 			if d != nil {
@@ -186,6 +201,9 @@ func BuildDayReport(in ReportInput) DayReport {
 				r := row("", "")
 				r.Served++
 				r.ServedUnbooked++
+				if servedBland[id] {
+					r.BlandServed++
+				}
 			}
 		}
 	}
@@ -373,18 +391,57 @@ func leadingNumber(s string) (int, string) {
 	return n, s[i:]
 }
 
+// ReportColumn is one figure of a report row, as every view of the report
+// shows it: ScreenKey titles it on the staff screen (short, it wraps in a
+// narrow column), CSVKey heads it in the CSV (spelled out), Value reads it.
+type ReportColumn struct {
+	ScreenKey, CSVKey string
+	Value             func(ReportRow) int
+}
+
+// ReportColumns are the report's figures in the order every view shows
+// them: the kiosk's screen, its CSV export and the central server's report
+// (text and CSV) all go through this list.
+var ReportColumns = []ReportColumn{
+	{"staff.report.col.booked", "staff.report.csv.booked", func(r ReportRow) int { return r.Booked }},
+	{"staff.report.col.served", "staff.report.csv.served", func(r ReportRow) int { return r.Served }},
+	{"staff.report.col.cancelled", "staff.report.csv.cancelled", func(r ReportRow) int { return r.Cancelled }},
+	{"staff.report.col.served_unbooked", "staff.report.csv.served_unbooked", func(r ReportRow) int { return r.ServedUnbooked }},
+	{"staff.report.col.bland", "staff.report.csv.bland", func(r ReportRow) int { return r.Bland }},
+	{"staff.report.col.bland_served", "staff.report.csv.bland_served", func(r ReportRow) int { return r.BlandServed }},
+	{"staff.report.col.diet", "staff.report.csv.diet", func(r ReportRow) int { return r.Diet }},
+	{"staff.report.col.diet_served", "staff.report.csv.diet_served", func(r ReportRow) int { return r.DietServed }},
+}
+
+// ReportFigures are a row's figures in ReportColumns' order.
+func ReportFigures(r ReportRow) []int {
+	out := make([]int, len(ReportColumns))
+	for i, c := range ReportColumns {
+		out[i] = c.Value(r)
+	}
+	return out
+}
+
+// ReportServiceKey is the catalogue key naming a service in a report's
+// title ("pranzo", not the code "lunch").
+func ReportServiceKey(s Service) string { return "staff.report.service." + string(s) }
+
 // Keys of the report's CSV headings, translated by WriteCSV's header
 // function (the catalogue in ui/ or cmd/kiosk).
 var (
-	ReportCSVRowKeys = []string{
-		"staff.report.csv.school", "staff.report.csv.class", "staff.report.csv.booked", "staff.report.csv.served",
-		"staff.report.csv.cancelled", "staff.report.csv.served_unbooked", "staff.report.csv.bland",
-		"staff.report.csv.bland_served", "staff.report.csv.diet", "staff.report.csv.diet_served",
-	}
+	ReportCSVRowKeys      = reportCSVRowKeys()
 	ReportCSVDietKeys     = []string{"staff.report.csv.diet_name", "staff.report.csv.booked", "staff.report.csv.served"}
 	ReportCSVNotEatenKeys = []string{"staff.report.csv.school", "staff.report.csv.class", "staff.report.csv.last_name", "staff.report.csv.first_name", "staff.report.csv.diet_name"}
 	ReportCSVTitleKeys    = []string{"staff.report.csv.title", "staff.report.csv.total", "staff.report.csv.diets", "staff.report.csv.not_eaten"}
 )
+
+func reportCSVRowKeys() []string {
+	keys := []string{"staff.report.csv.school", "staff.report.csv.class"}
+	for _, c := range ReportColumns {
+		keys = append(keys, c.CSVKey)
+	}
+	return keys
+}
 
 // WriteCSV writes the report as CSV for Italian spreadsheets: ';' between
 // fields, UTF-8 with a byte-order mark (so that a spreadsheet opening it
@@ -409,10 +466,17 @@ func (r DayReport) WriteCSV(w io.Writer, header func(key string) string) error {
 	}
 	n := strconv.Itoa
 	line := func(r ReportRow) []string {
-		return []string{safeCell(r.School), safeCell(r.Class), n(r.Booked), n(r.Served), n(r.Cancelled), n(r.ServedUnbooked),
-			n(r.Bland), n(r.BlandServed), n(r.Diet), n(r.DietServed)}
+		out := []string{safeCell(r.School), safeCell(r.Class)}
+		for _, f := range ReportFigures(r) {
+			out = append(out, n(f))
+		}
+		return out
 	}
-	recs := [][]string{{header("staff.report.csv.title"), string(r.Day), string(r.Service)}, heads(ReportCSVRowKeys)}
+	service := string(r.Service)
+	if service != "" {
+		service = header(ReportServiceKey(r.Service))
+	}
+	recs := [][]string{{header("staff.report.csv.title"), string(r.Day), service}, heads(ReportCSVRowKeys)}
 	for _, row := range r.Rows {
 		recs = append(recs, line(row))
 	}

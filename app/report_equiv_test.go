@@ -64,7 +64,7 @@ func randomReportInput(rng *rand.Rand, n int, ordered bool) ReportInput {
 		in.Bookings = append(in.Bookings, Booking{PupilID: id(), Day: days[rng.IntN(2)], Cancelled: rng.IntN(2) == 0, Bland: rng.IntN(2) == 0})
 	}
 	for range rng.IntN(n + 1) {
-		in.Meals = append(in.Meals, Meal{PupilID: id(), Day: days[rng.IntN(2)], Service: Service(pick("lunch", "dinner")), Voided: rng.IntN(4) == 0})
+		in.Meals = append(in.Meals, Meal{PupilID: id(), Day: days[rng.IntN(2)], Service: Service(pick("lunch", "dinner")), Voided: rng.IntN(4) == 0, Bland: rng.IntN(3) == 0})
 	}
 	return in
 }
@@ -82,11 +82,13 @@ func legacyBuildDayReport(in ReportInput) DayReport {
 		}
 	}
 	served := map[PupilID]bool{}
+	servedBland := map[PupilID]bool{}
 	for _, m := range in.Meals {
 		if m.Voided || m.Day != in.Day || (in.Service != "" && m.Service != in.Service) {
 			continue
 		}
 		served[m.PupilID] = true
+		servedBland[m.PupilID] = servedBland[m.PupilID] || m.Bland
 	}
 	type rowKey struct{ school, class string }
 	rows := map[rowKey]*ReportRow{}
@@ -110,7 +112,7 @@ func legacyBuildDayReport(in ReportInput) DayReport {
 		enrolled := p.EatsOn(wd)
 		booked := enrolled && !b.Cancelled
 		ate := served[p.ID]
-		if !enrolled && !ate {
+		if !enrolled && !ate && !b.Cancelled {
 			continue // nothing to say about this pupil today
 		}
 		r := row(p.School, p.Class)
@@ -121,7 +123,7 @@ func legacyBuildDayReport(in ReportInput) DayReport {
 				diets[p.Diet.Code] = d
 			}
 		}
-		if enrolled && b.Cancelled {
+		if b.Cancelled {
 			r.Cancelled++
 		}
 		if booked {
@@ -142,7 +144,7 @@ func legacyBuildDayReport(in ReportInput) DayReport {
 			if !booked {
 				r.ServedUnbooked++
 			}
-			if b.Bland {
+			if servedBland[p.ID] {
 				r.BlandServed++
 			}
 			if d != nil {
@@ -156,6 +158,9 @@ func legacyBuildDayReport(in ReportInput) DayReport {
 			r := row("", "")
 			r.Served++
 			r.ServedUnbooked++
+			if servedBland[id] {
+				r.BlandServed++
+			}
 		}
 	}
 	for _, r := range rows {

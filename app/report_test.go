@@ -28,6 +28,14 @@ func meal(p app.PupilID, d app.Day, voided bool) app.Meal {
 	return app.Meal{PupilID: p, Day: d, Service: app.ServiceLunch, Voided: voided}
 }
 
+// blandMeal is a meal served as a pasto in bianco (the booking asked for it
+// when the door served it).
+func blandMeal(p app.PupilID, d app.Day) app.Meal {
+	m := meal(p, d, false)
+	m.Bland = true
+	return m
+}
+
 // The fixture day, Monday 23 November 2026, by hand:
 //
 //	P1 Giulia  Dante 3B        booked, served (twice on record: counted once)
@@ -43,7 +51,7 @@ func fixtureDay() app.ReportInput {
 	return app.ReportInput{Day: today, Service: app.ServiceLunch, Pupils: r.Pupils,
 		Bookings: append(r.Bookings, app.Booking{PupilID: "P1", Day: "2026-11-24", Cancelled: true}),
 		Meals: []app.Meal{
-			meal("P1", today, false), meal("P1", today, false), meal("P2", today, true), meal("P3", today, false),
+			meal("P1", today, false), meal("P1", today, false), meal("P2", today, true), blandMeal("P3", today),
 			meal("P4", today, false), meal("P5", today, false), meal("PX", today, false),
 			meal("P6", "2026-11-24", false), // another day
 		}}
@@ -100,7 +108,7 @@ func TestReportCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "\uFEFF" + strings.Join([]string{
-		"TITLE;2026-11-23;lunch",
+		"TITLE;2026-11-23;STAFF.REPORT.SERVICE.LUNCH", // the service named through the catalogue, not its code
 		"SCHOOL;CLASS;BOOKED;SERVED;CANCELLED;SERVED_UNBOOKED;BLAND;BLAND_SERVED;DIET;DIET_SERVED",
 		";;0;1;0;1;0;0;0;0",
 		"Infanzia Rodari;Sez. A;1;1;0;0;1;1;0;0",

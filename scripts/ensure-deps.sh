@@ -2,7 +2,8 @@
 # Installs what `make run` and `make test` need on a fresh Debian/Ubuntu
 # machine, and only what is missing: the X11/GL headers GLFW builds against,
 # Xvfb for the end-to-end test, ImageMagick's `import` for its screenshot,
-# openbox and wmctrl for its window manager's close button.
+# openbox and wmctrl for its window manager's close button; alsa-utils'
+# aplay for the canteen's sounds and sox to measure them in the test.
 # Usage: scripts/ensure-deps.sh [run|test]
 set -euo pipefail
 what=${1:-test}
@@ -25,7 +26,12 @@ if [ "$what" = test ]; then
   # the window's close button (the kiosk must refuse it).
   command -v openbox >/dev/null || missing+=(openbox)
   command -v wmctrl >/dev/null || missing+=(wmctrl)
+  # The end-to-end test captures the canteen's sounds (ALSA's file plugin)
+  # and measures them.
+  command -v sox >/dev/null || missing+=(sox)
 fi
+# The canteen plays its sounds with aplay (canteen.sound_command).
+command -v aplay >/dev/null || missing+=(alsa-utils)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -87,9 +87,12 @@ type CanteenScreen struct {
 	pullBar           *widget.ProgressBar
 
 	// Idle view.
-	idleView, promptBox                   *fyne.Container
-	prompt                                *widget.Label
-	readerDown, readerNone, outsideWindow *panel
+	idleView, promptBox       *fyne.Container
+	prompt                    *widget.Label
+	readerNone, outsideWindow *panel
+	// readerDown replaces the prompt while the reader is down: a tap
+	// cannot work, and the children in the line must see it at a glance.
+	readerDown *panel
 	// Notes for staff: clock skew, sync alarms, rejected events.
 	skewNote, alarmNote, rejectedNote *panel
 	idleNotes                         *fyne.Container
@@ -178,16 +181,19 @@ func (s *CanteenScreen) build() {
 	promptIcon := canvas.NewImageFromResource(theme.NewColoredResource(theme.LoginIcon(), theme.ColorNamePrimary))
 	promptIcon.FillMode = canvas.ImageFillContain
 	promptIcon.SetMinSize(fyne.NewSquareSize(160))
-	s.readerDown = newNote(toneRed, theme.ErrorIcon(), s.tr.T("idle.reader_down"))
+	s.readerDown = newPanel(toneRed, 128, SizeNameResultTitle, SizeNameResultText, 1)
+	s.readerDown.set(theme.ErrorIcon(), s.tr.T("idle.reader_down.title"), []string{s.tr.T("idle.reader_down.call")}, "")
+	s.readerDown.root.Hide()
 	s.readerNone = newNote(toneAmber, theme.WarningIcon(), s.tr.T("idle.reader_none"))
 	s.outsideWindow = newNote(toneAmber, theme.HistoryIcon(), "")
 	s.alarmNote = newNote(toneRed, theme.ErrorIcon(), "")
 	s.rejectedNote = newNote(toneRed, theme.CancelIcon(), "")
 	s.skewNote = newNote(toneAmber, theme.HistoryIcon(), "")
-	s.idleNotes = container.NewVBox(s.readerDown.root, s.readerNone.root, s.outsideWindow.root,
+	s.idleNotes = container.NewVBox(s.readerNone.root, s.outsideWindow.root,
 		s.alarmNote.root, s.rejectedNote.root, s.skewNote.root)
 	s.promptBox = container.New(promptLayout{icon: promptIcon}, promptIcon, s.prompt)
-	s.idleView = container.NewBorder(nil, s.idleNotes, nil, nil, s.promptBox)
+	// The prompt and the reader-down panel take the centre in turn.
+	s.idleView = container.NewBorder(nil, s.idleNotes, nil, nil, s.promptBox, s.readerDown.root)
 
 	// Result view: the diet banner on top, the outcome's panel, notes below.
 	s.banner = newPanel(toneBanner, 96, SizeNameBannerTitle, SizeNameBannerText, 2)
@@ -418,9 +424,8 @@ func (s *CanteenScreen) renderStatus() {
 	if s.reader.Port != "" && s.reader.State != app.ReaderNone {
 		text += " (" + s.reader.Port + ")"
 	}
-	if s.reader.Err != "" && s.reader.State == app.ReaderDisconnected {
-		text += ": " + s.reader.Err
-	}
+	// The error itself (English, with a path) is for the log and the
+	// staff's "Lettore" page, not for the footer.
 	s.readerIcon.SetResource(icon)
 	s.readerText.Importance = widget.MediumImportance
 	if s.reader.State == app.ReaderDisconnected {
@@ -474,7 +479,9 @@ func (s *CanteenScreen) renderStatus() {
 	s.renderPull()
 
 	// Idle notes: a tap cannot work now.
-	show(s.readerDown.root, s.reader.State == app.ReaderDisconnected)
+	down := s.reader.State == app.ReaderDisconnected
+	show(s.readerDown.root, down)
+	show(s.promptBox, !down)
 	show(s.readerNone.root, s.reader.State == app.ReaderNone)
 	outside := !st.Now.IsZero() && !st.InWindow && st.Window.End > st.Window.Start
 	if outside {

@@ -5,6 +5,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,6 +142,14 @@ func TestCanteenResults(t *testing.T) {
 func TestCanteenEnglish(t *testing.T) {
 	s, w := newTestScreen(t, "en", time.Hour)
 	assertMarkup(t, "idle_en", w)
+	s.SetReader(app.ReaderStatus{State: app.ReaderDisconnected, Port: "/dev/ttyUSB0", Err: "open /dev/ttyUSB0: no such file or directory"})
+	if got := s.readerDown.title.Text + " / " + s.readerDown.lines[0].Text; !s.readerDown.root.Visible() || got != "The badge reader is not working / Please call the staff" {
+		t.Errorf("reader down in English: %q", got)
+	}
+	if got := s.readerText.Text; got != "Reader disconnected — retrying (/dev/ttyUSB0)" {
+		t.Errorf("footer in English: %q", got)
+	}
+	s.SetReader(app.ReaderStatus{State: app.ReaderConnected, Port: "/dev/ttyUSB0"})
 	for _, tc := range results() {
 		if tc.name == "served_diet_bland_cancelled_low" {
 			s.ShowResult(tc.r)
@@ -160,12 +169,27 @@ func TestIdleStates(t *testing.T) {
 	if !s.readerDown.root.Visible() || !s.outsideWindow.root.Visible() || s.readerNone.root.Visible() {
 		t.Error("idle notes: want reader down and outside window")
 	}
+	// Reader down: the big red panel says it in place of the prompt, which
+	// would ask for a badge that cannot be read; the footer names the
+	// state without the raw error.
+	if s.promptBox.Visible() {
+		t.Error("reader down: the prompt to tap a badge is still shown")
+	}
+	if got := s.readerDown.title.Text + " / " + s.readerDown.lines[0].Text; got != "Il lettore di badge non funziona / Chiamare il personale" {
+		t.Errorf("reader down panel %q", got)
+	}
+	if p, c := s.readerDown.root.Size(), s.promptBox.Size(); p != c || p.Height < 300 {
+		t.Errorf("reader down panel %v in the idle view's %v: want it to fill it", p, c)
+	}
+	if got := s.readerText.Text; strings.Contains(got, "no such file") || got != "Lettore scollegato — nuovo tentativo in corso (/dev/ttyUSB0)" {
+		t.Errorf("footer %q: want the state, not the raw error", got)
+	}
 	assertMarkup(t, "idle_reader_down_outside_standalone", w)
 
 	s.SetReader(app.ReaderStatus{State: app.ReaderNone})
 	s.SetSync(app.SyncStatus{Configured: true, Online: true, LastSync: st.Now.Add(-time.Minute)})
-	if s.readerDown.root.Visible() || !s.readerNone.root.Visible() {
-		t.Error("idle notes: want no reader")
+	if s.readerDown.root.Visible() || !s.readerNone.root.Visible() || !s.promptBox.Visible() {
+		t.Error("idle notes: want no reader, and the prompt back")
 	}
 	assertMarkup(t, "idle_no_reader_online", w)
 
@@ -380,12 +404,11 @@ func TestSyncAlarms(t *testing.T) {
 	s.SetSync(st)
 	assertMarkup(t, "idle_sync_alarms", w)
 
-	// A crowded idle view (reader down, service closed, a first sync and
-	// every sync note) leaves out the prompt's icon, never its words.
+	// A crowded idle view (service closed, a first sync and every sync
+	// note) leaves out the prompt's icon, never its words.
 	idle := idleStatus()
 	idle.InWindow, idle.Now = false, noon.Add(-3*time.Hour)
 	s.SetIdle(idle)
-	s.SetReader(app.ReaderStatus{State: app.ReaderDisconnected, Port: "/dev/ttyUSB0", Err: "no such file or directory"})
 	st.Pulling, st.PullDone, st.PullTotal = true, 12000, 50000
 	s.SetSync(st)
 	promptBottom := s.promptBox.Position().Y + s.prompt.Position().Y + s.prompt.Size().Height
@@ -393,6 +416,16 @@ func TestSyncAlarms(t *testing.T) {
 		t.Errorf("crowded: the prompt ends at %v, below the notes' top %v", promptBottom, notesTop)
 	}
 	assertMarkup(t, "idle_crowded", w)
+	// The reader down as well: its panel, in the prompt's place, still has
+	// room for its words above the notes.
+	s.SetReader(app.ReaderStatus{State: app.ReaderDisconnected, Port: "/dev/ttyUSB0", Err: "no such file or directory"})
+	if got, need := s.readerDown.root.Size().Height, s.readerDown.root.MinSize().Height; got < need {
+		t.Errorf("crowded, reader down: the panel has %v of the %v its words need", got, need)
+	}
+	if bottom, notesTop := s.readerDown.root.Position().Y+s.readerDown.root.Size().Height, s.idleNotes.Position().Y; bottom > notesTop {
+		t.Errorf("crowded, reader down: the panel ends at %v, below the notes' top %v", bottom, notesTop)
+	}
+	assertMarkup(t, "idle_crowded_reader_down", w)
 	s.SetReader(app.ReaderStatus{State: app.ReaderConnected, Port: "/dev/ttyUSB0"})
 	s.SetIdle(idleStatus())
 	st.Pulling = false

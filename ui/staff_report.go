@@ -31,12 +31,21 @@ type reportLine struct {
 
 func (s *StaffScreen) reportLines(r app.DayReport) []reportLine {
 	n := strconv.Itoa
+	// The figures are app.ReportColumns, as in the CSV and the server's
+	// report: bland meals and diets both booked (what to cook) and served.
 	row := func(x app.ReportRow) reportLine {
 		// The class first: a long school's name is cut, the class must show.
-		return reportLine{cells: []string{x.Class + " · " + x.School, n(x.Booked), n(x.Served), n(x.Cancelled), n(x.ServedUnbooked), n(x.Bland), n(x.Diet)}}
+		l := reportLine{cells: []string{x.Class + " · " + x.School}}
+		for _, f := range app.ReportFigures(x) {
+			l.cells = append(l.cells, n(f))
+		}
+		return l
 	}
-	lines := []reportLine{{bold: true, cells: []string{s.tr.T("staff.report.col.class"), s.tr.T("staff.report.col.booked"), s.tr.T("staff.report.col.served"),
-		s.tr.T("staff.report.col.cancelled"), s.tr.T("staff.report.col.unbooked"), s.tr.T("staff.report.col.bland"), s.tr.T("staff.report.col.diet")}}}
+	head := reportLine{bold: true, cells: []string{s.tr.T("staff.report.col.class")}}
+	for _, c := range app.ReportColumns {
+		head.cells = append(head.cells, s.tr.T(c.ScreenKey))
+	}
+	lines := []reportLine{head}
 	for _, x := range r.Rows {
 		lines = append(lines, row(x))
 	}
@@ -128,13 +137,13 @@ func (c *reportColumns) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	for _, o := range objs {
 		h = max(h, o.MinSize().Height)
 	}
-	w := objs[0].MinSize().Width + 6*(c.figure+pad)
+	w := objs[0].MinSize().Width + float32(len(app.ReportColumns))*(c.figure+pad)
 	return fyne.NewSize(w, h)
 }
 
 func (c *reportColumns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	pad := theme.Padding()
-	first := max(0, size.Width-6*(c.figure+pad))
+	first := max(0, size.Width-float32(len(app.ReportColumns))*(c.figure+pad))
 	objs[0].Move(fyne.NewPos(0, 0))
 	objs[0].Resize(fyne.NewSize(first, size.Height))
 	x := first + pad

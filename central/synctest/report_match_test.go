@@ -12,12 +12,15 @@ import (
 
 // TestReportMatchesServer: a kiosk on real bbolt serves a fixture day
 // through app.Canteen (badge taps, a manual meal, a void, a cancelled
-// booking served anyway, a bland meal, a diet, a pupil not enrolled on the
-// day), syncs with the real reference server on loopback, and the kiosk's
-// report of the day equals the server's, field by field, and both equal the
-// hand-computed figures.
+// booking served anyway, bland meals by badge and by hand, diets booked and
+// not, a pupil not enrolled on the day, a cancellation on a day that is not
+// the pupil's), syncs with the real reference server on loopback, and the
+// kiosk's report of the day equals the server's, field by field, and both
+// equal the hand-computed figures; then the staff screen's report page, the
+// kiosk's CSV and the server's report show the same figures
+// (checkReportViews).
 func TestReportMatchesServer(t *testing.T) {
-	c := newComune(8)
+	c := newComune(10)
 	// 2026-11-23 is a Monday.
 	if w, _ := time.Parse(time.DateOnly, string(day)); w.Weekday() != time.Monday {
 		t.Fatalf("fixture day %s is a %s", day, w.Weekday())
@@ -26,6 +29,9 @@ func TestReportMatchesServer(t *testing.T) {
 	d.Diets = []app.Diet{{Code: "celiachia", Name: "Celiachia", Allergens: []string{"glutine"}}}
 	d.Pupils[2].Diet = &app.Diet{Code: "celiachia"}
 	d.Pupils[5].Weekdays = []time.Weekday{time.Tuesday, time.Thursday}
+	d.Pupils[8].Weekdays = []time.Weekday{time.Tuesday, time.Thursday}
+	d.Pupils[6].Diet = &app.Diet{Code: "celiachia"}
+	d.Staff = []server.ImportStaff{{ID: "S1", Name: "Cuoca", Role: app.StaffCanteen, PIN: "2468"}}
 	for _, i := range []int{6, 7} {
 		d.Pupils[i].School, d.Pupils[i].Class = "Carducci", "1B"
 	}
@@ -33,6 +39,10 @@ func TestReportMatchesServer(t *testing.T) {
 		{PupilID: c.pupils[1].ID, Day: day, Bland: true},
 		{PupilID: c.pupils[4].ID, Day: day, Cancelled: true},
 		{PupilID: c.pupils[6].ID, Day: day, Cancelled: true},
+		{PupilID: c.pupils[7].ID, Day: day, Bland: true},
+		// Not a canteen day for p8, cancelled all the same: the door
+		// would say "cancelled today", so the report counts it.
+		{PupilID: c.pupils[8].ID, Day: day, Cancelled: true},
 		// Another day's cancellation must not count today.
 		{PupilID: c.pupils[3].ID, Day: "2026-11-24", Cancelled: true},
 	}
@@ -71,16 +81,17 @@ func TestReportMatchesServer(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Hand-computed: Dante 3A books p0 p1 p2 p3 (p4 cancelled, p5 not on
-	// Mondays) and served p1 p2 p5; Carducci 1B books p7 (p6 cancelled)
-	// and served p6 p7. p0's meal is voided.
+	// Hand-computed: Dante 3A books p0 p1 (bland) p2 (diet) p3 p9 (p4
+	// cancelled; p5 and p8 not on Mondays, p8 cancelled) and served p1 p2
+	// p5; Carducci 1B books p7 (bland; p6 with a diet cancelled) and
+	// served p6 p7 (by hand). p0's meal is voided.
 	want := []app.ReportRow{
-		{School: "Carducci", Class: "1B", Booked: 1, Served: 2, Cancelled: 1, ServedUnbooked: 1},
-		{School: "Dante", Class: "3A", Booked: 4, Served: 3, Cancelled: 1, ServedUnbooked: 1, Bland: 1, BlandServed: 1, Diet: 1, DietServed: 1},
+		{School: "Carducci", Class: "1B", Booked: 1, Served: 2, Cancelled: 1, ServedUnbooked: 1, Bland: 1, BlandServed: 1, DietServed: 1},
+		{School: "Dante", Class: "3A", Booked: 5, Served: 3, Cancelled: 2, ServedUnbooked: 1, Bland: 1, BlandServed: 1, Diet: 1, DietServed: 1},
 	}
-	wantTotals := app.ReportRow{Booked: 5, Served: 5, Cancelled: 2, ServedUnbooked: 2, Bland: 1, BlandServed: 1, Diet: 1, DietServed: 1}
-	wantDiets := []app.DietRow{{Code: "celiachia", Name: "Celiachia", Booked: 1, Served: 1}}
-	wantNotEaten := []app.PupilID{c.pupils[0].ID, c.pupils[3].ID}
+	wantTotals := app.ReportRow{Booked: 6, Served: 5, Cancelled: 3, ServedUnbooked: 2, Bland: 2, BlandServed: 2, Diet: 1, DietServed: 2}
+	wantDiets := []app.DietRow{{Code: "celiachia", Name: "Celiachia", Booked: 1, Served: 2}}
+	wantNotEaten := []app.PupilID{c.pupils[0].ID, c.pupils[3].ID, c.pupils[9].ID}
 
 	for _, side := range []struct {
 		name string
@@ -137,4 +148,6 @@ func TestReportMatchesServer(t *testing.T) {
 	if !reflect.DeepEqual(kr, sr) {
 		t.Errorf("reports differ:\nkiosk  %+v\nserver %+v", kr, sr)
 	}
+
+	checkReportViews(t, k, sr, "2468")
 }

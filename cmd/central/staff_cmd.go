@@ -1,16 +1,20 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/assets"
 	"mensakiosk/central/server"
 )
 
@@ -18,7 +22,7 @@ import (
 // report, through the running server's admin socket or the database.
 //
 //	central audit  -data DIR [-kiosk K] [-day YYYY-MM-DD] [-limit N] [-json]
-//	central report -data DIR [-day YYYY-MM-DD] [-service lunch] [-csv]
+//	central report -data DIR [-day YYYY-MM-DD] [-service lunch] [-csv [-lang it|en]]
 
 // staffOps are what the staff commands need of a *server.Server or a
 // *server.AdminClient.
@@ -37,6 +41,7 @@ func staffCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "audit: JSON lines")
 	service := fs.String("service", string(app.ServiceLunch), "report: the service")
 	asCSV := fs.Bool("csv", false, "report: CSV (';' separated, for spreadsheets)")
+	lang := fs.String("lang", "it", "report -csv: the headings' language (it, en), as the kiosk's export")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,9 +85,9 @@ func staffCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if *asCSV {
-			return rep.WriteCSV(stdout, func(k string) string { return k })
+			return rep.WriteCSV(stdout, catalogue(*lang))
 		}
-		return writeReport(stdout, rep)
+		return writeReport(stdout, rep, catalogue("en"))
 	}
 	return usageError{"unknown command " + cmd}
 }
@@ -123,13 +128,22 @@ func oneLine(s string) string {
 
 // writeReport prints the report as tables: by class, by diet, totals, and
 // who has not eaten.
-func writeReport(w io.Writer, r app.DayReport) error {
+// Its figures are app.ReportColumns, titled as on the kiosk's screen (tr:
+// the English catalogue).
+func writeReport(w io.Writer, r app.DayReport, tr func(string) string) error {
 	fmt.Fprintf(w, "report of %s, %s\n\n", r.Day, r.Service)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "SCHOOL\tCLASS\tBOOKED\tSERVED\tCANCELLED\tUNBOOKED\tBLAND\tBLAND SERVED\tDIET\tDIET SERVED\t")
+	head := "SCHOOL\tCLASS\t"
+	for _, c := range app.ReportColumns {
+		head += strings.ToUpper(tr(c.ScreenKey)) + "\t"
+	}
+	fmt.Fprintln(tw, head)
 	row := func(x app.ReportRow) {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", x.School, x.Class, x.Booked, x.Served, x.Cancelled,
-			x.ServedUnbooked, x.Bland, x.BlandServed, x.Diet, x.DietServed)
+		line := x.School + "\t" + x.Class + "\t"
+		for _, f := range app.ReportFigures(x) {
+			line += fmt.Sprint(f) + "\t"
+		}
+		fmt.Fprintln(tw, line)
 	}
 	for _, x := range r.Rows {
 		row(x)
@@ -176,4 +190,38 @@ func bookingOptions(cfg Config) (server.Options, error) {
 		opts.BookingCutoff = cfg.BookingCutoff
 	}
 	return opts, nil
+}
+
+// catalogue translates the report's keys in lang from the kiosk's
+// translation catalogue (assets/i18n/<lang>.json and its part files), so
+// that the server's CSV has the headings of the kiosk's export; a key it
+// lacks shows in Italian, then as itself.
+func catalogue(lang string) func(string) string {
+	load := func(lang string) map[string]string {
+		texts := map[string]string{}
+		files, _ := fs.Glob(assets.I18N, "i18n/*.json")
+		for _, f := range files {
+			if l, _, _ := strings.Cut(strings.TrimSuffix(path.Base(f), ".json"), "."); l != lang {
+				continue
+			}
+			raw, err := fs.ReadFile(assets.I18N, f)
+			if err == nil {
+				err = json.Unmarshal(raw, &texts)
+			}
+			if err != nil {
+				panic(fmt.Sprintf("translation catalogue %s: %v", f, err)) // embedded: a test reads it
+			}
+		}
+		return texts
+	}
+	texts, fallback := load(lang), load("it")
+	return func(key string) string {
+		if t, ok := texts[key]; ok {
+			return t
+		}
+		if t, ok := fallback[key]; ok {
+			return t
+		}
+		return key
+	}
 }

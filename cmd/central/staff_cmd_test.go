@@ -102,6 +102,15 @@ func TestReportCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(csv, ";") {
 		t.Fatalf("report -csv: %d %s", code, csv)
 	}
+	// The kiosk's headings, in Italian; the service named, not its code.
+	if !strings.Contains(csv, "Report mensa;2025-03-10;pranzo") || !strings.Contains(csv, "Scuola;Classe;Prenotati;Serviti;Disdetti") ||
+		strings.Contains(csv, "staff.report") || strings.Contains(csv, "lunch") {
+		t.Fatalf("report -csv headings:\n%s", csv)
+	}
+	if csv, _, _ := runStaff(t, "report", "-data", dir, "-day", "2025-03-10", "-csv", "-lang", "en"); !strings.Contains(csv, "Canteen report;2025-03-10;lunch") ||
+		!strings.Contains(csv, "Bland meals served") {
+		t.Fatalf("report -csv -lang en:\n%s", csv)
+	}
 	if _, errs, code := runStaff(t, "report", "-data", dir, "-day", "2025-03-10", "-service", "dinner"); code == 0 || !strings.Contains(errs, "service") {
 		t.Fatalf("unknown service: %d %s", code, errs)
 	}

@@ -74,8 +74,8 @@ type StaffConfig struct {
 	// twice as long at each further wrong PIN, up to 30 minutes.
 	MaxTries    int `json:"max_tries"`
 	LockSeconds int `json:"lock_seconds"`
-	// ExportDir is offered first for the day's report CSV, besides any USB
-	// stick mounted under /media, /run/media or /mnt.
+	// ExportDir is offered first for the day's report CSV, before the
+	// removable media mounted (USB sticks, cards: see device/removable).
 	ExportDir string `json:"export_dir"`
 }
 
@@ -140,6 +140,12 @@ type CanteenConfig struct {
 	FloorCents int64  `json:"floor_cents"`
 	// ResultSeconds is how long a result stays before the idle screen.
 	ResultSeconds float64 `json:"result_seconds"`
+	// SoundVolume is the volume of the door's sounds (served, refused,
+	// diet or bland banner), 0 (off) to 100; SoundCommand plays a WAV
+	// given on its standard input (default: aplay -q -, ALSA's default
+	// device). See device/sound.
+	SoundVolume  int      `json:"sound_volume"`
+	SoundCommand []string `json:"sound_command,omitempty"`
 }
 
 // WindowConfig is the kiosk window.
@@ -155,7 +161,8 @@ func DefaultConfig() Config {
 		Role: "canteen", KioskID: hostKioskID(), Language: "it", TimeZone: "Europe/Rome",
 		Reader: ReaderConfig{Baud: 9600, Format: "rdm6300", Numbering: "hex"},
 		Canteen: CanteenConfig{Service: string(app.ServiceLunch), WindowStart: "11:30", WindowEnd: "14:30",
-			Debounce: "3s", LowBalanceCents: 1000, Policy: string(app.PolicyServeAndFlag), ResultSeconds: 4},
+			Debounce: "3s", LowBalanceCents: 1000, Policy: string(app.PolicyServeAndFlag), ResultSeconds: 4,
+			SoundVolume: 80},
 		Window:  WindowConfig{Fullscreen: true, Width: 1280, Height: 800},
 		Central: CentralConfig{SyncSeconds: 15, TimeoutSeconds: 10},
 		Counter: CounterConfig{IdleSeconds: 60, TopUpMinCents: 100, TopUpMaxCents: 50000,
@@ -242,6 +249,12 @@ func (c *Config) Validate() (app.CanteenConfig, error) {
 	}
 	if cc.Debounce, err = time.ParseDuration(c.Canteen.Debounce); err != nil {
 		errs = append(errs, fmt.Errorf("canteen.debounce: %w", err))
+	}
+	if c.Canteen.SoundVolume < 0 || c.Canteen.SoundVolume > 100 {
+		errs = append(errs, fmt.Errorf("canteen.sound_volume %d: want 0 (off) to 100", c.Canteen.SoundVolume))
+	}
+	if len(c.Canteen.SoundCommand) > 0 && c.Canteen.SoundCommand[0] == "" {
+		errs = append(errs, errors.New("canteen.sound_command: the program's name is empty"))
 	}
 	if c.Canteen.ResultSeconds < 1 || c.Canteen.ResultSeconds > 60 {
 		errs = append(errs, fmt.Errorf("canteen.result_seconds %v: want 1 to 60", c.Canteen.ResultSeconds))

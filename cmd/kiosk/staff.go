@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/layout"
 
 	"mensakiosk/app"
+	"mensakiosk/device/removable"
 	"mensakiosk/ui"
 )
 
@@ -87,8 +87,9 @@ func (b staffBackend) Report() (app.DayReport, error) {
 }
 
 // CandidateDirs lists where the report can go: the configured export
-// directory, every mounted USB stick (/media/<user>/<label>,
-// /run/media/<user>/<label>, /mnt/<label>), then the data directory.
+// directory, then every writable removable medium mounted (a USB stick, a
+// card), as the kernel's mount table and sysfs tell (device/removable): a
+// folder is not a stick because it lies under /mnt.
 func (b staffBackend) CandidateDirs() []string {
 	var out []string
 	seen := map[string]bool{}
@@ -102,17 +103,21 @@ func (b staffBackend) CandidateDirs() []string {
 		}
 	}
 	add(b.r.cfg.Staff.ExportDir)
-	for _, pat := range []string{"/media/*/*", "/run/media/*/*", "/mnt/*"} {
-		m, _ := filepath.Glob(pat)
-		sort.Strings(m)
-		for _, d := range m {
-			add(d)
+	media, err := removable.Find("/")
+	if err != nil {
+		b.c().log.Warn("export: removable media", "err", err) // once per visit of the export page
+	}
+	for _, m := range media {
+		if !m.ReadOnly {
+			add(m.MountPoint)
 		}
 	}
-	add(filepath.Join(b.r.cfg.DataDir, "report"))
-	if !seen[filepath.Join(b.r.cfg.DataDir, "report")] {
-		if err := os.MkdirAll(filepath.Join(b.r.cfg.DataDir, "report"), 0o755); err == nil {
-			add(filepath.Join(b.r.cfg.DataDir, "report"))
+	if b.k.isDemo && len(out) == 0 {
+		// A demo without a stick still shows the export: into its data
+		// directory.
+		d := filepath.Join(b.r.cfg.DataDir, "report")
+		if err := os.MkdirAll(d, 0o755); err == nil {
+			add(d)
 		}
 	}
 	return out

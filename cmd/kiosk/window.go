@@ -11,6 +11,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"mensakiosk/app"
+	"mensakiosk/device/sound"
 	"mensakiosk/ui"
 )
 
@@ -86,6 +87,8 @@ type running struct {
 	canteen *ui.CanteenScreen
 	counter *ui.CounterScreen
 	staff   *ui.StaffScreen
+	// sound plays the canteen door's sounds (nil on a counter).
+	sound *sound.Player
 	// content is the role's screen as set in the window.
 	content fyne.CanvasObject
 	inStaff atomic.Bool
@@ -120,6 +123,7 @@ func (k *kioskWindow) start(cfg Config, cc app.CanteenConfig) {
 		r.canteen = ui.NewCanteenScreen(k.tr, ui.CanteenOptions{Location: cc.Location,
 			ResultTimeout: time.Duration(cfg.Canteen.ResultSeconds * float64(time.Second))})
 		r.content = r.canteen.Content()
+		r.sound = sound.NewPlayer(sound.Config{Volume: cfg.Canteen.SoundVolume, Command: cfg.Canteen.SoundCommand}, k.log)
 		hooks.OnResult = func(res app.TapResult, err error) { k.tapResult(r, res, err) }
 	}
 	c, err := startCore(k.ctx, cfg, cc, k.isDemo, k.log, hooks)
@@ -179,6 +183,7 @@ func (k *kioskWindow) stop() {
 	if r.canteen != nil {
 		r.canteen.Close()
 	}
+	r.sound.Close()
 	if r.counter != nil {
 		r.counter.Close()
 	}
@@ -230,9 +235,11 @@ func (k *kioskWindow) postSync(r *running, s app.SyncStatus) {
 // anything else goes to the canteen screen.
 func (k *kioskWindow) tapResult(r *running, res app.TapResult, err error) {
 	if err != nil {
+		r.sound.Play(sound.Refused) // the meal is not recorded
 		r.canteen.PostError(err.Error())
 		return
 	}
+	r.sound.Play(sound.ForResult(res)) // never blocks: a full queue drops it
 	if res.Outcome == app.OutcomeStaff && res.Staff != nil {
 		st := *res.Staff
 		fyne.Do(func() { k.enterStaff(r, &st) })
