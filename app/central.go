@@ -156,6 +156,26 @@ const (
 	// FlagSeqConflict: this kiosk's database reused a sequence number the
 	// server already holds for another event (restored from an old copy).
 	FlagSeqConflict = "seq_conflict"
+	// FlagPriceMismatch: the meal's price as the kiosk showed it is not
+	// the price of the pupil's fee band on the meal's day: the server
+	// charged its own price (the kiosk's balance follows at its next sync).
+	FlagPriceMismatch = "price_mismatch"
+)
+
+// Codes of rejected events (EventAck.Code), for the events the kiosk
+// should tell staff about in their words. Other rejections carry only a
+// Reason.
+const (
+	// RejectVoidOtherKiosk: a void for a meal another kiosk recorded.
+	RejectVoidOtherKiosk = "void_other_kiosk"
+	// RejectVoidUnknownStaff: a void naming a staff id the roster lacks.
+	RejectVoidUnknownStaff = "void_unknown_staff"
+	// RejectVoidNotAllowed: a void by a staff member whose role may not
+	// void meals.
+	RejectVoidNotAllowed = "void_not_allowed"
+	// RejectWrongRole: an event the kiosk's token role may not push (a
+	// counter's token pushing meals or voids).
+	RejectWrongRole = "wrong_role"
 )
 
 // EventAck is the answer about one event.
@@ -164,7 +184,9 @@ type EventAck struct {
 	Seq    uint64      `json:"seq"`
 	Status EventStatus `json:"status"`
 	Reason string      `json:"reason,omitempty"`
-	Flags  []string    `json:"flags,omitempty"`
+	// Code names the reason of some rejections (Reject*).
+	Code  string   `json:"code,omitempty"`
+	Flags []string `json:"flags,omitempty"`
 }
 
 // Alarm codes, raised on both sides and never skipped over.
@@ -184,7 +206,24 @@ const (
 	AlarmRejected = "rejected_events"
 	// AlarmClockSkew: the kiosk's clock differs from the server's.
 	AlarmClockSkew = "clock_skew"
+	// AlarmPriceMismatch: meals were pushed at a price other than the fee
+	// band's; the server charged its own (FlagPriceMismatch).
+	AlarmPriceMismatch = "price_mismatch"
+	// AlarmVoidRefused: voids were refused (another kiosk's meal, a staff
+	// id the roster lacks, or a staff member who may not void).
+	AlarmVoidRefused = "void_refused"
 )
+
+// StaffMayVoid reports whether a staff member of role may void a meal at a
+// kiosk. Every role of the roster may (the kiosk's staff mode offers the
+// void to each); a role this code does not know may not.
+func StaffMayVoid(role string) bool {
+	switch role {
+	case StaffCanteen, StaffOffice, StaffAdmin:
+		return true
+	}
+	return false
+}
 
 // Alarm is a condition staff must look at.
 type Alarm struct {

@@ -94,7 +94,7 @@ func newCounterEnv(t *testing.T, withServer bool, cfg app.CounterConfig) *counte
 			}
 		}
 		t.Cleanup(func() { e.stop(); srv.Close() })
-		tok, err := srv.CreateToken("counter-1")
+		tok, err := srv.CreateToken("counter-1", server.RoleCounter)
 		if err != nil {
 			t.Fatal(err)
 		}

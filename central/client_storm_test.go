@@ -54,7 +54,7 @@ func TestStormEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	const kiosk, epoch = "kiosk-storm", "epoch-1"
-	token, err := srv.CreateToken(kiosk)
+	token, err := srv.CreateToken(kiosk, server.RoleCanteen)
 	if err != nil {
 		t.Fatal(err)
 	}

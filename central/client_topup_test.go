@@ -30,7 +30,7 @@ func topUpServer(t *testing.T) (*server.Server, string, *netfault.Proxy) {
 	if _, err := srv.Import(server.ImportData{Accounts: []app.Account{{ID: "F1", Holder: "Rossi Mario", HolderFiscalCode: "RSSMRA80A01H501U", Balance: 1000}}}); err != nil {
 		t.Fatal(err)
 	}
-	token, err := srv.CreateToken("counter-1")
+	token, err := srv.CreateToken("counter-1", server.RoleCounter)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -113,7 +113,7 @@ func newCounterFixtureWith(t *testing.T, withServer bool, data server.ImportData
 		done := make(chan error, 1)
 		go func() { done <- srv.Serve(ctx, ln, nil) }()
 		t.Cleanup(func() { cancel(); <-done; srv.Close() })
-		tok, err := srv.CreateToken("counter-1")
+		tok, err := srv.CreateToken("counter-1", server.RoleCounter)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -26,12 +27,32 @@ func tokenHash(token string) []byte {
 	return []byte(hex.EncodeToString(h[:]))
 }
 
-// CreateToken makes a new token for a kiosk and returns it: it is shown
-// once, only its SHA-256 is stored. A kiosk has one token: a new one
-// replaces (revokes) the previous.
-func (s *Server) CreateToken(kioskID string) (string, error) {
+// Token roles: what a kiosk's token may do (RoleCanteen, RoleCounter, as in
+// the kiosk's configuration). A token made before roles existed carries
+// none and may do what both kiosk roles may, until it is re-issued.
+const (
+	// RoleCanteen: pull, push its own meals, voids and audit events.
+	RoleCanteen = app.RoleCanteen
+	// RoleCounter: pull, push audit events, read family views, change
+	// bookings, create top-ups and read notices.
+	RoleCounter = app.RoleCounter
+	// roleLegacy is a token made before roles: both kiosk roles.
+	roleLegacy = ""
+)
+
+// ValidTokenRole reports whether role can be given to a kiosk's token.
+func ValidTokenRole(role string) bool { return role == RoleCanteen || role == RoleCounter }
+
+// CreateToken makes a new token for a kiosk, for role (RoleCanteen or
+// RoleCounter), and returns it: it is shown once, only its SHA-256 is
+// stored. A kiosk has one token: a new one replaces (revokes) the
+// previous.
+func (s *Server) CreateToken(kioskID, role string) (string, error) {
 	if !ValidKioskID(kioskID) {
 		return "", fmt.Errorf("kiosk id %q: want 1 to 64 letters, digits, '.', '_' or '-'", kioskID)
+	}
+	if !ValidTokenRole(role) {
+		return "", fmt.Errorf("token role %q: want %s or %s", role, RoleCanteen, RoleCounter)
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
@@ -39,20 +60,31 @@ func (s *Server) CreateToken(kioskID string) (string, error) {
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw)
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		tk, byKiosk := tx.Bucket(bTokens), tx.Bucket(bKioskTk)
-		if old := byKiosk.Get([]byte(kioskID)); old != nil {
-			if err := tk.Delete(old); err != nil {
-				return err
-			}
-		}
-		h := tokenHash(token)
-		return errors.Join(tk.Put(h, []byte(kioskID)), byKiosk.Put([]byte(kioskID), h))
+		return putToken(tx, kioskID, role, tokenHash(token))
 	})
 	if err != nil {
 		return "", err
 	}
-	s.log.Info("token created", "kiosk", kioskID)
+	s.log.Info("token created", "kiosk", kioskID, "role", role)
 	return token, nil
+}
+
+// putToken stores a token's hash for a kiosk and role, replacing the
+// kiosk's previous token. The stored value is the kiosk id, then NUL and
+// the role; a value without NUL is a token made before roles (kiosk ids
+// never hold NUL: ValidKioskID).
+func putToken(tx *bolt.Tx, kioskID, role string, h []byte) error {
+	tk, byKiosk := tx.Bucket(bTokens), tx.Bucket(bKioskTk)
+	if old := byKiosk.Get([]byte(kioskID)); old != nil {
+		if err := tk.Delete(old); err != nil {
+			return err
+		}
+	}
+	v := []byte(kioskID)
+	if role != roleLegacy {
+		v = key(kioskID, role)
+	}
+	return errors.Join(tk.Put(h, v), byKiosk.Put([]byte(kioskID), h))
 }
 
 // RevokeToken revokes a kiosk's token: its requests are refused from now.
@@ -71,14 +103,16 @@ func (s *Server) RevokeToken(kioskID string) error {
 	return err
 }
 
-// kioskFor returns the kiosk a token belongs to, or "".
-func (s *Server) kioskFor(token string) (string, error) {
-	var kiosk string
-	err := s.db.View(func(tx *bolt.Tx) error {
-		kiosk = string(tx.Bucket(bTokens).Get(tokenHash(token)))
+// kioskFor returns the kiosk a token belongs to and its role (roleLegacy
+// for a token made before roles), or "" for an unknown token.
+func (s *Server) kioskFor(token string) (kiosk, role string, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bTokens).Get(tokenHash(token))
+		k, r, _ := bytes.Cut(v, []byte{0})
+		kiosk, role = string(k), string(r)
 		return nil
 	})
-	return kiosk, err
+	return kiosk, role, err
 }
 
 // Alarms lists the alarms raised, oldest first.

@@ -31,7 +31,10 @@ import (
 //	POST /admin/import          body: one file, named by ?name=pupils.csv (or roster.json);
 //	                            or multipart/form-data, one part per file (each with its file name).
 //	                            All files in one transaction. 200: ImportStats.
-//	POST /admin/token?kiosk=ID  200: {"kiosk":ID,"token":T} (T is shown once; it replaces the old one)
+//	POST /admin/token?kiosk=ID&role=canteen|counter
+//	                            200: {"kiosk":ID,"role":R,"token":T} (T is shown once; it replaces the old one)
+//	POST /admin/void?meal=EVENT_ID&reason=TEXT[&staff=ID]
+//	                            200: ReviewItem of the meal, voided (an office void: voids.go)
 //	POST /admin/revoke?kiosk=ID 200: {"kiosk":ID,"revoked":true}
 //	GET  /admin/alarms          200: [app.Alarm...]
 //	GET  /admin/review          200: [ReviewItem...]
@@ -188,12 +191,17 @@ func (s *Server) AdminHandler() http.Handler {
 		if !ok {
 			return
 		}
-		tok, err := s.CreateToken(kiosk)
+		q := r.URL.Query()
+		if len(q["role"]) != 1 || !ValidTokenRole(q.Get("role")) {
+			writeError(w, http.StatusBadRequest, "bad_request", "role", "give the token's role once: ?role=canteen or ?role=counter")
+			return
+		}
+		tok, err := s.CreateToken(kiosk, q.Get("role"))
 		if err != nil {
 			refused(w, err)
 			return
 		}
-		writeJSON(w, AdminToken{Kiosk: kiosk, Token: tok})
+		writeJSON(w, AdminToken{Kiosk: kiosk, Role: q.Get("role"), Token: tok})
 	})
 	mux.HandleFunc("POST /admin/revoke", func(w http.ResponseWriter, r *http.Request) {
 		kiosk, ok := kioskParam(w, r)
@@ -225,6 +233,7 @@ func (s *Server) AdminHandler() http.Handler {
 		answer(w, c, err)
 	})
 	mux.HandleFunc("GET /admin/backup", s.adminBackup)
+	mux.HandleFunc("POST /admin/void", s.adminVoid) // voids.go
 	// audit.go, report.go
 	mux.HandleFunc("GET /admin/audit", s.adminAudit)
 	mux.HandleFunc("GET /admin/report", s.adminReport)
@@ -260,6 +269,7 @@ func (s *Server) AdminHandler() http.Handler {
 // AdminToken answers POST /admin/token.
 type AdminToken struct {
 	Kiosk string `json:"kiosk"`
+	Role  string `json:"role,omitempty"`
 	Token string `json:"token"`
 }
 

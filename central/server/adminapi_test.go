@@ -69,7 +69,7 @@ func TestAdminSocket(t *testing.T) {
 	if err := c.Ping(time.Second); err != nil {
 		t.Fatal(err)
 	}
-	tok, err := c.CreateToken("k1")
+	tok, err := c.CreateToken("k1", RoleCanteen)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +140,7 @@ func TestAdminSocket(t *testing.T) {
 	if rs, err := c.Review(); err != nil || len(rs) != 0 {
 		t.Fatalf("review: %v %v", rs, err)
 	}
-	if _, err := c.CreateToken("bad id!"); err == nil || !strings.Contains(err.Error(), "kiosk id") {
+	if _, err := c.CreateToken("bad id!", RoleCanteen); err == nil || !strings.Contains(err.Error(), "kiosk id") {
 		t.Fatalf("bad kiosk id: %v", err)
 	}
 	if err := c.RevokeToken("k1"); err != nil {

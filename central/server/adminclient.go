@@ -133,10 +133,10 @@ func (c *AdminClient) ImportFiles(files []ImportFile) (ImportStats, error) {
 	return st, err
 }
 
-// CreateToken makes a kiosk's new token (see Server.CreateToken).
-func (c *AdminClient) CreateToken(kioskID string) (string, error) {
+// CreateToken makes a kiosk's new token for role (see Server.CreateToken).
+func (c *AdminClient) CreateToken(kioskID, role string) (string, error) {
 	var t AdminToken
-	err := c.do(context.Background(), http.MethodPost, "/admin/token", url.Values{"kiosk": {kioskID}}, "", nil, &t)
+	err := c.do(context.Background(), http.MethodPost, "/admin/token", url.Values{"kiosk": {kioskID}, "role": {role}}, "", nil, &t)
 	return t.Token, err
 }
 

@@ -3,6 +3,8 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"mensakiosk/app"
 	"mensakiosk/central"
@@ -88,11 +92,38 @@ func (e *env) serve() {
 	}
 }
 
+// token makes a kiosk's token as the server made them before tokens had a
+// role (both kiosk roles): see legacyToken.
 func (e *env) token(kiosk string) string {
 	e.t.Helper()
-	tok, err := e.s.CreateToken(kiosk)
+	return legacyToken(e.t, e.s, kiosk)
+}
+
+// roleToken makes a kiosk's token for role, as `central token` does.
+func (e *env) roleToken(kiosk, role string) string {
+	e.t.Helper()
+	tok, err := e.s.CreateToken(kiosk, role)
 	if err != nil {
 		e.t.Fatal(err)
+	}
+	return tok
+}
+
+// legacyToken stores a token the way the server stored every token
+// before tokens had a role (the kiosk id alone), as a database made then
+// holds it.
+func legacyToken(t testing.TB, s *Server, kiosk string) string {
+	t.Helper()
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		t.Fatal(err)
+	}
+	tok := base64.RawURLEncoding.EncodeToString(raw)
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		return putToken(tx, kiosk, roleLegacy, tokenHash(tok))
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return tok
 }

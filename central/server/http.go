@@ -71,8 +71,11 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		s.serveReceipts(w, r)
 		return
 	}
-	kiosk, ok := s.authenticate(w, r)
+	kiosk, role, ok := s.authenticate(w, r)
 	if !ok {
+		return
+	}
+	if !s.authorize(w, r, kiosk, role) { // roles.go
 		return
 	}
 	if s.servePagoPA(w, r, kiosk) { // top-ups, notices: positions_http.go
@@ -90,7 +93,7 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 			methodNotAllowed(w, "POST")
 			return
 		}
-		s.handlePush(w, r, kiosk)
+		s.handlePush(w, r, kiosk, role)
 	case central.PathBookings:
 		if r.Method != http.MethodPost {
 			methodNotAllowed(w, "POST")
@@ -98,7 +101,7 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		}
 		s.handleBook(w, r)
 	default:
-		if acc, ok := strings.CutPrefix(r.URL.Path, central.PathFamilies); ok && acc != "" && !strings.Contains(acc, "/") {
+		if acc, ok := familyPath(r.URL.Path); ok {
 			if r.Method != http.MethodGet {
 				methodNotAllowed(w, "GET")
 				return
@@ -110,26 +113,40 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, bool) {
+// familyPath returns the account of a family view's path.
+func familyPath(path string) (string, bool) {
+	acc, ok := strings.CutPrefix(path, central.PathFamilies)
+	return acc, ok && acc != "" && !strings.Contains(acc, "/")
+}
+
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (kiosk, role string, ok bool) {
 	h := r.Header.Get("Authorization")
 	scheme, token, found := strings.Cut(h, " ")
 	token = strings.TrimSpace(token)
 	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="mensakiosk"`)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "", "a kiosk token is required: Authorization: Bearer <token>")
-		return "", false
+		return "", "", false
 	}
-	kiosk, err := s.kioskFor(token)
+	kiosk, role, err := s.kioskFor(token)
 	if err != nil {
 		s.internal(w, r, err)
-		return "", false
+		return "", "", false
 	}
 	if kiosk == "" {
+		// A receipts token is known, but may only post receipts.
+		if name, err := s.receiptsTokenName(token); err != nil {
+			s.internal(w, r, err)
+			return "", "", false
+		} else if name != "" {
+			forbidden(w, "a receipts token may only post receipts (POST "+central.PathReceipts+")")
+			return "", "", false
+		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="mensakiosk", error="invalid_token"`)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "", "unknown or revoked token")
-		return "", false
+		return "", "", false
 	}
-	return kiosk, true
+	return kiosk, role, true
 }
 
 func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, kiosk string) {
@@ -197,7 +214,7 @@ func parseQuery(raw string) (map[string]string, error) {
 	return out, nil
 }
 
-func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, kiosk string) {
+func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, kiosk, role string) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, central.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -213,7 +230,7 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, kiosk string
 		writeError(w, http.StatusBadRequest, "malformed_json", field, err.Error())
 		return
 	}
-	reply, err := s.Push(kiosk, b)
+	reply, err := s.PushAs(kiosk, role, b)
 	var ce *central.Error
 	switch {
 	case errors.As(err, &ce):

@@ -83,7 +83,7 @@ func (s *Server) serveReceipts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if name == "" {
-		kiosk, err := s.kioskFor(token)
+		kiosk, _, err := s.kioskFor(token)
 		if err != nil {
 			s.internal(w, r, err)
 			return

@@ -309,11 +309,11 @@ func TestTopUpRefusals(t *testing.T) {
 			t.Errorf("%+v: %d %+v; want %d %s %s", c.r, code, ce, c.status, c.code, c.field)
 		}
 	}
-	// A receipts token is not a kiosk's: no top-ups, no pulls.
-	if code, _, _ := e.topUp(rtok, app.TopUpRequest{AccountID: "F1", Amount: 2000, IdempotencyKey: "f"}); code != http.StatusUnauthorized {
+	// A receipts token is not a kiosk's: no top-ups, no pulls (403: it may only post receipts).
+	if code, _, _ := e.topUp(rtok, app.TopUpRequest{AccountID: "F1", Amount: 2000, IdempotencyKey: "f"}); code != http.StatusForbidden {
 		t.Errorf("top-up with a receipts token: %d", code)
 	}
-	if code, _, _ := e.do(http.MethodGet, central.PathPull, rtok, nil); code != http.StatusUnauthorized {
+	if code, _, _ := e.do(http.MethodGet, central.PathPull, rtok, nil); code != http.StatusForbidden {
 		t.Errorf("pull with a receipts token: %d", code)
 	}
 	if code, data, _ := e.do(http.MethodPost, central.PathTopUps, tok, []byte(`{"account_id":"F1","amount":"20"}`)); code != 400 {

@@ -21,14 +21,22 @@ import (
 // flagged.
 type ReviewItem struct {
 	app.OutboxEvent
-	KioskID    string          `json:"kiosk_id"`
-	Epoch      string          `json:"epoch"`
-	Status     app.EventStatus `json:"status"`
-	Reason     string          `json:"reason,omitempty"`
-	Flags      []string        `json:"flags,omitempty"`
-	ReceivedAt time.Time       `json:"received_at"`
+	KioskID string          `json:"kiosk_id"`
+	Epoch   string          `json:"epoch"`
+	Status  app.EventStatus `json:"status"`
+	Reason  string          `json:"reason,omitempty"`
+	// Code names the reason of some rejections (app.Reject*).
+	Code       string    `json:"code,omitempty"`
+	Flags      []string  `json:"flags,omitempty"`
+	ReceivedAt time.Time `json:"received_at"`
 	// Charged: a meal whose price is (still) charged to its account.
 	Charged bool `json:"charged,omitempty"`
+	// ServerPrice is a meal's price as the server computes it from the
+	// pupil's fee band on the meal's day: what is charged (and given back
+	// by a void). The payload keeps the kiosk's price, what it showed; they
+	// differ when flagged price_mismatch. Nil for a meal stored before the
+	// server priced meals: its payload's price was charged.
+	ServerPrice *app.Cents `json:"server_price,omitempty"`
 	// Voided: a meal voided; VoidedBy is the meal.voided event's id.
 	Voided   bool   `json:"voided,omitempty"`
 	VoidedBy string `json:"voided_by,omitempty"`
@@ -100,8 +108,15 @@ func checkBatch(b *app.PushBatch) error {
 }
 
 // Push stores a batch of kiosk kioskID's events and applies them, in one
-// transaction; the reply is built only after the commit.
+// transaction; the reply is built only after the commit. The kiosk is
+// trusted as a token made before roles (both kiosk roles): see PushAs.
 func (s *Server) Push(kioskID string, b app.PushBatch) (app.PushReply, error) {
+	return s.PushAs(kioskID, roleLegacy, b)
+}
+
+// PushAs is Push by a token of role: events the role may not push are
+// rejected (app.RejectWrongRole).
+func (s *Server) PushAs(kioskID, role string, b app.PushBatch) (app.PushReply, error) {
 	if err := checkBatch(&b); err != nil {
 		return app.PushReply{}, err
 	}
@@ -118,7 +133,7 @@ func (s *Server) Push(kioskID string, b app.PushBatch) (app.PushReply, error) {
 	var raised []app.Alarm
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		reply.Results, reply.Alarms, reply.Accounts, warnings = reply.Results[:0], nil, nil, nil
-		p := &pusher{s: s, tx: tx, kiosk: kioskID, epoch: b.Epoch, now: s.now()}
+		p := &pusher{s: s, tx: tx, kiosk: kioskID, role: role, epoch: b.Epoch, now: s.now()}
 		if err := p.run(b.Events, &reply); err != nil {
 			return err
 		}
@@ -160,6 +175,7 @@ type pusher struct {
 	s        *Server
 	tx       *bolt.Tx
 	kiosk    string
+	role     string // the token's (roleLegacy: both kiosk roles)
 	epoch    string
 	now      time.Time
 	warnings []string
@@ -167,6 +183,13 @@ type pusher struct {
 	accounts map[app.AccountID]bool
 	// raised are the alarms this batch raised (logged after the commit).
 	raised []app.Alarm
+	// The batch's meals charged at the server's price instead of the
+	// kiosk's, and its voids refused: one alarm each per batch, with the
+	// first as the example.
+	mismatches, voidsRefused    int
+	firstMismatch, firstRefusal string
+	// office: a void by the office (OfficeVoid), not by a kiosk.
+	office bool
 }
 
 // noteAccount notes the family account of a meal event (re-sent or not).
@@ -300,7 +323,7 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 			// repeated.
 			ack.Flags = prev.Flags
 			if prev.Status == app.EventRejected {
-				ack.Status, ack.Reason = app.EventRejected, prev.Reason
+				ack.Status, ack.Reason, ack.Code = app.EventRejected, prev.Reason, prev.Code
 			}
 			p.noteAccount(prev.OutboxEvent)
 			// The id is held: it fills its slot in this stream if empty
@@ -347,7 +370,7 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 			}
 		}
 		ks.Events++
-		ack.Status, ack.Reason, ack.Flags = item.Status, item.Reason, item.Flags
+		ack.Status, ack.Reason, ack.Code, ack.Flags = item.Status, item.Reason, item.Code, item.Flags
 		reply.Results = append(reply.Results, ack)
 	}
 
@@ -381,6 +404,22 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 		}
 		reply.Alarms = append(reply.Alarms, a)
 	}
+	if n := p.mismatches; n > 0 {
+		a, err := p.alarm(app.AlarmPriceMismatch, "kiosk %s: %d meals pushed at a price other than the fee band's, charged at the server's price (%s); the kiosk's balances follow at its next sync",
+			p.kiosk, n, p.firstMismatch)
+		if err != nil {
+			return err
+		}
+		reply.Alarms = append(reply.Alarms, a)
+	}
+	if n := p.voidsRefused; n > 0 {
+		a, err := p.alarm(app.AlarmVoidRefused, "kiosk %s: %d voids refused, nothing given back (%s); the office can void with `central void`",
+			p.kiosk, n, p.firstRefusal)
+		if err != nil {
+			return err
+		}
+		reply.Alarms = append(reply.Alarms, a)
+	}
 	data, err := json.Marshal(ks)
 	if err != nil {
 		return err
@@ -406,6 +445,13 @@ func reject(item *ReviewItem, format string, args ...any) {
 	item.Reason = fmt.Sprintf(format, args...)
 }
 
+// rejectCode marks the item rejected with a reason code (app.Reject*) and
+// a reason; the reason starts with the code.
+func rejectCode(item *ReviewItem, code, format string, args ...any) {
+	reject(item, "%s: %s", code, fmt.Sprintf(format, args...))
+	item.Code = code
+}
+
 // apply validates one new event and applies it: item.Status, Reason and
 // Flags say what happened. An error is the store's, and fails the batch.
 func (p *pusher) apply(item *ReviewItem) error {
@@ -417,6 +463,10 @@ func (p *pusher) apply(item *ReviewItem) error {
 		return nil
 	case e.At.Before(earliest) || e.At.After(p.now.Add(maxAhead)):
 		reject(item, "event time %s is absurd (server time %s): the kiosk's clock is wrong", e.At.UTC().Format(time.RFC3339), p.now.Format(time.RFC3339))
+		return nil
+	}
+	if !eventAllowed(p.role, e.Kind) {
+		rejectCode(item, app.RejectWrongRole, "kiosk %s's token is for the %s role, which may not push %s events", p.kiosk, p.role, e.Kind)
 		return nil
 	}
 	switch e.Kind {
@@ -503,6 +553,19 @@ func (p *pusher) mealRecorded(item *ReviewItem) error {
 	if err := indexPupilMeal(p.tx, m, e.ID); err != nil { // family.go
 		return err
 	}
+	// The server's price, from the pupil's fee band on the meal's day
+	// (prices.go); the kiosk's is what it showed.
+	price, err := priceOn(p.tx, pupil, m.Day)
+	if err != nil {
+		return err
+	}
+	item.ServerPrice = &price
+	if m.Price != price {
+		item.Flags = append(item.Flags, app.FlagPriceMismatch)
+		if p.mismatches++; p.mismatches == 1 {
+			p.firstMismatch = fmt.Sprintf("e.g. meal %s, pupil %s, %s: kiosk %d cents, fee band %d cents", e.ID, m.PupilID, m.Day, m.Price, price)
+		}
+	}
 	if m.Voided {
 		// Voided on the kiosk before it was pushed: kept, never charged.
 		item.Voided = true
@@ -515,7 +578,7 @@ func (p *pusher) mealRecorded(item *ReviewItem) error {
 		item.Flags = append(item.Flags, app.FlagDoubleServe)
 		return nil
 	}
-	bal, err := p.charge(m.AccountID, m.Price)
+	bal, err := p.charge(m.AccountID, price)
 	if err != nil {
 		return err
 	}
@@ -580,15 +643,33 @@ func (p *pusher) mealVoided(item *ReviewItem) error {
 	case meal.Status == app.EventRejected:
 		reject(item, "meal %q was rejected: nothing to void", v.MealEventID)
 		return nil
-	case meal.Voided:
-		return nil // voided before: nothing more to do
 	}
 	m, err := app.MealPayload(meal.OutboxEvent)
 	if err != nil {
 		return fmt.Errorf("event %s: stored payload: %w", v.MealEventID, err)
 	}
+	if meal.KioskID != p.kiosk && !p.office {
+		p.refuseVoid(item, app.RejectVoidOtherKiosk, "meal %s was recorded by kiosk %s, not by kiosk %s: only the kiosk that recorded a meal (or the office) may void it", meal.ID, meal.KioskID, p.kiosk)
+		return nil
+	}
+	if !p.office {
+		staff, ok, err := getJSON[app.Staff](p.tx, app.KindStaff, v.StaffID)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			p.refuseVoid(item, app.RejectVoidUnknownStaff, "staff id %q is not on the roster: nobody may void meal %s in that name", v.StaffID, meal.ID)
+			return nil
+		case !app.StaffMayVoid(staff.Role):
+			p.refuseVoid(item, app.RejectVoidNotAllowed, "staff member %s (role %q) may not void meals (meal %s)", v.StaffID, staff.Role, meal.ID)
+			return nil
+		}
+	}
+	if meal.Voided {
+		return nil // voided before: nothing more to do
+	}
 	if meal.Charged {
-		if _, err := p.charge(m.AccountID, -m.Price); err != nil {
+		if _, err := p.charge(m.AccountID, -chargedPrice(meal, m)); err != nil {
 			return err
 		}
 		served := p.tx.Bucket(bServed)
@@ -651,7 +732,7 @@ func (p *pusher) promoteDoubleServe(voided app.Meal, voidedID string) error {
 	if err != nil || best == nil {
 		return err
 	}
-	bal, err := p.charge(bestMeal.AccountID, bestMeal.Price)
+	bal, err := p.charge(bestMeal.AccountID, chargedPrice(*best, bestMeal))
 	if err != nil {
 		return err
 	}
@@ -665,4 +746,23 @@ func (p *pusher) promoteDoubleServe(voided app.Meal, voidedID string) error {
 	}
 	return errors.Join(evb.Put([]byte(best.ID), data), p.tx.Bucket(bServed).Put(servedKey(bestMeal), []byte(best.ID)),
 		addU64(p.tx.Bucket(bMeta), kCharged, 1))
+}
+
+// chargedPrice is what a meal charges (and a void gives back): the
+// server's price, or the kiosk's for a meal stored before the server
+// priced meals.
+func chargedPrice(it ReviewItem, m app.Meal) app.Cents {
+	if it.ServerPrice != nil {
+		return *it.ServerPrice
+	}
+	return m.Price
+}
+
+// refuseVoid rejects a void with its code; the batch raises one
+// void_refused alarm for the office.
+func (p *pusher) refuseVoid(item *ReviewItem, code, format string, args ...any) {
+	rejectCode(item, code, format, args...)
+	if p.voidsRefused++; p.voidsRefused == 1 {
+		p.firstRefusal = "e.g. " + item.Reason
+	}
 }

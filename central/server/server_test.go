@@ -384,9 +384,10 @@ func TestPushMoney(t *testing.T) {
 		t.Fatalf("below zero again: %+v balance %d", a, e.balance("A2"))
 	}
 	// Voids give back; voiding twice gives back once; voiding the held
-	// double serve gives nothing.
-	r1 = e.push(k1, app.PushBatch{Epoch: "K1", Events: []app.OutboxEvent{voidEvent("v1", 5, "s6"), voidEvent("v2", 6, "s6"), voidEvent("v3", 7, "s3")}})
-	for _, a := range r1.Results {
+	// double serve (by its kiosk, k2) gives nothing.
+	r1 = e.push(k1, app.PushBatch{Epoch: "K1", Events: []app.OutboxEvent{voidEvent("v1", 5, "s6"), voidEvent("v2", 6, "s6")}})
+	r2 = e.push(k2, app.PushBatch{Epoch: "K2", Events: []app.OutboxEvent{voidEvent("v3", 3, "s3")}})
+	for _, a := range append(r1.Results, r2.Results...) {
 		if a.Status != app.EventAccepted {
 			t.Fatalf("void %s: %+v", a.ID, a)
 		}
@@ -395,7 +396,7 @@ func TestPushMoney(t *testing.T) {
 		t.Fatalf("after voids: A1 %d A2 %d", e.balance("A1"), e.balance("A2"))
 	}
 	// After the void, the same pupil/day can be served and charged again.
-	m.EventID, m.Seq = "s7", 8
+	m.EventID, m.Seq = "s7", 7
 	r1 = e.push(k1, app.PushBatch{Epoch: "K1", Events: []app.OutboxEvent{mealEvent(m)}})
 	if a := r1.Results[0]; slices.Contains(a.Flags, app.FlagDoubleServe) || e.balance("A2") != -300 {
 		t.Fatalf("served again after a void: %+v %d", a, e.balance("A2"))
@@ -540,7 +541,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustImport(t, s, fixture())
-	tok, _ := s.CreateToken("k1")
+	tok, _ := s.CreateToken("k1", RoleCanteen)
 	if _, err := s.Push("k1", app.PushBatch{Epoch: "E", Events: []app.OutboxEvent{meal("m1", 1, "k1", "P1")}}); err != nil {
 		t.Fatal(err)
 	}
@@ -563,7 +564,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if before != after {
 		t.Fatalf("counts changed on reopen: %+v → %+v", before, after)
 	}
-	if k, _ := s.kioskFor(tok); k != "k1" {
+	if k, r, _ := s.kioskFor(tok); k != "k1" || r != RoleCanteen {
 		t.Fatal("token lost on reopen")
 	}
 	// The cursor is still this database's: an empty delta, no reset.

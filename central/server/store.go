@@ -187,6 +187,7 @@ func (s *Server) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		all := [][]byte{bMeta, bChanges, bLedger, bFamily, bRefs, bEvents, bReview, bServed, bStreams, bKiosks, bAlarms, bTokens, bKioskTk}
 		all = append(all, topUpBuckets...) // positions.go
+		all = append(all, bPrices)         // prices.go
 		for _, k := range kinds {
 			all = append(all, kindIndex[k])
 		}

@@ -12,6 +12,7 @@ import (
 	"mensakiosk/app"
 	"mensakiosk/assets/demo"
 	"mensakiosk/central"
+	"mensakiosk/central/server"
 	"mensakiosk/storage"
 )
 
@@ -51,7 +52,7 @@ func benchKiosk(b *testing.B, rs *realServer, id string, pushBatch, pullLimit in
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	token, err := rs.srv.CreateToken(id)
+	token, err := rs.srv.CreateToken(id, server.RoleCanteen)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func topUpServer(b *testing.B, n int) (*realServer, *central.Client, []app.Accou
 	if _, err := rs.srv.Import(c.data); err != nil {
 		b.Fatal(err)
 	}
-	token, err := rs.srv.CreateToken("sportello")
+	token, err := rs.srv.CreateToken("sportello", server.RoleCounter)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -162,7 +162,7 @@ func newKiosk(t testing.TB, rs *realServer, id, path string, clock app.Clock) *k
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, err := rs.srv.CreateToken(id)
+	token, err := rs.srv.CreateToken(id, server.RoleCanteen)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func centralDir(t *testing.T, c comune) (dir, token string) {
 	if _, err := srv.Import(c.data); err != nil {
 		t.Fatal(err)
 	}
-	if token, err = srv.CreateToken("porta-1"); err != nil {
+	if token, err = srv.CreateToken("porta-1", server.RoleCanteen); err != nil {
 		t.Fatal(err)
 	}
 	return dir, token

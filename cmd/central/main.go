@@ -3,7 +3,8 @@
 //
 //	central [serve] -addr 127.0.0.1:8700 -data ./central-data [-tls-cert F -tls-key F] [-config F] [-log-level info]
 //	central import -data DIR FILE_OR_DIR...
-//	central token  -data DIR -kiosk ID     prints the kiosk's new token, once
+//	central token  -data DIR -kiosk ID -role canteen|counter   prints the kiosk's new token, once
+//	central void   -data DIR -meal EVENT_ID -reason TEXT [-staff NAME]
 //	central revoke -data DIR -kiosk ID
 //	central alarms -data DIR [-json]
 //	central review -data DIR [-json]
@@ -63,10 +64,13 @@ type Config struct {
 const usage = `usage:
   central [serve] -addr 127.0.0.1:8700 -data DIR [-tls-cert FILE -tls-key FILE] [-config FILE] [-log-level debug|info|warn|error]
   central import -data DIR FILE_OR_DIR...   import JSON or CSV (all files in one transaction)
-  central token  -data DIR -kiosk ID        make a kiosk's token (printed once; replaces the old one)
+  central token  -data DIR -kiosk ID -role canteen|counter
+                                            make a kiosk's token for its role (printed once; replaces the old one)
   central revoke -data DIR -kiosk ID        revoke a kiosk's token
   central alarms -data DIR [-json]          list alarms
   central review -data DIR [-json]          list events rejected or flagged
+  central void   -data DIR -meal EVENT_ID -reason TEXT [-staff NAME]
+                                            the office voids a meal: the family gets its price back
   central status -data DIR                  counts
   central audit  -data DIR [-kiosk K] [-day YYYY-MM-DD] [-limit N] [-json]
                                             staff actions and voids, oldest first
@@ -97,7 +101,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "serve":
 		err = serve(args, stderr)
-	case "import", "token", "revoke", "alarms", "review", "status":
+	case "import", "token", "revoke", "alarms", "review", "status", "void":
 		err = admin(cmd, args, stdout, stderr)
 	case "paid", "invalidate", "notices", "receipts-token":
 		err = topUpCmd(cmd, args, stdout, stderr) // topup_cmd.go
@@ -256,6 +260,10 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	data := fs.String("data", "./central-data", "data directory (holds central.db)")
 	kiosk := fs.String("kiosk", "", "kiosk id (token, revoke)")
+	role := fs.String("role", "", "the token's role: canteen or counter (token)")
+	mealID := fs.String("meal", "", "the meal's event id (void)")
+	reason := fs.String("reason", "", "why the meal is voided (void)")
+	staff := fs.String("staff", "", "who voids, for the audit trail (void; default office)")
 	asJSON := fs.Bool("json", false, "JSON output (alarms, review)")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -268,6 +276,10 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
 	case (cmd == "token" || cmd == "revoke") && *kiosk == "":
 		return usageError{"-kiosk ID is required"}
+	case cmd == "token" && !server.ValidTokenRole(*role):
+		return usageError{"-role canteen or -role counter is required: the kiosk's role, as in its configuration"}
+	case cmd == "void" && (*mealID == "" || strings.TrimSpace(*reason) == ""):
+		return usageError{"-meal EVENT_ID and -reason TEXT are required"}
 	}
 	log, err := newLogger(stderr, *logLevel)
 	if err != nil {
@@ -307,11 +319,11 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "imported: %s\n", st)
 	case "token":
-		tok, err := ops.CreateToken(*kiosk)
+		tok, err := ops.CreateToken(*kiosk, *role)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "token for kiosk %s (shown once; put it in the kiosk's configuration):\n", *kiosk)
+		fmt.Fprintf(stderr, "%s token for kiosk %s (shown once; put it in the kiosk's configuration):\n", *role, *kiosk)
 		fmt.Fprintln(stdout, tok)
 	case "revoke":
 		if err := ops.RevokeToken(*kiosk); err != nil {
@@ -347,6 +359,12 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 				it.Status, it.KioskID, it.Seq, it.Kind, it.ID, what)
 		}
 		fmt.Fprintf(stdout, "%d events to review\n", len(items))
+	case "void":
+		it, err := ops.OfficeVoid(*mealID, *reason, *staff)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "meal %s (kiosk %s) voided by %s\n", it.ID, it.KioskID, it.VoidedBy)
 	case "status":
 		c, err := ops.Counts()
 		if err != nil {
@@ -367,11 +385,12 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 // that holds it.
 type adminOps interface {
 	ImportFiles([]server.ImportFile) (server.ImportStats, error)
-	CreateToken(kioskID string) (string, error)
+	CreateToken(kioskID, role string) (string, error)
 	RevokeToken(kioskID string) error
 	Alarms() ([]app.Alarm, error)
 	Review() ([]server.ReviewItem, error)
 	Counts() (server.Counts, error)
+	OfficeVoid(mealEventID, reason, staffID string) (server.ReviewItem, error)
 	Backup(io.Writer) (int64, error)
 }
 

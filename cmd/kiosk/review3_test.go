@@ -21,7 +21,7 @@ import (
 // kiosk's fields while the window is still writing them (a data race).
 func TestCounterOnlineFromTheFirstSync(t *testing.T) {
 	srv, url := serveCentral(t, filepath.Join(t.TempDir(), "central"))
-	token, err := srv.CreateToken("counter-1")
+	token, err := srv.CreateToken("counter-1", server.RoleCounter)
 	if err != nil {
 		t.Fatal(err)
 	}

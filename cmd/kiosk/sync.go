@@ -114,7 +114,9 @@ func (l *syncLink) startDemoCentral(ctx context.Context, c *core, roster app.Ros
 	if _, err := srv.Import(data); err != nil {
 		return "", "", fmt.Errorf("import the demo Comune: %w", err)
 	}
-	if token, err = srv.CreateToken(c.cfg.KioskID); err != nil {
+	// The token's role is the kiosk's: a counter's may read family views
+	// and create top-ups, a canteen's may not.
+	if token, err = srv.CreateToken(c.cfg.KioskID, c.cfg.Role); err != nil {
 		return "", "", err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
