@@ -170,7 +170,8 @@ func pupilMeals(tx *bolt.Tx, p app.PupilID, a app.AccountID, from, to app.Day) (
 			continue
 		}
 		m.Voided = it.Voided
-		m.KioskID = it.KioskID // the token's kiosk, which the server trusts
+		m.KioskID = it.KioskID        // the token's kiosk, which the server trusts
+		m.Price = chargedPrice(it, m) // the server's price, which the family pays
 		out = append(out, m)
 	}
 	return out, nil

@@ -90,6 +90,7 @@ func (s *Server) OfficeVoid(mealEventID, reason, staffID string) (ReviewItem, er
 			return err
 		}
 		voided = true
+		out = ReviewItem{}
 		return json.Unmarshal(evb.Get([]byte(mealEventID)), &out)
 	})
 	if err != nil {
