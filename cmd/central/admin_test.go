@@ -106,7 +106,7 @@ func TestAdminWhileServing(t *testing.T) {
 	}
 
 	// A new kiosk's token, used at once against the TCP listener.
-	out, errOut, err := runCmd(t, bin, "token", "-data", dir, "-kiosk", "k2")
+	out, errOut, err := runCmd(t, bin, "token", "-data", dir, "-kiosk", "k2", "-role", "counter")
 	token := strings.TrimSpace(out)
 	if err != nil || len(token) < 40 || !strings.Contains(errOut, "token for kiosk k2") {
 		t.Fatalf("token while serving: %v %q %s", err, out, errOut)
@@ -187,7 +187,7 @@ func TestAdminNothingAnswers(t *testing.T) {
 	}
 	defer s.Close()
 	start := time.Now()
-	_, errOut, err := runCmd(t, bin, "token", "-data", dir, "-kiosk", "k1")
+	_, errOut, err := runCmd(t, bin, "token", "-data", dir, "-kiosk", "k1", "-role", "canteen")
 	if err == nil || !strings.Contains(errOut, "in use") || !strings.Contains(errOut, "admin.sock") {
 		t.Fatalf("token with the database held: %v %s", err, errOut)
 	}

@@ -76,7 +76,7 @@ func setup(t *testing.T, bin string) (dir, token string) {
 		t.Fatalf("import: %v %s", err, out)
 	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, "token", "-data", dir, "-kiosk", "k1")
+	cmd := exec.Command(bin, "token", "-data", dir, "-kiosk", "k1", "-role", "canteen")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("token: %v %s", err, stderr.String())

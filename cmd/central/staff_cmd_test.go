@@ -36,6 +36,7 @@ func staffData(t *testing.T) string {
 			{ID: "P2", AccountID: "A1", FirstName: "Marco", LastName: "Rossi", School: "Rodari", Class: "1B", Weekdays: wd, MealPrice: 450},
 			{ID: "P3", AccountID: "A1", FirstName: "Sara", LastName: "Bianchi", School: "Rodari", Class: "1B", Weekdays: wd, MealPrice: 450},
 		},
+		Staff: []server.ImportStaff{{ID: "S9", Name: "Anna Verdi", Role: app.StaffCanteen, PIN: "4321"}},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -128,5 +129,38 @@ func TestBookingCutoffConfig(t *testing.T) {
 		if _, errs, code := runStaff(t, "-config", cfg); code == 0 || !strings.Contains(errs, tc.want) {
 			t.Errorf("%s: %d %s", tc.json, code, errs)
 		}
+	}
+}
+
+// TestVoidCommand: the office voids a kiosk's meal with `central void`;
+// the family gets the meal's price back, once, and the audit lists it.
+func TestVoidCommand(t *testing.T) {
+	dir := staffData(t)
+	if _, errs, code := runStaff(t, "void", "-data", dir, "-meal", "m-1"); code != 2 || !strings.Contains(errs, "-reason") {
+		t.Fatalf("void without a reason: %d %s", code, errs)
+	}
+	for range 2 {
+		out, errs, code := runStaff(t, "void", "-data", dir, "-meal", "m-1", "-reason", "pasto non consumato", "-staff", "U.Rossi")
+		if code != 0 || !strings.Contains(out, "meal m-1 (kiosk K1) voided by office-void-m-1") {
+			t.Fatalf("void: %d %s %s", code, out, errs)
+		}
+	}
+	if _, errs, code := runStaff(t, "void", "-data", dir, "-meal", "nope", "-reason", "x"); code != 1 || !strings.Contains(errs, "unknown meal") {
+		t.Fatalf("void of an unknown meal: %d %s", code, errs)
+	}
+	s, err := server.Open(dir, server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bal, err := s.Balance("A1")
+	s.Close()
+	if err != nil || bal != 1000 {
+		t.Fatalf("balance after the office void: %d %v, want 1000 (m-2 voided by K1, m-1 by the office)", bal, err)
+	}
+	if out, _, _ := runStaff(t, "audit", "-data", dir); !strings.Contains(out, "U.Rossi") || !strings.Contains(out, "meal m-1: pasto non consumato") {
+		t.Fatalf("audit lacks the office void:\n%s", out)
+	}
+	if _, errs, code := runStaff(t, "token", "-data", dir, "-kiosk", "k1"); code != 2 || !strings.Contains(errs, "-role") {
+		t.Fatalf("token without a role: %d %s", code, errs)
 	}
 }
