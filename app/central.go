@@ -271,6 +271,9 @@ var (
 	ErrUnauthorized = errors.New("central server refused the kiosk's token")
 	// ErrBadRequest: the server refused the request as malformed (4xx).
 	ErrBadRequest = errors.New("central server refused the request")
+	// ErrForbidden: the token is valid but its role may not do this (403):
+	// a canteen's token at a counter, say. Not retried.
+	ErrForbidden = errors.New("central server: this kiosk's token is not for this role")
 	// ErrUnreachable: no answer (network down, timeouts, 5xx after retries).
 	ErrUnreachable = errors.New("central server unreachable")
 )

@@ -73,6 +73,9 @@ const (
 	// SyncNotStarted: the link could not start (a configuration error, e.g.
 	// a missing token file).
 	SyncNotStarted
+	// SyncForbidden: the server refuses what this kiosk asks with its
+	// token's role (403): the token was made for another role.
+	SyncForbidden
 )
 
 // MaxClockSkew is the clock difference beyond which the screen warns.

@@ -232,6 +232,8 @@ func (s *Syncer) SyncOnce(ctx context.Context) error {
 		switch {
 		case errors.Is(err, ErrUnauthorized):
 			s.status.Problem = SyncRefused
+		case errors.Is(err, ErrForbidden):
+			s.status.Problem = SyncForbidden
 		case errors.Is(err, ErrBadRequest):
 			s.status.Problem = SyncBadRequest
 		default:
@@ -286,6 +288,13 @@ func (s *Syncer) pushAll(ctx context.Context) (int, error) {
 		}
 		if acks.Rejected > 0 {
 			s.log.Error("events rejected by the central server, kept aside for staff", "count", acks.Rejected)
+			logged := 0
+			for _, r := range reply.Results {
+				if r.Status == EventRejected && logged < 5 { // the first few: the staff screen lists them all
+					s.log.Error("event rejected by the central server", "id", r.ID, "seq", r.Seq, "code", r.Code, "reason", r.Reason)
+					logged++
+				}
+			}
 		}
 		total += acks.Delivered + acks.Rejected
 		if acks.Delivered+acks.Rejected == 0 {

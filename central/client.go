@@ -377,6 +377,9 @@ func (c *Client) do(ctx context.Context, r *resty.Request, method, path string) 
 		return resp.Body(), nil
 	case status == http.StatusUnauthorized:
 		return nil, fmt.Errorf("central: %s: %w: %w", op, app.ErrUnauthorized, errorBody(resp))
+	case status == http.StatusForbidden:
+		c.log.Error("central: the server refuses this kiosk's token for this request (its role): make the token for the kiosk's role", "op", op)
+		return nil, fmt.Errorf("central: %s: %w: %w", op, app.ErrForbidden, errorBody(resp))
 	case status == http.StatusTooManyRequests || status >= 500:
 		c.log.Warn("central: call failed", "op", op, "attempts", attemptOf(resp), "status", status)
 		return nil, fmt.Errorf("central: %s: %w: HTTP %d: %w", op, app.ErrUnreachable, status, errorBody(resp))

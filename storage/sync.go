@@ -28,6 +28,7 @@ type rejectedEvent struct {
 	Seq    uint64    `json:"seq"`
 	Reason string    `json:"reason"`
 	At     time.Time `json:"at"`
+	Code   string    `json:"code,omitempty"`
 }
 
 type flaggedEvent struct {
@@ -115,7 +116,7 @@ func (s *Store) ApplyPush(sent []app.OutboxEvent, reply app.PushReply) (app.Push
 					return err
 				}
 			case app.EventRejected:
-				if err := putJSON(tx.Bucket(bRejected), u64(r.Seq), rejectedEvent{ID: r.ID, Seq: r.Seq, Reason: r.Reason, At: now}); err != nil {
+				if err := putJSON(tx.Bucket(bRejected), u64(r.Seq), rejectedEvent{ID: r.ID, Seq: r.Seq, Reason: r.Reason, At: now, Code: r.Code}); err != nil {
 					return err
 				}
 				res.Rejected++
@@ -606,6 +607,8 @@ type RejectedEvent struct {
 	Seq    uint64
 	Reason string
 	At     time.Time
+	// Code names the reason of some rejections (app.Reject*).
+	Code string
 }
 
 // Rejected lists the events the server refused, by sequence number.

@@ -590,15 +590,18 @@ var syncProblemKeys = map[app.SyncProblem]string{
 	app.SyncRefused:    "sync.problem.refused",
 	app.SyncBadRequest: "sync.problem.bad_request",
 	app.SyncNotStarted: "sync.problem.not_started",
+	app.SyncForbidden:  "sync.problem.forbidden",
 }
 
 var alarmKeys = map[string]string{
-	app.AlarmSeqGap:       "sync.alarm.seq_gap",
-	app.AlarmEpochChanged: "sync.alarm.epoch_changed",
-	app.AlarmRestoredCopy: "sync.alarm.restored_copy",
-	app.AlarmServerBehind: "sync.alarm.server_behind",
-	app.AlarmRejected:     "sync.alarm.rejected_events",
-	app.AlarmClockSkew:    "sync.alarm.clock_skew",
+	app.AlarmSeqGap:        "sync.alarm.seq_gap",
+	app.AlarmEpochChanged:  "sync.alarm.epoch_changed",
+	app.AlarmRestoredCopy:  "sync.alarm.restored_copy",
+	app.AlarmServerBehind:  "sync.alarm.server_behind",
+	app.AlarmRejected:      "sync.alarm.rejected_events",
+	app.AlarmClockSkew:     "sync.alarm.clock_skew",
+	app.AlarmPriceMismatch: "sync.alarm.price_mismatch",
+	app.AlarmVoidRefused:   "sync.alarm.void_refused",
 }
 
 func show(o fyne.CanvasObject, visible bool) {

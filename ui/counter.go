@@ -406,6 +406,8 @@ func (s *CounterScreen) errorText(err error) string {
 		return s.tr.T("counter.error.identification")
 	case errors.Is(err, app.ErrOffline), errors.Is(err, app.ErrUnreachable):
 		return s.tr.T("counter.error.offline")
+	case errors.Is(err, app.ErrForbidden):
+		return s.tr.T("counter.error.forbidden")
 	case errors.Is(err, app.ErrAmountRange):
 		cfg := s.b.Config()
 		return s.tr.T("counter.topup.range", FormatCents(cfg.TopUpMin), FormatCents(cfg.TopUpMax))

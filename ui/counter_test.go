@@ -66,6 +66,10 @@ func counterRosterData() server.ImportData {
 	}
 }
 
+// counterTokenRole is the role of the fixture's token (a test of a
+// canteen's token at the counter changes it).
+var counterTokenRole = server.RoleCounter
+
 type counterFixture struct {
 	clk   *counterClock
 	store *storage.Store
@@ -113,7 +117,7 @@ func newCounterFixtureWith(t *testing.T, withServer bool, data server.ImportData
 		done := make(chan error, 1)
 		go func() { done <- srv.Serve(ctx, ln, nil) }()
 		t.Cleanup(func() { cancel(); <-done; srv.Close() })
-		tok, err := srv.CreateToken("counter-1", server.RoleCounter)
+		tok, err := srv.CreateToken("counter-1", counterTokenRole)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -298,6 +302,20 @@ func TestCounterScreenBadgeErrors(t *testing.T) {
 	wantCounterTexts(t, f.texts(), "Badge non riconosciuto: rivolgersi alla segreteria")
 	if _, ok := f.c.Current(); ok {
 		t.Error("a family is current after refused badges")
+	}
+}
+
+// TestCounterScreenCanteenToken: a counter configured with a canteen's
+// token pulls its roster, but the server refuses it the family view (403):
+// the screen says the kiosk is not enabled as a counter, not "try again".
+func TestCounterScreenCanteenToken(t *testing.T) {
+	counterTokenRole = server.RoleCanteen
+	t.Cleanup(func() { counterTokenRole = server.RoleCounter })
+	f := newCounterFixture(t, true)
+	f.s.PostBadge("0A00000001")
+	wantCounterTexts(t, f.texts(), "Il server centrale non abilita questo chiosco come sportello: rivolgiti alla segreteria")
+	if _, ok := f.c.Current(); ok {
+		t.Error("a family is current without its view")
 	}
 }
 

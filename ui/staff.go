@@ -43,6 +43,9 @@ type RejectedItem struct {
 	ID     string
 	Reason string
 	At     time.Time
+	// Code names the reason of some rejections (app.Reject*): shown in
+	// the staff's words, the server's reason after it.
+	Code string
 }
 
 // OutboxSummary is the outbox page's content.

@@ -39,7 +39,11 @@ func (s *StaffScreen) showOutbox() {
 				box.Add(message(s.tr.T("staff.outbox.rejected_more", len(sum.Rejected)-5)))
 				break
 			}
-			box.Add(message(s.tr.T("staff.outbox.rejected_line", r.Seq, r.Reason)))
+			reason := r.Reason
+			if key, ok := rejectCodeKeys[r.Code]; ok {
+				reason = s.tr.T(key) + " (" + r.Reason + ")"
+			}
+			box.Add(message(s.tr.T("staff.outbox.rejected_line", r.Seq, reason)))
 		}
 	}
 	syncNow := s.button(s.tr.T("staff.outbox.sync"), theme.ViewRefreshIcon(), func() {
@@ -284,4 +288,13 @@ func (s *StaffScreen) showQuit() {
 	quit := s.button(s.tr.T("staff.quit.confirm"), theme.LogoutIcon(), func() { s.b.Quit() })
 	quit.Importance = widget.DangerImportance
 	s.show("staff.quit.title", container.NewVBox(message(s.tr.T("staff.quit.prompt")), container.NewGridWithColumns(2, quit, s.backTo(s.showMenu))))
+}
+
+// rejectCodeKeys: the rejections the server names by a code, in the
+// staff's words.
+var rejectCodeKeys = map[string]string{
+	app.RejectVoidOtherKiosk:   "staff.outbox.reject.void_other_kiosk",
+	app.RejectVoidUnknownStaff: "staff.outbox.reject.void_unknown_staff",
+	app.RejectVoidNotAllowed:   "staff.outbox.reject.void_not_allowed",
+	app.RejectWrongRole:        "staff.outbox.reject.wrong_role",
 }

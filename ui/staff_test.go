@@ -142,7 +142,8 @@ func (b *kioskBackend) ExportCSV(dir string) (string, error) {
 }
 func (b *kioskBackend) Outbox() (OutboxSummary, error) {
 	st, err := b.s.SyncState()
-	return OutboxSummary{Sync: app.SyncStatus{Configured: true, Waiting: st.Waiting}, Rejected: []RejectedItem{{Seq: 7, Reason: "unknown pupil \"P9\""}}}, err
+	return OutboxSummary{Sync: app.SyncStatus{Configured: true, Waiting: st.Waiting}, Rejected: []RejectedItem{{Seq: 7, Reason: "unknown pupil \"P9\""},
+		{Seq: 9, Code: app.RejectVoidOtherKiosk, Reason: "void_other_kiosk: meal m1 was recorded by kiosk porta-2"}}}, err
 }
 func (b *kioskBackend) ForceSync() error { b.synced++; return b.m.Record(app.ActionSync, "") }
 func (b *kioskBackend) Reader() ReaderInfo {
@@ -463,6 +464,8 @@ func TestStaffScreenOutboxAndQuit(t *testing.T) {
 	tapButton(t, s, "Invii in attesa")
 	wantText(t, s, "1 evento da inviare") // the login
 	wantText(t, s, "N. 7: unknown pupil")
+	// A refusal the server names by its code, in the staff's words.
+	wantText(t, s, "N. 9: Annullamento rifiutato: il pasto è stato registrato da un altro chiosco (void_other_kiosk: meal m1")
 	tapButton(t, s, "Sincronizza ora")
 	wantText(t, s, "Sincronizzazione avviata")
 	if b.synced != 1 {

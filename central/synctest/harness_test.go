@@ -229,8 +229,15 @@ func newComune(n int) comune {
 		c.pupils = append(c.pupils, p)
 	}
 	c.data = server.FromRoster(r)
+	// The staff member the tests void meals as: the server lets only a
+	// staff member of its roster void.
+	c.data.Staff = []server.ImportStaff{{ID: "S1", Name: "Cuoca", Role: app.StaffCanteen, PINHash: staffPINHash}}
 	return c
 }
+
+// staffPINHash is a bcrypt hash of the PIN 1234 at the lowest cost: a
+// test's import need not spend bcrypt's real cost.
+const staffPINHash = "$2a$04$dqwtwWMtb8KyECeaPWBJuO76xr.ZAKHmFdIPI/W4UP5Pl2fwDulhK"
 
 // importedServer is a server with a Comune of n pupils imported.
 func importedServer(t testing.TB, n int) (*realServer, comune) {

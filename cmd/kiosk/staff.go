@@ -170,7 +170,7 @@ func (b staffBackend) Outbox() (ui.OutboxSummary, error) {
 	}
 	out := ui.OutboxSummary{Sync: sy}
 	for _, r := range rej {
-		out.Rejected = append(out.Rejected, ui.RejectedItem{Seq: r.Seq, ID: r.ID, Reason: r.Reason, At: r.At})
+		out.Rejected = append(out.Rejected, ui.RejectedItem{Seq: r.Seq, ID: r.ID, Reason: r.Reason, At: r.At, Code: r.Code})
 	}
 	return out, nil
 }

@@ -1,0 +1,79 @@
+package synctest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"mensakiosk/app"
+	"mensakiosk/central"
+	"mensakiosk/central/server"
+)
+
+// withToken points kiosk k at the server with another token.
+func (k *kiosk) withToken(t *testing.T, rs *realServer, token string) {
+	t.Helper()
+	client, err := central.NewClient(central.ClientConfig{BaseURL: rs.proxy.URL(), Token: token, Epoch: k.store.Epoch(),
+		Timeout: 2 * time.Second, Retries: 2, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	k.client = client
+	k.syncer = app.NewSyncer(k.store, client, newClock(day), app.SyncConfig{KioskID: k.id, PushBatch: 200, PullLimit: 500, CycleTimeout: 30 * time.Second}, logger(t))
+}
+
+// TestKioskTokenOfAnotherRole: a canteen kiosk configured with the receipts
+// token is refused (403): the sync says so (SyncForbidden, not
+// "unreachable") and keeps its meals; with a counter's token its meals are
+// rejected with the code wrong_role and kept aside for staff, nothing
+// charged; with its canteen token everything goes.
+func TestKioskTokenOfAnotherRole(t *testing.T) {
+	rs, c, k := syncedKiosk(t, 3)
+	ctx := context.Background()
+	rtok, err := rs.srv.CreateReceiptToken("connector")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.withToken(t, rs, rtok)
+	k.tap(t, c.badges[0], app.OutcomeServed)
+	err = k.syncer.SyncOnce(ctx)
+	if !errors.Is(err, app.ErrForbidden) {
+		t.Fatalf("sync with a receipts token: %v, want ErrForbidden", err)
+	}
+	if st := k.syncer.Status(); st.Problem != app.SyncForbidden || st.Waiting != 1 {
+		t.Fatalf("status: problem %v waiting %d, want SyncForbidden and the meal kept", st.Problem, st.Waiting)
+	}
+	fam := c.pupils[0].AccountID
+	if got := serverBalance(t, rs, fam); got != c.opening[fam] {
+		t.Fatalf("charged through a receipts token: %d", got)
+	}
+
+	ctok, err := rs.srv.CreateToken("porta-1", server.RoleCounter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.withToken(t, rs, ctok)
+	k.syncOK(t)
+	if st := k.syncer.Status(); st.Problem != app.SyncProblemNone || st.Waiting != 0 || st.Rejected != 1 {
+		t.Fatalf("with a counter's token: %+v", st)
+	}
+	rej, err := k.store.Rejected()
+	if err != nil || len(rej) != 1 || rej[0].Code != app.RejectWrongRole {
+		t.Fatalf("rejected events %+v %v", rej, err)
+	}
+	if got := serverBalance(t, rs, fam); got != c.opening[fam] {
+		t.Fatalf("a counter's meal charged: %d", got)
+	}
+	k.tap(t, c.badges[1], app.OutcomeServed)
+	ktok, err := rs.srv.CreateToken("porta-1", server.RoleCanteen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.withToken(t, rs, ktok)
+	k.syncOK(t)
+	if got, want := serverBalance(t, rs, fam), c.opening[fam]-c.pupils[1].MealPrice; got != want {
+		t.Fatalf("with the canteen token: balance %d, want %d", got, want)
+	}
+}
