@@ -93,7 +93,8 @@ type ClientConfig struct {
 // attempt in flight and any further retry at once.
 //
 // Replies are validated before they are returned (see ErrMalformedReply).
-// Errors wrap app.ErrUnauthorized (401), app.ErrBadRequest (other 4xx, with
+// Errors wrap app.ErrUnauthorized (401), app.ErrForbidden (403: the token's
+// role may not do this), app.ErrBadRequest (other 4xx, with
 // the decoded *Error), app.ErrUnreachable (network, timeouts, 5xx and 429
 // once retries are spent, cancellation) or ErrMalformedReply; tell them apart
 // with errors.Is, and get the server's *Error with errors.As.

@@ -253,7 +253,7 @@ func TestStatusesNotRetried(t *testing.T) {
 	for _, tc := range []struct {
 		status int
 		want   error
-	}{{400, app.ErrBadRequest}, {401, app.ErrUnauthorized}, {403, app.ErrBadRequest}, {404, app.ErrBadRequest},
+	}{{400, app.ErrBadRequest}, {401, app.ErrUnauthorized}, {403, app.ErrForbidden}, {404, app.ErrBadRequest},
 		{409, app.ErrBadRequest}, {413, app.ErrBadRequest}} {
 		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
 			s, n := statusServer(t, tc.status, `{"code":"bad_request","message":"no","field":"events[0].id"}`, nil)

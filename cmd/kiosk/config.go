@@ -275,7 +275,7 @@ func (c *Config) Validate() (app.CanteenConfig, error) {
 		if c.Central.Token != "" && c.Central.TokenFile != "" {
 			errs = append(errs, errors.New("central: set token or token_file, not both"))
 		} else if c.Central.Token == "" && c.Central.TokenFile == "" {
-			errs = append(errs, errors.New("central: no token (token_file or token); make one with `central token -kiosk ID`"))
+			errs = append(errs, errors.New("central: no token (token_file or token); make one with `central token -kiosk ID -role canteen|counter`"))
 		}
 	}
 	if c.Central.SyncSeconds < 1 || c.Central.SyncSeconds > 3600 {

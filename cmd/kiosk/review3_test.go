@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"mensakiosk/central/server"
 	"mensakiosk/ui"
 )
 
