@@ -39,7 +39,8 @@ func latestPrice(tx *bolt.Tx, pupil app.PupilID) (pricePeriod, string, bool, err
 	c := tx.Bucket(bPrices).Cursor()
 	// The first key after the pupil's: its prefix with the NUL made 0x01.
 	after := append(bytes.Clone(prefix[:len(prefix)-1]), 1)
-	k, v := c.Seek(after)
+	k, _ := c.Seek(after)
+	var v []byte
 	if k == nil {
 		k, v = c.Last()
 	} else {
@@ -94,7 +95,8 @@ func priceOn(tx *bolt.Tx, pupil app.Pupil, day app.Day) (app.Cents, error) {
 	prefix := key(string(pupil.ID), "")
 	c := tx.Bucket(bPrices).Cursor()
 	// The last key ≤ pupil \0 day: seek just past it, step back.
-	k, v := c.Seek(append(key(string(pupil.ID), string(day)), 0))
+	k, _ := c.Seek(append(key(string(pupil.ID), string(day)), 0))
+	var v []byte
 	if k == nil {
 		k, v = c.Last()
 	} else {

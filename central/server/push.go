@@ -560,7 +560,7 @@ func (p *pusher) mealRecorded(item *ReviewItem) error {
 		return err
 	}
 	item.ServerPrice = &price
-	if m.Price != price {
+	if m.Price != price && !m.Voided { // a meal voided before it was pushed moves no money
 		item.Flags = append(item.Flags, app.FlagPriceMismatch)
 		if p.mismatches++; p.mismatches == 1 {
 			p.firstMismatch = fmt.Sprintf("e.g. meal %s, pupil %s, %s: kiosk %d cents, fee band %d cents", e.ID, m.PupilID, m.Day, m.Price, price)
