@@ -21,14 +21,14 @@ import (
 // flagged.
 type ReviewItem struct {
 	app.OutboxEvent
-	KioskID string          `json:"kiosk_id"`
-	Epoch   string          `json:"epoch"`
-	Status  app.EventStatus `json:"status"`
-	Reason  string          `json:"reason,omitempty"`
+	KioskID    string          `json:"kiosk_id"`
+	Epoch      string          `json:"epoch"`
+	Status     app.EventStatus `json:"status"`
+	Reason     string          `json:"reason,omitempty"`
+	Flags      []string        `json:"flags,omitempty"`
+	ReceivedAt time.Time       `json:"received_at"`
 	// Code names the reason of some rejections (app.Reject*).
-	Code       string    `json:"code,omitempty"`
-	Flags      []string  `json:"flags,omitempty"`
-	ReceivedAt time.Time `json:"received_at"`
+	Code string `json:"code,omitempty"`
 	// Charged: a meal whose price is (still) charged to its account.
 	Charged bool `json:"charged,omitempty"`
 	// ServerPrice is a meal's price as the server computes it from the
