@@ -354,6 +354,9 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 			what := it.Reason
 			if it.Status != "rejected" {
 				what = strings.Join(it.Flags, ",")
+				if m, err := app.MealPayload(it.OutboxEvent); err == nil && it.ServerPrice != nil && *it.ServerPrice != m.Price {
+					what += fmt.Sprintf(" (kiosk %d cents, charged %d)", m.Price, *it.ServerPrice)
+				}
 			}
 			fmt.Fprintf(stdout, "%s  %-8s %-12s seq %-6d %-14s %s  %s\n", it.ReceivedAt.Local().Format("2006-01-02 15:04:05"),
 				it.Status, it.KioskID, it.Seq, it.Kind, it.ID, what)

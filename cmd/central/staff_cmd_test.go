@@ -164,3 +164,24 @@ func TestVoidCommand(t *testing.T) {
 		t.Fatalf("token without a role: %d %s", code, errs)
 	}
 }
+
+// TestReviewShowsBothPrices: `central review` shows a meal pushed at a
+// price other than its fee band's with both prices.
+func TestReviewShowsBothPrices(t *testing.T) {
+	dir := staffData(t)
+	s, err := server.Open(dir, server.Options{Clock: fixedClock(time.Date(2025, 3, 10, 11, 30, 0, 0, time.UTC))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 3, 10, 11, 0, 0, 0, time.UTC)
+	p, _ := json.Marshal(app.Meal{EventID: "m-9", Seq: 5, PupilID: "P3", AccountID: "A1", Day: "2025-03-10", Service: app.ServiceLunch, Price: 5000, At: at, Via: app.ViaBadge})
+	_, err = s.Push("K1", app.PushBatch{Epoch: "e1", Events: []app.OutboxEvent{{ID: "m-9", Seq: 5, Kind: app.EventMealRecorded, At: at, Payload: p}}})
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := runStaff(t, "review", "-data", dir)
+	if code != 0 || !strings.Contains(out, "m-9  price_mismatch (kiosk 5000 cents, charged 450)") {
+		t.Fatalf("review: %d\n%s%s", code, out, errs)
+	}
+}
