@@ -20,8 +20,8 @@ import (
 // records the new band and price in force from the import's day (in the
 // server's time zone): a meal of an earlier day keeps the price it had,
 // whenever it arrives (a kiosk that was offline), and meals already
-// charged are never repriced. The first price recorded for a pupil holds
-// for every day before it.
+// charged are never repriced. The first price of a pupil holds for every
+// day before its first change.
 
 // bPrices: pupil \0 day → pricePeriod JSON, the price in force from day
 // (the empty day: since ever).
@@ -56,37 +56,47 @@ func latestPrice(tx *bolt.Tx, pupil app.PupilID) (pricePeriod, string, bool, err
 	return pp, string(k[len(prefix):]), true, nil
 }
 
-// recordPrice notes pupil p's price as imported: a new period from today
-// when it differs from the latest. old is the pupil as stored before the
-// import (had: there was one): a pupil imported before the history was
-// kept gets its old price as the period before today.
+// recordPrice notes pupil p's price as imported, old being the pupil as
+// stored before (had: there was one). A new pupil's price holds for every
+// day until it changes (priceOn falls back to the pupil's record), so
+// nothing is written; a change writes the new period from today, and, the
+// first time, the old price as the period before (since ever). The latest
+// period is always the stored pupil's price: an unchanged pupil costs no
+// read.
 func recordPrice(tx *bolt.Tx, p app.Pupil, old app.Pupil, had bool, today app.Day) error {
-	b := tx.Bucket(bPrices)
-	now := pricePeriod{FeeBand: p.FeeBand, MealPrice: p.MealPrice}
-	last, _, ok, err := latestPrice(tx, p.ID)
-	if err != nil {
-		return err
+	if !had || (old.FeeBand == p.FeeBand && old.MealPrice == p.MealPrice) {
+		return nil
 	}
 	put := func(day string, pp pricePeriod) error {
 		data, err := json.Marshal(pp)
 		if err != nil {
 			return err
 		}
-		return b.Put(key(string(p.ID), day), data)
+		return tx.Bucket(bPrices).Put(key(string(p.ID), day), data)
 	}
-	switch {
-	case !ok && !had:
-		return put("", now) // a new pupil: its price since ever
-	case !ok:
-		last = pricePeriod{FeeBand: old.FeeBand, MealPrice: old.MealPrice}
-		if err := put("", last); err != nil {
+	_, _, ok, err := latestPrice(tx, p.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := put("", pricePeriod{FeeBand: old.FeeBand, MealPrice: old.MealPrice}); err != nil {
 			return err
 		}
 	}
-	if last == now {
-		return nil
+	return put(string(today), pricePeriod{FeeBand: p.FeeBand, MealPrice: p.MealPrice})
+}
+
+// deletePrices forgets a deleted pupil's price history: a pupil made
+// again with the same id starts afresh.
+func deletePrices(tx *bolt.Tx, pupil string) error {
+	prefix := key(pupil, "")
+	c := tx.Bucket(bPrices).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return err
+		}
 	}
-	return put(string(today), now)
+	return nil
 }
 
 // priceOn is pupil's meal price on day: the period in force then, or (a

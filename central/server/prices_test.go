@@ -191,3 +191,28 @@ func pricePeriods(t *testing.T, s *Server, pupil app.PupilID) int {
 	}
 	return n
 }
+
+// TestPriceHistoryOfARecreatedPupil: a pupil deleted and imported again
+// under the same id is a new pupil: the old one's price history does not
+// price its meals.
+func TestPriceHistoryOfARecreatedPupil(t *testing.T) {
+	e := newEnv(t)
+	d := fixture()
+	mustImport(t, e.s, d) // P3: 2,00 €
+	e.clock.Set(time.Date(2025, 3, 12, 8, 0, 0, 0, time.UTC))
+	d.Pupils[2].MealPrice = 250
+	mustImport(t, e.s, d)
+	mustImport(t, e.s, ImportData{Deleted: []app.Ref{{Kind: app.KindBadge, ID: "01000000A3"}, {Kind: app.KindPupil, ID: "P3"}}})
+	if n := pricePeriods(t, e.s, "P3"); n != 0 {
+		t.Fatalf("%d price periods left after the pupil's deletion", n)
+	}
+	e.clock.Set(time.Date(2025, 3, 14, 8, 0, 0, 0, time.UTC))
+	p3 := d.Pupils[2]
+	p3.MealPrice = 300
+	mustImport(t, e.s, ImportData{Pupils: []app.Pupil{p3}})
+	k1 := e.roleToken("k1", RoleCanteen)
+	e.push(k1, app.PushBatch{Epoch: "E1", Events: []app.OutboxEvent{mealOn("r11", 1, "P3", "2025-03-11", 0)}})
+	if it := storedEvent(t, e.s, "r11"); it.ServerPrice == nil || *it.ServerPrice != 300 {
+		t.Errorf("the re-created pupil's meal priced %v, want 300", it.ServerPrice)
+	}
+}

@@ -628,6 +628,9 @@ func (im *importer) deleteOne(i int, r app.Ref) error {
 				return err
 			}
 		}
+		if err := deletePrices(im.tx, r.ID); err != nil { // prices.go
+			return err
+		}
 	case app.KindBadge:
 		b, ok, err := getJSON[app.Badge](im.tx, app.KindBadge, r.ID)
 		if err != nil {
