@@ -299,8 +299,11 @@ var pupilPrice = map[app.PupilID]app.Cents{"P1": 450, "P2": 450, "P3": 200}
 
 // meal makes a meal.recorded event as a kiosk would.
 func meal(id string, seq uint64, kiosk string, pupil app.PupilID) app.OutboxEvent {
+	// A kiosk records on the meal what the kitchen knew when serving: P1 has
+	// a bland booking on testDay in the fixture, so its meal is bland.
 	m := app.Meal{EventID: id, Seq: seq, KioskID: kiosk, PupilID: pupil, AccountID: pupilAccount[pupil], Day: testDay,
-		Service: app.ServiceLunch, Price: pupilPrice[pupil], At: testNow.Add(-time.Minute), Via: app.ViaBadge}
+		Service: app.ServiceLunch, Price: pupilPrice[pupil], At: testNow.Add(-time.Minute), Via: app.ViaBadge,
+		Bland: pupil == "P1"}
 	return mealEvent(m)
 }
 
