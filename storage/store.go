@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -99,13 +101,18 @@ type Options struct {
 	// LockTimeout bounds the wait for the file lock (bbolt waits forever by
 	// default). Zero means 2 s.
 	LockTimeout time.Duration
-	// Log receives the background consistency check's outcome. May be nil.
+	// Log receives the consistency check's outcome. May be nil.
 	Log *slog.Logger
-	// OnCheck, if set, is called once with the result of the background
-	// consistency check (nil when the file is sound).
+	// OnCheck, if set, is called once with the result of the consistency
+	// check (nil when the file is sound or the check was cut short), before
+	// Open returns.
 	OnCheck func(error)
-	// SkipCheck turns the background check off (benchmarks).
+	// SkipCheck turns the consistency check off (benchmarks).
 	SkipCheck bool
+	// CheckTimeout bounds the consistency check at open; past it the kiosk
+	// starts without it (said in the log). Zero means 30 s: a 200 MB file
+	// takes about a second on a small board.
+	CheckTimeout time.Duration
 }
 
 // Store is the kiosk's bbolt store.
@@ -115,26 +122,33 @@ type Store struct {
 	path  string
 }
 
-// Open opens or creates the store at path. A locked, unreadable, corrupt or
-// newer-schema file gives a clear error, never a silent empty database. A
-// consistency check (bbolt Tx.Check) runs in the background after Open
-// returns, so it does not delay readiness; its result goes to opts.OnCheck.
+// Open opens or creates the store at path. A locked, unreadable, damaged or
+// newer-schema file gives a clear error, never a silent empty database and
+// never a crash: before bbolt maps the file, the file check (filecheck.go)
+// reads it, under the file's lock, and compares it with the seal of its
+// last clean close (seal.go); a damaged file is refused with a *Damage,
+// which says what to do and lists the events the server had not
+// acknowledged. bbolt's own open runs with faults turned into panics,
+// recovered.
 func Open(path string, opts Options) (*Store, error) {
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = 2 * time.Second
+	}
+	if opts.CheckTimeout == 0 {
+		opts.CheckTimeout = 30 * time.Second
 	}
 	if fi, err := os.Stat(path); err == nil && fi.Size() == 0 {
 		// bbolt would initialise an empty file; a zero-length file where a
 		// database was expected means it was truncated.
 		return nil, fmt.Errorf("open %s: %w: the file is empty", path, ErrNotADatabase)
+	} else if err == nil && fi.Mode().IsRegular() {
+		if err := precheck(path, opts); err != nil {
+			return nil, err
+		}
+	} else if !opts.SkipCheck && opts.OnCheck != nil {
+		opts.OnCheck(nil) // a new file: nothing to check
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      opts.LockTimeout,
-		FreelistType: bolt.FreelistMapType,
-		// The freelist is synced (the default): with NoFreelistSync bbolt
-		// walks every page at open, which delays readiness on a large file
-		// and panics, unrecoverably, on a corrupt one.
-	})
+	db, err := openBolt(path, opts)
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
@@ -144,14 +158,110 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path}
-	if err := s.init(); err != nil {
+	if err := s.safeInit(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	if !opts.SkipCheck {
-		go s.check(opts)
-	}
 	return s, nil
+}
+
+// precheck locks the existing file, checks it (unless opts.SkipCheck) and
+// removes its seal, since the file is about to change.
+func precheck(path string, opts Options) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close() // the lock goes with it, before bbolt takes its own
+	if err := lockFile(f, opts.LockTimeout); errors.Is(err, ErrLocked) {
+		return fmt.Errorf("open %s: %w", path, ErrLocked)
+	} else if err != nil {
+		return fmt.Errorf("open %s: lock: %w", path, err)
+	}
+	if !opts.SkipCheck {
+		if err := checkOpen(f, opts); err != nil {
+			return err
+		}
+	}
+	if err := os.Remove(sealPath(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("open %s: remove the seal: %w", path, err)
+	}
+	return nil
+}
+
+// checkOpen runs the file check in a goroutine of its own (faults there
+// are recovered: filecheck.go), for at most opts.CheckTimeout.
+func checkOpen(f *os.File, opts Options) error {
+	t0 := time.Now()
+	var stop atomic.Bool
+	done := make(chan error, 1)
+	go func() {
+		c, err := checkFile(f, &stop)
+		if err == nil {
+			if err = checkSeal(f, c); err == nil && c.count > 0 {
+				err = c.damage(f.Name())
+			}
+		}
+		done <- err
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(opts.CheckTimeout):
+		stop.Store(true)
+		<-done
+		if opts.Log != nil {
+			opts.Log.Warn("database check not finished in time: the kiosk starts without it", "path", f.Name(), "timeout", opts.CheckTimeout.String())
+		}
+		if opts.OnCheck != nil {
+			opts.OnCheck(nil)
+		}
+		return nil
+	}
+	var d *Damage
+	switch {
+	case errors.As(err, &d):
+		if opts.Log != nil {
+			opts.Log.Error("database damaged", "path", f.Name(), "problems", d.Problems, "problem_count", d.Count,
+				"what_to_do", RestoreAdvice, "unacknowledged", len(d.Unacknowledged), "partial", d.Partial)
+			for _, e := range d.Unacknowledged {
+				opts.Log.Error("not acknowledged by the server", "path", f.Name(), "event", DescribeEvent(e), "event_id", e.ID, "seq", e.Seq)
+			}
+		}
+		err = d
+	case errors.Is(err, ErrNotADatabase):
+		err = fmt.Errorf("open %s: %w", f.Name(), err)
+	case err != nil:
+		err = fmt.Errorf("open %s: check: %w", f.Name(), err)
+	default:
+		if opts.Log != nil {
+			opts.Log.Info("database check passed", "path", f.Name(), "took", time.Since(t0).Round(time.Millisecond).String())
+		}
+	}
+	if opts.OnCheck != nil {
+		opts.OnCheck(err)
+	}
+	return err
+}
+
+// openBolt is bolt.Open with a fault or an assertion on a damaged page
+// turned into ErrCorrupt.
+func openBolt(path string, opts Options) (db *bolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverCorrupt(&err)
+	return bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      opts.LockTimeout,
+		FreelistType: bolt.FreelistMapType,
+		// The freelist is synced (the default): with NoFreelistSync bbolt
+		// walks every page at open, which delays readiness on a large file
+		// and panics, unrecoverably, on a corrupt one.
+	})
+}
+
+func (s *Store) safeInit() (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverCorrupt(&err)
+	return s.init()
 }
 
 func (s *Store) init() error {
@@ -228,42 +338,16 @@ func (s *Store) init() error {
 	})
 }
 
-// check runs bbolt's consistency check. It takes the writer's lock (a
-// writable transaction, rolled back): Tx.Check reads the freelist, which a
-// concurrent writer changes, so bbolt documents it as unsafe beside writes
-// when run in a read-only transaction. On a 50,000-pupil, 200,000-meal file
-// it holds the lock for about 60 ms: a tap in that moment waits for it.
-func (s *Store) check(opts Options) {
-	var errs []error
-	tx, err := s.db.Begin(true)
-	if err == nil {
-		for e := range tx.Check() { // drained to the end: the check's goroutine reads tx
-			if len(errs) < 10 {
-				errs = append(errs, e)
-			}
-		}
-		_ = tx.Rollback() // it wrote nothing
+// Close closes the file and seals it (seal.go).
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return err
 	}
-	if err == nil && len(errs) > 0 {
-		err = fmt.Errorf("%w: %w", ErrCorrupt, errors.Join(errs...))
+	if err := writeSeal(s.path); err != nil {
+		return fmt.Errorf("seal %s: %w", s.path, err)
 	}
-	if err != nil && errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
-		return // closed before the check ran: nothing to report
-	}
-	if opts.Log != nil {
-		if err != nil {
-			opts.Log.Error("database check failed", "path", s.path, "err", err)
-		} else {
-			opts.Log.Info("database check passed", "path", s.path)
-		}
-	}
-	if opts.OnCheck != nil {
-		opts.OnCheck(err)
-	}
+	return nil
 }
-
-// Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
 
 // Path is the file's path.
 func (s *Store) Path() string { return s.path }
@@ -275,18 +359,21 @@ func (s *Store) Epoch() string { return s.epoch }
 // Update runs fn in one read-write transaction, committed (fsync) before it
 // returns nil.
 func (s *Store) Update(fn func(app.CanteenTx) error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer recoverCorrupt(&err)
 	return s.db.Update(func(tx *bolt.Tx) error { return fn(&canteenTx{tx: tx}) })
 }
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(app.CanteenTx) error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer recoverCorrupt(&err)
 	return s.db.View(func(tx *bolt.Tx) error { return fn(&canteenTx{tx: tx}) })
 }
 
 // recoverCorrupt turns bbolt's panic on a corrupt page (it asserts page
-// headers as it reads them) into ErrCorrupt; the transaction was rolled back.
+// headers as it reads them), or a fault in the mapping made a panic by
+// debug.SetPanicOnFault, into ErrCorrupt; the transaction was rolled back.
 func recoverCorrupt(err *error) {
 	if r := recover(); r != nil {
 		*err = fmt.Errorf("%w: %v", ErrCorrupt, r)
