@@ -218,8 +218,8 @@ func le64(b []byte) uint64 { return binary.LittleEndian.Uint64(b) }
 // transaction id, as bbolt does.
 func (c *fileCheck) readMeta() error {
 	type meta struct {
-		ok                               bool
-		why                              string
+		ok                              bool
+		why                             string
 		root, freelist, hwm, txid, pgsz uint64
 	}
 	read := func(off int64) meta {
