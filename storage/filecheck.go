@@ -66,9 +66,12 @@ type Damage struct {
 	// Unacknowledged are the outbox events (meals, voids, staff actions)
 	// still readable in the file that the central server had not
 	// acknowledged; Partial is set when part of the file could not be read,
-	// so that the list may miss some.
+	// so that the list may miss some. NoWatermark is set when the
+	// acknowledged watermark itself is unreadable: then no event is named,
+	// since naming one the server has would have it entered twice.
 	Unacknowledged []app.OutboxEvent
 	Partial        bool
+	NoWatermark    bool
 }
 
 // Error says what is wrong and what to do.
@@ -89,6 +92,8 @@ const RestoreAdvice = "Restore from the central server: stop the kiosk, move the
 func (d *Damage) UnacknowledgedText() string {
 	var b strings.Builder
 	switch {
+	case d.NoWatermark:
+		b.WriteString("Which events the server acknowledged cannot be read from the file: compare the meals in the server's report for this kiosk with the day's before entering any again.")
 	case len(d.Unacknowledged) == 0 && !d.Partial:
 		b.WriteString("Every event in the file was acknowledged by the server: nothing is lost.")
 	case len(d.Unacknowledged) == 0:
@@ -202,11 +207,13 @@ func checkFile(f *os.File, stop *atomic.Bool) (c *fileCheck, err error) {
 }
 
 func (c *fileCheck) damage(path string) *Damage {
-	d := &Damage{Path: path, Problems: c.problems, Count: c.count, Partial: c.partial || !c.ackedRead}
+	d := &Damage{Path: path, Problems: c.problems, Count: c.count, Partial: c.partial, NoWatermark: !c.ackedRead}
 	if d.Count == 0 {
 		d.Problems, d.Count = []string{"unknown"}, 1
 	}
-	d.Unacknowledged = c.unacknowledged()
+	if c.ackedRead {
+		d.Unacknowledged = c.unacknowledged()
+	}
 	return d
 }
 

@@ -223,7 +223,8 @@ func checkOpen(f *os.File, opts Options) error {
 	case errors.As(err, &d):
 		if opts.Log != nil {
 			opts.Log.Error("database damaged", "path", f.Name(), "problems", d.Problems, "problem_count", d.Count,
-				"what_to_do", RestoreAdvice, "unacknowledged", len(d.Unacknowledged), "partial", d.Partial)
+				"what_to_do", RestoreAdvice, "unacknowledged", len(d.Unacknowledged), "partial", d.Partial,
+				"no_watermark", d.NoWatermark, "outbox", d.UnacknowledgedText())
 			for _, e := range d.Unacknowledged {
 				opts.Log.Error("not acknowledged by the server", "path", f.Name(), "event", DescribeEvent(e), "event_id", e.ID, "seq", e.Seq)
 			}

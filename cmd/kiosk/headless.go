@@ -10,13 +10,7 @@ import (
 // runHeadless runs the kiosk without a window until ctx ends: the reader,
 // the rules and the store, with every result in the log.
 func runHeadless(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo bool, log *slog.Logger) int {
-	c, err := startCore(ctx, cfg, cc, isDemo, log, coreHooks{
-		OnStoreCheck: func(err error) {
-			if err != nil {
-				log.Error("database check failed: call for support", "err", err)
-			}
-		},
-	})
+	c, err := startCore(ctx, cfg, cc, isDemo, log, coreHooks{})
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/device/sound"
+	"mensakiosk/storage"
 	"mensakiosk/ui"
 )
 
@@ -110,12 +112,6 @@ func (k *kioskWindow) start(cfg Config, cc app.CanteenConfig) {
 			}
 		},
 		OnSync: func(s app.SyncStatus) { k.postSync(r, s) },
-		OnStoreCheck: func(err error) {
-			if err != nil {
-				k.log.Error("database check failed: call for support", "err", err)
-				k.showStartupError(r, err.Error())
-			}
-		},
 	}
 	if cfg.Role == RoleCounter {
 		hooks.OnBadge = func(id app.BadgeID) { k.counterBadge(r, id) }
@@ -133,7 +129,11 @@ func (k *kioskWindow) start(cfg Config, cc app.CanteenConfig) {
 			r.canteen = ui.NewCanteenScreen(k.tr, ui.CanteenOptions{Location: cc.Location})
 			r.content = r.canteen.Content()
 		}
-		r.canteen.ShowStartupError(err.Error())
+		msg := err.Error()
+		if errors.Is(err, storage.ErrCorrupt) { // what to do, in the kiosk's language, above the details
+			msg = k.tr.T("error.database_damaged") + "\n\n" + msg
+		}
+		r.canteen.ShowStartupError(msg)
 	} else {
 		r.core = c
 		if c.counter != nil {
@@ -206,12 +206,6 @@ func (k *kioskWindow) closeRefused() {
 func (k *kioskWindow) quit() {
 	k.log.Info("quit from staff mode")
 	fyne.Do(k.a.Quit)
-}
-
-func (k *kioskWindow) showStartupError(r *running, msg string) {
-	if r.canteen != nil {
-		r.canteen.PostStartupError(msg)
-	}
 }
 
 func (k *kioskWindow) postSync(r *running, s app.SyncStatus) {
