@@ -14,6 +14,7 @@ import (
 	"mensakiosk/assets/demo"
 	"mensakiosk/central/pinhash"
 	"mensakiosk/device"
+	"mensakiosk/internal/logagg"
 	"mensakiosk/storage"
 )
 
@@ -29,6 +30,12 @@ type core struct {
 	// counter is the counter role's use case (nil on a canteen kiosk).
 	counter *app.Counter
 	reader  *device.Supervisor
+	// rejects counts the reader's rejected frames: garbage on the line
+	// (a stranger's device, a loose cable) is logged at most once a
+	// readerLogInterval, with counts by reason and a few examples.
+	rejects *logagg.Aggregator
+	// logClock is the clock of the bounded logs (nil: the wall clock).
+	logClock logagg.Clock
 	// demoReader is the demo's pseudo-terminal reader (nil outside demo).
 	demoReader *device.VirtualReader
 	demoBadges []demo.Badge
@@ -58,7 +65,13 @@ type coreHooks struct {
 	// OnBadge gets each badge read on a counter kiosk (identification, or
 	// a staff badge); the canteen rules do not run there.
 	OnBadge func(app.BadgeID)
+	// LogClock, if set, is the clock of the bounded logs (tests).
+	LogClock logagg.Clock
 }
+
+// readerLogInterval is how often, at most, the reader's rejected frames
+// are logged.
+const readerLogInterval = time.Minute
 
 // dbFile is the database's file name in the data directory.
 func dbFile(cfg Config, isDemo bool) string {
@@ -80,7 +93,7 @@ func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 	if err != nil {
 		return nil, err
 	}
-	c := &core{cfg: cfg, log: log, store: st, onResult: hooks.OnResult, onReader: hooks.OnReader, onBadge: hooks.OnBadge}
+	c := &core{cfg: cfg, log: log, store: st, onResult: hooks.OnResult, onReader: hooks.OnReader, onBadge: hooks.OnBadge, logClock: hooks.LogClock}
 	ok := false
 	defer func() {
 		if !ok {
@@ -177,6 +190,11 @@ func (c *core) startReader(ctx context.Context) error {
 		c.log.Warn("no badge reader configured")
 		return nil
 	}
+	opts := []logagg.Option{logagg.WithMessage("reader frames rejected")}
+	if c.logClock != nil {
+		opts = append(opts, logagg.WithClock(c.logClock))
+	}
+	c.rejects = logagg.New(c.log, readerLogInterval, 3, opts...)
 	sup, err := device.Start(ctx, device.Config{
 		Path: rc.Port, Baud: rc.Baud, Format: rc.Format, Numbering: device.Numbering(rc.Numbering),
 		OnState: func(s device.Status) {
@@ -186,7 +204,11 @@ func (c *core) startReader(ctx context.Context) error {
 		},
 		OnFrame: func(f device.LoggedFrame) {
 			if !f.Accepted() {
-				c.log.Warn("reader frame rejected", "reason", f.Reason)
+				raw := f.Raw
+				if len(raw) > 32 {
+					raw = raw[:32]
+				}
+				c.rejects.Add(f.Reason, fmt.Sprintf("%x", raw))
 			}
 		},
 		// The rules run on the reader's goroutine: taps at one door are
@@ -268,6 +290,9 @@ func readerStatus(s device.Status) app.ReaderStatus {
 func (c *core) Close() error {
 	if c.reader != nil {
 		c.reader.Stop()
+	}
+	if c.rejects != nil {
+		c.rejects.Close() // what was counted since the last line
 	}
 	var errs []error
 	errs = append(errs, c.link.Close())
