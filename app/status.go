@@ -58,6 +58,10 @@ type SyncStatus struct {
 	// Problem is a failure the network coming back will not cure: the
 	// screen names it instead of "unreachable".
 	Problem SyncProblem
+	// ClockBehind is set when, at start, the kiosk's clock was earlier
+	// than the newest event it had stored (CheckClock): offline meals
+	// would be stamped with a wrong time. The screens warn staff.
+	ClockBehind *ClockBehind
 }
 
 // SyncProblem is a sync failure that needs someone to act.
@@ -84,4 +88,26 @@ const MaxClockSkew = 2 * time.Minute
 // SkewWarning reports whether the clock difference deserves a warning.
 func (s SyncStatus) SkewWarning() bool {
 	return s.ClockSkew > MaxClockSkew || s.ClockSkew < -MaxClockSkew
+}
+
+// ClockBehind is a clock found earlier than the newest stored event.
+type ClockBehind struct {
+	// Now is the kiosk's clock at the check, Newest the newest event's time.
+	Now, Newest time.Time
+}
+
+// By is how far the clock is behind.
+func (c ClockBehind) By() time.Duration { return c.Newest.Sub(c.Now) }
+
+// CheckClock compares the kiosk's clock at start with the time of the
+// newest event it stored (a meal, a void, a staff action): a clock earlier
+// by more than MaxClockSkew went backwards (a board without a battery that
+// booted with a stale time, a wrong manual setting). Offline meals are
+// stamped with the local clock, so staff must fix it. Nil when the clock
+// is fine or nothing was stored yet.
+func CheckClock(now, newest time.Time) *ClockBehind {
+	if newest.IsZero() || newest.Sub(now) <= MaxClockSkew {
+		return nil
+	}
+	return &ClockBehind{Now: now, Newest: newest}
 }

@@ -49,3 +49,25 @@ func TestSkewWarning(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckClock(t *testing.T) {
+	newest := time.Date(2026, 3, 12, 12, 31, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		now, newest time.Time
+		behind      time.Duration
+	}{
+		{newest.Add(-72 * time.Hour), newest, 72 * time.Hour},
+		{newest.Add(-MaxClockSkew - time.Second), newest, MaxClockSkew + time.Second},
+		{newest.Add(-MaxClockSkew), newest, 0}, // within the skew allowed
+		{newest.Add(time.Hour), newest, 0},
+		{newest, time.Time{}, 0}, // nothing stored
+	} {
+		cb := CheckClock(tc.now, tc.newest)
+		switch {
+		case tc.behind == 0 && cb != nil:
+			t.Errorf("now %s, newest %s: warned %+v", tc.now, tc.newest, cb)
+		case tc.behind != 0 && (cb == nil || cb.By() != tc.behind || !cb.Now.Equal(tc.now)):
+			t.Errorf("now %s, newest %s: %+v, want behind by %s", tc.now, tc.newest, cb, tc.behind)
+		}
+	}
+}

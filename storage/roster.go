@@ -257,3 +257,51 @@ func (s *Store) outboxLen() (int, error) {
 	})
 	return n, err
 }
+
+// NewestEventTime is the time of the newest meal or outbox event stored
+// (zero when none): a clock earlier than it went backwards
+// (app.CheckClock). It reads the last day's partition and the last event.
+func (s *Store) NewestEventTime() (time.Time, error) {
+	var newest time.Time
+	err := s.safeView(func(tx *bolt.Tx) error {
+		days := tx.Bucket(bDays)
+		// Days sort as dates: the last holds the newest meals. A few
+		// previous days too, in case the last one only holds a meal
+		// recorded under a clock that ran ahead and was set back.
+		c := days.Cursor()
+		n := 0
+		for k, v := c.Last(); k != nil && n < 3; k, v = c.Prev() {
+			if v != nil {
+				continue
+			}
+			n++
+			if err := days.Bucket(k).ForEach(func(_, v []byte) error {
+				var m struct {
+					At time.Time `json:"at"`
+				}
+				if err := json.Unmarshal(v, &m); err != nil {
+					return fmt.Errorf("meal in %s: %w", k, err)
+				}
+				if m.At.After(newest) {
+					newest = m.At
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		if _, v := tx.Bucket(bEvents).Cursor().Last(); v != nil {
+			var e struct {
+				At time.Time `json:"at"`
+			}
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("last event: %w", err)
+			}
+			if e.At.After(newest) {
+				newest = e.At
+			}
+		}
+		return nil
+	})
+	return newest, err
+}

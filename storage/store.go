@@ -372,6 +372,14 @@ func (s *Store) View(fn func(app.CanteenTx) error) (err error) {
 	return s.db.View(func(tx *bolt.Tx) error { return fn(&canteenTx{tx: tx}) })
 }
 
+// safeView is db.View with a fault or a panic on a damaged page turned
+// into ErrCorrupt.
+func (s *Store) safeView(fn func(*bolt.Tx) error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverCorrupt(&err)
+	return s.db.View(fn)
+}
+
 // recoverCorrupt turns bbolt's panic on a corrupt page (it asserts page
 // headers as it reads them), or a fault in the mapping made a panic by
 // debug.SetPanicOnFault, into ErrCorrupt; the transaction was rolled back.

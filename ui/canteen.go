@@ -93,18 +93,19 @@ type CanteenScreen struct {
 	// readerDown replaces the prompt while the reader is down: a tap
 	// cannot work, and the children in the line must see it at a glance.
 	readerDown *panel
-	// Notes for staff: clock skew, sync alarms, rejected events.
-	skewNote, alarmNote, rejectedNote *panel
-	idleNotes                         *fyne.Container
-	resultView                        *fyne.Container
-	banner                            *panel
-	green, amber, red                 *panel
-	cancelled, lowBalance, belowZero  *panel
-	notes                             *fyne.Container
-	errorView                         *fyne.Container
-	errPanel                          *panel
-	dismiss                           *widget.Button
-	centre                            *fyne.Container
+	// Notes for staff: clock skew, a clock gone backwards, sync alarms,
+	// rejected events.
+	skewNote, clockNote, alarmNote, rejectedNote *panel
+	idleNotes                                    *fyne.Container
+	resultView                                   *fyne.Container
+	banner                                       *panel
+	green, amber, red                            *panel
+	cancelled, lowBalance, belowZero             *panel
+	notes                                        *fyne.Container
+	errorView                                    *fyne.Container
+	errPanel                                     *panel
+	dismiss                                      *widget.Button
+	centre                                       *fyne.Container
 }
 
 // NewCanteenScreen builds the canteen screen, showing idle with no figures
@@ -189,8 +190,9 @@ func (s *CanteenScreen) build() {
 	s.alarmNote = newNote(toneRed, theme.ErrorIcon(), "")
 	s.rejectedNote = newNote(toneRed, theme.CancelIcon(), "")
 	s.skewNote = newNote(toneAmber, theme.HistoryIcon(), "")
+	s.clockNote = newNote(toneRed, theme.HistoryIcon(), "")
 	s.idleNotes = container.NewVBox(s.readerNone.root, s.outsideWindow.root,
-		s.alarmNote.root, s.rejectedNote.root, s.skewNote.root)
+		s.clockNote.root, s.alarmNote.root, s.rejectedNote.root, s.skewNote.root)
 	s.promptBox = container.New(promptLayout{icon: promptIcon}, promptIcon, s.prompt)
 	// The prompt and the reader-down panel take the centre in turn.
 	s.idleView = container.NewBorder(nil, s.idleNotes, nil, nil, s.promptBox, s.readerDown.root)
@@ -537,6 +539,11 @@ func (s *CanteenScreen) renderSyncNotes() {
 	}
 	show(s.skewNote.root, skew)
 
+	if cb := sy.ClockBehind; cb != nil {
+		s.clockNote.set(theme.HistoryIcon(), clockBehindText(s.tr, *cb, s.loc), nil, "")
+	}
+	show(s.clockNote.root, sy.ClockBehind != nil)
+
 	// Alarms that the other notes already tell are left out.
 	var alarms []app.Alarm
 	for _, a := range sy.Alarms {
@@ -559,6 +566,12 @@ func (s *CanteenScreen) renderSyncNotes() {
 		s.rejectedNote.set(theme.CancelIcon(), s.tr.TN("sync.rejected", sy.Rejected), nil, "")
 	}
 	show(s.rejectedNote.root, sy.Rejected > 0)
+}
+
+// clockBehindText warns that the kiosk's clock went backwards: what it
+// says, and the time of the newest event stored.
+func clockBehindText(tr *Catalogue, cb app.ClockBehind, loc *time.Location) string {
+	return tr.T("clock.behind", FormatDateTime(cb.Now.In(loc)), FormatDateTime(cb.Newest.In(loc)))
 }
 
 // skewAmount says how far the clocks are apart, rounded to the minute:

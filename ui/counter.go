@@ -472,8 +472,16 @@ func (s *CounterScreen) renderLocked() {
 	s.centre.Refresh()
 }
 
-// syncText is the footer's line about the central server.
+// syncText is the footer's line about the central server, and the
+// warning for staff when the kiosk's clock went backwards.
 func (s *CounterScreen) syncText() string {
+	if cb := s.sync.ClockBehind; cb != nil {
+		return clockBehindText(s.tr, *cb, s.loc) + " · " + s.linkText()
+	}
+	return s.linkText()
+}
+
+func (s *CounterScreen) linkText() string {
 	switch {
 	case !s.sync.Configured:
 		return s.tr.T("sync.standalone")

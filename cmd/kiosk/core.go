@@ -36,6 +36,9 @@ type core struct {
 	rejects *logagg.Aggregator
 	// logClock is the clock of the bounded logs (nil: the wall clock).
 	logClock logagg.Clock
+	// clockBehind is set when the clock at start was earlier than the
+	// newest stored event (app.CheckClock); the screens warn.
+	clockBehind *app.ClockBehind
 	// demoReader is the demo's pseudo-terminal reader (nil outside demo).
 	demoReader *device.VirtualReader
 	demoBadges []demo.Badge
@@ -67,6 +70,8 @@ type coreHooks struct {
 	OnBadge func(app.BadgeID)
 	// LogClock, if set, is the clock of the bounded logs (tests).
 	LogClock logagg.Clock
+	// Clock, if set, is the kiosk's clock (tests); nil: the system's.
+	Clock app.Clock
 }
 
 // readerLogInterval is how often, at most, the reader's rejected frames
@@ -100,7 +105,19 @@ func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 			c.Close()
 		}
 	}()
-	clock := app.SystemClock{}
+	var clock app.Clock = app.SystemClock{}
+	if hooks.Clock != nil {
+		clock = hooks.Clock
+	}
+	// A clock earlier than the newest event stored went backwards: offline
+	// meals would carry a wrong time. Said in the log and on the screens.
+	if newest, err := st.NewestEventTime(); err != nil {
+		return nil, err
+	} else if cb := app.CheckClock(clock.Now(), newest); cb != nil {
+		c.clockBehind = cb
+		log.Warn("the clock is behind the newest stored event: set the date and time, then restart the kiosk",
+			"now", cb.Now, "newest_event", cb.Newest, "behind", cb.By().Round(time.Second).String())
+	}
 	var demoRoster *app.Roster
 	if isDemo {
 		if demoRoster, err = c.seedDemo(cc, clock.Now()); err != nil {
@@ -121,9 +138,12 @@ func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 		pinhash.Verify); err != nil {
 		return nil, err
 	}
-	onSync := hooks.OnSync
-	if onSync == nil {
-		onSync = func(app.SyncStatus) {}
+	onSync := func(app.SyncStatus) {}
+	if hooks.OnSync != nil {
+		onSync = func(s app.SyncStatus) {
+			s.ClockBehind = c.clockBehind
+			hooks.OnSync(s)
+		}
 	}
 	if c.link, err = startSync(ctx, c, demoRoster, log, onSync); err != nil {
 		if isDemo {
@@ -146,6 +166,14 @@ func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 	ok = true
 	log.Info("ready", "kiosk_id", cc.KioskID, "db", path, "epoch", st.Epoch(), "reader", c.cfg.Reader.Port, "format", c.cfg.Reader.Format, "demo", isDemo)
 	return c, nil
+}
+
+// syncStatus is the link's status with what the core adds to it (a
+// clock found behind at start).
+func (c *core) syncStatus() app.SyncStatus {
+	s := c.link.Status()
+	s.ClockBehind = c.clockBehind
+	return s
 }
 
 // seedDemo builds the demo Comune (today's bookings included) and creates

@@ -75,6 +75,8 @@ type kioskWindow struct {
 	cur atomic.Pointer[running]
 	// restartMu serialises settings changes.
 	restartMu sync.Mutex
+	// clock is the kiosk's clock (tests); nil: the system's.
+	clock app.Clock
 	// noRefreshLoop: tests on Fyne's test driver, which runs fyne.Do on
 	// the caller's goroutine, drive the screens from one goroutine only.
 	noRefreshLoop bool
@@ -112,6 +114,7 @@ func (k *kioskWindow) start(cfg Config, cc app.CanteenConfig) {
 			}
 		},
 		OnSync: func(s app.SyncStatus) { k.postSync(r, s) },
+		Clock:  k.clock,
 	}
 	if cfg.Role == RoleCounter {
 		hooks.OnBadge = func(id app.BadgeID) { k.counterBadge(r, id) }
@@ -286,7 +289,7 @@ func (k *kioskWindow) refresh(r *running) {
 		k.log.Error("idle status", "err", err)
 		return
 	}
-	sy := c.link.Status()
+	sy := c.syncStatus()
 	sy.Waiting = st.Waiting
 	if r.canteen != nil {
 		r.canteen.PostIdle(st)
