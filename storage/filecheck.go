@@ -77,7 +77,7 @@ type Damage struct {
 // Error says what is wrong and what to do.
 func (d *Damage) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "open %s: %v: the file is damaged (%d problems; first: %s). ", d.Path, ErrCorrupt, d.Count, d.Problems[0])
+	fmt.Fprintf(&b, "open %s: %v: the file is damaged (problems found: %d; first: %s). ", d.Path, ErrCorrupt, d.Count, d.Problems[0])
 	b.WriteString(RestoreAdvice)
 	b.WriteString(" ")
 	b.WriteString(d.UnacknowledgedText())

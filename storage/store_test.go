@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -119,47 +120,188 @@ func TestUnreadableFile(t *testing.T) {
 	}
 }
 
-// A corrupt page is found by the background consistency check and
-// reported, without delaying Open.
-func TestCorruptFileReportedByCheck(t *testing.T) {
+// Scribbled pages are refused at open, with or without the seal of a
+// clean close, and the check's outcome goes to OnCheck before Open returns.
+func TestCorruptPagesRefusedAtOpen(t *testing.T) {
+	for _, sealed := range []bool{true, false} {
+		s, path := openTemp(t)
+		var r app.Roster
+		for i := range 2000 {
+			id := app.PupilID(strings.Repeat("p", 20) + string(rune('a'+i%26)) + time.Duration(i).String())
+			r.Pupils = append(r.Pupils, app.Pupil{ID: id, AccountID: "A", FirstName: strings.Repeat("x", 100)})
+		}
+		if err := s.PutRoster(r); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		if !sealed {
+			os.Remove(path + ".seal")
+		}
+		// Scribble over a leaf page in the middle of the file (not the meta pages).
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fi, _ := f.Stat()
+		page := int64(os.Getpagesize())
+		junk := []byte(strings.Repeat("\xff", int(page)))
+		for off := 4 * page; off < fi.Size()-page; off += 7 * page {
+			f.WriteAt(junk[:64], off)
+		}
+		f.Close()
+
+		var checked []error
+		_, err = Open(path, Options{OnCheck: func(err error) { checked = append(checked, err) }})
+		var d *Damage
+		if !errors.As(err, &d) || !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("sealed %v: err = %v, want a *Damage", sealed, err)
+		}
+		if len(checked) != 1 || checked[0] != err {
+			t.Errorf("sealed %v: OnCheck got %v", sealed, checked)
+		}
+		if !strings.Contains(err.Error(), "Restore from the central server") {
+			t.Errorf("the error does not say what to do: %v", err)
+		}
+	}
+}
+
+// outboxFile makes a sealed store with a roster, five meals of which the
+// server acknowledged three, and returns its path and the two others' ids.
+func outboxFile(t *testing.T) (string, []string) {
+	t.Helper()
 	s, path := openTemp(t)
 	var r app.Roster
-	for i := range 2000 {
-		id := app.PupilID(strings.Repeat("p", 20) + string(rune('a'+i%26)) + time.Duration(i).String())
-		r.Pupils = append(r.Pupils, app.Pupil{ID: id, AccountID: "A", FirstName: strings.Repeat("x", 100)})
+	for i := range 300 {
+		r.Pupils = append(r.Pupils, app.Pupil{ID: app.PupilID(fmt.Sprintf("P%04d", i)), AccountID: "A",
+			FirstName: fmt.Sprintf("Nome%04d", i), LastName: "Rossi"})
 	}
 	if err := s.PutRoster(r); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
-	// Scribble over a leaf page in the middle of the file (not the meta pages).
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	var ids []string
+	for i := range 5 {
+		m := &app.Meal{EventID: fmt.Sprintf("%032x", i+1), PupilID: r.Pupils[i].ID, AccountID: "A", Day: "2026-03-12",
+			Service: app.ServiceLunch, Price: 450, At: time.Date(2026, 3, 12, 12, i, 0, 0, time.UTC)}
+		if err := s.Update(func(tx app.CanteenTx) error { return tx.RecordMeal(m) }); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, m.EventID)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { // the server acknowledged 1 to 3
+		return firstErr(tx.Bucket(bMeta).Put(kAcked, u64(3)), tx.Bucket(bMeta).Put(kOutLen, u64(2)))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path, ids[3:]
+}
+
+// patch replaces the first occurrence of old in the file with new.
+func patch(t *testing.T, path, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi, _ := f.Stat()
-	page := int64(os.Getpagesize())
-	junk := []byte(strings.Repeat("\xff", int(page)))
-	for off := 4 * page; off < fi.Size()-page; off += 7 * page {
-		f.WriteAt(junk[:64], off)
+	i := bytes.Index(b, []byte(old))
+	if i < 0 {
+		t.Fatalf("%q not in the file", old)
 	}
-	f.Close()
+	copy(b[i:], new)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
 
-	got := make(chan error, 1)
-	s2, err := Open(path, Options{OnCheck: func(err error) { got <- err }})
-	if err != nil {
-		// Some corruptions are caught at open already: also a clear error.
-		t.Logf("caught at open: %v", err)
-		return
+// One flipped bit in a pupil's name leaves a file bbolt reads happily: the
+// seal of the clean close tells it, the file is refused, and the two meals
+// the server had not acknowledged are named.
+func TestSealTellsAFlippedBit(t *testing.T) {
+	path, unacked := outboxFile(t)
+	patch(t, path, "Nome0150", "Nome0151") // '0' → '1': one bit
+	_, err := Open(path, Options{})
+	var d *Damage
+	if !errors.As(err, &d) {
+		t.Fatalf("err = %v, want a *Damage", err)
 	}
-	defer s2.Close()
-	select {
-	case err := <-got:
-		if !errors.Is(err, ErrCorrupt) {
-			t.Fatalf("check: %v, want ErrCorrupt", err)
+	if !strings.Contains(d.Problems[0], "changed while no kiosk had it open") {
+		t.Errorf("problem: %v", d.Problems)
+	}
+	assertNamed(t, d, unacked)
+	// Refused again at the next start: the seal stays.
+	if _, err := Open(path, Options{}); !errors.As(err, &d) {
+		t.Fatalf("second open: %v", err)
+	}
+	// Without the seal (a kiosk killed, then the flip), nothing can tell.
+	os.Remove(path + ".seal")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("unsealed: %v", err)
+	}
+	s.Close()
+}
+
+// A record that is no longer JSON is found by the file check without a
+// seal.
+func TestUnreadableRecordRefused(t *testing.T) {
+	path, unacked := outboxFile(t)
+	os.Remove(path + ".seal")
+	patch(t, path, `{"id":"P0150"`, `xx"id":"P0150"`)
+	_, err := Open(path, Options{})
+	var d *Damage
+	if !errors.As(err, &d) {
+		t.Fatalf("err = %v, want a *Damage", err)
+	}
+	if !strings.Contains(strings.Join(d.Problems, "; "), `"pupils"`) && !strings.Contains(strings.Join(d.Problems, "; "), "pupils") {
+		t.Errorf("problems: %v", d.Problems)
+	}
+	assertNamed(t, d, unacked)
+}
+
+// A file cut in half (a copy that stopped, a full disk) is refused with a
+// clear error: bbolt alone panics in its open ("invalid freelist page") or
+// faults later.
+func TestTruncatedFileRefused(t *testing.T) {
+	for _, frac := range []int{2, 3} {
+		path, unacked := outboxFile(t)
+		os.Remove(path + ".seal")
+		b, _ := os.ReadFile(path)
+		psz := int(binary.LittleEndian.Uint32(b[24:]))
+		used := int(binary.LittleEndian.Uint64(b[16+40:])) * psz
+		if m1 := b[psz+16:]; binary.LittleEndian.Uint64(m1[48:]) > binary.LittleEndian.Uint64(b[16+48:]) {
+			used = int(binary.LittleEndian.Uint64(m1[40:])) * psz
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("check never reported")
+		if err := os.Truncate(path, int64(used/frac)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Open(path, Options{})
+		var d *Damage
+		if !errors.As(err, &d) {
+			t.Fatalf("cut at 1/%d: err = %v, want a *Damage", frac, err)
+		}
+		if !strings.Contains(err.Error(), "truncated") {
+			t.Errorf("cut at 1/%d: %v", frac, err)
+		}
+		t.Logf("cut at 1/%d: %d of the 2 unacknowledged meals named (partial %v)", frac, len(d.Unacknowledged), d.Partial)
+		_ = unacked
+	}
+}
+
+func assertNamed(t *testing.T, d *Damage, want []string) {
+	t.Helper()
+	var got []string
+	for _, e := range d.Unacknowledged {
+		got = append(got, e.ID)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("named %v, want %v", got, want)
+	}
+	for _, id := range want {
+		if !strings.Contains(d.Error(), id) {
+			t.Errorf("the error does not name %s: %v", id, d)
+		}
 	}
 }
 

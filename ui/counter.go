@@ -443,6 +443,10 @@ func (s *CounterScreen) renderLocked() {
 	}
 	s.header.Objects = head
 	s.header.Refresh()
+	s.status.Importance = widget.MediumImportance
+	if s.sync.ClockBehind != nil { // for staff: in red
+		s.status.Importance = widget.DangerImportance
+	}
 	s.status.SetText(s.syncText())
 
 	var body fyne.CanvasObject
