@@ -110,8 +110,9 @@ type Options struct {
 	// SkipCheck turns the consistency check off (benchmarks).
 	SkipCheck bool
 	// CheckTimeout bounds the consistency check at open; past it the kiosk
-	// starts without it (said in the log). Zero means 30 s: a 200 MB file
-	// takes about a second on a small board.
+	// starts without it (said in the log). Zero means 30 s: a 134 MB file
+	// (50,000 pupils, 200,000 meals) took 1.4–2.2 s on a loaded 2-core
+	// machine.
 	CheckTimeout time.Duration
 }
 
