@@ -40,7 +40,7 @@ func TestDamagedDatabaseNeverCrashes(t *testing.T) {
 	if _, err := srv.Import(server.FromRoster(roster)); err != nil {
 		t.Fatal(err)
 	}
-	token, err := srv.CreateToken("kiosk-test")
+	token, err := srv.CreateToken("kiosk-test", server.RoleCanteen)
 	if err != nil {
 		t.Fatal(err)
 	}
