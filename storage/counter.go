@@ -22,7 +22,7 @@ var _ app.CounterStore = (*Store)(nil)
 // unknown.
 func (s *Store) BadgePupil(id app.BadgeID) (b app.Badge, p app.Pupil, err error) {
 	defer recoverCorrupt(&err)
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.safeView(func(tx *bolt.Tx) error {
 		var err error
 		if b, err = getRecord[app.Badge](tx.Bucket(bBadges), string(id)); err != nil {
 			return err
@@ -41,7 +41,7 @@ func (s *Store) PupilByFiscalCode(cf string) (p app.Pupil, err error) {
 	if cf == "" {
 		return p, app.ErrNotFound
 	}
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.safeView(func(tx *bolt.Tx) error {
 		id := tx.Bucket(bPupilCF).Get([]byte(cf))
 		if id == nil {
 			return app.ErrNotFound
@@ -56,7 +56,7 @@ func (s *Store) PupilByFiscalCode(cf string) (p app.Pupil, err error) {
 // FamilyAccount returns an account; app.ErrNotFound.
 func (s *Store) FamilyAccount(id app.AccountID) (a app.Account, err error) {
 	defer recoverCorrupt(&err)
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.safeView(func(tx *bolt.Tx) error {
 		var err error
 		a, err = getRecord[app.Account](tx.Bucket(bAccounts), string(id))
 		return err
@@ -68,7 +68,7 @@ func (s *Store) FamilyAccount(id app.AccountID) (a app.Account, err error) {
 // index.
 func (s *Store) FamilyPupils(id app.AccountID) (ps []app.Pupil, err error) {
 	defer recoverCorrupt(&err)
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.safeView(func(tx *bolt.Tx) error {
 		prefix := key(string(id), "")
 		pup := tx.Bucket(bPupils)
 		c := tx.Bucket(bFamily).Cursor()
@@ -90,7 +90,7 @@ func (s *Store) FamilyPupils(id app.AccountID) (ps []app.Pupil, err error) {
 // FamilyCache returns the family view last cached for the account.
 func (s *Store) FamilyCache(id app.AccountID) (v app.FamilyView, ok bool, err error) {
 	defer recoverCorrupt(&err)
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.safeView(func(tx *bolt.Tx) error {
 		var err error
 		ok, err = getJSON(tx.Bucket(bFamilyCache), []byte(id), &v)
 		return err
@@ -106,7 +106,7 @@ func (s *Store) PutFamilyCache(v app.FamilyView) (err error) {
 		return errors.New("family cache: view without account id")
 	}
 	v.Account.AccessHash = ""
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.safeUpdate(func(tx *bolt.Tx) error {
 		return putJSON(tx.Bucket(bFamilyCache), []byte(v.Account.ID), v)
 	})
 }

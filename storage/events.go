@@ -273,7 +273,7 @@ func (t *canteenTx) DayBookings(d app.Day) ([]app.Booking, error) {
 // first: what this kiosk's staff did.
 func (s *Store) Events() ([]app.OutboxEvent, error) {
 	var out []app.OutboxEvent
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.safeView(func(tx *bolt.Tx) error {
 		return tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
 			var se storedEvent
 			if err := json.Unmarshal(v, &se); err != nil {

@@ -15,7 +15,7 @@ import (
 // PutRoster writes (inserts or replaces) the roster's records in one
 // transaction. Bookings are keyed by day and pupil.
 func (s *Store) PutRoster(r app.Roster) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return putRoster(tx, r) })
+	return s.safeUpdate(func(tx *bolt.Tx) error { return putRoster(tx, r) })
 }
 
 func putRoster(tx *bolt.Tx, r app.Roster) error {
@@ -75,7 +75,7 @@ func putRoster(tx *bolt.Tx, r app.Roster) error {
 // Empty reports whether the store has no roster yet (a new kiosk).
 func (s *Store) Empty() (bool, error) {
 	empty := true
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.safeView(func(tx *bolt.Tx) error {
 		k, _ := tx.Bucket(bPupils).Cursor().First()
 		empty = k == nil
 		return nil
@@ -86,7 +86,7 @@ func (s *Store) Empty() (bool, error) {
 // ForEachMeal calls fn for every meal recorded here, in sequence order.
 func (s *Store) ForEachMeal(fn func(app.Meal) error) error {
 	var all []app.Meal
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.safeView(func(tx *bolt.Tx) error {
 		return tx.Bucket(bDays).ForEachBucket(func(day []byte) error {
 			return tx.Bucket(bDays).Bucket(day).ForEach(func(k, v []byte) error {
 				var m app.Meal
@@ -116,7 +116,7 @@ func (s *Store) ForEachMeal(fn func(app.Meal) error) error {
 // are decoded.
 func (s *Store) Outbox(limit int) ([]app.OutboxEvent, error) {
 	var out []app.OutboxEvent
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.safeView(func(tx *bolt.Tx) error {
 		type cand struct {
 			seq uint64
 			raw []byte
@@ -174,7 +174,7 @@ type UnknownBadge struct {
 // UnknownBadges lists the unknown badge ids seen here.
 func (s *Store) UnknownBadges() ([]UnknownBadge, error) {
 	var out []UnknownBadge
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.safeView(func(tx *bolt.Tx) error {
 		return tx.Bucket(bUnknown).ForEach(func(k, v []byte) error {
 			var u unknownBadge
 			if err := json.Unmarshal(v, &u); err != nil {
@@ -195,7 +195,7 @@ type Counts struct {
 // Count returns the numbers of records.
 func (s *Store) Count() (Counts, error) {
 	var c Counts
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.safeView(func(tx *bolt.Tx) error {
 		c.Accounts = tx.Bucket(bAccounts).Stats().KeyN
 		c.Pupils = tx.Bucket(bPupils).Stats().KeyN
 		c.Badges = tx.Bucket(bBadges).Stats().KeyN
@@ -229,7 +229,7 @@ func (s *Store) ImportMeals(ms []*app.Meal, synced bool) error {
 	const perTx = 5000
 	for len(ms) > 0 {
 		n := min(perTx, len(ms))
-		if err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := s.safeUpdate(func(tx *bolt.Tx) error {
 			ct := &canteenTx{tx: tx}
 			for _, m := range ms[:n] {
 				if err := ct.recordMeal(m, synced); err != nil {
@@ -251,7 +251,7 @@ func (s *Store) ImportMeals(ms []*app.Meal, synced bool) error {
 
 func (s *Store) outboxLen() (int, error) {
 	var n int
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.safeView(func(tx *bolt.Tx) error {
 		n = int(getInt(tx.Bucket(bMeta), kOutLen))
 		return nil
 	})

@@ -43,7 +43,7 @@ func (t *canteenTx) StaffByBadge(id app.BadgeID) (app.Staff, bool, error) {
 // StaffLock reads the PIN lockout state.
 func (s *Store) StaffLock() (app.StaffLock, error) {
 	var l app.StaffLock
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.safeView(func(tx *bolt.Tx) error {
 		_, err := getJSON(tx.Bucket(bStaffLock), kLock, &l)
 		return err
 	})
@@ -53,7 +53,7 @@ func (s *Store) StaffLock() (app.StaffLock, error) {
 // SaveStaffLock writes the lockout state and the audit events in one
 // transaction.
 func (s *Store) SaveStaffLock(l app.StaffLock, audit ...app.OutboxEvent) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.safeUpdate(func(tx *bolt.Tx) error {
 		if err := putJSON(tx.Bucket(bStaffLock), kLock, l); err != nil {
 			return err
 		}
@@ -66,7 +66,7 @@ func (s *Store) AppendEvents(audit ...app.OutboxEvent) error {
 	if len(audit) == 0 {
 		return nil
 	}
-	return s.db.Update(func(tx *bolt.Tx) error { return appendAll(tx, audit) })
+	return s.safeUpdate(func(tx *bolt.Tx) error { return appendAll(tx, audit) })
 }
 
 func appendAll(tx *bolt.Tx, evs []app.OutboxEvent) error {

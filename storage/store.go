@@ -381,6 +381,14 @@ func (s *Store) safeView(fn func(*bolt.Tx) error) (err error) {
 	return s.db.View(fn)
 }
 
+// safeUpdate is db.Update with a fault or a panic on a damaged page
+// turned into ErrCorrupt (the transaction is rolled back).
+func (s *Store) safeUpdate(fn func(*bolt.Tx) error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer recoverCorrupt(&err)
+	return s.db.Update(fn)
+}
+
 // recoverCorrupt turns bbolt's panic on a corrupt page (it asserts page
 // headers as it reads them), or a fault in the mapping made a panic by
 // debug.SetPanicOnFault, into ErrCorrupt; the transaction was rolled back.

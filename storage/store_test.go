@@ -350,3 +350,53 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// A page damaged while the kiosk runs (the file is mapped, so a write to
+// it shows at once) makes bbolt read far outside the mapping: the read is
+// an ErrCorrupt error, not a SIGSEGV that kills the kiosk.
+func TestFaultWhileReadingIsAnError(t *testing.T) {
+	s, path := openTemp(t)
+	var r app.Roster
+	for i := range 3000 {
+		r.Pupils = append(r.Pupils, app.Pupil{ID: app.PupilID(fmt.Sprintf("P%06d", i)), AccountID: "A", FirstName: "Nome", LastName: "Rossi"})
+	}
+	if err := s.PutRoster(r); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	psz := int(binary.LittleEndian.Uint32(b[24:]))
+	// Every leaf page of "pupils" (keys P…, JSON values): its elements'
+	// positions pointed a gigabyte away.
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for off := 2 * psz; off+psz <= len(b); off += psz {
+		p := b[off : off+psz]
+		if binary.LittleEndian.Uint16(p[8:]) != leafPageFlag || !bytes.Contains(p, []byte(`{"id":"P0`)) {
+			continue
+		}
+		count := int(binary.LittleEndian.Uint16(p[10:]))
+		for i := range count {
+			var pos [4]byte
+			binary.LittleEndian.PutUint32(pos[:], 1<<30)
+			f.WriteAt(pos[:], int64(off+16+i*16+4))
+		}
+		n++
+	}
+	f.Close()
+	if n == 0 {
+		t.Fatal("no pupil page found")
+	}
+	for _, id := range []app.PupilID{"P000000", "P001500", "P002999"} {
+		err := s.View(func(tx app.CanteenTx) error { _, err := tx.Pupil(id); return err })
+		if !errors.Is(err, ErrCorrupt) {
+			t.Errorf("pupil %s: %v, want ErrCorrupt", id, err)
+		}
+	}
+}

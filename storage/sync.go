@@ -41,7 +41,7 @@ type flaggedEvent struct {
 // SyncState reads the sync state.
 func (s *Store) SyncState() (app.SyncState, error) {
 	var st app.SyncState
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.safeView(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bMeta)
 		st.Cursor = string(meta.Get(kCursor))
 		st.Acked = uint64(getInt(meta, kAcked))
@@ -89,7 +89,7 @@ func (s *Store) ApplyPush(sent []app.OutboxEvent, reply app.PushReply) (app.Push
 			return res, fmt.Errorf("push reply: answer %d is for event %s/%d, sent %s/%d", i, r.ID, r.Seq, sent[i].ID, sent[i].Seq)
 		}
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.safeUpdate(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bMeta)
 		acked := uint64(getInt(meta, kAcked))
 		now := time.Now().UTC()
@@ -236,7 +236,7 @@ func mealSeq(v []byte) (uint64, error) {
 // It returns how many events were reopened.
 func (s *Store) Reopen(seq uint64) (int, error) {
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.safeUpdate(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bMeta)
 		acked := uint64(getInt(meta, kAcked))
 		if seq >= acked {
@@ -304,7 +304,7 @@ func (s *Store) ApplyPull(p app.PullPage) error {
 		// Nothing new (every sync of an idle kiosk): no commit, unless the
 		// cursor moved, so a tap never waits for an empty page's fsync.
 		same := false
-		if err := s.db.View(func(tx *bolt.Tx) error {
+		if err := s.safeView(func(tx *bolt.Tx) error {
 			same = bytes.Equal(tx.Bucket(bMeta).Get(kCursor), []byte(p.Cursor))
 			return nil
 		}); err != nil {
@@ -314,7 +314,7 @@ func (s *Store) ApplyPull(p app.PullPage) error {
 			return nil
 		}
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.safeUpdate(func(tx *bolt.Tx) error {
 		had := hasRoster(tx) // before this page's records
 		if err := applyPage(tx, p); err != nil {
 			return err
@@ -549,7 +549,7 @@ func deleteRef(tx *bolt.Tx, r app.Ref) error {
 
 // SetLastSync records the end of a complete sync.
 func (s *Store) SetLastSync(t time.Time) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.safeUpdate(func(tx *bolt.Tx) error {
 		return tx.Bucket(bMeta).Put(kLastSync, []byte(t.UTC().Format(time.RFC3339Nano)))
 	})
 }
@@ -558,7 +558,7 @@ func (s *Store) SetLastSync(t time.Time) error {
 // staff clear it.
 func (s *Store) RaiseAlarm(a app.Alarm) (bool, error) {
 	fresh := false
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.safeUpdate(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bAlarms)
 		// One open alarm per code and message.
 		var dup bool
@@ -581,7 +581,7 @@ func (s *Store) RaiseAlarm(a app.Alarm) (bool, error) {
 
 // ClearAlarms removes the open alarms with the code (all when code is "").
 func (s *Store) ClearAlarms(code string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.safeUpdate(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bAlarms)
 		var del [][]byte
 		prefix := []byte(code)
@@ -642,7 +642,7 @@ func (s *Store) Flagged() ([]FlaggedEvent, error) {
 // listJSON decodes every record of a bucket, in key order.
 func listJSON[T any](s *Store, bucket []byte) ([]T, error) {
 	var out []T
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.safeView(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
 			var r T
 			if err := json.Unmarshal(v, &r); err != nil {
