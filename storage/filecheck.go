@@ -154,6 +154,7 @@ type fileCheck struct {
 	// What the walk read of the sync state and the outbox.
 	acked     uint64
 	ackedRead bool
+	nextSeq   uint64 // 0 when unread
 	answered  map[uint64]bool
 	meals     []app.Meal // above the watermark
 	events    []storedEvent
@@ -545,8 +546,11 @@ func (c *fileCheck) record(path [][]byte, k, v []byte) {
 				c.problem("meta %s: %d bytes, want 8", k, len(v))
 				return
 			}
-			if string(k) == string(kAcked) {
+			switch string(k) {
+			case string(kAcked):
 				c.acked, c.ackedRead = be64(v), true
+			case string(kNextSeq):
+				c.nextSeq = be64(v)
 			}
 		}
 	case top == string(bDays) && len(path) == 2:
@@ -588,14 +592,16 @@ func be64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
 // watermark and not answered, by sequence number.
 func (c *fileCheck) unacknowledged() []app.OutboxEvent {
 	var out []app.OutboxEvent
+	// A number at or past the counter is a damaged record, not an event.
+	possible := func(seq uint64) bool { return c.nextSeq == 0 || seq < c.nextSeq }
 	for _, m := range c.meals {
-		if m.Seq > c.acked && !c.answered[m.Seq] {
+		if m.Seq > c.acked && !c.answered[m.Seq] && possible(m.Seq) {
 			raw, _ := json.Marshal(m)
 			out = append(out, app.OutboxEvent{ID: m.EventID, Seq: m.Seq, Kind: app.EventMealRecorded, At: m.At, Payload: raw})
 		}
 	}
 	for _, e := range c.events {
-		if e.Seq > c.acked && !c.answered[e.Seq] {
+		if e.Seq > c.acked && !c.answered[e.Seq] && possible(e.Seq) {
 			out = append(out, e.OutboxEvent)
 		}
 	}
