@@ -698,3 +698,25 @@ func TestScreenshot(t *testing.T) {
 	}
 	t.Logf("wrote %s (%v)", *screenshot, img.Bounds().Size())
 }
+
+// A clock found behind the newest stored event is a red note for staff,
+// in the screen's language, with both times.
+func TestClockBehindNote(t *testing.T) {
+	rome, _ := time.LoadLocation("Europe/Rome")
+	cb := &app.ClockBehind{Now: time.Date(2026, 3, 9, 11, 0, 0, 0, time.UTC), Newest: time.Date(2026, 3, 12, 11, 31, 0, 0, time.UTC)}
+	for lang, want := range map[string]string{
+		"it": "L'orologio del chiosco segna 09/03/2026 12:00, prima dell'ultimo evento registrato (12/03/2026 12:31)",
+		"en": "The kiosk's clock says 09/03/2026 12:00, earlier than the last event recorded (12/03/2026 12:31)",
+	} {
+		s := NewCanteenScreen(MustCatalogue(lang), CanteenOptions{Location: rome})
+		s.SetSync(app.SyncStatus{})
+		if s.clockNote.root.Visible() {
+			t.Errorf("%s: the note shows with a sound clock", lang)
+		}
+		s.SetSync(app.SyncStatus{ClockBehind: cb})
+		if !s.clockNote.root.Visible() || !strings.HasPrefix(s.clockNote.title.Text, want) {
+			t.Errorf("%s: note shown %v: %q, want %q…", lang, s.clockNote.root.Visible(), s.clockNote.title.Text, want)
+		}
+		s.Close()
+	}
+}
