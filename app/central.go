@@ -231,6 +231,13 @@ type Alarm struct {
 	Message string    `json:"message"`
 	KioskID string    `json:"kiosk_id,omitempty"`
 	At      time.Time `json:"at"`
+	// Count is how many times the central server raised this alarm for
+	// this kiosk on Day: it keeps one per code, kiosk and day, whose
+	// Message and At are the latest occurrence's and First the first's.
+	// 0 on alarms that are not aggregated (raised once).
+	Count int       `json:"count,omitempty"`
+	First time.Time `json:"first,omitzero"`
+	Day   Day       `json:"day,omitempty"`
 }
 
 // PushReply answers a PushBatch: one EventAck per event, in order, and the
@@ -240,7 +247,8 @@ type PushReply struct {
 	Kiosk   KioskView  `json:"kiosk"`
 	// Alarms are this kiosk's alarms of the last day (those the batch
 	// raised among them): repeated in every reply, so that one raised by a
-	// push whose reply was lost still reaches the kiosk.
+	// push whose reply was lost still reaches the kiosk. One per code and
+	// day, with its count; at most central.MaxReplyAlarms, newest kept.
 	Alarms []Alarm `json:"alarms,omitempty"`
 	// Accounts are the family accounts the batch's meals concern, with the
 	// server's balance after it: the kiosk stores them with the answers, so

@@ -28,6 +28,10 @@ const (
 	MaxBodyBytes = 8 << 20
 	// MaxMealPrice bounds a meal's price (cents): 50 €.
 	MaxMealPrice app.Cents = 5_000
+	// MaxReplyAlarms is the most alarms a push reply carries: the kiosk's
+	// alarms of the last day, one per code and day (aggregated, with a
+	// count), the newest kept.
+	MaxReplyAlarms = 16
 )
 
 // Headers.

@@ -9,18 +9,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 
 	bolt "go.etcd.io/bbolt"
 
 	"mensakiosk/app"
+	"mensakiosk/central"
+	"mensakiosk/internal/logagg"
 )
 
-var kioskIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
-// ValidKioskID reports whether id can name a kiosk: 1 to 64 letters,
-// digits, '.', '_' or '-', starting with a letter or digit.
-func ValidKioskID(id string) bool { return kioskIDPattern.MatchString(id) }
+// ValidKioskID reports whether id can name a kiosk: the protocol's rule
+// for identifiers (central.CheckID): 1 to 64 letters, digits, '.', '_' or
+// '-', starting with a letter or digit.
+func ValidKioskID(id string) bool { return central.ValidID(id) }
 
 func tokenHash(token string) []byte {
 	h := sha256.Sum256([]byte(token))
@@ -48,8 +48,8 @@ func ValidTokenRole(role string) bool { return role == RoleCanteen || role == Ro
 // stored. A kiosk has one token: a new one replaces (revokes) the
 // previous.
 func (s *Server) CreateToken(kioskID, role string) (string, error) {
-	if !ValidKioskID(kioskID) {
-		return "", fmt.Errorf("kiosk id %q: want 1 to 64 letters, digits, '.', '_' or '-'", kioskID)
+	if err := central.CheckID(kioskID); err != nil {
+		return "", fmt.Errorf("kiosk id %s: %w", logagg.Escape(kioskID, 80), err)
 	}
 	if !ValidTokenRole(role) {
 		return "", fmt.Errorf("token role %q: want %s or %s", role, RoleCanteen, RoleCounter)
@@ -113,22 +113,6 @@ func (s *Server) kioskFor(token string) (kiosk, role string, err error) {
 		return nil
 	})
 	return kiosk, role, err
-}
-
-// Alarms lists the alarms raised, oldest first.
-func (s *Server) Alarms() ([]app.Alarm, error) {
-	var out []app.Alarm
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bAlarms).ForEach(func(_, v []byte) error {
-			var a app.Alarm
-			if err := json.Unmarshal(v, &a); err != nil {
-				return err
-			}
-			out = append(out, a)
-			return nil
-		})
-	})
-	return out, err
 }
 
 // Review lists the events kept aside for staff: rejected, or accepted with

@@ -130,6 +130,10 @@ type adminListener struct {
 	err  error
 }
 
+// Addr is the socket's path in the data directory (the listener was
+// bound to a temporary name, then moved there).
+func (l *adminListener) Addr() net.Addr { return &net.UnixAddr{Name: l.path, Net: "unix"} }
+
 func (l *adminListener) Close() error {
 	l.once.Do(func() {
 		l.err = l.UnixListener.Close()

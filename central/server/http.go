@@ -2,13 +2,14 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
+	"log"
 	"net"
 	"net/http"
 	"net/url"
@@ -18,6 +19,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/central"
+	"mensakiosk/internal/logagg"
 )
 
 // Handler is the /v1 HTTP API.
@@ -25,10 +27,12 @@ func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(s.serveHTTP)
 }
 
-// statusWriter remembers the status for the access log.
+// statusWriter remembers the status for the access log, and the error's
+// code and message for the log of refused requests.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status    int
+	code, msg string
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -50,6 +54,12 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		}
 		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", w.status, "kiosk", kiosk,
 			"ms", float64(time.Since(start).Microseconds())/1000, "request_id", r.Header.Get(central.HeaderRequestID))
+		if w.status >= 400 && w.status < 500 {
+			// Anyone can send a bad request or a bad token: counted by
+			// code, a line a minute with the first few examples.
+			reason := cmp.Or(w.code, strconv.Itoa(w.status))
+			s.refused.Add(reason, fmt.Sprintf("%s %s %s kiosk=%q: %s", r.RemoteAddr, r.Method, r.URL.Path, kiosk, w.msg))
+		}
 	}()
 	if id := r.Header.Get(central.HeaderRequestID); id != "" && len(id) <= 128 {
 		w.Header().Set(central.HeaderRequestID, id)
@@ -168,8 +178,8 @@ func (s *Server) handlePull(w http.ResponseWriter, r *http.Request, kiosk string
 	}
 	epoch := q["epoch"]
 	if epoch != "" {
-		if msg := checkID(epoch); msg != "" {
-			writeError(w, http.StatusBadRequest, "bad_request", "epoch", msg)
+		if err := central.CheckID(epoch); err != nil {
+			writeError(w, http.StatusBadRequest, central.CodeBadID, "epoch", "epoch "+err.Error())
 			return
 		}
 	}
@@ -274,6 +284,12 @@ func methodNotAllowed(w http.ResponseWriter, allow string) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, field, msg string) {
+	if sw, ok := w.(*statusWriter); ok {
+		sw.code, sw.msg = code, msg
+		if field != "" {
+			sw.msg = field + ": " + msg
+		}
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -338,8 +354,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config)
 		WriteTimeout:      WriteTimeout,
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// A stranger's failed TLS handshakes and broken requests: counted.
+		ErrorLog:    log.New(serverErrors{s.refused}, "", 0),
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	if tlsCfg != nil {
 		cfg := tlsCfg.Clone()
@@ -366,4 +383,18 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config)
 	}
 	s.log.Info("stopped")
 	return nil
+}
+
+// serverErrors takes the lines net/http's server logs (a failed TLS
+// handshake, a broken request) into the refused requests' count.
+type serverErrors struct{ agg *logagg.Aggregator }
+
+func (e serverErrors) Write(p []byte) (int, error) {
+	line := strings.TrimSpace(string(p))
+	reason := "http_server"
+	if strings.Contains(line, "TLS handshake error") {
+		reason = "tls_handshake"
+	}
+	e.agg.Add(reason, line)
+	return len(p), nil
 }

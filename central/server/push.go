@@ -2,6 +2,8 @@ package server
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -14,6 +16,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/central"
+	"mensakiosk/internal/logagg"
 )
 
 // ReviewItem is an event as the server stores it: what the kiosk sent,
@@ -90,16 +93,14 @@ func badRequest(field, format string, args ...any) *central.Error {
 // bug, answered 400, and nothing is stored. Problems of one event's content
 // are answered per event (rejected) instead.
 func checkBatch(b *app.PushBatch) error {
-	if msg := checkID(b.Epoch); msg != "" {
-		return badRequest("epoch", "%s", msg)
+	if err := central.CheckID(b.Epoch); err != nil {
+		return &central.Error{Code: central.CodeBadID, Field: "epoch", Message: "epoch " + err.Error()}
 	}
 	if len(b.Events) > central.MaxPushEvents {
 		return badRequest("events", "%d events: at most %d per batch", len(b.Events), central.MaxPushEvents)
 	}
 	for i, e := range b.Events {
-		if msg := checkID(e.ID); msg != "" {
-			return badRequest(fmt.Sprintf("events[%d].id", i), "%s", msg)
-		}
+		// An event's bad id is answered per event (run), not here.
 		if e.Seq == 0 {
 			return badRequest(fmt.Sprintf("events[%d].seq", i), "sequence numbers start at 1")
 		}
@@ -143,7 +144,7 @@ func (s *Server) PushAs(kioskID, role string, b app.PushBatch) (app.PushReply, e
 			return err
 		}
 		// The alarms raised now are among the recent ones.
-		reply.Alarms, err = p.recentAlarms(p.now.Add(-24 * time.Hour))
+		reply.Alarms, err = recentKioskAlarms(tx, kioskID, p.now.Add(-24*time.Hour), s.loc)
 		return err
 	})
 	if err != nil {
@@ -154,7 +155,11 @@ func (s *Server) PushAs(kioskID, role string, b app.PushBatch) (app.PushReply, e
 		s.log.Warn(w, "kiosk", kioskID)
 	}
 	for _, a := range raised {
-		s.log.Error("alarm", "code", a.Code, "kiosk", a.KioskID, "message", a.Message)
+		if a.Count <= 1 {
+			s.log.Error("alarm", "code", a.Code, "kiosk", a.KioskID, "message", a.Message)
+		} else { // again the same day: counted, logged in bounded volume
+			s.repeats.Add(a.Code, a.KioskID+": "+a.Message)
+		}
 	}
 	var acc, dup, rej int
 	for _, r := range reply.Results {
@@ -232,38 +237,16 @@ func (p *pusher) replyAccounts() ([]app.Account, error) {
 	return out, nil
 }
 
-// recentAlarms are this kiosk's alarms of the last day: every push reply
-// carries them, so that an alarm raised by a push whose reply was lost
-// reaches the kiosk with the retry. The kiosk keeps one of each.
-func (p *pusher) recentAlarms(since time.Time) ([]app.Alarm, error) {
-	var out []app.Alarm
-	c := p.tx.Bucket(bAlarms).Cursor()
-	for k, v := c.Last(); k != nil; k, v = c.Prev() {
-		var a app.Alarm
-		if err := json.Unmarshal(v, &a); err != nil {
-			return nil, fmt.Errorf("alarm %x: %w", k, err)
-		}
-		if a.At.Before(since) {
-			break
-		}
-		if a.KioskID == p.kiosk {
-			out = append(out, a)
-		}
-	}
-	slices.Reverse(out)
-	return out, nil
-}
-
+// alarm raises an alarm about the pushing kiosk: it counts in the
+// kiosk's aggregate of the day for the code (alarms.go), which it returns.
 func (p *pusher) alarm(code, format string, args ...any) (app.Alarm, error) {
 	a := app.Alarm{Code: code, KioskID: p.kiosk, At: p.now, Message: fmt.Sprintf(format, args...)}
-	meta := p.tx.Bucket(bMeta)
-	n := getU64(meta, kAlarmN) + 1
-	data, err := json.Marshal(a)
+	agg, err := raiseKioskAlarm(p.tx, app.Day(p.now.In(p.s.loc).Format(time.DateOnly)), a)
 	if err != nil {
 		return a, err
 	}
-	p.raised = append(p.raised, a)
-	return a, errors.Join(meta.Put(kAlarmN, u64(n)), p.tx.Bucket(bAlarms).Put(u64(n), data))
+	p.raised = append(p.raised, agg)
+	return agg, nil
 }
 
 func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
@@ -305,6 +288,12 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 	rejected := 0
 	for _, e := range events {
 		ack := app.EventAck{ID: e.ID, Seq: e.Seq}
+		// An id that breaks the rule is never a key: the event is kept,
+		// rejected, under a key made from it (a retry finds it again).
+		badID := central.CheckID(e.ID)
+		if badID != nil {
+			e.ID = badEventKey(e.ID)
+		}
 		seqKey := u64(e.Seq)
 		slot := stream.Get(seqKey)
 		if old := evb.Get([]byte(e.ID)); old != nil {
@@ -338,7 +327,9 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 			continue
 		}
 		item := ReviewItem{OutboxEvent: e, KioskID: p.kiosk, Epoch: p.epoch, ReceivedAt: p.now}
-		if err := p.apply(&item); err != nil {
+		if badID != nil {
+			reject(&item, "event id %s: %v (kept as %s)", logagg.Escape(ack.ID, 80), badID, e.ID)
+		} else if err := p.apply(&item); err != nil {
 			return err
 		}
 		switch {
@@ -428,6 +419,20 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 	return tx.Bucket(bKiosks).Put([]byte(p.kiosk), data)
 }
 
+// badEventKey is the key an event whose id breaks the rule is kept under.
+func badEventKey(id string) string {
+	h := sha256.Sum256([]byte(id))
+	return "bad-id-" + hex.EncodeToString(h[:16])
+}
+
+// idErr checks an id a payload names.
+func idErr(field, id string) error {
+	if err := central.CheckID(id); err != nil {
+		return fmt.Errorf("%s %w", field, err)
+	}
+	return nil
+}
+
 func sameEvent(a, b app.OutboxEvent) bool {
 	if a.Kind != b.Kind || a.Seq != b.Seq || !a.At.Equal(b.At) {
 		return false
@@ -480,6 +485,8 @@ func (p *pusher) apply(item *ReviewItem) error {
 			reject(item, "malformed payload: %v", err)
 		} else if a.StaffID == "" || a.Action == "" {
 			reject(item, "malformed payload: staff_id and action are required")
+		} else if err := central.CheckID(a.StaffID); err != nil {
+			reject(item, "staff_id %v", err)
 		}
 		return nil
 	}
@@ -624,6 +631,10 @@ func (p *pusher) mealVoided(item *ReviewItem) error {
 	}
 	if v.MealEventID == "" || v.StaffID == "" {
 		reject(item, "malformed payload: meal_event_id and staff_id are required")
+		return nil
+	}
+	if err := errors.Join(idErr("meal_event_id", v.MealEventID), idErr("staff_id", v.StaffID)); err != nil {
+		reject(item, "%v", err)
 		return nil
 	}
 	evb := p.tx.Bucket(bEvents)

@@ -473,6 +473,11 @@ func (im *importer) staff() error {
 		if err := im.unique(ids, k, i, "id", in.ID); err != nil {
 			return err
 		}
+		// A staff id travels back in the kiosks' audit events, which the
+		// protocol's id rule checks: refuse here what would be refused there.
+		if err := central.CheckID(in.ID); err != nil {
+			return im.fail(k, i, "id", "%v", err)
+		}
 		if strings.TrimSpace(in.Name) == "" {
 			return im.fail(k, i, "name", "missing")
 		}

@@ -459,14 +459,12 @@ func TestBadRequestsWriteNothing(t *testing.T) {
 		"wrong type":    {[]byte(`{"epoch":5,"events":[]}`), 400, "malformed_json"},
 		"seq string":    {[]byte(`{"epoch":"E1","events":[{"id":"z","seq":"1","kind":"meal.recorded"}]}`), 400, "malformed_json"},
 		"truncated":     {good[:len(good)-3], 400, "malformed_json"},
-		"no epoch":      {[]byte(`{"events":[]}`), 400, "bad_request"},
-		"no id":         {[]byte(`{"epoch":"E1","events":[{"seq":1,"kind":"meal.recorded"}]}`), 400, "bad_request"},
+		"no epoch":      {[]byte(`{"events":[]}`), 400, central.CodeBadID},
 		"seq 0":         {[]byte(`{"epoch":"E1","events":[{"id":"q","seq":0,"kind":"meal.recorded"}]}`), 400, "bad_request"},
 		"too many":      {manyJSON, 400, "bad_request"},
 		"too large":     {huge, 413, "too_large"},
-		"control epoch": {[]byte(`{"epoch":"E\u0001","events":[{"id":"q","seq":1,"kind":"x"}]}`), 400, "bad_request"},
-		"control id":    {[]byte(`{"epoch":"E1","events":[{"id":"q\n","seq":1,"kind":"x"}]}`), 400, "bad_request"},
-		"null":          {[]byte(`null`), 400, "bad_request"},
+		"control epoch": {[]byte(`{"epoch":"E\u0001","events":[{"id":"q","seq":1,"kind":"x"}]}`), 400, central.CodeBadID},
+		"null":          {[]byte(`null`), 400, central.CodeBadID},
 	}
 	before := e.counts()
 	for name, c := range bodies {

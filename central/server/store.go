@@ -37,6 +37,7 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"mensakiosk/app"
+	"mensakiosk/internal/logagg"
 )
 
 // Version is the server's version, as /v1/health reports it.
@@ -72,6 +73,10 @@ type Options struct {
 	// PagoPA is the Comune's pagoPA settings (pagopa_config.go); nil is
 	// DefaultPagoPA, the test creditor.
 	PagoPA *PagoPAConfig
+	// LogInterval is the least time between two log lines about refused
+	// requests, or about an alarm raised again (0: one minute): what a
+	// stranger can trigger is counted and logged in bounded volume.
+	LogInterval time.Duration
 }
 
 // Server is the central server: its store and its HTTP handler.
@@ -85,6 +90,10 @@ type Server struct {
 	loc    *time.Location
 	cutoff cutoff
 	pagopa pagopaSettings // positions.go
+	// refused counts the requests answered 4xx and the HTTP server's own
+	// complaints (TLS handshakes), repeats the alarms raised again the
+	// same day: each writes at most one line per LogInterval.
+	refused, repeats *logagg.Aggregator
 
 	closeOnce sync.Once
 	closeErr  error
@@ -104,7 +113,7 @@ var (
 	bServed  = []byte("served")  // day \0 service \0 pupil → event id of the charged meal
 	bStreams = []byte("streams") // kiosk → bucket: epoch → bucket: seq(8) → event id
 	bKiosks  = []byte("kiosks")  // kiosk → kioskState JSON
-	bAlarms  = []byte("alarms")  // n(8) → app.Alarm JSON
+	bAlarms  = []byte("alarms")  // n(8) → app.Alarm JSON: the office's (alarms.go for the kiosks')
 	bTokens  = []byte("tokens")  // sha256(token) → kiosk id
 	bKioskTk = []byte("kiosk_tokens")
 
@@ -175,7 +184,9 @@ func Open(dataDir string, opts Options) (*Server, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Server{db: db, log: opts.Log, clock: opts.Clock, path: path, loc: loc, cutoff: cut, pagopa: pp}
+	s := &Server{db: db, log: opts.Log, clock: opts.Clock, path: path, loc: loc, cutoff: cut, pagopa: pp,
+		refused: logagg.New(opts.Log, opts.LogInterval, 5, logagg.WithMessage("requests refused")),
+		repeats: logagg.New(opts.Log, opts.LogInterval, 3, logagg.WithMessage("alarms raised again"), logagg.WithLevel(slog.LevelError))}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -185,7 +196,7 @@ func Open(dataDir string, opts Options) (*Server, error) {
 
 func (s *Server) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		all := [][]byte{bMeta, bChanges, bLedger, bFamily, bRefs, bEvents, bReview, bServed, bStreams, bKiosks, bAlarms, bTokens, bKioskTk}
+		all := [][]byte{bMeta, bChanges, bLedger, bFamily, bRefs, bEvents, bReview, bServed, bStreams, bKiosks, bAlarms, bKioskAlarms, bTokens, bKioskTk}
 		all = append(all, topUpBuckets...) // positions.go
 		all = append(all, bPrices)         // prices.go
 		for _, k := range kinds {
@@ -221,7 +232,11 @@ func (s *Server) init() error {
 
 // Close closes the database. It waits for transactions in flight.
 func (s *Server) Close() error {
-	s.closeOnce.Do(func() { s.closeErr = s.db.Close() })
+	s.closeOnce.Do(func() {
+		s.refused.Close()
+		s.repeats.Close()
+		s.closeErr = s.db.Close()
+	})
 	return s.closeErr
 }
 
@@ -438,7 +453,7 @@ func (s *Server) Counts() (Counts, error) {
 		c.Events = int(getU64(meta, kEvents))
 		c.MealsCharged = int(getU64(meta, kCharged))
 		c.Review = tx.Bucket(bReview).Stats().KeyN
-		c.Alarms = tx.Bucket(bAlarms).Stats().KeyN
+		c.Alarms = tx.Bucket(bAlarms).Stats().KeyN + tx.Bucket(bKioskAlarms).Stats().KeyN
 		c.Kiosks = tx.Bucket(bKiosks).Stats().KeyN
 		c.Tokens = tx.Bucket(bTokens).Stats().KeyN
 		return nil

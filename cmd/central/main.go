@@ -35,9 +35,13 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"mensakiosk/app"
 	"mensakiosk/central/server"
+	"mensakiosk/internal/logagg"
 )
 
 func main() {
@@ -338,10 +342,7 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 		if *asJSON {
 			return jsonLines(stdout, alarms)
 		}
-		for _, a := range alarms {
-			fmt.Fprintf(stdout, "%s  %-15s %-12s %s\n", a.At.Local().Format("2006-01-02 15:04:05"), a.Code, a.KioskID, a.Message)
-		}
-		fmt.Fprintf(stdout, "%d alarms\n", len(alarms))
+		printAlarms(stdout, alarms)
 	case "review":
 		items, err := ops.Review()
 		if err != nil {
@@ -359,7 +360,7 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 				}
 			}
 			fmt.Fprintf(stdout, "%s  %-8s %-12s seq %-6d %-14s %s  %s\n", it.ReceivedAt.Local().Format("2006-01-02 15:04:05"),
-				it.Status, it.KioskID, it.Seq, it.Kind, it.ID, what)
+				it.Status, safe(it.KioskID), it.Seq, safe(string(it.Kind)), safe(it.ID), safe(what))
 		}
 		fmt.Fprintf(stdout, "%d events to review\n", len(items))
 	case "void":
@@ -449,13 +450,59 @@ func openAdmin(data string, log *slog.Logger) (adminOps, error) {
 }
 
 func jsonLines[T any](w io.Writer, items []T) error {
-	enc := json.NewEncoder(w)
 	for _, it := range items {
-		if err := enc.Encode(it); err != nil {
+		data, err := json.Marshal(it)
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(append(escapeJSON(data), '\n')); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// escapeJSON writes the characters a terminal would act on (Unicode
+// format characters such as a right-to-left override, separators, other
+// non-printing ones) as \u escapes: the same JSON value, safe to show.
+func escapeJSON(data []byte) []byte {
+	var out []byte
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r >= 0x80 && (r == utf8.RuneError || !unicode.IsPrint(r)) {
+			if out == nil {
+				out = append(make([]byte, 0, len(data)+16), data[:i]...)
+			}
+			for _, u := range utf16.Encode([]rune{r}) {
+				out = fmt.Appendf(out, `\u%04x`, u)
+			}
+		} else if out != nil {
+			out = append(out, data[i:i+size]...)
+		}
+		i += size
+	}
+	if out == nil {
+		return data
+	}
+	return out
+}
+
+// safe is text from the database for a terminal: control and format
+// characters escaped, cut at 300 bytes.
+func safe(s string) string { return logagg.Escape(s, 300) }
+
+// printAlarms prints the alarms as a table: the latest time, the code,
+// the kiosk, how many times (a kiosk's alarms are one per code and day)
+// since when, and the latest message.
+func printAlarms(w io.Writer, alarms []app.Alarm) {
+	for _, a := range alarms {
+		times := ""
+		if a.Count > 1 {
+			times = fmt.Sprintf("×%d since %s  ", a.Count, a.First.Local().Format("15:04:05"))
+		}
+		fmt.Fprintf(w, "%s  %-15s %-12s %s%s\n", a.At.Local().Format("2006-01-02 15:04:05"), safe(a.Code), safe(a.KioskID), times, safe(a.Message))
+	}
+	fmt.Fprintf(w, "%d alarms\n", len(alarms))
 }
 
 // restored marks a database put back from a backup (see
