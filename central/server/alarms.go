@@ -41,9 +41,9 @@ type storedAlarm struct {
 	N uint64 `json:"n"`
 }
 
-// raiseKioskAlarm adds one occurrence of a (with KioskID set) to its
+// raiseKioskAlarm adds n occurrences of a (with KioskID set) to its
 // aggregate for day, and returns the aggregate.
-func raiseKioskAlarm(tx *bolt.Tx, day app.Day, a app.Alarm) (app.Alarm, error) {
+func raiseKioskAlarm(tx *bolt.Tx, day app.Day, a app.Alarm, n int) (app.Alarm, error) {
 	a.Message = cutMessage(a.Message)
 	b := tx.Bucket(bKioskAlarms)
 	k := key(a.KioskID, string(day), a.Code)
@@ -60,7 +60,7 @@ func raiseKioskAlarm(tx *bolt.Tx, day app.Day, a app.Alarm) (app.Alarm, error) {
 		}
 	}
 	agg := &st.Alarm
-	agg.Count++
+	agg.Count += max(n, 1)
 	if !a.At.Before(agg.At) {
 		agg.At, agg.Message = a.At, a.Message
 	}

@@ -240,8 +240,13 @@ func (p *pusher) replyAccounts() ([]app.Account, error) {
 // alarm raises an alarm about the pushing kiosk: it counts in the
 // kiosk's aggregate of the day for the code (alarms.go), which it returns.
 func (p *pusher) alarm(code, format string, args ...any) (app.Alarm, error) {
+	return p.alarmN(code, 1, format, args...)
+}
+
+// alarmN raises an alarm that counts n occurrences (n rejected events).
+func (p *pusher) alarmN(code string, n int, format string, args ...any) (app.Alarm, error) {
 	a := app.Alarm{Code: code, KioskID: p.kiosk, At: p.now, Message: fmt.Sprintf(format, args...)}
-	agg, err := raiseKioskAlarm(p.tx, app.Day(p.now.In(p.s.loc).Format(time.DateOnly)), a)
+	agg, err := raiseKioskAlarm(p.tx, app.Day(p.now.In(p.s.loc).Format(time.DateOnly)), a, n)
 	if err != nil {
 		return a, err
 	}
@@ -285,7 +290,7 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 	evb := tx.Bucket(bEvents)
 	meta := tx.Bucket(bMeta)
 	var conflicts []uint64
-	rejected := 0
+	rejected, lastRejected := 0, ""
 	for _, e := range events {
 		ack := app.EventAck{ID: e.ID, Seq: e.Seq}
 		// An id that breaks the rule is never a key: the event is kept,
@@ -347,6 +352,7 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 		st.Max = max(st.Max, e.Seq)
 		if item.Status == app.EventRejected {
 			rejected++
+			lastRejected = item.ID + ": " + item.Reason
 		}
 		data, err := json.Marshal(item)
 		if err != nil {
@@ -389,7 +395,8 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 		reply.Alarms = append(reply.Alarms, a)
 	}
 	if rejected > 0 {
-		a, err := p.alarm(app.AlarmRejected, "kiosk %s: %d events rejected, kept aside for review", p.kiosk, rejected)
+		// Counted per event: the day's aggregate says how many.
+		a, err := p.alarmN(app.AlarmRejected, rejected, "kiosk %s: %d events rejected, kept aside for review (the latest: %s)", p.kiosk, rejected, lastRejected)
 		if err != nil {
 			return err
 		}
