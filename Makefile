@@ -70,12 +70,14 @@ e2e:
 	$(GO) test -tags e2e,$(TAGS) -run TestEndToEnd -timeout 20m -v ./cmd/kiosk
 
 # Tap latency against a bare commit (cmd/kiosk); sync push/pull rates against
-# a bare commit, over real HTTP with durable commits on both sides.
+# a bare commit, over real HTTP with durable commits on both sides; a
+# kiosk's push before and after another kiosk's 10,000 rejected events.
 bench: modules
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'ImportComune' -benchtime 1x -timeout 30m ./central/server
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/kiosk
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'BareCommit|Push10k|FirstPull50k' -benchtime 3x -timeout 30m ./central/synctest
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'BareCommit|EmptyDeltaPull|TopUp|FamilyView' -benchtime 200x -timeout 30m ./central/synctest
+	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'PushBesideAFlood' -benchtime 1x -timeout 30m ./central/synctest
 
 clean:
 	rm -rf $(BIN)

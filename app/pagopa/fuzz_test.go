@@ -14,9 +14,17 @@ func FuzzParsePayload(f *testing.F) {
 		if err != nil {
 			return
 		}
-		p, err := Payload(d.NoticeCode, d.CreditorFiscalCode, d.Amount)
+		p, warn, err := ForeignPayload(d.NoticeCode, d.CreditorFiscalCode, d.Amount)
 		if err != nil || p != s {
-			t.Fatalf("ParsePayload(%q) = %+v, but Payload gives %q, %v", s, d, p, err)
+			t.Fatalf("ParsePayload(%q) = %+v, but ForeignPayload gives %q, %v", s, d, p, err)
+		}
+		if (warn == nil) != (d.Warning() == nil) {
+			t.Fatalf("%q: ForeignPayload warns %v, QRData.Warning %v", s, warn, d.Warning())
+		}
+		// The strict Payload takes exactly the codes this system builds.
+		strict, err := Payload(d.NoticeCode, d.CreditorFiscalCode, d.Amount)
+		if (err == nil) != (VerifyGenerated(d.NoticeCode) == nil) || err == nil && strict != s {
+			t.Fatalf("%q: Payload = %q, %v; VerifyGenerated %v", s, strict, err, VerifyGenerated(d.NoticeCode))
 		}
 	})
 }

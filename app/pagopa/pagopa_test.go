@@ -360,3 +360,42 @@ func TestPayloadRejects(t *testing.T) {
 		t.Errorf("ParsePayload(max) = %+v, %v", d, err)
 	}
 }
+
+// TestPayloadBuiltOrForeign: a code this system builds must pass
+// VerifyGenerated, so Payload refuses an aux-3 code whose check digits are
+// wrong; a code read from elsewhere gets its payload with a warning.
+func TestPayloadBuiltOrForeign(t *testing.T) {
+	// Issue 11's example; its check digits are 47 (3111111111122222 mod 93),
+	// not the 22 it ends in.
+	const bad = "311111111112222222"
+	if c, _ := CheckDigits(bad[:16]); c != "47" || pad2(mod93(bad[:16])) != "47" {
+		t.Fatalf("check digits of %s: %s", bad[:16], c)
+	}
+	if p, err := Payload(bad, "99999000013", 100); !errors.Is(err, ErrCheckDigits) || p != "" {
+		t.Fatalf("Payload(%s) = %q, %v; want ErrCheckDigits", bad, p, err)
+	}
+	p, warn, err := ForeignPayload(bad, "99999000013", 100)
+	if err != nil || !errors.Is(warn, ErrCheckDigits) || p != "PAGOPA|002|"+bad+"|99999000013|100" {
+		t.Fatalf("ForeignPayload(%s) = %q, %v, %v", bad, p, warn, err)
+	}
+	d, err := ParsePayload(p)
+	if err != nil || !errors.Is(d.Warning(), ErrCheckDigits) {
+		t.Fatalf("ParsePayload(%q) = %+v, %v; warning %v", p, d, err, d.Warning())
+	}
+	good := bad[:16] + "47"
+	if p, err := Payload(good, "99999000013", 100); err != nil || !strings.Contains(p, good) {
+		t.Fatalf("Payload(%s) = %q, %v", good, p, err)
+	}
+	if _, warn, err := ForeignPayload(good, "99999000013", 100); warn != nil || err != nil {
+		t.Fatalf("ForeignPayload(%s): %v %v", good, warn, err)
+	}
+	// Other aux digits are read from elsewhere, never built here.
+	for _, code := range []string{"012000000000000199", "112345678901234567", "212345678901234599"} {
+		if _, err := Payload(code, "99999000013", 100); !errors.Is(err, ErrAuxDigit) {
+			t.Errorf("Payload(%s): %v, want ErrAuxDigit", code, err)
+		}
+		if _, _, err := ForeignPayload(code, "99999000013", 100); err != nil {
+			t.Errorf("ForeignPayload(%s): %v", code, err)
+		}
+	}
+}
