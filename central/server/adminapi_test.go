@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -241,5 +242,47 @@ func TestListenAdminStale(t *testing.T) {
 		if e.IsDir() {
 			t.Fatalf("left behind: %s", filepath.Join(dir, e.Name()))
 		}
+	}
+}
+
+// TestAdminSocketLogsItsPath: the socket is bound to a temporary name and
+// moved into place; the listener and the log name the real path.
+func TestAdminSocketLogsItsPath(t *testing.T) {
+	var logBuf syncBuffer
+	dir := t.TempDir()
+	s, err := Open(dir, Options{Log: slog.New(slog.NewJSONHandler(&logBuf, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ln, err := s.ListenAdmin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := AdminSocketPath(dir)
+	if got := ln.Addr().String(); got != want {
+		t.Errorf("listener address %s, want %s", got, want)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.ServeAdmin(ctx, ln) }()
+	if err := NewAdminClient(dir).Ping(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, l := range logBuf.lines(t) {
+		if l["msg"] == "admin socket listening" {
+			found = true
+			if l["path"] != want {
+				t.Errorf("logged path %v, want %s", l["path"], want)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no 'admin socket listening' line")
 	}
 }
