@@ -7,11 +7,13 @@ package synctest
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/central"
 	"mensakiosk/central/netfault"
 )
 
@@ -346,7 +348,10 @@ func TestCancelAfterCommit(t *testing.T) {
 // TestMealSeqOddEventIDs: the outbox chooses events by the fast
 // sequence parser (storage.mealSeq); meals whose event ids hold quotes,
 // backslashes or a look-alike of the "seq" field (imported history) still
-// come out with their own numbers, in order, and are delivered.
+// come out with their own numbers, in order, and are answered. Those ids
+// break the protocol's id rule (central.CheckID): the server answers them
+// rejected, with the reason, kept for review, and charges only the meal
+// whose id follows it.
 func TestMealSeqOddEventIDs(t *testing.T) {
 	rs, c, k := syncedKiosk(t, 6)
 	ids := []string{`a","seq":99,"x":"`, `b\`, `c"`, `","seq":7,`, `e\",\"seq\":5,`, `f`}
@@ -373,7 +378,16 @@ func TestMealSeqOddEventIDs(t *testing.T) {
 	if st, _ := k.store.SyncState(); st.Waiting != 0 || st.Acked != uint64(len(ids)) {
 		t.Fatalf("after sync: %+v", st)
 	}
-	if cnt, _ := rs.srv.Counts(); cnt.Events != len(ids) || cnt.MealsCharged != len(ids) {
+	if cnt, _ := rs.srv.Counts(); cnt.Events != len(ids) || cnt.MealsCharged != 1 || cnt.Review != len(ids)-1 {
 		t.Fatalf("server counts %+v", cnt)
+	}
+	items, err := rs.srv.Review()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		if it.Status != app.EventRejected || !strings.Contains(it.Reason, "event id") || central.CheckID(it.ID) != nil {
+			t.Fatalf("review item %+v", it)
+		}
 	}
 }
