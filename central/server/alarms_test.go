@@ -61,7 +61,7 @@ func TestRejectedEventsMakeOneAlarm(t *testing.T) {
 	if len(alarms) != 1 || alarms[0].Code != app.AlarmRejected || alarms[0].Count != 10_000 || alarms[0].KioskID != "k1" {
 		t.Fatalf("%d alarms, want one rejected_events with count 10000: %+v", len(alarms), alarms[:min(3, len(alarms))])
 	}
-	if !strings.Contains(alarms[0].Message, "r10000") || alarms[0].Day != testDay {
+	if alarms[0].Message != "kiosk k1: 1 events rejected, kept aside for review" || alarms[0].Day != testDay || !alarms[0].First.Equal(testNow) {
 		t.Fatalf("the aggregate's latest example: %+v", alarms[0])
 	}
 	var r app.PushReply

@@ -290,7 +290,7 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 	evb := tx.Bucket(bEvents)
 	meta := tx.Bucket(bMeta)
 	var conflicts []uint64
-	rejected, lastRejected := 0, ""
+	rejected := 0
 	for _, e := range events {
 		ack := app.EventAck{ID: e.ID, Seq: e.Seq}
 		// An id that breaks the rule is never a key: the event is kept,
@@ -352,7 +352,6 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 		st.Max = max(st.Max, e.Seq)
 		if item.Status == app.EventRejected {
 			rejected++
-			lastRejected = item.ID + ": " + item.Reason
 		}
 		data, err := json.Marshal(item)
 		if err != nil {
@@ -395,8 +394,11 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 		reply.Alarms = append(reply.Alarms, a)
 	}
 	if rejected > 0 {
-		// Counted per event: the day's aggregate says how many.
-		a, err := p.alarmN(app.AlarmRejected, rejected, "kiosk %s: %d events rejected, kept aside for review (the latest: %s)", p.kiosk, rejected, lastRejected)
+		// Counted per event: the day's aggregate says how many. The
+		// message names no event (each is in review with its reason): the
+		// kiosk keeps one alarm per code and message, so a message that
+		// changed with every push would pile up alarms on its screen.
+		a, err := p.alarmN(app.AlarmRejected, rejected, "kiosk %s: %d events rejected, kept aside for review", p.kiosk, rejected)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ package synctest
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -389,5 +390,41 @@ func TestMealSeqOddEventIDs(t *testing.T) {
 		if it.Status != app.EventRejected || !strings.Contains(it.Reason, "event id") || central.CheckID(it.ID) != nil {
 			t.Fatalf("review item %+v", it)
 		}
+	}
+}
+
+// TestRejectedPushesOneKioskAlarm: a kiosk whose pushes are rejected again
+// and again (a pupil moved to another family while it was offline) holds
+// one rejected_events alarm, not one per push, while the server's
+// aggregate counts every event.
+func TestRejectedPushesOneKioskAlarm(t *testing.T) {
+	rs, c, k := syncedKiosk(t, 6)
+	at := newClock(day).Now().UTC()
+	for i := range 5 {
+		p := c.pupils[i]
+		wrong := c.pupils[(i+3)%6].AccountID // another family's account
+		m := &app.Meal{EventID: fmt.Sprintf("moved-%d", i), KioskID: k.id, PupilID: p.ID, AccountID: wrong, Day: day,
+			Service: app.ServiceLunch, Price: p.MealPrice, At: at.Add(time.Duration(i) * time.Second), Via: app.ViaManual}
+		if err := k.store.ImportMeals([]*app.Meal{m}, false); err != nil {
+			t.Fatal(err)
+		}
+		k.syncOK(t)
+	}
+	st, err := k.store.SyncState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, a := range st.Alarms {
+		if a.Code == app.AlarmRejected {
+			n++
+		}
+	}
+	if n != 1 || st.Rejected != 5 {
+		t.Fatalf("the kiosk holds %d rejected_events alarms and %d rejected events, want 1 and 5: %+v", n, st.Rejected, st.Alarms)
+	}
+	alarms, _ := rs.srv.Alarms()
+	if len(alarms) != 1 || alarms[0].Count != 5 {
+		t.Fatalf("server alarms %+v", alarms)
 	}
 }
