@@ -151,8 +151,8 @@ func (s *Server) PushAs(kioskID, role string, b app.PushBatch) (app.PushReply, e
 		return app.PushReply{}, err
 	}
 	reply.ServerTime = s.now()
-	for _, w := range warnings {
-		s.log.Warn(w, "kiosk", kioskID)
+	for _, w := range warnings { // one per event: counted, bounded
+		s.pushWarns.Add(kioskID, w)
 	}
 	for _, a := range raised {
 		if a.Count <= 1 {

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"mensakiosk/app"
 	"mensakiosk/central"
 )
 
@@ -159,5 +160,35 @@ func TestRefusedRequestsLogBounded(t *testing.T) {
 	}
 	if logBuf.buf.Len() > 8<<10 {
 		t.Errorf("%d bytes of log for %d refusals", logBuf.buf.Len(), 6*rounds)
+	}
+}
+
+// TestPushWarningsLogBounded: a kiosk re-sending one event id with
+// another content, again and again, is counted in one "push warnings"
+// line, not one line per event.
+func TestPushWarningsLogBounded(t *testing.T) {
+	var logBuf syncBuffer
+	s, err := Open(t.TempDir(), Options{Clock: &testClock{t: testNow},
+		Log: slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustImport(t, s, fixture())
+	if _, err := s.Push("k1", app.PushBatch{Epoch: "E1", Events: []app.OutboxEvent{meal("m1", 1, "k1", "P1")}}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 500
+	for i := range n {
+		other := meal("m1", uint64(i+2), "k1", "P2") // the same id, another meal
+		if _, err := s.Push("k1", app.PushBatch{Epoch: "E1", Events: []app.OutboxEvent{other}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lines := logBuf.lines(t)
+	if len(lines) != 1 || lines[0]["msg"] != "push warnings" || lines[0]["count"].(float64) != n {
+		t.Fatalf("%d lines for %d warnings:\n%s", len(lines), n, logBuf.buf.String())
 	}
 }

@@ -92,8 +92,10 @@ type Server struct {
 	pagopa pagopaSettings // positions.go
 	// refused counts the requests answered 4xx and the HTTP server's own
 	// complaints (TLS handshakes), repeats the alarms raised again the
-	// same day: each writes at most one line per LogInterval.
-	refused, repeats *logagg.Aggregator
+	// same day, pushWarns the warnings about pushed events (an event sent
+	// again with another content): each writes at most one line per
+	// LogInterval.
+	refused, repeats, pushWarns *logagg.Aggregator
 
 	closeOnce sync.Once
 	closeErr  error
@@ -185,8 +187,9 @@ func Open(dataDir string, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Server{db: db, log: opts.Log, clock: opts.Clock, path: path, loc: loc, cutoff: cut, pagopa: pp,
-		refused: logagg.New(opts.Log, opts.LogInterval, 5, logagg.WithMessage("requests refused")),
-		repeats: logagg.New(opts.Log, opts.LogInterval, 3, logagg.WithMessage("alarms raised again"), logagg.WithLevel(slog.LevelError))}
+		refused:   logagg.New(opts.Log, opts.LogInterval, 5, logagg.WithMessage("requests refused")),
+		repeats:   logagg.New(opts.Log, opts.LogInterval, 3, logagg.WithMessage("alarms raised again"), logagg.WithLevel(slog.LevelError)),
+		pushWarns: logagg.New(opts.Log, opts.LogInterval, 3, logagg.WithMessage("push warnings"))}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -235,6 +238,7 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.refused.Close()
 		s.repeats.Close()
+		s.pushWarns.Close()
 		s.closeErr = s.db.Close()
 	})
 	return s.closeErr
