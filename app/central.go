@@ -232,8 +232,8 @@ type Alarm struct {
 	KioskID string    `json:"kiosk_id,omitempty"`
 	At      time.Time `json:"at"`
 	// Count is how many times the central server raised this alarm for
-	// this kiosk on Day (for rejected_events, how many events it
-	// rejected): it keeps one per code, kiosk and day, whose Message and
+	// this kiosk on Day (for rejected_events, price_mismatch and
+	// void_refused, how many events): it keeps one per code, kiosk and day, whose Message and
 	// At are the latest occurrence's and First the first's. 0 on alarms
 	// that are not aggregated (raised once).
 	Count int       `json:"count,omitempty"`

@@ -167,12 +167,12 @@ func TestBadStaffIDRejected(t *testing.T) {
 func TestKioskIDRule(t *testing.T) {
 	e := newEnv(t)
 	for _, id := range hostile {
-		if _, err := e.s.CreateToken(id); err == nil {
+		if _, err := e.s.CreateToken(id, RoleCanteen); err == nil {
 			t.Errorf("token made for kiosk %q", id)
 		}
 	}
 	for _, id := range []string{"k1", "mensa-rodari-1", "kiosk.01_a", strings.Repeat("k", central.MaxIDLen)} {
-		if _, err := e.s.CreateToken(id); err != nil {
+		if _, err := e.s.CreateToken(id, RoleCanteen); err != nil {
 			t.Errorf("kiosk %q: %v", id, err)
 		}
 	}

@@ -405,7 +405,7 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 		reply.Alarms = append(reply.Alarms, a)
 	}
 	if n := p.mismatches; n > 0 {
-		a, err := p.alarm(app.AlarmPriceMismatch, "kiosk %s: %d meals pushed at a price other than the fee band's, charged at the server's price (%s); the kiosk's balances follow at its next sync",
+		a, err := p.alarmN(app.AlarmPriceMismatch, n, "kiosk %s: %d meals pushed at a price other than the fee band's, charged at the server's price (%s); the kiosk's balances follow at its next sync",
 			p.kiosk, n, p.firstMismatch)
 		if err != nil {
 			return err
@@ -413,7 +413,7 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 		reply.Alarms = append(reply.Alarms, a)
 	}
 	if n := p.voidsRefused; n > 0 {
-		a, err := p.alarm(app.AlarmVoidRefused, "kiosk %s: %d voids refused, nothing given back (%s); the office can void with `central void`",
+		a, err := p.alarmN(app.AlarmVoidRefused, n, "kiosk %s: %d voids refused, nothing given back (%s); the office can void with `central void`",
 			p.kiosk, n, p.firstRefusal)
 		if err != nil {
 			return err
@@ -642,7 +642,9 @@ func (p *pusher) mealVoided(item *ReviewItem) error {
 		reject(item, "malformed payload: meal_event_id and staff_id are required")
 		return nil
 	}
-	if err := errors.Join(idErr("meal_event_id", v.MealEventID), idErr("staff_id", v.StaffID)); err != nil {
+	// A kiosk's void holds to the id rule; the office's (OfficeVoid,
+	// checked there) may name its staff as the office writes them.
+	if err := errors.Join(idErr("meal_event_id", v.MealEventID), idErr("staff_id", v.StaffID)); err != nil && !p.office {
 		reject(item, "%v", err)
 		return nil
 	}

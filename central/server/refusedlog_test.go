@@ -80,7 +80,7 @@ func TestRefusedRequestsLogBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := s.CreateToken("k1")
+	tok, err := s.CreateToken("k1", RoleCanteen)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/central"
+	"mensakiosk/central/server"
 )
 
 // floodEvents is how many rejected events the misbehaving kiosk pushes,
@@ -41,7 +42,7 @@ func BenchmarkPushBesideAFlood(b *testing.B) {
 		// (other work, the disk) falls on both alike.
 		rs, ctl := startServer(b, ""), startServer(b, "")
 		client := func(rs *realServer, id string) *central.Client {
-			tok, err := rs.srv.CreateToken(id)
+			tok, err := rs.srv.CreateToken(id, server.RoleCanteen)
 			if err != nil {
 				b.Fatal(err)
 			}
