@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"mensakiosk/app"
+	"mensakiosk/central/server"
 )
 
 // TestAlarmsPrintSafely: `central alarms` (table and -json) never prints a
@@ -42,5 +43,24 @@ func TestAlarmsPrintSafely(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &a); err != nil || a.Message != alarms[i].Message || a.Count != alarms[i].Count {
 			t.Fatalf("line %d decodes to %+v (%v)", i, a, err)
 		}
+	}
+}
+
+// TestAuditPrintsSafely: an action or detail a kiosk sent with a bidi
+// override or an escape sequence is printed escaped.
+func TestAuditPrintsSafely(t *testing.T) {
+	var out bytes.Buffer
+	e := server.AuditEntry{KioskID: "k1", EventID: "e1", Seq: 1, At: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
+		StaffAction: app.StaffAction{StaffID: "S1", Action: "login\u202e", Detail: "\x1b[2Jx\u2066"}}
+	if err := writeAudit(&out, []server.AuditEntry{e}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range out.String() {
+		if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
+			t.Fatalf("audit output holds %U raw:\n%s", r, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), `login\u202e`) {
+		t.Fatalf("audit output:\n%s", out.String())
 	}
 }

@@ -108,7 +108,8 @@ func writeAudit(w io.Writer, entries []server.AuditEntry) error {
 		if e.Rejected != "" {
 			detail += " [rejected: " + oneLine(e.Rejected) + "]"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04:05"), e.KioskID, e.StaffID, e.Action, detail)
+		// What a kiosk sent, escaped: no control or bidi character raw.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04:05"), safe(e.KioskID), safe(e.StaffID), safe(e.Action), safe(detail))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
