@@ -54,6 +54,10 @@ type CounterOptions struct {
 	QRModulePx int
 	// RequestTimeout bounds each call to the backend; zero means 20 s.
 	RequestTimeout time.Duration
+	// Language is the kiosk's configured language: the screen starts in
+	// it and goes back to it for the next family (after a sign-out, the
+	// idle wipe or staff mode). Empty or unknown means Italian.
+	Language string
 }
 
 // Counter screen defaults.
@@ -117,6 +121,7 @@ type CounterScreen struct {
 
 	mu        sync.Mutex
 	tr        *Catalogue
+	home      *Catalogue // the configured language
 	view      counterView
 	tab       familyTab
 	gen       uint64 // bumped when the family is forgotten: stale answers are dropped
@@ -135,7 +140,7 @@ type CounterScreen struct {
 	paid    bool
 	pollStp context.CancelFunc
 
-	newsPage, docPage, childPage, monthBack, mealPage, bookChild, bookPage, noticePage int
+	newsPage, docPage, childPage, monthBack, mealPage, bookPage, noticePage int
 
 	root   *container.ThemeOverride
 	title  *widget.Label
@@ -159,7 +164,11 @@ func NewCounterScreen(catalogues map[string]*Catalogue, b CounterBackend, opts C
 		s.cats[DefaultLanguage] = MustCatalogue(DefaultLanguage)
 	}
 	s.langs = counterLangs(s.cats)
-	s.tr = s.cats[s.langs[0]]
+	s.home = s.cats[s.langs[0]]
+	if c, ok := s.cats[opts.Language]; ok {
+		s.home = c
+	}
+	s.tr = s.home
 	if s.opts.PollInterval <= 0 {
 		s.opts.PollInterval = DefaultPollInterval
 	}
@@ -248,7 +257,7 @@ func (s *CounterScreen) openFamilyLocked(f app.Family) {
 	s.family, s.hasFam = f, true
 	s.view, s.tab = cvFamily, tabChildren
 	s.cf, s.code, s.errText = "", "", ""
-	s.childPage, s.monthBack, s.mealPage, s.bookChild, s.bookPage, s.noticePage = 0, 0, 0, 0, 0, 0
+	s.childPage, s.monthBack, s.mealPage, s.bookPage, s.noticePage = 0, 0, 0, 0, 0
 	s.lastTouch = s.b.Now()
 }
 
@@ -324,6 +333,20 @@ func (s *CounterScreen) forgetLocked() {
 	s.notice, s.paid, s.busy = nil, false, false
 	s.view, s.tab = cvHome, tabChildren
 	s.qrImg = nil
+	// The next family starts in the kiosk's language, on the first news.
+	s.tr = s.home
+	s.newsPage, s.docPage = 0, 0
+}
+
+// Reset forgets the family and anything typed and shows the home view in
+// the configured language, on the UI goroutine: the wiring calls it when
+// staff mode opens over the counter, so that neither staff nor the next
+// parent see the previous family.
+func (s *CounterScreen) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forgetLocked()
+	s.renderLocked()
 }
 
 // touchLocked records an interaction.
@@ -460,7 +483,12 @@ func (s *CounterScreen) renderLocked() {
 		busy := newLabel(SizeNameNote, true)
 		busy.Wrapping = fyne.TextWrapOff // centred: a wrapping label would be squeezed to one letter per line
 		busy.SetText(s.tr.T("counter.busy"))
-		body = container.NewBorder(container.NewCenter(busy), nil, nil, nil, body)
+		// Over the view's top, not above it: a row more would make the
+		// view taller than the window for that moment.
+		pill := canvas.NewRectangle(colorHeader)
+		pill.CornerRadius = 8
+		pill.StrokeColor, pill.StrokeWidth = colorLine, 1
+		body = container.NewStack(body, container.NewVBox(container.NewCenter(container.NewStack(pill, container.NewPadded(busy)))))
 	}
 	// Lay the new view out at the centre's size before it is shown: a
 	// wrapping label measured before it has a width asks for one word per

@@ -122,7 +122,7 @@ func (k *kioskWindow) buildCounter(r *running) {
 		cats[l] = ui.MustCatalogue(l)
 	}
 	r.counter = ui.NewCounterScreen(cats, counterBackend{Counter: r.core.counter, core: r.core},
-		ui.CounterOptions{Location: r.cc.Location})
+		ui.CounterOptions{Location: r.cc.Location, Language: r.cfg.Language})
 	r.counter.OnPrint = func(n app.Notice, tr *ui.Catalogue) {
 		go func() { // printed in the language the parent chose on screen
 			path, err := printNotice(r.cfg, n, tr)

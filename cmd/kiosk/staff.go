@@ -276,7 +276,7 @@ func (k *kioskWindow) buildStaff(r *running) *ui.StaffScreen {
 	s := ui.NewStaffScreen(k.tr, staffBackend{k: k, r: r}, ui.StaffOptions{Location: r.cc.Location})
 	s.OnLeave = func() {
 		r.inStaff.Store(false)
-		k.w.SetContent(r.content)
+		k.show(r.content)
 	}
 	return s
 }
@@ -288,8 +288,11 @@ func (k *kioskWindow) enterStaff(r *running, candidate *app.Staff) {
 		return
 	}
 	r.inStaff.Store(true)
+	if r.counter != nil { // the family on screen is forgotten: staff mode ends on the home view
+		r.counter.Reset()
+	}
 	r.staff.Begin(candidate)
-	k.w.SetContent(r.staff.Content())
+	k.show(r.staff.Content())
 }
 
 // withStaffCorner lays the hidden staff gesture (five taps in the top-left

@@ -155,7 +155,7 @@ func (k *kioskWindow) start(cfg Config, cc app.CanteenConfig) {
 	// reported before is replayed here, so the counter is not offline for a
 	// whole sync interval.
 	k.cur.Store(r)
-	k.w.SetContent(r.content)
+	k.show(r.content)
 	if r.core != nil && r.core.counter != nil {
 		r.core.counter.SetOnline(r.core.link.Status().Online)
 	}
@@ -192,6 +192,21 @@ func (k *kioskWindow) stop() {
 			k.log.Error("shutdown", "err", err)
 		}
 	}
+}
+
+// show puts a screen in the window, in a wrapper that asks for no more
+// than the window has: the window keeps its configured size whatever a
+// view asks for (ui.WindowContent).
+func (k *kioskWindow) show(o fyne.CanvasObject) {
+	k.w.SetContent(ui.WindowContent(o))
+}
+
+// showing is the screen in the window.
+func (k *kioskWindow) showing() fyne.CanvasObject {
+	if c, ok := k.w.Content().(*fyne.Container); ok && len(c.Objects) == 1 {
+		return c.Objects[0]
+	}
+	return k.w.Content()
 }
 
 // closeRefused answers the window manager's close button.
