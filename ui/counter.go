@@ -63,9 +63,10 @@ type CounterOptions struct {
 // Counter screen defaults.
 const (
 	DefaultPollInterval = 3 * time.Second
-	// DefaultQRModulePx: 41 modules (version 4 with its quiet zone) × 10 =
-	// 410 px, sharp and easy to scan on a 1080p display.
-	DefaultQRModulePx = 10
+	// DefaultQRModulePx: 41 modules (version 4 with its quiet zone) × 8 =
+	// 328 px, sharp and easy to scan, and the avviso fits a 1280×720
+	// window.
+	DefaultQRModulePx = 8
 	counterStaffTaps  = 5
 )
 

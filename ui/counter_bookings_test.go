@@ -143,3 +143,23 @@ func TestWindowContentKeepsWindowSize(t *testing.T) {
 		t.Errorf("the screen is laid out at %v in a 1280 × 720 window", got)
 	}
 }
+
+// TestKioskScale: the scale asked for, lowered where the display would
+// hold less than the design size, in tenths rounded down.
+func TestKioskScale(t *testing.T) {
+	for _, tc := range []struct {
+		w, h int
+		want float64
+		got  float32
+	}{
+		{1280, 800, 1, 1}, {1280, 800, 1.25, 1}, {1280, 720, 1.25, 1}, {1920, 1080, 1.25, 1.2}, {1920, 1080, 1.5, 1.5},
+		{1600, 1000, 1.25, 1.2}, {1920, 1080, 0, 1}, {1024, 600, 1, 0.8}, {2560, 1440, 2, 2}, {640, 360, 1, 0.5},
+	} {
+		if got := KioskScale(tc.w, tc.h, tc.want); got != tc.got {
+			t.Errorf("KioskScale(%d, %d, %v) = %v, want %v", tc.w, tc.h, tc.want, got, tc.got)
+		}
+		if sc := KioskScale(tc.w, tc.h, tc.want); sc > 0.5 && (float32(tc.w)/sc < DesignWidth-0.5 || float32(tc.h)/sc < DesignHeight-0.5) {
+			t.Errorf("%dx%d at %v holds less than the design size", tc.w, tc.h, sc)
+		}
+	}
+}

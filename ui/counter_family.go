@@ -20,8 +20,8 @@ import (
 // notices. Everything pages with buttons; nothing scrolls.
 
 const (
-	mealsPerPage    = 5
-	bookingsPerPage = 4
+	mealsPerPage    = 4
+	bookingsPerPage = 3
 	noticesPerPage  = 5
 )
 
@@ -147,7 +147,11 @@ func (s *CounterScreen) mealsTab() fyne.CanvasObject {
 		box.Add(counterText(s.tr.T("counter.meals.none")))
 		return box
 	}
-	lines := []fyne.CanvasObject{counterText(s.tr.TN("counter.meals.count", count, FormatCents(total)))}
+	// The month's count beside its name: a line less, and the month's
+	// page of meals fits a 1280×720 window with the cached-data note.
+	title.Wrapping, title.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
+	title.SetText(title.Text + " · " + s.tr.TN("counter.meals.count", count, FormatCents(total)))
+	var lines []fyne.CanvasObject
 	pages := (len(ms) + mealsPerPage - 1) / mealsPerPage
 	s.mealPage = counterClamp(s.mealPage, pages)
 	for _, m := range ms[s.mealPage*mealsPerPage : min(len(ms), (s.mealPage+1)*mealsPerPage)] {

@@ -64,19 +64,23 @@ var readerStateKeys = map[app.ReaderState]string{
 	app.ReaderNone:         "staff.reader.none",
 }
 
-// readerFrames is the number of frames the reader page lists.
-const readerFrames = 8
+// readerFrames is the number of frames the reader page lists, newest
+// first, one line each: with the state, the port, the error and the
+// counts above them they fit a 1280×720 window.
+const readerFrames = 6
 
 func (s *StaffScreen) showReader() {
 	info := s.b.Reader()
+	// One line each, cut when long: a device path or a decoder's reason
+	// wrapped over lines would push the page past the window.
 	box := container.NewVBox(message(s.tr.T(readerStateKeys[info.Status.State])))
 	if info.Status.Port != "" {
-		box.Add(message(s.tr.T("staff.reader.port", info.Status.Port)))
+		box.Add(staffOneLine(s.tr.T("staff.reader.port", info.Status.Port)))
 	}
 	if info.Status.Err != "" {
-		box.Add(message(s.tr.T("staff.reader.error", info.Status.Err)))
+		box.Add(staffOneLine(s.tr.T("staff.reader.error", info.Status.Err)))
 	}
-	box.Add(message(s.tr.T("staff.reader.counts", int(info.Accepted), int(info.Rejected))))
+	box.Add(staffOneLine(s.tr.T("staff.reader.counts", int(info.Accepted), int(info.Rejected))))
 	frames := info.Frames
 	if len(frames) > readerFrames {
 		frames = frames[len(frames)-readerFrames:]
@@ -85,13 +89,15 @@ func (s *StaffScreen) showReader() {
 		f := frames[i]
 		at := f.At.In(s.loc).Format("15:04:05")
 		if f.Err != "" {
-			box.Add(message(s.tr.T("staff.reader.frame_rejected", at, f.Raw, f.Err)))
+			box.Add(staffOneLine(s.tr.T("staff.reader.frame_rejected", at, f.Raw, f.Err)))
 		} else {
-			box.Add(message(s.tr.T("staff.reader.frame_ok", at, string(f.Badge))))
+			box.Add(staffOneLine(s.tr.T("staff.reader.frame_ok", at, string(f.Badge))))
 		}
 	}
 	refresh := s.button(s.tr.T("staff.outbox.refresh"), theme.ViewRefreshIcon(), s.showReader)
-	s.show("staff.reader.title", container.NewBorder(nil, container.NewGridWithColumns(2, refresh, s.backTo(s.showMenu)), nil, nil, box))
+	// Set dense: lines that are read, not touched.
+	s.show("staff.reader.title", container.NewBorder(nil, container.NewGridWithColumns(2, refresh, s.backTo(s.showMenu)), nil, nil,
+		container.NewThemeOverride(box, counterDenseTheme{})))
 }
 
 // settingsForm holds the settings page's entries.

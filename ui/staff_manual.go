@@ -19,7 +19,7 @@ import (
 // the keyboard; searchLimit the most it pages through before asking for
 // more letters.
 const (
-	searchRows  = 8
+	searchRows  = 7
 	searchLimit = 5 * searchRows
 )
 

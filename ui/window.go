@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"math"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 )
@@ -28,4 +30,33 @@ func (windowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 // MinSize is one touch target: never more than any window.
 func (windowLayout) MinSize([]fyne.CanvasObject) fyne.Size {
 	return fyne.NewSquareSize(MinTouchTarget)
+}
+
+// The design size: every view of every screen fits DesignWidth ×
+// DesignHeight units (ui's fit tests), the 1280×720 of the smallest panel
+// a kiosk is installed with, at scale 1.
+const (
+	DesignWidth  = 1280
+	DesignHeight = 720
+)
+
+// KioskScale is the scale the kiosk runs at on a display (or window) of
+// w×h pixels when its configuration asks for want (0 means 1): want,
+// lowered where needed so that the window still holds DesignWidth ×
+// DesignHeight units, in tenths rounded down (Fyne rounds a scale to
+// tenths: 1.25 would become 1.3 and no longer fit), and at least 0.5.
+//
+// Fyne alone multiplies by the display's density (a 10" 1280×800 panel
+// gets about 1.2, and 1067×667 units do not hold the views): the kiosk
+// turns that detection off and runs at this scale instead.
+func KioskScale(w, h int, want float64) float32 {
+	if want <= 0 {
+		want = 1
+	}
+	s := want
+	if w > 0 && h > 0 {
+		s = min(s, float64(w)/DesignWidth, float64(h)/DesignHeight)
+	}
+	s = math.Floor(s*10+1e-9) / 10
+	return float32(max(s, 0.5))
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"log/slog"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +27,7 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 		log.Error("translations", "err", err)
 		return 1
 	}
+	setScale(cfg, log)
 	a := fyneapp.NewWithID("it.mensakiosk.kiosk")
 	k := newKioskWindow(ctx, a, cfg, tr, isDemo, log)
 	k.start(cfg, cc)
@@ -38,6 +41,22 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 	k.stop()
 	log.Info("stopped")
 	return 0
+}
+
+// setScale chooses the scale the window runs at, before Fyne reads it:
+// the configured one lowered to what the window holds (ui.KioskScale),
+// with Fyne's own detection from the display's density turned off (it
+// gives a 10" 1280×800 panel about 1.2, and the views no longer fit).
+// FYNE_SCALE set by hand still wins.
+func setScale(cfg Config, log *slog.Logger) {
+	_ = os.Setenv("FYNE_DISABLE_DPI_DETECTION", "true")
+	if v := os.Getenv("FYNE_SCALE"); v != "" {
+		log.Info("window scale from FYNE_SCALE", "scale", v)
+		return
+	}
+	sc := ui.KioskScale(cfg.Window.Width, cfg.Window.Height, cfg.Window.Scale)
+	_ = os.Setenv("FYNE_SCALE", strconv.FormatFloat(float64(sc), 'f', 1, 32))
+	log.Info("window scale", "scale", sc, "configured", cfg.Window.Scale, "width", cfg.Window.Width, "height", cfg.Window.Height)
 }
 
 // newKioskWindow makes the kiosk's window on a: the theme, the title, the
