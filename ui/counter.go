@@ -60,6 +60,13 @@ type CounterOptions struct {
 	Language string
 }
 
+// PrintResult is what printing an avviso did: sent it to the printer, or
+// only wrote its PDF to File.
+type PrintResult struct {
+	Printed bool
+	File    string
+}
+
 // Counter screen defaults.
 const (
 	DefaultPollInterval = 3 * time.Second
@@ -109,10 +116,12 @@ type CounterScreen struct {
 	opts  CounterOptions
 	loc   *time.Location
 
-	// OnPrint is called (on the UI goroutine) with the notice on screen
-	// when "Stampa avviso" is tapped, and the catalogue of the language on
-	// screen; the wiring writes the PDF in that language.
-	OnPrint func(n app.Notice, tr *Catalogue)
+	// OnPrint is called with the notice on screen when "Stampa avviso" is
+	// tapped, and the catalogue of the language on screen; the wiring
+	// writes the PDF in that language and prints it. It runs on a
+	// goroutine of its own; what it returns is said on the avviso
+	// (printed, or where the file is, or that it failed).
+	OnPrint func(n app.Notice, tr *Catalogue) (PrintResult, error)
 	// OnStaffGesture is called when staff tap the title five times within
 	// a few seconds.
 	OnStaffGesture func()
@@ -139,6 +148,10 @@ type CounterScreen struct {
 	amount  string // euros typed on the keypad
 	notice  *app.Notice
 	paid    bool
+	// printMsg says what the last "Stampa avviso" did; printFailed when
+	// it failed.
+	printMsg    string
+	printFailed bool
 	pollStp context.CancelFunc
 
 	newsPage, docPage, childPage, monthBack, mealPage, bookPage, noticePage int
@@ -332,6 +345,7 @@ func (s *CounterScreen) forgetLocked() {
 	s.family, s.hasFam = app.Family{}, false
 	s.cf, s.code, s.amount, s.errText = "", "", "", ""
 	s.notice, s.paid, s.busy = nil, false, false
+	s.printMsg, s.printFailed = "", false
 	s.view, s.tab = cvHome, tabChildren
 	s.qrImg = nil
 	// The next family starts in the kiosk's language, on the first news.

@@ -91,6 +91,9 @@ func fitCounterData() server.ImportData {
 func fitCounterViews(t *testing.T, check func(t *testing.T, name string, f *counterFixture)) {
 	t.Run("server", func(t *testing.T) {
 		f := newCounterFixtureWith(t, true, fitCounterData())
+		f.s.OnPrint = func(n app.Notice, _ *Catalogue) (PrintResult, error) {
+			return PrintResult{File: "/home/mensa/.local/state/mensakiosk/avvisi/avviso-" + n.NoticeCode + ".pdf"}, nil
+		}
 		check(t, "counter home", f)
 		f.tap(t, "Identificati con il codice fiscale")
 		f.type_(t, tCF)
@@ -112,6 +115,9 @@ func fitCounterViews(t *testing.T, check func(t *testing.T, name string, f *coun
 		check(t, "counter top-up", f)
 		f.tap(t, "Crea l'avviso di pagamento")
 		check(t, "counter avviso", f)
+		f.tap(t, "Stampa avviso")
+		wantCounterTexts(t, f.texts(), "Avviso salvato in")
+		check(t, "counter avviso printed", f)
 		ns, err := f.srv.FamilyNotices("F1")
 		if err != nil || len(ns) != 1 {
 			t.Fatalf("notices %d, %v", len(ns), err)
