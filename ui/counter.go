@@ -141,18 +141,18 @@ type CounterScreen struct {
 	sync      app.SyncStatus
 	errText   string
 
-	family  app.Family
-	hasFam  bool
-	cf      string
-	code    string
-	amount  string // euros typed on the keypad
-	notice  *app.Notice
-	paid    bool
+	family app.Family
+	hasFam bool
+	cf     string
+	code   string
+	amount string // euros typed on the keypad
+	notice *app.Notice
+	paid   bool
 	// printMsg says what the last "Stampa avviso" did; printFailed when
 	// it failed.
 	printMsg    string
 	printFailed bool
-	pollStp context.CancelFunc
+	pollStp     context.CancelFunc
 
 	newsPage, docPage, childPage, monthBack, mealPage, bookPage, noticePage int
 
