@@ -3,8 +3,10 @@ package ui
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -102,6 +104,8 @@ func (s *StaffScreen) showReader() {
 
 // settingsForm holds the settings page's entries.
 type settingsForm struct {
+	// page is the form's page, shown again after a field's keyboard.
+	page fyne.CanvasObject
 	role                                        *widget.RadioGroup
 	port, format, numbering, url, low, from, to *widget.Entry
 	debounce, idle                              *widget.Entry
@@ -139,6 +143,7 @@ var settingsProblemKeys = map[string]string{
 	app.ProblemBadSetting: "staff.settings.err.bad_setting",
 }
 
+// showSettings shows the settings page with the kiosk's settings.
 func (s *StaffScreen) showSettings() {
 	cur := s.b.Settings()
 	f := &settingsForm{errors: message("")}
@@ -189,7 +194,16 @@ func (s *StaffScreen) showSettings() {
 			e.Hide()
 			f.fieldErrors[fd.field] = e
 			name := container.NewGridWrap(fyne.NewSize(labelW, labels[i].MinSize().Height), labels[i])
-			cols[half].Add(container.NewBorder(nil, counterDense(e), container.NewVBox(name), nil, fd.w))
+			w := fd.w
+			if en, ok := fd.w.(*widget.Entry); ok {
+				// The kiosk has no keyboard: a touch on the field opens
+				// the on-screen one, never the entry's cursor.
+				w = container.NewStack(en, newCounterTapZone(canvas.NewRectangle(colorTransparent), func() {
+					s.b.Touch()
+					s.editSetting(fd.field, en)
+				}))
+			}
+			cols[half].Add(container.NewBorder(nil, counterDense(e), container.NewVBox(name), nil, w))
 		}
 	}
 	// The first column (with the role's choice) as wide as it needs, the
@@ -241,7 +255,94 @@ func (s *StaffScreen) showSettings() {
 		setText(f.errors, s.tr.T("staff.settings.applied"))
 	})
 	apply.Importance = widget.HighImportance
-	s.show("staff.settings.title", container.NewBorder(nil, container.NewVBox(f.errors, container.NewGridWithColumns(2, apply, s.backTo(s.showMenu))), nil, nil, columns))
+	f.page = container.NewBorder(nil, container.NewVBox(f.errors, container.NewGridWithColumns(2, apply, s.backTo(s.showMenu))), nil, nil, columns)
+	s.show("staff.settings.title", f.page)
+}
+
+// settingsKeys are the keys of the settings' keyboard besides letters and
+// digits: what addresses, device paths, times, durations and amounts are
+// written with.
+const settingsKeys = ":/.-_,@?=&~"
+
+// settingsNumeric are the fields typed on the digits alone (with their
+// separator).
+var settingsNumeric = map[string]string{
+	app.FieldLowBalance: ",", app.FieldWindowStart: ":", app.FieldWindowEnd: ":", app.FieldIdleSeconds: "",
+}
+
+// editSetting shows the on-screen keyboard for one field of the settings
+// form: the value being typed, big, over the keys; "OK" puts it in the
+// field and goes back to the form, which keeps what else was changed.
+func (s *StaffScreen) editSetting(field string, e *widget.Entry) {
+	f := s.settingsForm
+	value := e.Text
+	shift := false
+	var render func()
+	render = func() {
+		typed := newLabel(SizeNameResultText, true)
+		typed.Wrapping, typed.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
+		typed.SetText(value + "_")
+		typeKey := func(k string) func() {
+			return func() {
+				if len(value) < 200 {
+					value += k
+				}
+				render()
+			}
+		}
+		var rows []fyne.CanvasObject
+		digits := container.NewGridWithColumns(10)
+		for i := range 10 {
+			d := string(rune('0' + (i+1)%10))
+			digits.Add(s.button(d, nil, typeKey(d)))
+		}
+		rows = append(rows, digits)
+		if sep, numeric := settingsNumeric[field]; numeric {
+			if sep != "" {
+				rows = append(rows, container.NewGridWithColumns(10, s.button(sep, nil, typeKey(sep))))
+			}
+		} else {
+			for _, row := range keyboardRows {
+				line := container.NewGridWithColumns(10)
+				for _, r := range s.tr.T(row) {
+					ch := strings.ToLower(string(r))
+					if shift {
+						ch = strings.ToUpper(ch)
+					}
+					line.Add(s.button(ch, nil, typeKey(ch)))
+				}
+				rows = append(rows, line)
+			}
+			syms := container.NewGridWithColumns(len(settingsKeys) + 1)
+			sh := s.button("⇧", nil, func() { shift = !shift; render() })
+			if shift {
+				sh.Importance = widget.HighImportance
+			}
+			syms.Add(sh)
+			for _, r := range settingsKeys {
+				syms.Add(s.button(string(r), nil, typeKey(string(r))))
+			}
+			rows = append(rows, syms)
+		}
+		del := s.button(s.tr.T("staff.manual.delete"), theme.ContentUndoIcon(), func() {
+			if value != "" {
+				_, n := utf8.DecodeLastRuneInString(value)
+				value = value[:len(value)-n]
+			}
+			render()
+		})
+		clear := s.button(s.tr.T("staff.pin.clear"), theme.ContentClearIcon(), func() { value = ""; render() })
+		cancel := s.button(s.tr.T("staff.pin.cancel"), theme.CancelIcon(), func() { s.show("staff.settings.title", f.page) })
+		ok := s.button(s.tr.T("staff.settings.keyboard_done"), theme.ConfirmIcon(), func() {
+			e.SetText(value)
+			s.show("staff.settings.title", f.page)
+		})
+		ok.Importance = widget.HighImportance
+		keys := container.NewGridWithRows(len(rows), rows...)
+		bottom := container.NewGridWithColumns(4, del, clear, cancel, ok)
+		s.show("staff.settings.keyboard_title", container.NewBorder(typed, bottom, nil, nil, keys), s.tr.T(settingsFieldKeys[field]))
+	}
+	render()
 }
 
 // problemKey is the catalogue key of an app.Problem*.

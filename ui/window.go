@@ -5,6 +5,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 )
 
 // WindowContent wraps a screen for the kiosk's window. Under the real
@@ -30,6 +32,14 @@ func (windowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 // MinSize is one touch target: never more than any window.
 func (windowLayout) MinSize([]fyne.CanvasObject) fyne.Size {
 	return fyne.NewSquareSize(MinTouchTarget)
+}
+
+// ConfirmationOver lays a green strip with text over the top of o: what
+// the kiosk did at staff's request (settings saved and applied) after it
+// changed the screen. It takes no touch: o under it works as before.
+func ConfirmationOver(o fyne.CanvasObject, text string) fyne.CanvasObject {
+	note := newNote(toneGreen, theme.ConfirmIcon(), text).root
+	return container.NewStack(o, container.NewVBox(container.New(layout.NewCustomPaddedLayout(96, 0, 96, 96), note)))
 }
 
 // The design size: every view of every screen fits DesignWidth ×
