@@ -105,7 +105,7 @@ func (s *StaffScreen) showReader() {
 // settingsForm holds the settings page's entries.
 type settingsForm struct {
 	// page is the form's page, shown again after a field's keyboard.
-	page fyne.CanvasObject
+	page                                        fyne.CanvasObject
 	role                                        *widget.RadioGroup
 	port, format, numbering, url, low, from, to *widget.Entry
 	debounce, idle                              *widget.Entry
