@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -291,17 +292,28 @@ func (s *StaffScreen) editSetting(field string, e *widget.Entry) {
 			}
 		}
 		var rows []fyne.CanvasObject
-		digits := container.NewGridWithColumns(10)
-		for i := range 10 {
-			d := string(rune('0' + (i+1)%10))
-			digits.Add(s.button(d, nil, typeKey(d)))
-		}
-		rows = append(rows, digits)
+		var keys fyne.CanvasObject
 		if sep, numeric := settingsNumeric[field]; numeric {
-			if sep != "" {
-				rows = append(rows, container.NewGridWithColumns(10, s.button(sep, nil, typeKey(sep))))
+			// A keypad as the PIN's: 1 to 9, the separator, 0.
+			pad := container.NewGridWithColumns(3)
+			for i := 1; i <= 9; i++ {
+				d := string(rune('0' + i))
+				pad.Add(s.button(d, nil, typeKey(d)))
 			}
+			if sep != "" {
+				pad.Add(s.button(sep, nil, typeKey(sep)))
+			} else {
+				pad.Add(layout.NewSpacer())
+			}
+			pad.Add(s.button("0", nil, typeKey("0")))
+			keys = container.NewCenter(container.NewGridWrap(fyne.NewSize(480, 4*80+24), pad))
 		} else {
+			digits := container.NewGridWithColumns(10)
+			for i := range 10 {
+				d := string(rune('0' + (i+1)%10))
+				digits.Add(s.button(d, nil, typeKey(d)))
+			}
+			rows = append(rows, digits)
 			for _, row := range keyboardRows {
 				line := container.NewGridWithColumns(10)
 				for _, r := range s.tr.T(row) {
@@ -323,6 +335,7 @@ func (s *StaffScreen) editSetting(field string, e *widget.Entry) {
 				syms.Add(s.button(string(r), nil, typeKey(string(r))))
 			}
 			rows = append(rows, syms)
+			keys = container.NewGridWithRows(len(rows), rows...)
 		}
 		del := s.button(s.tr.T("staff.manual.delete"), theme.ContentUndoIcon(), func() {
 			if value != "" {
@@ -338,7 +351,6 @@ func (s *StaffScreen) editSetting(field string, e *widget.Entry) {
 			s.show("staff.settings.title", f.page)
 		})
 		ok.Importance = widget.HighImportance
-		keys := container.NewGridWithRows(len(rows), rows...)
 		bottom := container.NewGridWithColumns(4, del, clear, cancel, ok)
 		s.show("staff.settings.keyboard_title", container.NewBorder(typed, bottom, nil, nil, keys), s.tr.T(settingsFieldKeys[field]))
 	}
