@@ -481,7 +481,18 @@ func (s *CounterScreen) renderLocked() {
 	}
 	s.header.Objects = head
 	s.header.Refresh()
-	s.status.SetText(s.syncText())
+	// On the avviso, what "Stampa avviso" did takes the footer's whole
+	// width (a file's path is long), in place of the server's line.
+	s.status.TextStyle.Bold, s.status.Importance = false, widget.MediumImportance
+	if s.view == cvNotice && s.printMsg != "" {
+		s.status.TextStyle.Bold, s.status.Importance = true, widget.SuccessImportance
+		if s.printFailed {
+			s.status.Importance = widget.DangerImportance
+		}
+		s.status.SetText(s.printMsg)
+	} else {
+		s.status.SetText(s.syncText())
+	}
 
 	var body fyne.CanvasObject
 	switch s.view {

@@ -215,15 +215,6 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 	}
 	// The buttons beside the payment's state, not under it: the avviso
 	// must fit the screen with its QR code at full size.
-	if s.printMsg != "" { // what the print did: one line under the payment's state
-		msg := counterOneLine(s.printMsg)
-		msg.TextStyle.Bold = true
-		msg.Importance = widget.SuccessImportance
-		if s.printFailed {
-			msg.Importance = widget.DangerImportance
-		}
-		state = container.NewVBox(state, counterDense(msg))
-	}
 	bottom.Objects[0] = container.NewBorder(nil, nil, nil, container.NewHBox(back, check, printBt), state)
 	// The notice's data holds no button: all of it is set dense.
 	return container.NewBorder(nil, bottom, container.New(layout.NewCustomPaddedLayout(0, 0, 0, 16), code), nil,
