@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+
 	"mensakiosk/app"
 )
 
@@ -51,4 +53,27 @@ func TestCounterNextFamilyStartsAtHome(t *testing.T) {
 	f.tap(t, "Pasti")
 	f.s.Reset()
 	home("staff mode")
+}
+
+// TestCounterCodeErrorKeepsKeypad: the error after a wrong family code
+// takes the hint's reserved place; the keypad does not move under the
+// finger about to type the code again.
+func TestCounterCodeErrorKeepsKeypad(t *testing.T) {
+	f := newCounterFixture(t, true)
+	f.w.Resize(fyne.NewSize(kioskW, kioskH))
+	f.tap(t, "Identificati con il codice fiscale")
+	f.type_(t, tCF)
+	f.tap(t, "Avanti")
+	keyAt := func() fyne.Position {
+		t.Helper()
+		f.s.Content().Refresh()
+		return fyne.CurrentApp().Driver().AbsolutePositionForObject(f.button(t, "5"))
+	}
+	before := keyAt()
+	f.type_(t, "1")
+	f.tap(t, "Accedi")
+	wantCounterTexts(t, f.texts(), "Codice fiscale o codice di accesso non riconosciuti")
+	if after := keyAt(); after != before {
+		t.Errorf("the keypad moved from %v to %v with the error", before, after)
+	}
 }
