@@ -49,8 +49,10 @@ func TestApplySettingsConfirmsAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the restart", func() bool { n := k.cur.Load(); return n != nil && n != r })
-	k.restartMu.Lock() // the restart has finished with the screens
-	k.restartMu.Unlock()
+	func() { // the restart has finished with the screens once its lock is free
+		k.restartMu.Lock()
+		defer k.restartMu.Unlock()
+	}()
 	if got := windowTexts(k); !strings.Contains(got, "Impostazioni salvate e applicate") {
 		t.Fatalf("no confirmation after the restart; the window shows:\n%s", got)
 	}
