@@ -77,6 +77,16 @@ var (
 	ErrNoCandidate = errors.New("staff mode was not begun")
 )
 
+// WrongPINError is a wrong PIN that did not lock staff mode: Left more
+// wrong ones in a row lock it. It is ErrWrongPIN for errors.Is.
+type WrongPINError struct{ Left int }
+
+func (e *WrongPINError) Error() string {
+	return fmt.Sprintf("wrong PIN: %d attempts left before the lock", e.Left)
+}
+
+func (e *WrongPINError) Unwrap() error { return ErrWrongPIN }
+
 // LockedError says staff mode is locked until Until.
 type LockedError struct{ Until time.Time }
 
@@ -161,8 +171,9 @@ func (m *StaffMode) LockState() (until time.Time, locked bool) {
 }
 
 // SubmitPIN checks a PIN. A good one opens the session and returns the staff
-// member; a wrong one returns ErrWrongPIN, and the MaxTries-th wrong one in a
-// row locks staff mode (a *LockedError, as does any PIN while locked).
+// member; a wrong one returns a *WrongPINError (ErrWrongPIN, with the
+// attempts left), and the MaxTries-th wrong one in a row locks staff mode
+// (a *LockedError, as does any PIN while locked).
 func (m *StaffMode) SubmitPIN(pin string) (Staff, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -225,7 +236,7 @@ func (m *StaffMode) failed(now time.Time) error {
 		return err
 	}
 	evs = append(evs, ev)
-	var locked error = ErrWrongPIN
+	var locked error = &WrongPINError{Left: m.cfg.MaxTries - next.Fails}
 	if next.Fails >= m.cfg.MaxTries {
 		// LockBase doubled Locks times, capped at LockMax; doubled step
 		// by step, because LockBase << Locks overflows int64 (a negative

@@ -54,14 +54,26 @@ type CounterOptions struct {
 	QRModulePx int
 	// RequestTimeout bounds each call to the backend; zero means 20 s.
 	RequestTimeout time.Duration
+	// Language is the kiosk's configured language: the screen starts in
+	// it and goes back to it for the next family (after a sign-out, the
+	// idle wipe or staff mode). Empty or unknown means Italian.
+	Language string
+}
+
+// PrintResult is what printing an avviso did: sent it to the printer, or
+// only wrote its PDF to File.
+type PrintResult struct {
+	Printed bool
+	File    string
 }
 
 // Counter screen defaults.
 const (
 	DefaultPollInterval = 3 * time.Second
-	// DefaultQRModulePx: 41 modules (version 4 with its quiet zone) × 10 =
-	// 410 px, sharp and easy to scan on a 1080p display.
-	DefaultQRModulePx = 10
+	// DefaultQRModulePx: 41 modules (version 4 with its quiet zone) × 8 =
+	// 328 px, sharp and easy to scan, and the avviso fits a 1280×720
+	// window.
+	DefaultQRModulePx = 8
 	counterStaffTaps  = 5
 )
 
@@ -104,10 +116,12 @@ type CounterScreen struct {
 	opts  CounterOptions
 	loc   *time.Location
 
-	// OnPrint is called (on the UI goroutine) with the notice on screen
-	// when "Stampa avviso" is tapped, and the catalogue of the language on
-	// screen; the wiring writes the PDF in that language.
-	OnPrint func(n app.Notice, tr *Catalogue)
+	// OnPrint is called with the notice on screen when "Stampa avviso" is
+	// tapped, and the catalogue of the language on screen; the wiring
+	// writes the PDF in that language and prints it. It runs on a
+	// goroutine of its own; what it returns is said on the avviso
+	// (printed, or where the file is, or that it failed).
+	OnPrint func(n app.Notice, tr *Catalogue) (PrintResult, error)
 	// OnStaffGesture is called when staff tap the title five times within
 	// a few seconds.
 	OnStaffGesture func()
@@ -117,6 +131,7 @@ type CounterScreen struct {
 
 	mu        sync.Mutex
 	tr        *Catalogue
+	home      *Catalogue // the configured language
 	view      counterView
 	tab       familyTab
 	gen       uint64 // bumped when the family is forgotten: stale answers are dropped
@@ -126,16 +141,20 @@ type CounterScreen struct {
 	sync      app.SyncStatus
 	errText   string
 
-	family  app.Family
-	hasFam  bool
-	cf      string
-	code    string
-	amount  string // euros typed on the keypad
-	notice  *app.Notice
-	paid    bool
-	pollStp context.CancelFunc
+	family app.Family
+	hasFam bool
+	cf     string
+	code   string
+	amount string // euros typed on the keypad
+	notice *app.Notice
+	paid   bool
+	// printMsg says what the last "Stampa avviso" did; printFailed when
+	// it failed.
+	printMsg    string
+	printFailed bool
+	pollStp     context.CancelFunc
 
-	newsPage, docPage, childPage, monthBack, mealPage, bookChild, bookPage, noticePage int
+	newsPage, docPage, childPage, monthBack, mealPage, bookPage, noticePage int
 
 	root   *container.ThemeOverride
 	title  *widget.Label
@@ -159,7 +178,11 @@ func NewCounterScreen(catalogues map[string]*Catalogue, b CounterBackend, opts C
 		s.cats[DefaultLanguage] = MustCatalogue(DefaultLanguage)
 	}
 	s.langs = counterLangs(s.cats)
-	s.tr = s.cats[s.langs[0]]
+	s.home = s.cats[s.langs[0]]
+	if c, ok := s.cats[opts.Language]; ok {
+		s.home = c
+	}
+	s.tr = s.home
 	if s.opts.PollInterval <= 0 {
 		s.opts.PollInterval = DefaultPollInterval
 	}
@@ -248,7 +271,7 @@ func (s *CounterScreen) openFamilyLocked(f app.Family) {
 	s.family, s.hasFam = f, true
 	s.view, s.tab = cvFamily, tabChildren
 	s.cf, s.code, s.errText = "", "", ""
-	s.childPage, s.monthBack, s.mealPage, s.bookChild, s.bookPage, s.noticePage = 0, 0, 0, 0, 0, 0
+	s.childPage, s.monthBack, s.mealPage, s.bookPage, s.noticePage = 0, 0, 0, 0, 0
 	s.lastTouch = s.b.Now()
 }
 
@@ -322,8 +345,23 @@ func (s *CounterScreen) forgetLocked() {
 	s.family, s.hasFam = app.Family{}, false
 	s.cf, s.code, s.amount, s.errText = "", "", "", ""
 	s.notice, s.paid, s.busy = nil, false, false
+	s.printMsg, s.printFailed = "", false
 	s.view, s.tab = cvHome, tabChildren
 	s.qrImg = nil
+	// The next family starts in the kiosk's language, on the first news.
+	s.tr = s.home
+	s.newsPage, s.docPage = 0, 0
+}
+
+// Reset forgets the family and anything typed and shows the home view in
+// the configured language, on the UI goroutine: the wiring calls it when
+// staff mode opens over the counter, so that neither staff nor the next
+// parent see the previous family.
+func (s *CounterScreen) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forgetLocked()
+	s.renderLocked()
 }
 
 // touchLocked records an interaction.
@@ -443,11 +481,21 @@ func (s *CounterScreen) renderLocked() {
 	}
 	s.header.Objects = head
 	s.header.Refresh()
-	s.status.Importance = widget.MediumImportance
-	if s.sync.ClockBehind != nil { // for staff: in red
-		s.status.Importance = widget.DangerImportance
+	// On the avviso, what "Stampa avviso" did takes the footer's whole
+	// width (a file's path is long), in place of the server's line.
+	s.status.TextStyle.Bold, s.status.Importance = false, widget.MediumImportance
+	if s.view == cvNotice && s.printMsg != "" {
+		s.status.TextStyle.Bold, s.status.Importance = true, widget.SuccessImportance
+		if s.printFailed {
+			s.status.Importance = widget.DangerImportance
+		}
+		s.status.SetText(s.printMsg)
+	} else {
+		if s.sync.ClockBehind != nil { // for staff: in red
+			s.status.Importance = widget.DangerImportance
+		}
+		s.status.SetText(s.syncText())
 	}
-	s.status.SetText(s.syncText())
 
 	var body fyne.CanvasObject
 	switch s.view {
@@ -464,7 +512,12 @@ func (s *CounterScreen) renderLocked() {
 		busy := newLabel(SizeNameNote, true)
 		busy.Wrapping = fyne.TextWrapOff // centred: a wrapping label would be squeezed to one letter per line
 		busy.SetText(s.tr.T("counter.busy"))
-		body = container.NewBorder(container.NewCenter(busy), nil, nil, nil, body)
+		// Over the view's top, not above it: a row more would make the
+		// view taller than the window for that moment.
+		pill := canvas.NewRectangle(colorHeader)
+		pill.CornerRadius = 8
+		pill.StrokeColor, pill.StrokeWidth = colorLine, 1
+		body = container.NewStack(body, container.NewVBox(container.NewCenter(container.NewStack(pill, container.NewPadded(busy)))))
 	}
 	// Lay the new view out at the centre's size before it is shown: a
 	// wrapping label measured before it has a width asks for one word per

@@ -20,8 +20,8 @@ import (
 // notices. Everything pages with buttons; nothing scrolls.
 
 const (
-	mealsPerPage    = 5
-	bookingsPerPage = 4
+	mealsPerPage    = 4
+	bookingsPerPage = 3
 	noticesPerPage  = 5
 )
 
@@ -147,7 +147,11 @@ func (s *CounterScreen) mealsTab() fyne.CanvasObject {
 		box.Add(counterText(s.tr.T("counter.meals.none")))
 		return box
 	}
-	lines := []fyne.CanvasObject{counterText(s.tr.TN("counter.meals.count", count, FormatCents(total)))}
+	// The month's count beside its name: a line less, and the month's
+	// page of meals fits a 1280×720 window with the cached-data note.
+	title.Wrapping, title.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
+	title.SetText(title.Text + " · " + s.tr.TN("counter.meals.count", count, FormatCents(total)))
+	var lines []fyne.CanvasObject
 	pages := (len(ms) + mealsPerPage - 1) / mealsPerPage
 	s.mealPage = counterClamp(s.mealPage, pages)
 	for _, m := range ms[s.mealPage*mealsPerPage : min(len(ms), (s.mealPage+1)*mealsPerPage)] {
@@ -187,59 +191,75 @@ func (s *CounterScreen) dayText(d app.Day) string {
 	return s.tr.Weekday(t.Weekday()) + " " + FormatDate(t)
 }
 
-// bookingsTab: a child's coming canteen days with their buttons.
+// bookingsTab: the children's coming canteen days with their buttons. One
+// pager turns the pages of every child in turn (the child's name is on
+// each page): two pagers, one for the child and one for the days, would
+// stack two rows of look-alike buttons.
 func (s *CounterScreen) bookingsTab() fyne.CanvasObject {
 	ps := s.family.Pupils
 	if len(ps) == 0 {
 		return counterText(s.tr.T("counter.child.none"))
 	}
-	s.bookChild = counterClamp(s.bookChild, len(ps))
-	p := ps[s.bookChild]
 	cutoff := s.family.BookingCutoff
 	if cutoff == "" {
 		cutoff = app.DefaultBookingCutoff
 	}
-	box := container.NewVBox()
-	if len(ps) > 1 { // the child's name between the buttons to the others
-		box.Add(s.pagerWith(&s.bookChild, len(ps), DisplayName(p)+"  ("+counterPageOf(s.bookChild, len(ps))+")"))
-	} else {
-		name := newLabel(SizeNameNote, true)
-		name.SetText(DisplayName(p))
-		box.Add(counterDense(name))
-	}
 	online := s.b.Online()
+	perPage := bookingsPerPage
+	if !online {
+		perPage-- // the offline note takes a row's room
+	}
+	// The pages: each child's days, perPage at a time; a child with no
+	// canteen day ahead has one page that says so.
+	type bookPage struct {
+		p    app.Pupil
+		days []app.Day
+	}
+	var pages []bookPage
+	now := s.b.Now().In(s.loc)
+	for _, p := range ps {
+		var days []app.Day
+		for i := range app.BookingDaysAhead + 1 {
+			t := time.Date(now.Year(), now.Month(), now.Day()+i, 12, 0, 0, 0, s.loc)
+			if p.EatsOn(t.Weekday()) {
+				days = append(days, app.DayOf(t, s.loc))
+			}
+		}
+		if len(days) == 0 {
+			pages = append(pages, bookPage{p: p})
+		}
+		for len(days) > 0 {
+			n := min(perPage, len(days))
+			pages = append(pages, bookPage{p: p, days: days[:n]})
+			days = days[n:]
+		}
+	}
+	s.bookPage = counterClamp(s.bookPage, len(pages))
+	pg := pages[s.bookPage]
+	name := newLabel(SizeNameNote, true)
+	name.Wrapping, name.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
+	name.SetText(DisplayName(pg.p))
+	box := container.NewVBox(counterDense(name))
 	if online {
 		box.Add(counterDense(counterSmall(s.tr.T("counter.booking.cutoff", cutoff))))
 	} else {
 		box.Add(newNote(toneAmber, theme.WarningIcon(), s.tr.T("counter.booking.offline")).root)
 	}
-	var days []app.Day
-	now := s.b.Now().In(s.loc)
-	for i := range app.BookingDaysAhead + 1 {
-		t := time.Date(now.Year(), now.Month(), now.Day()+i, 12, 0, 0, 0, s.loc)
-		if p.EatsOn(t.Weekday()) {
-			days = append(days, app.DayOf(t, s.loc))
-		}
-	}
-	if len(days) == 0 {
+	if len(pg.days) == 0 {
 		box.Add(counterText(s.tr.T("counter.booking.none")))
+	}
+	for _, d := range pg.days {
+		box.Add(s.bookingRow(pg.p.ID, d))
+	}
+	if len(pages) == 1 {
 		return box
 	}
-	perPage := bookingsPerPage
-	if !online {
-		perPage-- // the offline note takes a row's room
-	}
-	pages := (len(days) + perPage - 1) / perPage
-	s.bookPage = counterClamp(s.bookPage, pages)
-	for _, d := range days[s.bookPage*perPage : min(len(days), (s.bookPage+1)*perPage)] {
-		box.Add(s.bookingRow(p.ID, d))
-	}
-	if pages > 1 {
-		box.Add(s.pager(&s.bookPage, pages))
-	}
-	return box
+	return container.NewBorder(nil, s.pager(&s.bookPage, len(pages)), nil, nil, box)
 }
 
+// bookingRow is a day, its state and the buttons that change it. While a
+// change is on its way the buttons stay where they are, disabled: the row
+// keeps its shape, so nothing on screen moves or grows for that moment.
 func (s *CounterScreen) bookingRow(p app.PupilID, d app.Day) fyne.CanvasObject {
 	bk := s.family.Booking(p, d)
 	state := s.tr.T("counter.booking.present")
@@ -250,7 +270,8 @@ func (s *CounterScreen) bookingRow(p app.PupilID, d app.Day) fyne.CanvasObject {
 		state = s.tr.T("counter.booking.bland")
 	}
 	label := counterText(s.dayText(d) + " — " + state)
-	open := s.b.BookingOpen(d) && !s.busy
+	label.Wrapping, label.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
+	closed := !s.b.BookingOpen(d)
 	var buttons []fyne.CanvasObject
 	if bk.Cancelled || bk.Bland {
 		undo := widget.NewButtonWithIcon(s.tr.T("counter.booking.undo"), theme.ContentUndoIcon(), s.act(func() {
@@ -268,13 +289,18 @@ func (s *CounterScreen) bookingRow(p app.PupilID, d app.Day) fyne.CanvasObject {
 			s.bookLocked(app.BookingRequest{PupilID: p, Day: d, Bland: true})
 		})))
 	}
-	if !open {
+	if closed || s.busy {
 		for _, b := range buttons {
 			b.(*widget.Button).Disable()
 		}
-		if s.b.Online() {
-			buttons = append(buttons, counterSmall(s.tr.T("counter.booking.closed")))
-		}
+	}
+	if closed && s.b.Online() {
+		// One line, never wrapped: in the row's box of buttons a wrapping
+		// label gets no width and stands one letter per line, hundreds of
+		// pixels tall.
+		note := counterSmall(s.tr.T("counter.booking.closed"))
+		note.Wrapping = fyne.TextWrapOff
+		buttons = append(buttons, container.NewCenter(note))
 	}
 	return container.NewBorder(nil, nil, nil, container.NewHBox(buttons...), label)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -24,7 +25,7 @@ const (
 
 func (s *CounterScreen) identifyView() fyne.CanvasObject {
 	title := newLabel(SizeNameNote, true)
-	field := newLabel(SizeNameResultTitle, true)
+	field := newLabel(SizeNameResultText, true)
 	field.Wrapping = fyne.TextWrapOff
 	hint := newLabel(SizeNameSmall, false)
 	var keys fyne.CanvasObject
@@ -61,11 +62,19 @@ func (s *CounterScreen) identifyView() fyne.CanvasObject {
 	return s.identifyLayout(title, field, hint, keys, container.NewHBox(cancel, next))
 }
 
+// identifyLayout: the title and the typed field on top, then one slot for
+// the hint or, after a failure, the error banner in its place. The slot is
+// as tall as the banner either way, so the keys never move under a finger
+// that is about to type again.
 func (s *CounterScreen) identifyLayout(title, field, hint *widget.Label, keys, buttons fyne.CanvasObject) fyne.CanvasObject {
-	top := container.NewVBox(counterDense(title, field, hint))
+	reserve := canvas.NewRectangle(colorTransparent)
+	// A one-line banner's height (any message of one line measures it).
+	reserve.SetMinSize(fyne.NewSize(0, counterError(s.tr.T("counter.busy")).MinSize().Height))
+	var msg fyne.CanvasObject = container.NewVBox(counterDense(hint))
 	if s.errText != "" {
-		top.Add(counterError(s.errText))
+		msg = counterError(s.errText)
 	}
+	top := container.NewVBox(counterDense(title, field), container.NewStack(reserve, msg))
 	return container.NewBorder(top, container.NewCenter(buttons), nil, nil, container.NewCenter(keys))
 }
 

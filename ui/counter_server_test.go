@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
@@ -56,7 +57,10 @@ func TestCounterTopUpToPaid(t *testing.T) {
 	f := newCounterFixture(t, true)
 	var printed []app.Notice
 	var printLang string
-	f.s.OnPrint = func(n app.Notice, tr *Catalogue) { printed, printLang = append(printed, n), tr.Lang() }
+	f.s.OnPrint = func(n app.Notice, tr *Catalogue) (PrintResult, error) {
+		printed, printLang = append(printed, n), tr.Lang()
+		return PrintResult{File: "/var/lib/mensakiosk/avvisi/avviso-" + n.NoticeCode + ".pdf"}, nil
+	}
 	f.s.PostBadge("0A00000001")
 	f.tap(t, "Ricarica", "20,00 €")
 	wantCounterTexts(t, f.texts(), "Importo: 20,00 €")
@@ -87,6 +91,8 @@ func TestCounterTopUpToPaid(t *testing.T) {
 	if len(printed) != 1 || printed[0].NoticeCode != n.NoticeCode || printLang != "it" {
 		t.Errorf("printed %+v in %q", printed, printLang)
 	}
+	// The parent is told where the avviso went.
+	wantCounterTexts(t, f.texts(), "Avviso salvato in /var/lib/mensakiosk/avvisi/avviso-"+n.NoticeCode+".pdf")
 
 	// Not paid yet: checking says so.
 	f.tap(t, "Verifica il pagamento")
@@ -99,6 +105,23 @@ func TestCounterTopUpToPaid(t *testing.T) {
 	}
 	f.tap(t, "Verifica il pagamento")
 	wantCounterTexts(t, f.texts(), "Pagamento ricevuto", "Nuovo saldo: 56,50 €")
+	// Paid: the QR code is no longer on screen, the avviso is marked as
+	// paid and is not offered for printing.
+	if f.s.qrImg != nil {
+		t.Error("the QR code of a paid notice is still on screen")
+	}
+	var stamp bool
+	counterWalk(f.s.Content(), func(o fyne.CanvasObject) {
+		if tx, ok := o.(*canvas.Text); ok && tx.Text == "PAGATO" {
+			stamp = true
+		}
+	})
+	if !stamp {
+		t.Error("no PAGATO stamp on the paid notice")
+	}
+	if !f.button(t, "Stampa avviso").Disabled() {
+		t.Error("a paid notice can still be printed")
+	}
 	f.tap(t, "Indietro")
 	wantCounterTexts(t, f.texts(), "Saldo 56,50 € — aggiornato al 23/11/2026 alle 08:03", "Pagato")
 }

@@ -372,9 +372,9 @@ func TestCounterScreenOffline(t *testing.T) {
 		"Modalità autonoma: nessun server centrale configurato")
 	f.tap(t, "Pasti")
 	wantCounterTexts(t, f.texts(), "novembre 2026", "18 pasti nel mese, 70,20 €", "lunedì 02/11/2026 — Marco R. — 3,90 € — badge",
-		"mercoledì 04/11/2026 — Marco R. — 3,90 € — badge — ANNULLATO", "1 / 4")
-	f.tap(t, "Successivo", "Successivo", "Successivo")
-	wantCounterTexts(t, f.texts(), "venerdì 20/11/2026 — Marco R. — 3,90 € — badge", "4 / 4")
+		"mercoledì 04/11/2026 — Marco R. — 3,90 € — badge — ANNULLATO", "1 / 5")
+	f.tap(t, "Successivo", "Successivo", "Successivo", "Successivo")
+	wantCounterTexts(t, f.texts(), "venerdì 20/11/2026 — Marco R. — 3,90 € — badge", "5 / 5")
 	if !f.button(t, "Successivo").Disabled() {
 		t.Error("next enabled on the last page")
 	}

@@ -106,13 +106,34 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 	back := widget.NewButtonWithIcon(s.tr.T("counter.back"), theme.NavigateBackIcon(), s.act(func() {
 		s.stopPollLocked()
 		s.view, s.tab, s.notice, s.paid, s.amount = cvFamily, tabNotices, nil, false, ""
+		s.printMsg, s.printFailed = "", false
 		s.b.NewTopUp()
 	}))
 	printBt := widget.NewButtonWithIcon(s.tr.T("counter.notice.print"), theme.DocumentPrintIcon(), s.act(func() {
-		if s.OnPrint != nil {
-			s.OnPrint(*n, s.tr)
+		if s.OnPrint == nil {
+			return
 		}
+		notice, tr, print := *n, s.tr, s.OnPrint
+		s.printMsg, s.printFailed = "", false
+		s.startLocked(func(context.Context) func() {
+			res, err := print(notice, tr)
+			return func() {
+				switch {
+				case err != nil:
+					s.printMsg, s.printFailed = tr.T("counter.notice.print_failed"), true
+				case res.Printed:
+					s.printMsg = tr.T("counter.notice.printed")
+				default:
+					s.printMsg = tr.T("counter.notice.saved", res.File)
+				}
+			}
+		})
 	}))
+	// A paid notice is no longer offered for payment: not printed, its QR
+	// code covered.
+	if s.busy || s.paid || s.OnPrint == nil {
+		printBt.Disable()
+	}
 	check := widget.NewButtonWithIcon(s.tr.T("counter.notice.check"), theme.ViewRefreshIcon(), s.act(func() {
 		s.pollOnceLocked(n.NoticeCode)
 	}))
@@ -132,10 +153,13 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 			side := float32(img.Bounds().Dx() * s.opts.QRModulePx)
 			ci.SetMinSize(fyne.NewSquareSize(side))
 			s.qrImg = ci
-			// Top-aligned, beside the notice's data, paid or not.
-			code = container.NewVBox(container.NewCenter(ci))
-			if !s.paid { // once paid, the room goes to the payment's state
-				code = container.NewVBox(container.NewCenter(ci), counterSmall(s.tr.T("notice.qr_hint")))
+			// Top-aligned, beside the notice's data.
+			code = container.NewVBox(container.NewCenter(ci), counterDense(counterSmall(s.tr.T("notice.qr_hint"))))
+			if s.paid {
+				// Paid: the code is no longer offered to a payment app.
+				// In its place, as large, a stamp that says so.
+				s.qrImg = nil
+				code = container.NewVBox(counterPaidStamp(s.tr.T("counter.notice.paid_stamp"), side))
 			}
 		}
 	}
@@ -156,8 +180,9 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 	amount.SetText(FormatCents(n.Amount))
 	data := container.NewVBox(title,
 		counterField(s.tr.T("notice.subject"), n.Subject),
-		counterField(s.tr.T("notice.creditor"), n.Creditor.Name),
-		counterField(s.tr.T("notice.creditor_fiscal_code"), n.Creditor.FiscalCode),
+		// The creditor and its codice fiscale on one line: the avviso
+		// fits a 1280×720 window with what printing it did.
+		counterField(s.tr.T("notice.creditor"), n.Creditor.Name+" — "+s.tr.T("notice.creditor_fiscal_code")+" "+n.Creditor.FiscalCode),
 		container.NewBorder(nil, nil, container.NewHBox(counterCaption(s.tr.T("notice.amount")), amount), nil, counterText(due)),
 		container.NewHBox(counterCaption(s.tr.T("notice.code")), codeLabel))
 	if n.Creditor.CBILL != "" {
@@ -183,6 +208,7 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 	} else {
 		state = newNote(toneAmber, theme.HistoryIcon(), s.tr.T("counter.notice.waiting")).root
 	}
+
 	bottom := container.NewVBox(state)
 	if s.errText != "" {
 		bottom.Add(counterError(s.errText))
@@ -193,6 +219,21 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 	// The notice's data holds no button: all of it is set dense.
 	return container.NewBorder(nil, bottom, container.New(layout.NewCustomPaddedLayout(0, 0, 0, 16), code), nil,
 		container.NewThemeOverride(data, counterDenseTheme{}))
+}
+
+// counterPaidStamp is a square of side px with "PAGATO" in it, green,
+// where the avviso's QR code was.
+func counterPaidStamp(text string, side float32) fyne.CanvasObject {
+	bg := canvas.NewRectangle(colorPaper)
+	bg.StrokeColor, bg.StrokeWidth, bg.CornerRadius = colorGreen, 8, 12
+	bg.SetMinSize(fyne.NewSquareSize(side))
+	word := canvas.NewText(text, colorGreen)
+	word.TextStyle = fyne.TextStyle{Bold: true}
+	word.TextSize = side / 5
+	word.Alignment = fyne.TextAlignCenter
+	icon := bigIcon(theme.ConfirmIcon(), side/3)
+	return container.NewStack(bg, container.NewCenter(container.NewVBox(
+		container.NewThemeOverride(container.NewCenter(icon), toneTheme{Theme: kioskTheme{}, bg: colorPaper, fg: colorGreen}), word)))
 }
 
 // counterField is "Ente creditore  Comune di …": a small caption and a value.

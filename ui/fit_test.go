@@ -91,6 +91,9 @@ func fitCounterData() server.ImportData {
 func fitCounterViews(t *testing.T, check func(t *testing.T, name string, f *counterFixture)) {
 	t.Run("server", func(t *testing.T) {
 		f := newCounterFixtureWith(t, true, fitCounterData())
+		f.s.OnPrint = func(n app.Notice, _ *Catalogue) (PrintResult, error) {
+			return PrintResult{File: "/home/mensa/.local/state/mensakiosk/avvisi/avviso-" + n.NoticeCode + ".pdf"}, nil
+		}
 		check(t, "counter home", f)
 		f.tap(t, "Identificati con il codice fiscale")
 		f.type_(t, tCF)
@@ -112,6 +115,9 @@ func fitCounterViews(t *testing.T, check func(t *testing.T, name string, f *coun
 		check(t, "counter top-up", f)
 		f.tap(t, "Crea l'avviso di pagamento")
 		check(t, "counter avviso", f)
+		f.tap(t, "Stampa avviso")
+		wantCounterTexts(t, f.texts(), "Avviso salvato in")
+		check(t, "counter avviso printed", f)
 		ns, err := f.srv.FamilyNotices("F1")
 		if err != nil || len(ns) != 1 {
 			t.Fatalf("notices %d, %v", len(ns), err)
@@ -156,12 +162,40 @@ func fitCounterViews(t *testing.T, check func(t *testing.T, name string, f *coun
 	})
 }
 
+// fitScreen is a display the kiosk must fit: its pixels, and the scale
+// asked for (window.scale, or what a DPI-detecting driver would pick).
+// The kiosk runs at KioskScale of them; Fyne lays out in units of
+// pixels/scale, so a view fits the display when it fits that many units
+// on the test driver.
+type fitScreen struct {
+	w, h int
+	want float64
+}
+
+func (f fitScreen) String() string {
+	return fmt.Sprintf("%dx%d@%.2f(runs at %.1f)", f.w, f.h, f.want, KioskScale(f.w, f.h, f.want))
+}
+
+func (f fitScreen) size() fyne.Size {
+	sc := KioskScale(f.w, f.h, f.want)
+	return fyne.NewSize(float32(f.w)/sc, float32(f.h)/sc)
+}
+
+// fitScreens: a 10" 1280×800 panel and a 1280×720 one at scale 1 and at
+// the 1.25 asked for (or detected), and a 1600×1000 display at 1.25.
+var fitScreens = []fitScreen{{1280, 800, 1}, {1280, 720, 1}, {1280, 800, 1.25}, {1280, 720, 1.25}, {1600, 1000, 1.25}}
+
 func TestCounterViewsFit(t *testing.T) {
-	fitCounterViews(t, func(t *testing.T, name string, f *counterFixture) {
-		t.Helper()
-		f.s.wait()
-		fitCheck(t, name, f.w, f.s.Content(), kioskW, kioskH)
-	})
+	for _, sc := range fitScreens {
+		t.Run(sc.String(), func(t *testing.T) {
+			sz := sc.size()
+			fitCounterViews(t, func(t *testing.T, name string, f *counterFixture) {
+				t.Helper()
+				f.s.wait()
+				fitCheck(t, name, f.w, f.s.Content(), sz.Width, sz.Height)
+			})
+		})
+	}
 }
 
 // TestCounterViewsFitDemo: in demo mode the role screen has the window less
@@ -199,6 +233,19 @@ func fitStaffBackend(t *testing.T) *kioskBackend {
 		b.clk.Add(4 * time.Second)
 	}
 	b.dirs = append(b.dirs, "/media/kiosk/CHIAVETTA USB DELLA SEGRETERIA SCOLASTICA/report mensa/anno 2026-2027")
+	// The reader page with more recent frames than it lists, accepted and
+	// refused with the device's long reasons (issue 10: eight frames grew
+	// the window past the display).
+	info := ReaderInfo{Status: app.ReaderStatus{State: app.ReaderDisconnected, Port: "/dev/serial/by-id/usb-RDM6300_125kHz_RFID_reader_0001-if00-port0",
+		Err: "open /dev/serial/by-id/usb-RDM6300_125kHz_RFID_reader_0001-if00-port0: no such file or directory"}, Accepted: 1234, Rejected: 56}
+	for i := range 12 {
+		fr := ReaderFrame{At: noon.Add(time.Duration(i) * time.Second), Badge: app.BadgeID(fmt.Sprintf("01000000%02d", i))}
+		if i%2 == 1 {
+			fr = ReaderFrame{At: fr.At, Raw: "<02>0100000001AB<03><02>0100000001AB<03><02>01000000", Err: "checksum mismatch: frame 0x3A, computed 0x3B; frame too long (26 bytes, want 14)"}
+		}
+		info.Frames = append(info.Frames, fr)
+	}
+	b.reader = &info
 	return b
 }
 
@@ -207,7 +254,11 @@ func fitStaffBackend(t *testing.T) *kioskBackend {
 var staffKnownTooBig = map[string]bool{}
 
 func TestStaffViewsFit(t *testing.T) {
-	for _, size := range []fyne.Size{{Width: kioskW, Height: kioskH}, {Width: fitDemoW, Height: fitDemoH}} {
+	sizes := []fyne.Size{{Width: fitDemoW, Height: fitDemoH}}
+	for _, sc := range fitScreens {
+		sizes = append(sizes, sc.size())
+	}
+	for _, size := range sizes {
 		t.Run(fmt.Sprintf("%.0fx%.0f", size.Width, size.Height), func(t *testing.T) {
 			s, b := newStaffTestScreenWith(t, fitStaffBackend(t))
 			w := fyne.CurrentApp().Driver().AllWindows()[0]
@@ -237,7 +288,7 @@ func TestStaffViewsFit(t *testing.T) {
 			check("staff manual keyboard")
 			tapButton(t, s, "R")
 			check("staff manual results")
-			tapButton(t, s, "Rossi Bianchi Marco")
+			tapButton(t, s, "Rossi Bianchi Beatrice")
 			check("staff manual confirm")
 			tapButton(t, s, "Registra il pasto")
 			check("staff manual result")
@@ -266,6 +317,12 @@ func TestStaffViewsFit(t *testing.T) {
 			tapButton(t, s, "Indietro")
 			tapButton(t, s, "Impostazioni")
 			check("staff settings")
+			tapSettingsField(t, s, s.settingsForm.url)
+			check("staff settings keyboard")
+			tapButton(t, s, "Annulla")
+			tapSettingsField(t, s, s.settingsForm.from)
+			check("staff settings keypad")
+			tapButton(t, s, "Annulla")
 			s.settingsForm.debounce.SetText("99s")
 			s.settingsForm.url.SetText("http://mensa.example.it")
 			s.settingsForm.from.SetText("15:00")
@@ -282,7 +339,10 @@ func TestCanteenViewsFit(t *testing.T) {
 	for _, tc := range results() {
 		s, w := newTestScreen(t, "it", time.Hour)
 		s.ShowResult(tc.r)
-		fitCheck(t, "canteen "+tc.name, w, s.Content(), kioskW, kioskH)
+		for _, sc := range fitScreens {
+			sz := sc.size()
+			fitCheck(t, "canteen "+tc.name+" "+sc.String(), w, s.Content(), sz.Width, sz.Height)
+		}
 		fitCheck(t, "canteen demo "+tc.name, w, s.Content(), fitDemoW, fitDemoH)
 	}
 }

@@ -121,6 +121,9 @@ type StaffScreen struct {
 	pin       string
 	pinShown  *widget.Label
 	pinStatus *widget.Label
+	// pinKeys are the keypad's keys: disabled, and seen so, while staff
+	// mode is locked.
+	pinKeys []*widget.Button
 	// candidate is the name of the staff member whose badge opened the
 	// PIN page ("" after the hidden gesture).
 	candidate string
@@ -239,16 +242,21 @@ func (s *StaffScreen) showPIN() {
 	s.pinStatus.Alignment = fyne.TextAlignCenter
 	s.pinStatus.Show() // its place is kept while empty: see setStatus
 	grid := container.NewGridWithColumns(3)
+	s.pinKeys = nil
+	key := func(b *widget.Button) {
+		s.pinKeys = append(s.pinKeys, b)
+		grid.Add(b)
+	}
 	for _, row := range keypadRows {
 		for _, d := range row {
-			grid.Add(s.button(d, nil, func() { s.typeDigit(d) }))
+			key(s.button(d, nil, func() { s.typeDigit(d) }))
 		}
 	}
-	grid.Add(s.button(s.tr.T("staff.pin.clear"), theme.ContentClearIcon(), func() { s.pin = ""; s.renderPIN() }))
-	grid.Add(s.button("0", nil, func() { s.typeDigit("0") }))
+	key(s.button(s.tr.T("staff.pin.clear"), theme.ContentClearIcon(), func() { s.pin = ""; s.renderPIN() }))
+	key(s.button("0", nil, func() { s.typeDigit("0") }))
 	ok := s.button(s.tr.T("staff.pin.ok"), theme.ConfirmIcon(), s.submitPIN)
 	ok.Importance = widget.HighImportance
-	grid.Add(ok)
+	key(ok)
 	cancel := s.button(s.tr.T("staff.pin.cancel"), theme.CancelIcon(), func() { s.leave(false) })
 	page := container.NewVBox(s.pinShown, s.pinStatus, container.NewCenter(container.NewGridWrap(fyne.NewSize(480, 4*80+24), grid)), container.NewCenter(cancel))
 	s.show("staff.pin.title", page)
@@ -277,6 +285,13 @@ func (s *StaffScreen) renderPIN() {
 // renderLock shows the lock's countdown, or clears it when it ended.
 func (s *StaffScreen) renderLock() {
 	until, locked := s.b.LockState()
+	for _, k := range s.pinKeys { // keys that do nothing must not look as if they did
+		if locked && !k.Disabled() {
+			k.Disable()
+		} else if !locked && k.Disabled() {
+			k.Enable()
+		}
+	}
 	if !locked {
 		if s.lockShown {
 			s.lockShown = false
@@ -304,12 +319,15 @@ func (s *StaffScreen) submitPIN() {
 	s.renderPIN()
 	st, err := s.b.SubmitPIN(pin)
 	var locked *app.LockedError
+	var wrong *app.WrongPINError
 	switch {
 	case err == nil:
 		s.staff = st
 		s.showMenu()
 	case errors.As(err, &locked):
 		s.renderLock()
+	case errors.As(err, &wrong):
+		s.setStatus(s.tr.TN("staff.pin.wrong_left", wrong.Left))
 	case errors.Is(err, app.ErrWrongPIN):
 		s.setStatus(s.tr.T("staff.pin.wrong"))
 	case errors.Is(err, app.ErrNoCandidate):

@@ -3,9 +3,12 @@ package ui
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -64,19 +67,23 @@ var readerStateKeys = map[app.ReaderState]string{
 	app.ReaderNone:         "staff.reader.none",
 }
 
-// readerFrames is the number of frames the reader page lists.
-const readerFrames = 8
+// readerFrames is the number of frames the reader page lists, newest
+// first, one line each: with the state, the port, the error and the
+// counts above them they fit a 1280×720 window.
+const readerFrames = 6
 
 func (s *StaffScreen) showReader() {
 	info := s.b.Reader()
+	// One line each, cut when long: a device path or a decoder's reason
+	// wrapped over lines would push the page past the window.
 	box := container.NewVBox(message(s.tr.T(readerStateKeys[info.Status.State])))
 	if info.Status.Port != "" {
-		box.Add(message(s.tr.T("staff.reader.port", info.Status.Port)))
+		box.Add(staffOneLine(s.tr.T("staff.reader.port", info.Status.Port)))
 	}
 	if info.Status.Err != "" {
-		box.Add(message(s.tr.T("staff.reader.error", info.Status.Err)))
+		box.Add(staffOneLine(s.tr.T("staff.reader.error", info.Status.Err)))
 	}
-	box.Add(message(s.tr.T("staff.reader.counts", int(info.Accepted), int(info.Rejected))))
+	box.Add(staffOneLine(s.tr.T("staff.reader.counts", int(info.Accepted), int(info.Rejected))))
 	frames := info.Frames
 	if len(frames) > readerFrames {
 		frames = frames[len(frames)-readerFrames:]
@@ -85,17 +92,21 @@ func (s *StaffScreen) showReader() {
 		f := frames[i]
 		at := f.At.In(s.loc).Format("15:04:05")
 		if f.Err != "" {
-			box.Add(message(s.tr.T("staff.reader.frame_rejected", at, f.Raw, f.Err)))
+			box.Add(staffOneLine(s.tr.T("staff.reader.frame_rejected", at, f.Raw, f.Err)))
 		} else {
-			box.Add(message(s.tr.T("staff.reader.frame_ok", at, string(f.Badge))))
+			box.Add(staffOneLine(s.tr.T("staff.reader.frame_ok", at, string(f.Badge))))
 		}
 	}
 	refresh := s.button(s.tr.T("staff.outbox.refresh"), theme.ViewRefreshIcon(), s.showReader)
-	s.show("staff.reader.title", container.NewBorder(nil, container.NewGridWithColumns(2, refresh, s.backTo(s.showMenu)), nil, nil, box))
+	// Set dense: lines that are read, not touched.
+	s.show("staff.reader.title", container.NewBorder(nil, container.NewGridWithColumns(2, refresh, s.backTo(s.showMenu)), nil, nil,
+		container.NewThemeOverride(box, counterDenseTheme{})))
 }
 
 // settingsForm holds the settings page's entries.
 type settingsForm struct {
+	// page is the form's page, shown again after a field's keyboard.
+	page                                        fyne.CanvasObject
 	role                                        *widget.RadioGroup
 	port, format, numbering, url, low, from, to *widget.Entry
 	debounce, idle                              *widget.Entry
@@ -133,6 +144,7 @@ var settingsProblemKeys = map[string]string{
 	app.ProblemBadSetting: "staff.settings.err.bad_setting",
 }
 
+// showSettings shows the settings page with the kiosk's settings.
 func (s *StaffScreen) showSettings() {
 	cur := s.b.Settings()
 	f := &settingsForm{errors: message("")}
@@ -183,7 +195,16 @@ func (s *StaffScreen) showSettings() {
 			e.Hide()
 			f.fieldErrors[fd.field] = e
 			name := container.NewGridWrap(fyne.NewSize(labelW, labels[i].MinSize().Height), labels[i])
-			cols[half].Add(container.NewBorder(nil, counterDense(e), container.NewVBox(name), nil, fd.w))
+			w := fd.w
+			if en, ok := fd.w.(*widget.Entry); ok {
+				// The kiosk has no keyboard: a touch on the field opens
+				// the on-screen one, never the entry's cursor.
+				w = container.NewStack(en, newCounterTapZone(canvas.NewRectangle(colorTransparent), func() {
+					s.b.Touch()
+					s.editSetting(fd.field, en)
+				}))
+			}
+			cols[half].Add(container.NewBorder(nil, counterDense(e), container.NewVBox(name), nil, w))
 		}
 	}
 	// The first column (with the role's choice) as wide as it needs, the
@@ -235,7 +256,105 @@ func (s *StaffScreen) showSettings() {
 		setText(f.errors, s.tr.T("staff.settings.applied"))
 	})
 	apply.Importance = widget.HighImportance
-	s.show("staff.settings.title", container.NewBorder(nil, container.NewVBox(f.errors, container.NewGridWithColumns(2, apply, s.backTo(s.showMenu))), nil, nil, columns))
+	f.page = container.NewBorder(nil, container.NewVBox(f.errors, container.NewGridWithColumns(2, apply, s.backTo(s.showMenu))), nil, nil, columns)
+	s.show("staff.settings.title", f.page)
+}
+
+// settingsKeys are the keys of the settings' keyboard besides letters and
+// digits: what addresses, device paths, times, durations and amounts are
+// written with.
+const settingsKeys = ":/.-_,@?=&~"
+
+// settingsNumeric are the fields typed on the digits alone (with their
+// separator).
+var settingsNumeric = map[string]string{
+	app.FieldLowBalance: ",", app.FieldWindowStart: ":", app.FieldWindowEnd: ":", app.FieldIdleSeconds: "",
+}
+
+// editSetting shows the on-screen keyboard for one field of the settings
+// form: the value being typed, big, over the keys; "OK" puts it in the
+// field and goes back to the form, which keeps what else was changed.
+func (s *StaffScreen) editSetting(field string, e *widget.Entry) {
+	f := s.settingsForm
+	value := e.Text
+	shift := false
+	var render func()
+	render = func() {
+		typed := newLabel(SizeNameResultText, true)
+		typed.Wrapping, typed.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
+		typed.SetText(value + "_")
+		typeKey := func(k string) func() {
+			return func() {
+				if len(value) < 200 {
+					value += k
+				}
+				render()
+			}
+		}
+		var rows []fyne.CanvasObject
+		var keys fyne.CanvasObject
+		if sep, numeric := settingsNumeric[field]; numeric {
+			// A keypad as the PIN's: 1 to 9, the separator, 0.
+			pad := container.NewGridWithColumns(3)
+			for i := 1; i <= 9; i++ {
+				d := string(rune('0' + i))
+				pad.Add(s.button(d, nil, typeKey(d)))
+			}
+			if sep != "" {
+				pad.Add(s.button(sep, nil, typeKey(sep)))
+			} else {
+				pad.Add(layout.NewSpacer())
+			}
+			pad.Add(s.button("0", nil, typeKey("0")))
+			keys = container.NewCenter(container.NewGridWrap(fyne.NewSize(480, 4*80+24), pad))
+		} else {
+			digits := container.NewGridWithColumns(10)
+			for i := range 10 {
+				d := string(rune('0' + (i+1)%10))
+				digits.Add(s.button(d, nil, typeKey(d)))
+			}
+			rows = append(rows, digits)
+			for _, row := range keyboardRows {
+				line := container.NewGridWithColumns(10)
+				for _, r := range s.tr.T(row) {
+					ch := strings.ToLower(string(r))
+					if shift {
+						ch = strings.ToUpper(ch)
+					}
+					line.Add(s.button(ch, nil, typeKey(ch)))
+				}
+				rows = append(rows, line)
+			}
+			syms := container.NewGridWithColumns(len(settingsKeys) + 1)
+			sh := s.button("⇧", nil, func() { shift = !shift; render() })
+			if shift {
+				sh.Importance = widget.HighImportance
+			}
+			syms.Add(sh)
+			for _, r := range settingsKeys {
+				syms.Add(s.button(string(r), nil, typeKey(string(r))))
+			}
+			rows = append(rows, syms)
+			keys = container.NewGridWithRows(len(rows), rows...)
+		}
+		del := s.button(s.tr.T("staff.manual.delete"), theme.ContentUndoIcon(), func() {
+			if value != "" {
+				_, n := utf8.DecodeLastRuneInString(value)
+				value = value[:len(value)-n]
+			}
+			render()
+		})
+		clear := s.button(s.tr.T("staff.pin.clear"), theme.ContentClearIcon(), func() { value = ""; render() })
+		cancel := s.button(s.tr.T("staff.pin.cancel"), theme.CancelIcon(), func() { s.show("staff.settings.title", f.page) })
+		ok := s.button(s.tr.T("staff.settings.keyboard_done"), theme.ConfirmIcon(), func() {
+			e.SetText(value)
+			s.show("staff.settings.title", f.page)
+		})
+		ok.Importance = widget.HighImportance
+		bottom := container.NewGridWithColumns(4, del, clear, cancel, ok)
+		s.show("staff.settings.keyboard_title", container.NewBorder(typed, bottom, nil, nil, keys), s.tr.T(settingsFieldKeys[field]))
+	}
+	render()
 }
 
 // problemKey is the catalogue key of an app.Problem*.

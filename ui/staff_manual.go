@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -19,7 +20,7 @@ import (
 // the keyboard; searchLimit the most it pages through before asking for
 // more letters.
 const (
-	searchRows  = 8
+	searchRows  = 7
 	searchLimit = 5 * searchRows
 )
 
@@ -39,12 +40,23 @@ func (s *StaffScreen) renderManual() {
 }
 
 func (s *StaffScreen) renderManualPage(page int) {
+	// The letters typed, big, or the hint in their place: one slot as
+	// tall as a line of the big letters either way, so that the keyboard
+	// under it does not move at the first letter.
 	typed := newLabel(SizeNamePrompt, true)
-	setText(typed, s.query)
+	typed.Wrapping, typed.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
+	typed.SetText(s.tr.T("staff.manual.title")) // one line of any text: its height
+	reserve := canvas.NewRectangle(colorTransparent)
+	reserve.SetMinSize(fyne.NewSize(0, typed.MinSize().Height))
+	var shown fyne.CanvasObject = typed
+	typed.SetText(s.query)
 	if s.query == "" {
-		setText(typed, s.tr.T("staff.manual.prompt"))
+		shown = message(s.tr.T("staff.manual.prompt"))
 	}
-	keys := container.NewVBox()
+	slot := container.NewStack(reserve, shown)
+	// The rows share the height left under the typed letters: big keys,
+	// in the same place whether pupils are listed beside them or not.
+	keys := container.NewGridWithRows(len(keyboardRows) + 1)
 	for _, row := range keyboardRows {
 		line := container.NewGridWithColumns(10)
 		for _, r := range s.tr.T(row) {
@@ -71,8 +83,38 @@ func (s *StaffScreen) renderManualPage(page int) {
 	if s.query != "" {
 		results = s.searchResults(page)
 	}
-	left := container.NewBorder(typed, nil, nil, nil, container.NewVBox(layout.NewSpacer(), keys))
-	s.show("staff.manual.title", container.NewBorder(nil, nil, left, nil, results))
+	left := container.NewBorder(slot, nil, nil, nil, keys)
+	s.show("staff.manual.title", container.New(splitLayout{ratio: manualKeyboardShare}, left, results))
+}
+
+// manualKeyboardShare is the part of the page's width the manual meal's
+// keyboard takes; the pupils found are listed in the rest.
+const manualKeyboardShare = 0.58
+
+// splitLayout puts its first object at the left, ratio of the width (or
+// its minimum width, if more, leaving the second its own), and the second
+// in the rest, both the full height.
+type splitLayout struct{ ratio float32 }
+
+func (l splitLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if len(objs) != 2 {
+		return
+	}
+	gap := theme.Padding()
+	lw := max(objs[0].MinSize().Width, (size.Width-gap)*l.ratio)
+	lw = min(lw, size.Width-gap-objs[1].MinSize().Width)
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(fyne.NewSize(lw, size.Height))
+	objs[1].Move(fyne.NewPos(lw+gap, 0))
+	objs[1].Resize(fyne.NewSize(size.Width-lw-gap, size.Height))
+}
+
+func (l splitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if len(objs) != 2 {
+		return fyne.Size{}
+	}
+	a, b := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(a.Width+theme.Padding()+b.Width, max(a.Height, b.Height))
 }
 
 // searchResults is a page of the pupils found, as rows, with the pager

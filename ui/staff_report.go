@@ -18,7 +18,7 @@ import (
 
 // reportRows is the number of table lines a report page shows: one line
 // each, so that a page fits the kiosk's window with its pager.
-const reportRows = 10
+const reportRows = 9
 
 // reportLine is one line of the report's tables: a first cell, cut with
 // an ellipsis when too long, and figures in the columns of the header.

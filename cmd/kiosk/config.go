@@ -151,8 +151,14 @@ type CanteenConfig struct {
 // WindowConfig is the kiosk window.
 type WindowConfig struct {
 	Fullscreen bool `json:"fullscreen"`
-	Width      int  `json:"width"`
-	Height     int  `json:"height"`
+	// Width and Height are the window's size in pixels; in full screen
+	// they name the display's, for the choice of the scale.
+	Width  int `json:"width"`
+	Height int `json:"height"`
+	// Scale is the size of everything on screen (1 = as designed); the
+	// kiosk lowers it where the window would hold less than the views
+	// need (ui.KioskScale) and ignores the display's density.
+	Scale float64 `json:"scale"`
 }
 
 // DefaultConfig returns the defaults every field falls back to.
@@ -163,7 +169,7 @@ func DefaultConfig() Config {
 		Canteen: CanteenConfig{Service: string(app.ServiceLunch), WindowStart: "11:30", WindowEnd: "14:30",
 			Debounce: "3s", LowBalanceCents: 1000, Policy: string(app.PolicyServeAndFlag), ResultSeconds: 4,
 			SoundVolume: 80},
-		Window:  WindowConfig{Fullscreen: true, Width: 1280, Height: 800},
+		Window:  WindowConfig{Fullscreen: true, Width: 1280, Height: 800, Scale: 1},
 		Central: CentralConfig{SyncSeconds: 15, TimeoutSeconds: 10},
 		Counter: CounterConfig{IdleSeconds: 60, TopUpMinCents: 100, TopUpMaxCents: 50000,
 			PresetsCents: []int64{1000, 2000, 5000, 10000}, MonthsBack: 3},
@@ -219,6 +225,9 @@ func (c *Config) Validate() (app.CanteenConfig, error) {
 	}
 	if c.Language != "it" && c.Language != "en" {
 		errs = append(errs, fmt.Errorf("language %q: want it or en", c.Language))
+	}
+	if c.Window.Scale != 0 && (c.Window.Scale < 0.5 || c.Window.Scale > 4) {
+		errs = append(errs, fmt.Errorf("window.scale %v: want 0.5 to 4", c.Window.Scale))
 	}
 	if strings.TrimSpace(c.KioskID) == "" {
 		errs = append(errs, errors.New("kiosk_id is empty"))

@@ -122,16 +122,17 @@ func (k *kioskWindow) buildCounter(r *running) {
 		cats[l] = ui.MustCatalogue(l)
 	}
 	r.counter = ui.NewCounterScreen(cats, counterBackend{Counter: r.core.counter, core: r.core},
-		ui.CounterOptions{Location: r.cc.Location})
-	r.counter.OnPrint = func(n app.Notice, tr *ui.Catalogue) {
-		go func() { // printed in the language the parent chose on screen
-			path, err := printNotice(r.cfg, n, tr)
-			if err != nil {
-				k.log.Error("print notice", "notice", n.NoticeCode, "err", err)
-				return
-			}
-			k.log.Info("notice printed", "notice", n.NoticeCode, "file", path)
-		}()
+		ui.CounterOptions{Location: r.cc.Location, Language: r.cfg.Language})
+	r.counter.OnPrint = func(n app.Notice, tr *ui.Catalogue) (ui.PrintResult, error) {
+		// Printed in the language the parent chose on screen; the screen
+		// says what happened (printed, or where the PDF is).
+		path, err := printNotice(r.cfg, n, tr)
+		if err != nil {
+			k.log.Error("print notice", "notice", n.NoticeCode, "err", err)
+			return ui.PrintResult{File: path}, err
+		}
+		k.log.Info("notice printed", "notice", n.NoticeCode, "file", path, "print_command", len(r.cfg.Counter.PrintCommand) > 0)
+		return ui.PrintResult{Printed: len(r.cfg.Counter.PrintCommand) > 0, File: path}, nil
 	}
 	r.counter.OnStaffGesture = func() { k.enterStaff(r, nil) }
 	r.content = r.counter.Content()

@@ -116,7 +116,7 @@ func run(args []string, stderr io.Writer) int {
 			}
 			// A window beside the developer's others, wide enough for the
 			// screen and the demo reader panel.
-			cfg.Window = WindowConfig{Fullscreen: false, Width: 1600, Height: 900}
+			cfg.Window = WindowConfig{Fullscreen: false, Width: 1600, Height: 900, Scale: cfg.Window.Scale}
 		}
 	}
 	cc, err := cfg.Validate()

@@ -222,7 +222,19 @@ func (b staffBackend) Settings() app.KioskSettings {
 	if c := b.c(); c.demoReader != nil {
 		s.ReaderPort = c.cfg.Reader.Port // the demo's pseudo-terminal
 	}
+	if u := b.demoURL(); s.ServerURL == "" && u != "" {
+		s.ServerURL = u // the server in use: the demo's own, on loopback
+	}
 	return s
+}
+
+// demoURL is the address of the demo's embedded server, "" outside the
+// demo.
+func (b staffBackend) demoURL() string {
+	if c := b.c(); c.link != nil && c.link.demoProxy != nil {
+		return c.link.demoProxy.URL()
+	}
+	return ""
 }
 
 // ApplySettings validates s, saves it and restarts the kiosk's core with
@@ -239,6 +251,9 @@ func (b staffBackend) ApplySettings(s app.KioskSettings) error {
 	check := s
 	if demoPort != "" && strings.TrimSpace(s.ReaderPort) == demoPort {
 		check.ReaderPort = "" // the demo reader is made at each start
+	}
+	if u := b.demoURL(); u != "" && strings.TrimSpace(s.ServerURL) == u {
+		s.ServerURL = "" // the demo's embedded server, made at each start
 	}
 	cfg, cc, err := checkSettings(b.r.cfg, s)
 	if err != nil {
@@ -260,7 +275,7 @@ func (b staffBackend) ApplySettings(s app.KioskSettings) error {
 		b.k.log.Error("audit of the end of staff mode", "err", err)
 	}
 	b.k.log.Info("settings changed by staff: restarting the kiosk's core", "role", cfg.Role)
-	go b.k.restart(cfg, cc)
+	go b.k.restart(cfg, cc, b.k.tr.T("staff.settings.saved_restarted"))
 	return nil
 }
 
@@ -276,7 +291,7 @@ func (k *kioskWindow) buildStaff(r *running) *ui.StaffScreen {
 	s := ui.NewStaffScreen(k.tr, staffBackend{k: k, r: r}, ui.StaffOptions{Location: r.cc.Location})
 	s.OnLeave = func() {
 		r.inStaff.Store(false)
-		k.w.SetContent(r.content)
+		k.show(r.content)
 	}
 	return s
 }
@@ -288,8 +303,11 @@ func (k *kioskWindow) enterStaff(r *running, candidate *app.Staff) {
 		return
 	}
 	r.inStaff.Store(true)
+	if r.counter != nil { // the family on screen is forgotten: staff mode ends on the home view
+		r.counter.Reset()
+	}
 	r.staff.Begin(candidate)
-	k.w.SetContent(r.staff.Content())
+	k.show(r.staff.Content())
 }
 
 // withStaffCorner lays the hidden staff gesture (five taps in the top-left
@@ -304,8 +322,9 @@ func (k *kioskWindow) withStaffCorner(r *running) fyne.CanvasObject {
 }
 
 // restart stops the running kiosk and starts it again with cfg (a settings
-// change), on the UI goroutine: the screens are rebuilt.
-func (k *kioskWindow) restart(cfg Config, cc app.CanteenConfig) {
+// change), on the UI goroutine: the screens are rebuilt. The new screen
+// says confirm (the settings were saved) for confirmSeconds.
+func (k *kioskWindow) restart(cfg Config, cc app.CanteenConfig, confirm string) {
 	k.restartMu.Lock()
 	defer k.restartMu.Unlock()
 	done := make(chan struct{})
@@ -313,6 +332,20 @@ func (k *kioskWindow) restart(cfg Config, cc app.CanteenConfig) {
 		defer close(done)
 		k.stop()
 		k.start(cfg, cc)
+		if r := k.cur.Load(); r != nil && confirm != "" {
+			k.show(ui.ConfirmationOver(r.content, confirm))
+			time.AfterFunc(confirmSeconds*time.Second, func() {
+				fyne.Do(func() {
+					if k.cur.Load() == r && !r.inStaff.Load() {
+						k.show(r.content)
+					}
+				})
+			})
+		}
 	})
 	<-done
 }
+
+// confirmSeconds is how long the confirmation of a settings change stays
+// over the screen after the restart.
+const confirmSeconds = 8

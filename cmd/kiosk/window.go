@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +29,7 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 		log.Error("translations", "err", err)
 		return 1
 	}
+	setScale(cfg, log)
 	a := fyneapp.NewWithID("it.mensakiosk.kiosk")
 	k := newKioskWindow(ctx, a, cfg, tr, isDemo, log)
 	k.start(cfg, cc)
@@ -40,6 +43,22 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 	k.stop()
 	log.Info("stopped")
 	return 0
+}
+
+// setScale chooses the scale the window runs at, before Fyne reads it:
+// the configured one lowered to what the window holds (ui.KioskScale),
+// with Fyne's own detection from the display's density turned off (it
+// gives a 10" 1280×800 panel about 1.2, and the views no longer fit).
+// FYNE_SCALE set by hand still wins.
+func setScale(cfg Config, log *slog.Logger) {
+	_ = os.Setenv("FYNE_DISABLE_DPI_DETECTION", "true")
+	if v := os.Getenv("FYNE_SCALE"); v != "" {
+		log.Info("window scale from FYNE_SCALE", "scale", v)
+		return
+	}
+	sc := ui.KioskScale(cfg.Window.Width, cfg.Window.Height, cfg.Window.Scale)
+	_ = os.Setenv("FYNE_SCALE", strconv.FormatFloat(float64(sc), 'f', 1, 32))
+	log.Info("window scale", "scale", sc, "configured", cfg.Window.Scale, "width", cfg.Window.Width, "height", cfg.Window.Height)
 }
 
 // newKioskWindow makes the kiosk's window on a: the theme, the title, the
@@ -158,7 +177,7 @@ func (k *kioskWindow) start(cfg Config, cc app.CanteenConfig) {
 	// reported before is replayed here, so the counter is not offline for a
 	// whole sync interval.
 	k.cur.Store(r)
-	k.w.SetContent(r.content)
+	k.show(r.content)
 	if r.core != nil && r.core.counter != nil {
 		r.core.counter.SetOnline(r.core.link.Status().Online)
 	}
@@ -195,6 +214,21 @@ func (k *kioskWindow) stop() {
 			k.log.Error("shutdown", "err", err)
 		}
 	}
+}
+
+// show puts a screen in the window, in a wrapper that asks for no more
+// than the window has: the window keeps its configured size whatever a
+// view asks for (ui.WindowContent).
+func (k *kioskWindow) show(o fyne.CanvasObject) {
+	k.w.SetContent(ui.WindowContent(o))
+}
+
+// showing is the screen in the window.
+func (k *kioskWindow) showing() fyne.CanvasObject {
+	if c, ok := k.w.Content().(*fyne.Container); ok && len(c.Objects) == 1 {
+		return c.Objects[0]
+	}
+	return k.w.Content()
 }
 
 // closeRefused answers the window manager's close button.

@@ -86,7 +86,7 @@ func TestStaffBadgeOpensStaffMode(t *testing.T) {
 	k, _ := windowKiosk(t, RoleCanteen)
 	r := k.cur.Load()
 	r.core.handleTap(k.ctx, "5A000001")
-	waitFor(t, "the staff screen", func() bool { return k.w.Content() == r.staff.Content() })
+	waitFor(t, "the staff screen", func() bool { return k.showing() == r.staff.Content() })
 	if !r.inStaff.Load() {
 		t.Fatal("not in staff mode")
 	}
@@ -108,7 +108,7 @@ func TestStaffBadgeOpensStaffMode(t *testing.T) {
 		t.Fatalf("audit events %v, %v", evs, err)
 	}
 	fyne.DoAndWait(func() { r.staff.OnLeave() })
-	waitFor(t, "the canteen screen", func() bool { return k.w.Content() == r.content })
+	waitFor(t, "the canteen screen", func() bool { return k.showing() == r.content })
 }
 
 // TestApplySettingsRestartsInPlace: a bad change from staff mode changes
