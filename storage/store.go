@@ -146,8 +146,17 @@ func Open(path string, opts Options) (*Store, error) {
 		if err := precheck(path, opts); err != nil {
 			return nil, err
 		}
-	} else if !opts.SkipCheck && opts.OnCheck != nil {
-		opts.OnCheck(nil) // a new file: nothing to check
+	} else {
+		if errors.Is(err, os.ErrNotExist) {
+			// A new file. A seal left at this path belongs to a file moved
+			// aside (as RestoreAdvice says): it must not judge this one.
+			if err := os.Remove(sealPath(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("open %s: remove the seal of the file moved aside: %w", path, err)
+			}
+		}
+		if !opts.SkipCheck && opts.OnCheck != nil {
+			opts.OnCheck(nil) // a new file: nothing to check
+		}
 	}
 	db, err := openBolt(path, opts)
 	switch {

@@ -400,3 +400,39 @@ func TestFaultWhileReadingIsAnError(t *testing.T) {
 		}
 	}
 }
+
+// The advice for a damaged file moves kiosk.db aside; its seal, kept so
+// that the damaged file is refused at every start, stays beside the path.
+// The fresh file made there is another database: the old seal must not
+// judge it. Before, a fresh file whose kiosk lost power before its first
+// clean close (no seal of its own) was refused at the next start, its
+// transaction id being below the old file's.
+func TestFreshFileIsNotJudgedByTheSealOfTheFileMovedAside(t *testing.T) {
+	path, _ := outboxFile(t)
+	patch(t, path, "Nome0150", "Nome0151")
+	var d *Damage
+	if _, err := Open(path, Options{}); !errors.As(err, &d) {
+		t.Fatalf("damaged file: err = %v, want a *Damage", err)
+	}
+	if err := os.Rename(path, path+".damaged"); err != nil { // as the advice says
+		t.Fatal(err)
+	}
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("fresh file: %v", err)
+	}
+	if err := s.PutRoster(app.Roster{Pupils: []app.Pupil{{ID: "P1", AccountID: "A", FirstName: "Anna", LastName: "Bianchi"}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Power lost: bbolt's file is consistent, but no seal is written.
+	if err := s.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatalf("the fresh file after a power cut was refused: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
