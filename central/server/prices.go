@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -17,15 +18,22 @@ import (
 //
 // Fee-band history. A pupil's price (from its fee band, or its own
 // meal_price) changes only by an import. Each import that changes it
-// records the new band and price in force from the import's day (in the
-// server's time zone): a meal of an earlier day keeps the price it had,
-// whenever it arrives (a kiosk that was offline), and meals already
-// charged are never repriced. The first price of a pupil holds for every
-// day before its first change.
+// records the new band and price in force from the import's moment (its
+// day in the server's time zone, and its time): a meal served before it
+// keeps the price it had, whenever it arrives (a kiosk that was offline,
+// even the same day: the kiosks showed the old price until their next
+// pull), and meals already charged are never repriced. The first price of
+// a pupil holds for every day before its first change.
 
-// bPrices: pupil \0 day → pricePeriod JSON, the price in force from day
-// (the empty day: since ever).
+// bPrices: pupil \0 day \0 time → pricePeriod JSON, the price in force
+// from that day and time (UTC, periodTime; the empty day: since ever; a
+// key without time, written before times were kept: from the day's
+// start).
 var bPrices = []byte("price_history")
+
+// periodTime is the fixed-width UTC time of a price period's key: keys
+// sort as times.
+const periodTime = "2006-01-02T15:04:05.000000000Z"
 
 // pricePeriod is a pupil's fee band and meal price from a day on.
 type pricePeriod struct {
@@ -59,31 +67,31 @@ func latestPrice(tx *bolt.Tx, pupil app.PupilID) (pricePeriod, string, bool, err
 // recordPrice notes pupil p's price as imported, old being the pupil as
 // stored before (had: there was one). A new pupil's price holds for every
 // day until it changes (priceOn falls back to the pupil's record), so
-// nothing is written; a change writes the new period from today, and, the
+// nothing is written; a change writes the new period from now, and, the
 // first time, the old price as the period before (since ever). The latest
 // period is always the stored pupil's price: an unchanged pupil costs no
 // read.
-func recordPrice(tx *bolt.Tx, p app.Pupil, old app.Pupil, had bool, today app.Day) error {
+func recordPrice(tx *bolt.Tx, p app.Pupil, old app.Pupil, had bool, today app.Day, now time.Time) error {
 	if !had || (old.FeeBand == p.FeeBand && old.MealPrice == p.MealPrice) {
 		return nil
 	}
-	put := func(day string, pp pricePeriod) error {
+	put := func(k []byte, pp pricePeriod) error {
 		data, err := json.Marshal(pp)
 		if err != nil {
 			return err
 		}
-		return tx.Bucket(bPrices).Put(key(string(p.ID), day), data)
+		return tx.Bucket(bPrices).Put(k, data)
 	}
 	_, _, ok, err := latestPrice(tx, p.ID)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		if err := put("", pricePeriod{FeeBand: old.FeeBand, MealPrice: old.MealPrice}); err != nil {
+		if err := put(key(string(p.ID), ""), pricePeriod{FeeBand: old.FeeBand, MealPrice: old.MealPrice}); err != nil {
 			return err
 		}
 	}
-	return put(string(today), pricePeriod{FeeBand: p.FeeBand, MealPrice: p.MealPrice})
+	return put(key(string(p.ID), string(today), now.UTC().Format(periodTime)), pricePeriod{FeeBand: p.FeeBand, MealPrice: p.MealPrice})
 }
 
 // deletePrices forgets a deleted pupil's price history: a pupil made
@@ -99,13 +107,14 @@ func deletePrices(tx *bolt.Tx, pupil string) error {
 	return nil
 }
 
-// priceOn is pupil's meal price on day: the period in force then, or (a
-// pupil without history, stored before it was kept) the pupil's price.
-func priceOn(tx *bolt.Tx, pupil app.Pupil, day app.Day) (app.Cents, error) {
+// priceOn is pupil's meal price on day at time at: the period in force
+// then, or (a pupil without history, stored before it was kept) the
+// pupil's price.
+func priceOn(tx *bolt.Tx, pupil app.Pupil, day app.Day, at time.Time) (app.Cents, error) {
 	prefix := key(string(pupil.ID), "")
 	c := tx.Bucket(bPrices).Cursor()
-	// The last key ≤ pupil \0 day: seek just past it, step back.
-	k, _ := c.Seek(append(key(string(pupil.ID), string(day)), 0))
+	// The last key ≤ pupil \0 day \0 at: seek just past it, step back.
+	k, _ := c.Seek(append(key(string(pupil.ID), string(day), at.UTC().Format(periodTime)), 0))
 	var v []byte
 	if k == nil {
 		k, v = c.Last()

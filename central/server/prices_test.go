@@ -106,8 +106,8 @@ func TestFeeBandChangeKeepsOldPrices(t *testing.T) {
 	if b := e.balance("A1"); b != 1000-450 {
 		t.Fatalf("the import repriced a charged meal: balance %d", b)
 	}
-	// 2025-03-14: P1 moves to band C (3,00 €).
-	e.clock.Set(time.Date(2025, 3, 14, 12, 0, 0, 0, time.UTC))
+	// 2025-03-14, before lunch: P1 moves to band C (3,00 €).
+	e.clock.Set(time.Date(2025, 3, 14, 8, 0, 0, 0, time.UTC))
 	d.FeeBands = append(d.FeeBands, app.FeeBand{Code: "C", Name: "Fascia C", MealPrice: 300})
 	d.Pupils[0].FeeBand = "C"
 	mustImport(t, e.s, d)
@@ -214,5 +214,50 @@ func TestPriceHistoryOfARecreatedPupil(t *testing.T) {
 	e.push(k1, app.PushBatch{Epoch: "E1", Events: []app.OutboxEvent{mealOn("r11", 1, "P3", "2025-03-11", 0)}})
 	if it := storedEvent(t, e.s, "r11"); it.ServerPrice == nil || *it.ServerPrice != 300 {
 		t.Errorf("the re-created pupil's meal priced %v, want 300", it.ServerPrice)
+	}
+}
+
+// TestPriceChangeMidDayKeepsTheMorningsMeals: a fee band changed by an
+// import in the afternoon does not reprice a meal served in the morning,
+// whenever it arrives. Before, the price was in force from the import's
+// whole day: of two meals served at 11:00 at 4,50 €, the one pushed at
+// once was charged 4,50 € and the one of a kiosk that was offline until
+// the afternoon 5,00 €, flagged price_mismatch.
+func TestPriceChangeMidDayKeepsTheMorningsMeals(t *testing.T) {
+	e := newEnv(t)
+	mustImport(t, e.s, fixture()) // band B 4,50 €
+	k1, k2 := e.roleToken("k1", RoleCanteen), e.roleToken("k2", RoleCanteen)
+	e.push(k1, app.PushBatch{Epoch: "E1", Events: []app.OutboxEvent{mealOn("p1", 1, "P1", testDay, 450)}})
+
+	// 14:00: band B costs 5,00 €.
+	e.clock.Set(time.Date(2025, 3, 10, 14, 0, 0, 0, time.UTC))
+	d := fixture()
+	d.FeeBands[0].MealPrice = 500
+	mustImport(t, e.s, d)
+
+	late := mealOn("p2", 1, "P2", testDay, 450) // served at 11:00 too, pushed now
+	after := mealOn("p3", 2, "P2", testDay, 500)
+	var m app.Meal
+	_ = json.Unmarshal(after.Payload, &m)
+	m.At, m.Day = time.Date(2025, 3, 11, 11, 0, 0, 0, time.UTC), "2025-03-11"
+	after = mealEvent(m)
+	after.Seq = 2
+	e.clock.Set(time.Date(2025, 3, 11, 15, 0, 0, 0, time.UTC))
+	r := e.push(k2, app.PushBatch{Epoch: "E2", Events: []app.OutboxEvent{late, after}})
+	for _, c := range []struct {
+		id    string
+		price app.Cents
+	}{{"p1", 450}, {"p2", 450}, {"p3", 500}} {
+		if it := storedEvent(t, e.s, c.id); it.ServerPrice == nil || *it.ServerPrice != c.price {
+			t.Errorf("meal %s: server price %v, want %d", c.id, it.ServerPrice, c.price)
+		}
+	}
+	for _, a := range r.Results {
+		if slices.Contains(a.Flags, app.FlagPriceMismatch) {
+			t.Errorf("%s flagged price_mismatch: the kiosk showed the price in force when it served", a.ID)
+		}
+	}
+	if b := e.balance("A1"); b != 1000-450-450-500 {
+		t.Errorf("A1 balance %d, want %d", b, 1000-1400)
 	}
 }

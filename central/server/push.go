@@ -569,9 +569,13 @@ func (p *pusher) mealRecorded(item *ReviewItem) error {
 	if err := indexPupilMeal(p.tx, m, e.ID); err != nil { // family.go
 		return err
 	}
-	// The server's price, from the pupil's fee band on the meal's day
-	// (prices.go); the kiosk's is what it showed.
-	price, err := priceOn(p.tx, pupil, m.Day)
+	// The server's price, from the pupil's fee band on the meal's day and
+	// time (prices.go); the kiosk's is what it showed.
+	at := m.At
+	if at.IsZero() {
+		at = e.At
+	}
+	price, err := priceOn(p.tx, pupil, m.Day, at)
 	if err != nil {
 		return err
 	}

@@ -377,7 +377,7 @@ func (im *importer) pupils() error {
 		if err := fam.Put(key(string(p.AccountID), string(p.ID)), nil); err != nil {
 			return err
 		}
-		if err := recordPrice(im.tx, p, old, had, im.s.localDay(im.now)); err != nil { // prices.go
+		if err := recordPrice(im.tx, p, old, had, im.s.localDay(im.now), im.now); err != nil { // prices.go
 			return err
 		}
 		if err := im.put(k, string(p.ID), p); err != nil {
