@@ -28,3 +28,12 @@ func lockFile(f *os.File, timeout time.Duration) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// fileIdentity is the file's device and inode: a seal judges only the
+// file it sealed, not one moved into its place.
+func fileIdentity(fi os.FileInfo) (dev, ino uint64) {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Dev), uint64(st.Ino)
+	}
+	return 0, 0
+}

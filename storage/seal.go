@@ -20,7 +20,10 @@ import (
 // it is refused like any damaged file. A newer transaction id means
 // another program (an older kiosk, bbolt's tools) wrote the file since:
 // nothing to say. No seal (the kiosk was killed, or lost power) means no
-// comparison: the file check alone speaks. The seal is removed at open,
+// comparison: the file check alone speaks. A seal judges only the file
+// it sealed (same device and inode): a file moved into its place, as
+// bbolt's compact tool leaves it (new transaction ids, from 1), is
+// another file. The seal is removed at open,
 // before anything is written, and kept when the file is refused, so a
 // damaged file is refused at every start.
 
@@ -29,6 +32,11 @@ type seal struct {
 	TxID   uint64    `json:"txid"`
 	SHA256 string    `json:"sha256"`
 	Closed time.Time `json:"closed"`
+	// Dev and Ino identify the sealed file (0 where unknown): a file moved
+	// into its place (compacted with bbolt's tool, restored by a move) is
+	// another file, which this seal does not judge.
+	Dev uint64 `json:"dev,omitempty"`
+	Ino uint64 `json:"ino,omitempty"`
 }
 
 func sealPath(path string) string { return path + ".seal" }
@@ -47,11 +55,12 @@ func writeSeal(path string) error {
 	}
 	defer f.Close()
 	c := &fileCheck{f: f}
-	if fi, err := f.Stat(); err != nil {
+	fi, err := f.Stat()
+	if err != nil {
 		return err
-	} else {
-		c.size = fi.Size()
 	}
+	c.size = fi.Size()
+	dev, ino := fileIdentity(fi)
 	if err := c.readMeta(); err != nil {
 		return err
 	}
@@ -59,7 +68,7 @@ func writeSeal(path string) error {
 	if err != nil {
 		return err
 	}
-	raw, _ := json.Marshal(seal{Size: n, TxID: c.txid, SHA256: sum, Closed: time.Now().UTC()})
+	raw, _ := json.Marshal(seal{Size: n, TxID: c.txid, SHA256: sum, Closed: time.Now().UTC(), Dev: dev, Ino: ino})
 	tmp := sealPath(path) + ".tmp"
 	if err := writeSynced(tmp, raw); err != nil {
 		return err
@@ -99,6 +108,15 @@ func checkSeal(f *os.File, c *fileCheck) error {
 	if err := json.Unmarshal(raw, &s); err != nil || s.SHA256 == "" {
 		c.problem("the seal written at the last clean close is unreadable")
 		return nil
+	}
+	if s.Ino != 0 {
+		fi, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		if dev, ino := fileIdentity(fi); dev != s.Dev || ino != s.Ino {
+			return nil // another file moved into the sealed one's place
+		}
 	}
 	switch {
 	case c.txid > s.TxID:

@@ -436,3 +436,35 @@ func TestFreshFileIsNotJudgedByTheSealOfTheFileMovedAside(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A sealed file compacted with bbolt's tool (`bbolt compact -o new old`,
+// then the new file moved into place) is the same data in a new file whose
+// transaction ids start again: the old file's seal must not judge it.
+// Before, it was refused as having lost its last transaction.
+func TestCompactedFileIsNotJudgedByTheOldFilesSeal(t *testing.T) {
+	path, _ := outboxFile(t)
+	src, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := bolt.Open(path+".compact", 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bolt.Compact(dst, src, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(dst.Close(), src.Close()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".compact", path); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("the compacted file was refused: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

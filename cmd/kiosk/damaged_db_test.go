@@ -98,7 +98,10 @@ func TestDamagedDatabaseNeverCrashes(t *testing.T) {
 				t.Fatal(err)
 			}
 			if sealed {
-				os.WriteFile(filepath.Join(cdir, "kiosk.db.seal"), sealRaw, 0o600)
+				// The damage happened to the sealed file in place: the
+				// seal names this copy's device and inode (a seal does not
+				// judge a file moved into its place).
+				os.WriteFile(filepath.Join(cdir, "kiosk.db.seal"), sealOf(t, sealRaw, filepath.Join(cdir, "kiosk.db")), 0o600)
 			}
 			cfg := writeSyncConfig(t, cdir, "", url, tokenFile)
 			out, code, ranReady := runDamaged(t, bin, cfg)
@@ -305,4 +308,26 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// sealOf is the seal sealRaw made to name the file at path (its device and
+// inode), as if that file had been sealed.
+func sealOf(t *testing.T, sealRaw []byte, path string) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(sealRaw, &m); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		m["dev"], m["ino"] = uint64(st.Dev), uint64(st.Ino)
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
