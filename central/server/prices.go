@@ -82,7 +82,7 @@ func recordPrice(tx *bolt.Tx, p app.Pupil, old app.Pupil, had bool, today app.Da
 		}
 		return tx.Bucket(bPrices).Put(k, data)
 	}
-	_, _, ok, err := latestPrice(tx, p.ID)
+	_, last, ok, err := latestPrice(tx, p.ID)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,13 @@ func recordPrice(tx *bolt.Tx, p app.Pupil, old app.Pupil, had bool, today app.Da
 			return err
 		}
 	}
-	return put(key(string(p.ID), string(today), now.UTC().Format(periodTime)), pricePeriod{FeeBand: p.FeeBand, MealPrice: p.MealPrice})
+	from := string(today) + "\x00" + now.UTC().Format(periodTime)
+	if ok && from <= last {
+		// The clock stepped back behind the latest change: this one
+		// replaces it, so the latest period stays the pupil's price.
+		from = last
+	}
+	return put(key(string(p.ID), from), pricePeriod{FeeBand: p.FeeBand, MealPrice: p.MealPrice})
 }
 
 // deletePrices forgets a deleted pupil's price history: a pupil made

@@ -261,3 +261,29 @@ func TestPriceChangeMidDayKeepsTheMorningsMeals(t *testing.T) {
 		t.Errorf("A1 balance %d, want %d", b, 1000-1400)
 	}
 }
+
+// TestPriceChangeAfterTheClockSteppedBack: an import made when the
+// server's clock had stepped back behind the previous change still sets
+// the price in force from then on (the latest period is the pupil's
+// price).
+func TestPriceChangeAfterTheClockSteppedBack(t *testing.T) {
+	e := newEnv(t)
+	mustImport(t, e.s, fixture()) // band B 4,50 €
+	d := fixture()
+	e.clock.Set(time.Date(2025, 3, 10, 14, 0, 0, 0, time.UTC))
+	d.FeeBands[0].MealPrice = 500
+	mustImport(t, e.s, d)
+	e.clock.Set(time.Date(2025, 3, 10, 13, 0, 0, 0, time.UTC)) // stepped back
+	d.FeeBands[0].MealPrice = 300
+	mustImport(t, e.s, d)
+	m := mealOn("late", 1, "P1", testDay, 300)
+	var meal app.Meal
+	_ = json.Unmarshal(m.Payload, &meal)
+	meal.At = time.Date(2025, 3, 10, 15, 0, 0, 0, time.UTC)
+	m = mealEvent(meal)
+	e.clock.Set(time.Date(2025, 3, 10, 15, 30, 0, 0, time.UTC))
+	e.push(e.roleToken("k1", RoleCanteen), app.PushBatch{Epoch: "E1", Events: []app.OutboxEvent{m}})
+	if it := storedEvent(t, e.s, "late"); it.ServerPrice == nil || *it.ServerPrice != 300 {
+		t.Errorf("meal after both imports priced %v, want the latest import's 300", it.ServerPrice)
+	}
+}
