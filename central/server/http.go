@@ -243,6 +243,10 @@ func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, kiosk, role 
 	reply, err := s.PushAs(kiosk, role, b)
 	var ce *central.Error
 	switch {
+	case errors.As(err, &ce) && ce.Code == central.CodeForbidden:
+		s.log.Warn("a token pushed events beyond its role: refused", "kiosk", kiosk, "role", role, "field", ce.Field)
+		writeError(w, http.StatusForbidden, ce.Code, ce.Field, ce.Message)
+		return
 	case errors.As(err, &ce):
 		writeError(w, http.StatusBadRequest, ce.Code, ce.Field, ce.Message)
 		return

@@ -115,11 +115,21 @@ func (s *Server) Push(kioskID string, b app.PushBatch) (app.PushReply, error) {
 	return s.PushAs(kioskID, roleLegacy, b)
 }
 
-// PushAs is Push by a token of role: events the role may not push are
-// rejected (app.RejectWrongRole).
+// PushAs is Push by a token of role: a batch holding an event the role may
+// not push is refused whole (central.CodeForbidden, answered 403) and
+// nothing is stored, so the kiosk keeps its events until it has a token of
+// the right role. Rejected per event, they left the kiosk's outbox and,
+// stored as rejected, stayed so when pushed again with the right token: a
+// meal served was never charged.
 func (s *Server) PushAs(kioskID, role string, b app.PushBatch) (app.PushReply, error) {
 	if err := checkBatch(&b); err != nil {
 		return app.PushReply{}, err
+	}
+	for i, e := range b.Events {
+		if !eventAllowed(role, e.Kind) {
+			return app.PushReply{}, &central.Error{Code: central.CodeForbidden, Field: fmt.Sprintf("events[%d].kind", i),
+				Message: fmt.Sprintf("kiosk %s's token is for the %s role, which may not push %s events: push them with a canteen token (central token -kiosk %s -role canteen); nothing of this batch was stored", kioskID, role, e.Kind, kioskID)}
+		}
 	}
 	reply := app.PushReply{Results: make([]app.EventAck, 0, len(b.Events))}
 	if len(b.Events) == 0 {

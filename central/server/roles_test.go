@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"mensakiosk/app"
@@ -91,22 +92,37 @@ func TestTokenRoleMatrix(t *testing.T) {
 	}
 }
 
-// TestTokenRoleEvents: a counter's token pushes its staff actions, but not
-// meals or voids (rejected wrong_role, nothing charged); a canteen's and a
-// token made before roles push meals.
+// TestTokenRoleEvents: a counter's token pushes its staff actions, but a
+// batch holding a meal or void is refused whole (403, nothing stored, so
+// the kiosk keeps it); pushed again with the kiosk's canteen token the
+// meal is charged. A canteen's and a token made before roles push meals.
 func TestTokenRoleEvents(t *testing.T) {
 	e := newEnv(t)
 	mustImport(t, e.s, fixture())
 	counter := e.roleToken("sportello", RoleCounter)
-	r := e.push(counter, app.PushBatch{Epoch: "C", Events: []app.OutboxEvent{
+	batch := app.PushBatch{Epoch: "C", Events: []app.OutboxEvent{
 		staffEvent("sa", 1, testNow, app.StaffAction{StaffID: "S1", Action: "login"}),
 		meal("cm", 2, "sportello", "P1"),
-	}})
-	if r.Results[0].Status != app.EventAccepted || r.Results[1].Status != app.EventRejected || r.Results[1].Code != app.RejectWrongRole {
-		t.Fatalf("counter push: %+v", r.Results)
+	}}
+	body, _ := json.Marshal(batch)
+	if code, data := e.pushRaw(counter, body); code != http.StatusForbidden || !strings.Contains(string(data), central.CodeForbidden) {
+		t.Fatalf("counter push of a meal: %d %s, want 403 forbidden", code, data)
+	}
+	if _, ok, _ := e.s.Event("sa"); ok {
+		t.Error("a refused batch stored its staff action")
 	}
 	if b := e.balance("A1"); b != 1000 {
 		t.Errorf("a counter's meal was charged: %d", b)
+	}
+	if r := e.push(counter, app.PushBatch{Epoch: "C", Events: batch.Events[:1]}); r.Results[0].Status != app.EventAccepted {
+		t.Fatalf("counter push of a staff action: %+v", r.Results)
+	}
+	// The kiosk kept its meal: with its canteen token it is charged.
+	if r := e.push(e.roleToken("sportello", RoleCanteen), batch); r.Results[1].Status != app.EventAccepted {
+		t.Fatalf("canteen push of the kept meal: %+v", r.Results)
+	}
+	if b := e.balance("A1"); b != 1000-450 {
+		t.Errorf("the kept meal pushed with the canteen token: balance %d, want %d", b, 1000-450)
 	}
 	for _, tok := range []string{e.roleToken("mensa", RoleCanteen), e.token("vecchia-mensa")} {
 		id := "m-" + tok[:6]
