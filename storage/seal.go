@@ -34,7 +34,7 @@ type seal struct {
 	Closed time.Time `json:"closed"`
 	// Dev and Ino identify the sealed file (0 where unknown): a file moved
 	// into its place (compacted with bbolt's tool, restored by a move) is
-	// another file, which this seal does not judge.
+	// another file (another inode), which this seal does not judge.
 	Dev uint64 `json:"dev,omitempty"`
 	Ino uint64 `json:"ino,omitempty"`
 }
@@ -114,7 +114,9 @@ func checkSeal(f *os.File, c *fileCheck) error {
 		if err != nil {
 			return err
 		}
-		if dev, ino := fileIdentity(fi); dev != s.Dev || ino != s.Ino {
+		// The inode alone: a device's number may change at a reboot (a
+		// USB disk, an SD card's order), its files' inodes do not.
+		if _, ino := fileIdentity(fi); ino != s.Ino {
 			return nil // another file moved into the sealed one's place
 		}
 	}
