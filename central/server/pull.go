@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -16,6 +17,12 @@ import (
 // The pull cursor, opaque to kiosks: base64url of
 //
 //	version(1) | database id(16) | rev(8) | head0(8) | done(4) | total(4) | flags(1)
+//
+// The redacted flag says the kiosk was given the canteen's view of the
+// roster: accounts without their access-code hash (a canteen never
+// identifies a family, so a stolen canteen kiosk holds none). A cursor
+// presented with the other view (a kiosk whose token changed role) starts
+// a reset pull, so a counter gets every hash and a canteen loses them.
 //
 // rev is the last revision the kiosk holds. A cursor handed out with
 // more=true is "mid-pull": it also carries the pull's progress (done, total),
@@ -29,8 +36,9 @@ const (
 	cursorVersion = 1
 	cursorLen     = 1 + dbIDLen + 8 + 8 + 4 + 4 + 1
 
-	flagMid   = 1
-	flagReset = 2
+	flagMid      = 1
+	flagReset    = 2
+	flagRedacted = 4
 )
 
 var errBadCursor = errors.New("the cursor is not one this server hands out")
@@ -39,6 +47,7 @@ type cursorState struct {
 	rev, head0  uint64
 	done, total uint32
 	mid, reset  bool
+	redacted    bool
 }
 
 func (s *Server) encodeCursor(c cursorState) string {
@@ -56,6 +65,9 @@ func (s *Server) encodeCursor(c cursorState) string {
 	if c.reset {
 		f |= flagReset
 	}
+	if c.redacted {
+		f |= flagRedacted
+	}
 	return base64.RawURLEncoding.EncodeToString(append(b, f))
 }
 
@@ -66,14 +78,14 @@ func (s *Server) parseCursor(str string) (c cursorState, foreign bool, err error
 		return c, true, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(str)
-	if err != nil || len(b) != cursorLen || b[0] != cursorVersion || b[cursorLen-1]&^(flagMid|flagReset) != 0 {
+	if err != nil || len(b) != cursorLen || b[0] != cursorVersion || b[cursorLen-1]&^(flagMid|flagReset|flagRedacted) != 0 {
 		return c, false, errBadCursor
 	}
 	p := b[1+dbIDLen:]
 	c = cursorState{
 		rev: binary.BigEndian.Uint64(p), head0: binary.BigEndian.Uint64(p[8:]),
 		done: binary.BigEndian.Uint32(p[16:]), total: binary.BigEndian.Uint32(p[20:]),
-		mid: p[24]&flagMid != 0, reset: p[24]&flagReset != 0,
+		mid: p[24]&flagMid != 0, reset: p[24]&flagReset != 0, redacted: p[24]&flagRedacted != 0,
 	}
 	return c, !bytes.Equal(b[1:1+dbIDLen], s.dbID), nil
 }
@@ -92,13 +104,23 @@ type pullTail struct {
 	Kiosk      app.KioskView `json:"kiosk"`
 }
 
-// Pull answers one pull page, as the JSON of an app.PullPage: the records
-// are spliced in as stored, not decoded and encoded again. epoch selects
-// the stream the kiosk view reports ("" is the kiosk's latest).
+// Pull answers one pull page with the whole roster (a counter's view), as
+// the JSON of an app.PullPage: the records are spliced in as stored, not
+// decoded and encoded again. epoch selects the stream the kiosk view
+// reports ("" is the kiosk's latest).
 func (s *Server) Pull(kioskID, cursor string, limit int, epoch string) ([]byte, error) {
+	return s.PullView(kioskID, cursor, limit, epoch, false)
+}
+
+// PullView is Pull for a token's role: redacted (a canteen's view) leaves
+// out the accounts' access-code hashes.
+func (s *Server) PullView(kioskID, cursor string, limit int, epoch string, redacted bool) ([]byte, error) {
 	cur, foreign, err := s.parseCursor(cursor)
 	if err != nil {
 		return nil, err
+	}
+	if !foreign && cursor != "" && cur.redacted != redacted {
+		foreign = true // the token's role changed: start afresh in its view
 	}
 	if limit < 1 {
 		return nil, errors.New("pull: limit below 1")
@@ -142,16 +164,22 @@ func (s *Server) Pull(kioskID, cursor string, limit int, epoch string) ([]byte, 
 				if l.Len() > 0 {
 					l.WriteByte(',')
 				}
-				l.Write(e.data)
+				data := e.data
+				if redacted && kinds[e.kind] == app.KindAccount {
+					if data, err = withoutAccessHash(data); err != nil {
+						return err
+					}
+				}
+				l.Write(data)
 			}
 			n++
 		}
 		more := k != nil
 		done := int(cur.done) + n
 		total := max(int(cur.total), done)
-		next := cursorState{rev: last}
+		next := cursorState{rev: last, redacted: redacted}
 		if more {
-			next = cursorState{rev: last, head0: cur.head0, done: uint32(done), total: uint32(total), mid: true, reset: cur.reset}
+			next = cursorState{rev: last, head0: cur.head0, done: uint32(done), total: uint32(total), mid: true, reset: cur.reset, redacted: redacted}
 		} else {
 			total = done
 		}
@@ -190,6 +218,20 @@ func (s *Server) Pull(kioskID, cursor string, limit int, epoch string) ([]byte, 
 		return nil
 	})
 	return out, err
+}
+
+// withoutAccessHash re-encodes a stored account without its access-code
+// hash (only accounts that have one are decoded).
+func withoutAccessHash(data []byte) ([]byte, error) {
+	if !bytes.Contains(data, []byte(`"access_hash"`)) {
+		return data, nil
+	}
+	var a app.Account
+	if err := json.Unmarshal(data, &a); err != nil {
+		return nil, fmt.Errorf("pull: a stored account: %w", err)
+	}
+	a.AccessHash = ""
+	return json.Marshal(a)
 }
 
 // countAfter counts the change entries above rev: the size of a delta
