@@ -66,6 +66,7 @@ func run(args []string, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	routeStdLog(log)
 	cfg, err := LoadConfig(o.config)
 	if err != nil {
 		log.Error("configuration", "err", err)

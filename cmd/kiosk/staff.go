@@ -327,9 +327,15 @@ func (k *kioskWindow) withStaffCorner(r *running) fyne.CanvasObject {
 func (k *kioskWindow) restart(cfg Config, cc app.CanteenConfig, confirm string) {
 	k.restartMu.Lock()
 	defer k.restartMu.Unlock()
+	if k.closing.Load() {
+		return
+	}
 	done := make(chan struct{})
 	fyne.Do(func() {
 		defer close(done)
+		if k.closing.Load() { // quitting: start nothing new
+			return
+		}
 		k.stop()
 		k.start(cfg, cc)
 		if r := k.cur.Load(); r != nil && confirm != "" {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"strconv"
@@ -30,17 +31,30 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 		return 1
 	}
 	setScale(cfg, log)
-	a := fyneapp.NewWithID("it.mensakiosk.kiosk")
+	// No application ID: the kiosk keeps no Fyne preferences (its own
+	// settings are settings.go's), so Fyne neither loads, watches nor
+	// rewrites a preferences file. With an ID it truncated and rewrote the
+	// file at each exit while its own watcher read it back ("Preferences
+	// load error: EOF" on stderr), and a kiosk killed mid-write left it
+	// empty for the next start.
+	a := fyneapp.NewWithID("")
 	k := newKioskWindow(ctx, a, cfg, tr, isDemo, log)
+	if testHook != nil {
+		testHook(k)
+	}
 	k.start(cfg, cc)
 
 	go k.tickLoop()
 	go func() {
 		<-ctx.Done()
-		fyne.Do(a.Quit)
+		k.shutdown("signal")
 	}()
 	k.w.ShowAndRun()
-	k.stop()
+	// Fyne returned: on our quit, or on its own (it also catches SIGINT
+	// and SIGTERM). Either way the store is closed before the process ends.
+	close(k.mainReturned)
+	k.shutdown("window closed")
+	<-k.closed
 	log.Info("stopped")
 	return 0
 }
@@ -61,6 +75,29 @@ func setScale(cfg Config, log *slog.Logger) {
 	log.Info("window scale", "scale", sc, "configured", cfg.Window.Scale, "width", cfg.Window.Width, "height", cfg.Window.Height)
 }
 
+// fyneGrace is how long the kiosk waits, after its store is closed, for
+// Fyne's main loop to return before it exits without it: Fyne 2.7 can hang
+// on quit (its main goroutine waits in WaitForEvents for a lifecycle event
+// that is itself waiting for the main loop it has just drained), and a
+// kiosk that keeps running without a window holds the database's lock.
+const fyneGrace = time.Second
+
+// quitToolkit asks Fyne's main loop to end. When Fyne has already ended it
+// (it also quits on SIGINT and SIGTERM), fyne.Do runs Quit here, on a
+// toolkit that is gone, and that panics: nothing is left to stop then.
+func (k *kioskWindow) quitToolkit() {
+	defer func() {
+		if v := recover(); v != nil {
+			k.log.Debug("window toolkit already stopped", "panic", fmt.Sprint(v))
+		}
+	}()
+	fyne.Do(k.a.Quit)
+}
+
+// testHook is the end-to-end tests' window inspector (testhook.go, built
+// with the e2ehook tag only); nil in the production binary.
+var testHook func(k *kioskWindow)
+
 // newKioskWindow makes the kiosk's window on a: the theme, the title, the
 // size, and the close button refused.
 func newKioskWindow(ctx context.Context, a fyne.App, cfg Config, tr *ui.Catalogue, isDemo bool, log *slog.Logger) *kioskWindow {
@@ -69,7 +106,8 @@ func newKioskWindow(ctx context.Context, a fyne.App, cfg Config, tr *ui.Catalogu
 	if cfg.Role == RoleCounter {
 		title = tr.T("app.title.counter")
 	}
-	k := &kioskWindow{ctx: ctx, log: log, isDemo: isDemo, a: a, w: a.NewWindow(title), tr: tr}
+	k := &kioskWindow{ctx: ctx, log: log, isDemo: isDemo, a: a, w: a.NewWindow(title), tr: tr,
+		closed: make(chan struct{}), mainReturned: make(chan struct{})}
 	// Quit only from staff mode: a pupil or a parent must not close the
 	// kiosk (PRODUCT.md §4).
 	k.w.SetCloseIntercept(k.closeRefused)
@@ -96,6 +134,16 @@ type kioskWindow struct {
 	restartMu sync.Mutex
 	// clock is the kiosk's clock (tests); nil: the system's.
 	clock app.Clock
+	// closing is set once the kiosk is quitting: a settings restart then
+	// starts nothing; closed is closed once the store is.
+	closing      atomic.Bool
+	shutdownOnce sync.Once
+	closed       chan struct{}
+	// mainReturned is closed when Fyne's main loop has returned.
+	mainReturned chan struct{}
+	// exit ends the process when Fyne does not return (os.Exit; tests
+	// replace it).
+	exit func(code int)
 	// noRefreshLoop: tests on Fyne's test driver, which runs fyne.Do on
 	// the caller's goroutine, drive the screens from one goroutine only.
 	noRefreshLoop bool
@@ -239,10 +287,52 @@ func (k *kioskWindow) closeRefused() {
 	}
 }
 
-// quit ends the kiosk (from staff mode only).
+// quit ends the kiosk (from staff mode only). It runs on the UI
+// goroutine, so it only starts the shutdown.
 func (k *kioskWindow) quit() {
 	k.log.Info("quit from staff mode")
-	fyne.Do(k.a.Quit)
+	k.shutdown("staff")
+}
+
+// shutdown ends the kiosk, once, whoever asks first (staff's button, a
+// signal, Fyne's own quit): on its own goroutine, never waiting for the UI
+// goroutine (it may be the caller, or Fyne's loop may be gone), it closes
+// the running kiosk (screens' timers, reader, sync, store), then asks Fyne
+// to quit, and if Fyne's main loop has not returned fyneGrace later it
+// exits the process: the store is closed by then.
+func (k *kioskWindow) shutdown(why string) {
+	k.shutdownOnce.Do(func() {
+		k.closing.Store(true)
+		go func() {
+			start := time.Now()
+			// A settings restart in progress finishes first (it runs on
+			// the UI goroutine, or inline once Fyne's loop is gone); a
+			// later one sees closing and starts nothing.
+			locked := false
+			for wait := time.Now().Add(fyneGrace); !locked && time.Now().Before(wait); {
+				if locked = k.restartMu.TryLock(); !locked {
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+			k.stop()
+			if locked {
+				k.restartMu.Unlock()
+			}
+			k.log.Info("store closed", "why", why, "ms", time.Since(start).Milliseconds())
+			close(k.closed)
+			k.quitToolkit()
+			select {
+			case <-k.mainReturned:
+			case <-time.After(fyneGrace):
+				k.log.Warn("the window toolkit did not stop: exiting without it", "waited_ms", fyneGrace.Milliseconds())
+				exit := k.exit
+				if exit == nil {
+					exit = os.Exit
+				}
+				exit(0)
+			}
+		}()
+	})
 }
 
 func (k *kioskWindow) postSync(r *running, s app.SyncStatus) {
