@@ -2,8 +2,9 @@
 # Installs what `make run` and `make test` need on a fresh Debian/Ubuntu
 # machine, and only what is missing: the X11/GL headers GLFW builds against,
 # Xvfb for the end-to-end test, ImageMagick's `import` for its screenshot,
-# openbox and wmctrl for its window manager's close button; alsa-utils'
-# aplay for the canteen's sounds and sox to measure them in the test.
+# openbox and wmctrl for its window manager's close button, xdotool and
+# x11-utils for the walk through every screen; alsa-utils' aplay for the
+# canteen's sounds and sox to measure them in the test.
 # Usage: scripts/ensure-deps.sh [run|test]
 set -euo pipefail
 what=${1:-test}
@@ -29,6 +30,10 @@ if [ "$what" = test ]; then
   # The end-to-end test captures the canteen's sounds (ALSA's file plugin)
   # and measures them.
   command -v sox >/dev/null || missing+=(sox)
+  # The end-to-end walk clicks like a finger (xdotool) and reads the
+  # window's geometry from the X server (xwininfo, in x11-utils).
+  command -v xdotool >/dev/null || missing+=(xdotool)
+  command -v xwininfo >/dev/null || missing+=(x11-utils)
 fi
 # The canteen plays its sounds with aplay (canteen.sound_command).
 command -v aplay >/dev/null || missing+=(alsa-utils)
