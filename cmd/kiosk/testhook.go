@@ -110,7 +110,7 @@ func (k *kioskWindow) serveHookConn(conn net.Conn) {
 			var m runtime.MemStats
 			runtime.ReadMemStats(&m)
 			out = map[string]uint64{"heap_alloc": m.HeapAlloc, "heap_inuse": m.HeapInuse, "heap_sys": m.HeapSys,
-				"stack_inuse": m.StackInuse, "sys": m.Sys, "num_gc": uint64(m.NumGC), "goroutines": uint64(runtime.NumGoroutine())}
+				"stack_inuse": m.StackInuse, "heap_released": m.HeapReleased, "sys": m.Sys, "num_gc": uint64(m.NumGC), "goroutines": uint64(runtime.NumGoroutine())}
 		default:
 			out = "unknown command " + cmd
 		}

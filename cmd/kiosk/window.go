@@ -45,6 +45,7 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 	k.start(cfg, cc)
 
 	go k.tickLoop()
+	go k.fontCacheLoop()
 	go func() {
 		<-ctx.Done()
 		k.shutdown("signal")
@@ -141,6 +142,9 @@ type kioskWindow struct {
 	closed       chan struct{}
 	// mainReturned is closed when Fyne's main loop has returned.
 	mainReturned chan struct{}
+	// lastBadge is when a badge was last read (unix nanoseconds): the
+	// font cache is emptied only while the reader is quiet.
+	lastBadge atomic.Int64
 	// exit ends the process when Fyne does not return (os.Exit; tests
 	// replace it).
 	exit func(code int)
@@ -355,6 +359,7 @@ func (k *kioskWindow) postSync(r *running, s app.SyncStatus) {
 // tapResult routes a canteen tap's result: a staff badge opens staff mode,
 // anything else goes to the canteen screen.
 func (k *kioskWindow) tapResult(r *running, res app.TapResult, err error) {
+	k.lastBadge.Store(time.Now().UnixNano())
 	if err != nil {
 		r.sound.Play(sound.Refused) // the meal is not recorded
 		r.canteen.PostError(err.Error())
@@ -376,6 +381,7 @@ func (k *kioskWindow) tapResult(r *running, res app.TapResult, err error) {
 // counterBadge routes a badge read at the counter: a staff badge opens staff
 // mode, a pupil's identifies the family.
 func (k *kioskWindow) counterBadge(r *running, id app.BadgeID) {
+	k.lastBadge.Store(time.Now().UnixNano())
 	if k.cur.Load() != r || r.core == nil || r.counter == nil { // not started yet, or stopped
 		return
 	}

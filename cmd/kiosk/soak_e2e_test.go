@@ -1,0 +1,269 @@
+//go:build e2e
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"mensakiosk/central/server"
+	"mensakiosk/device"
+)
+
+// Sizes of the memory soak (make bench): at least 5,000 taps and 200
+// counter sessions with a top-up each, on the 50,000-pupil database.
+var (
+	soakTaps     = envInt("SOAK_TAPS", 5000)
+	soakSessions = envInt("SOAK_SESSIONS", 200)
+)
+
+// soakPause is the quiet between two classes at the door (and between two
+// groups of parents at the counter): samples are taken after it.
+const soakPause = 8 * time.Second
+
+// memSample is one reading of /proc/PID/status, in MiB.
+type memSample struct {
+	actions       int
+	anon, rss     float64
+	heapInuseMiB  float64
+	goHeldMiB     float64 // what the Go runtime holds from the system
+	sampledAtTime time.Duration
+}
+
+func readMem(pid int) (anon, rss float64, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "RssAnon:":
+			anon = kb / 1024
+		case "VmRSS:":
+			rss = kb / 1024
+		}
+	}
+	return anon, rss, nil
+}
+
+// slope is the least-squares slope of anon (MiB) per 1,000 actions.
+func slope(s []memSample) float64 {
+	if len(s) < 2 {
+		return 0
+	}
+	var sx, sy, sxx, sxy float64
+	for _, p := range s {
+		x := float64(p.actions) / 1000
+		sx, sy, sxx, sxy = sx+x, sy+p.anon, sxx+x*x, sxy+x*p.anon
+	}
+	n := float64(len(s))
+	d := n*sxx - sx*sx
+	if d == 0 {
+		return 0
+	}
+	return (n*sxy - sx*sy) / d
+}
+
+// summary prints start, peak, end and slope, and reports them.
+func summary(b *testing.B, name string, s []memSample) (start, peak, end, sl float64) {
+	start, end = s[0].anon, s[len(s)-1].anon
+	for _, p := range s {
+		peak = max(peak, p.anon)
+	}
+	// The slope is taken after the first fifth (caches filling up once).
+	warm := s[len(s)/5:]
+	sl = slope(warm)
+	var peakRSS float64
+	for _, p := range s {
+		peakRSS = max(peakRSS, p.rss)
+	}
+	b.Logf("%s: RssAnon start %.0f MiB, peak %.0f, end %.0f; RSS start %.0f, peak %.0f, end %.0f; slope %+.2f MiB RssAnon per 1,000 actions (after %d actions of warm-up)",
+		name, start, peak, end, s[0].rss, peakRSS, s[len(s)-1].rss, sl, warm[0].actions)
+	for _, p := range s {
+		b.Logf("  %-8s %6d actions  RssAnon %6.1f MiB  RSS %6.1f MiB  Go heap in use %6.1f MiB  Go runtime holds %6.1f MiB  at %v", name, p.actions, p.anon, p.rss, p.heapInuseMiB, p.goHeldMiB, p.sampledAtTime.Round(time.Second))
+	}
+	return start, peak, end, sl
+}
+
+// floorMem runs the one-label Fyne window at the kiosk's size on display and
+// returns what it holds once drawn.
+func floorMem(b *testing.B, display string, w, h int) (anon, rss float64) {
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "onelabel")
+	cmd := exec.Command("go", "build", "-o", bin, "./testdata/onelabel")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("build the floor: %v\n%s", err, out)
+	}
+	p := exec.Command(bin, "-w", strconv.Itoa(w), "-h", strconv.Itoa(h))
+	p.Env = append(os.Environ(), "DISPLAY="+display, "LANG=it_IT.UTF-8")
+	if err := p.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { p.Process.Kill(); p.Wait() }()
+	time.Sleep(5 * time.Second)
+	for range 5 { // the steady value after the first frames
+		a, r, err := readMem(p.Process.Pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		anon, rss = max(anon, a), max(rss, r)
+		time.Sleep(time.Second)
+	}
+	return anon, rss
+}
+
+// BenchmarkSoakGUI runs the real GUI binary under Xvfb on the 50,000-pupil
+// database: a canteen kiosk through soakTaps badge taps, then a counter
+// kiosk (synced with the reference server on loopback) through
+// soakSessions family sessions, each a badge, the top-up tab, an amount,
+// the avviso, and sign-out, all by clicks. It samples RssAnon and RSS
+// from /proc and prints start, peak, end and the slope per 1,000 actions,
+// beside the floor: a one-label Fyne window on the same display.
+func BenchmarkSoakGUI(b *testing.B) {
+	display := startXvfb(b)
+	dir := b.TempDir()
+	dbPath, badges := bigDB(b, dir)
+	_ = dbPath
+	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer reader.Close()
+	cfgPath := writeConfig(b, dir, reader.Path())
+	winW, winH := DefaultConfig().Window.Width, DefaultConfig().Window.Height
+
+	floorAnon, floorRSS := floorMem(b, display, winW, winH)
+	b.Logf("floor (one-label Fyne window %dx%d): RssAnon %.0f MiB, RSS %.0f MiB", winW, winH, floorAnon, floorRSS)
+
+	// The canteen: taps of distinct pupils, as at the door.
+	x := startSoakKiosk(b, display, dir, "canteen", "-config", cfgPath)
+	var canteen []memSample
+	sample := func(s *[]memSample, x *xkiosk, n int, t0 time.Time) {
+		a, r, err := readMem(x.c.cmd.Process.Pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var ms map[string]uint64
+		x.ask("memstats", &ms)
+		*s = append(*s, memSample{actions: n, anon: a, rss: r, heapInuseMiB: float64(ms["heap_inuse"]) / (1 << 20),
+			goHeldMiB: float64(ms["sys"]-ms["heap_released"]) / (1 << 20), sampledAtTime: time.Since(t0)})
+	}
+	t0 := time.Now()
+	time.Sleep(2 * time.Second)
+	sample(&canteen, x, 0, t0)
+	every := max(soakTaps/20, 1)
+	for i := range soakTaps {
+		if err := reader.Send(badges[i%len(badges)]); err != nil {
+			b.Fatal(err)
+		}
+		x.c.waitMeals(b, i+1, 10*time.Second)
+		if (i+1)%every == 0 {
+			// A class has gone through; the door is quiet until the next.
+			time.Sleep(soakPause)
+			sample(&canteen, x, i+1, t0)
+		}
+	}
+	x.ask("heap "+filepath.Join(artifactDir(b), "soak-canteen.heap.pprof"), new(string))
+	stopSoak(b, x)
+	cs, cp, ce, csl := summary(b, "canteen", canteen)
+
+	// The counter: the same 50,000 pupils, in a kiosk database synced
+	// with the reference server, which issues the avvisi.
+	kdir := filepath.Join(dir, "counter")
+	if err := os.MkdirAll(kdir, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	roster, _ := testRoster(benchPupils, "")
+	seedDB(b, kdir, roster)
+	srvDir := filepath.Join(dir, "central")
+	pp := server.DefaultPagoPA()
+	srv, err := server.Open(srvDir, server.Options{PagoPA: &pp})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := srv.Import(server.FromRoster(roster)); err != nil {
+		b.Fatal(err)
+	}
+	token, err := srv.CreateToken("kiosk-test")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tokenFile := filepath.Join(kdir, "token")
+	if err := os.WriteFile(tokenFile, []byte(token), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() { defer close(served); srv.Serve(ctx, ln, nil) }()
+	defer func() { cancel(); <-served; srv.Close() }()
+	syncCfg := writeSyncConfig(b, kdir, reader.Path(), "http://"+ln.Addr().String(), tokenFile)
+
+	x = startSoakKiosk(b, display, kdir, "counter", "-config", syncCfg, "-role", "counter")
+	waitCount(b, x.c, `"msg":"sync","component":"sync"`, 1, 120*time.Second)
+	var counter []memSample
+	t0 = time.Now()
+	sample(&counter, x, 0, t0)
+	every = max(soakSessions/20, 1)
+	for i := range soakSessions {
+		x.counterTopUp(reader, badges[(i*7)%len(badges)])
+		x.tap("Esci")
+		x.waitText("Sportello mensa scolastica", 10*time.Second)
+		if (i+1)%every == 0 {
+			time.Sleep(soakPause)
+			sample(&counter, x, i+1, t0)
+		}
+	}
+	x.ask("heap "+filepath.Join(artifactDir(b), "soak-counter.heap.pprof"), new(string))
+	stopSoak(b, x)
+	ks, kp, ke, ksl := summary(b, "counter", counter)
+
+	b.ReportMetric(floorAnon, "floor-anon-MiB")
+	b.ReportMetric(cs, "canteen-start-MiB")
+	b.ReportMetric(cp, "canteen-peak-MiB")
+	b.ReportMetric(ce, "canteen-end-MiB")
+	b.ReportMetric(csl, "canteen-MiB/1k-taps")
+	b.ReportMetric(ks, "counter-start-MiB")
+	b.ReportMetric(kp, "counter-peak-MiB")
+	b.ReportMetric(ke, "counter-end-MiB")
+	b.ReportMetric(ksl, "counter-MiB/1k-sessions")
+	b.ReportMetric(cp/floorAnon, "canteen-peak/floor")
+	b.ReportMetric(kp/floorAnon, "counter-peak/floor")
+	b.Logf("goal: RssAnon <= 2x the floor (%.0f MiB): canteen peak %.2fx, counter peak %.2fx", 2*floorAnon, cp/floorAnon, kp/floorAnon)
+}
+
+func startSoakKiosk(b *testing.B, display, dir, role string, args ...string) *xkiosk {
+	sock := filepath.Join(dir, "hook-"+role+".sock")
+	os.Remove(sock)
+	c := startChild(b, hookBinary(b), []string{"DISPLAY=" + display, "LANG=it_IT.UTF-8", "MENSAKIOSK_TEST_SOCKET=" + sock}, args...)
+	c.waitReady(b)
+	x := &xkiosk{t: b, display: display, sock: sock, c: c}
+	x.window()
+	return x
+}
+
+func stopSoak(b *testing.B, x *xkiosk) {
+	x.c.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-x.c.done:
+	case <-time.After(10 * time.Second):
+		b.Fatalf("the kiosk did not stop:\n%s", x.c.log())
+	}
+}

@@ -1,0 +1,252 @@
+//go:build e2e
+
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"mensakiosk/app"
+	"mensakiosk/assets/demo"
+)
+
+// TestEndToEndWalk walks the real binary under Xvfb through every screen of
+// both roles, by clicks where the widgets are (the demo panel plays the
+// badges), and after each step checks the screenshot (not blank: colours
+// and foreground in the main area) and the window's size from the X
+// server (it must keep its configured 1600x900: a view that grows the
+// window pushes its footer off a real screen). The screenshots are kept
+// (the directory is printed). Steps that fail name the screen; the walk
+// goes on where it can, so one run shows every defect.
+func TestEndToEndWalk(t *testing.T) {
+	display := startXvfb(t)
+	const W, H = 1600, 900
+	for _, role := range []string{"canteen", "counter"} {
+		t.Run(role, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := DefaultConfig()
+			cfg.DataDir = dir
+			cfg.Window = WindowConfig{Fullscreen: false, Width: W, Height: H}
+			cfg.Counter.IdleSeconds = app.MinIdleSeconds
+			cfg.Staff.IdleSeconds = 120
+			b, _ := json.MarshalIndent(cfg, "", "  ")
+			cfgPath := filepath.Join(dir, "kiosk.json")
+			if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			sock := filepath.Join(dir, "hook.sock")
+			c := startChild(t, hookBinary(t), []string{"DISPLAY=" + display, "LANG=it_IT.UTF-8", "MENSAKIOSK_TEST_SOCKET=" + sock},
+				"-demo", "-config", cfgPath, "-role", role, "-lang", "it")
+			c.waitReady(t)
+			x := &xkiosk{t: t, display: display, sock: sock, c: c}
+			x.window()
+			waitCount(t, c, `"msg":"sync","component":"sync"`, 1, 30*time.Second)
+			time.Sleep(time.Second)
+			step := 0
+			shot := func(name string) {
+				t.Helper()
+				step++
+				x.shot(role+"-"+twoDigits(step)+"-"+name, W, H)
+			}
+			if role == "canteen" {
+				walkCanteen(t, x, shot)
+			} else {
+				walkCounter(t, x, shot)
+			}
+			walkStaff(t, x, shot, role)
+			// Quit from staff mode: the process ends within 2 s.
+			x.staffLogin(nil)
+			x.tap("Esci dal chiosco")
+			shot("staff-quit")
+			x.tap("Sì, esci dal chiosco")
+			select {
+			case <-c.done:
+			case <-time.After(2 * time.Second):
+				t.Fatalf("the kiosk still ran 2 s after quitting:\n%s", c.log())
+			}
+			checkJSONLog(t, c)
+		})
+	}
+}
+
+func twoDigits(n int) string { return string([]byte{byte('0' + n/10%10), byte('0' + n%10)}) }
+
+// panelBadge plays a demo badge by its panel button, paging the panel
+// until the button is there.
+func (x *xkiosk) panelBadge(prefix string) {
+	x.t.Helper()
+	// Back to the panel's first page, then forward.
+	for range 40 {
+		s := x.screen()
+		if _, ok := s.find(prefix, true); ok {
+			break
+		}
+		o, ok := s.find("Indietro", false)
+		if !ok || o.Disabled || o.X < s.Width*3/4 {
+			break
+		}
+		x.clickAt(o.X+o.W/2, o.Y+o.H/2)
+		time.Sleep(150 * time.Millisecond)
+	}
+	for range 40 {
+		s := x.screen()
+		if _, ok := s.find(prefix, true); ok {
+			x.tapPrefix(prefix)
+			return
+		}
+		if o, ok := s.find("Avanti", false); ok && !o.Disabled && o.X > s.Width*3/4 {
+			x.clickAt(o.X+o.W/2, o.Y+o.H/2)
+			time.Sleep(150 * time.Millisecond)
+			continue
+		}
+		break
+	}
+	x.t.Fatalf("no demo badge %q on the panel: %s", prefix, x.screen().texts())
+}
+
+func walkCanteen(t *testing.T, x *xkiosk, shot func(string)) {
+	shot("idle")
+	_, badges := demo.Build(app.DayOf(time.Now(), time.Local), time.Now())
+	tags := map[string]func(demo.Badge) bool{
+		"diet":      func(b demo.Badge) bool { return b.Diet && !b.Blocked && !b.Negative && !b.Cancelled },
+		"bland":     func(b demo.Badge) bool { return b.Bland && !b.Blocked && !b.Negative && !b.Cancelled },
+		"blocked":   func(b demo.Badge) bool { return b.Blocked },
+		"cancelled": func(b demo.Badge) bool { return b.Cancelled && !b.Blocked },
+	}
+	for _, name := range []string{"diet", "bland", "blocked", "cancelled"} {
+		for _, b := range badges {
+			if tags[name](b) {
+				n := len(x.c.log())
+				x.panelBadge(b.FirstName + " ")
+				deadline := time.Now().Add(5 * time.Second)
+				for len(x.c.log()) == n && time.Now().Before(deadline) {
+					time.Sleep(50 * time.Millisecond)
+				}
+				shot("tap-" + name)
+				break
+			}
+		}
+	}
+	x.panelBadge("badge sconosciuto")
+	shot("tap-unknown")
+	x.panelBadge("scollega il lettore")
+	time.Sleep(time.Second)
+	shot("reader-unplugged")
+	x.panelBadge("ricollega il lettore")
+	x.panelBadge("taglia la rete")
+	time.Sleep(time.Second)
+	shot("network-cut")
+	x.panelBadge("ripristina la rete")
+}
+
+func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
+	shot("home")
+	_, badges := demo.Build(app.DayOf(time.Now(), time.Local), time.Now())
+	var pick demo.Badge
+	for _, b := range badges {
+		if !b.Blocked && !b.Negative && !b.Cancelled {
+			pick = b
+			break
+		}
+	}
+	identify := func() {
+		n := strings.Count(x.c.log(), `"msg":"counter: family identified"`)
+		x.panelBadge(pick.FirstName + " ")
+		waitCount(t, x.c, `"msg":"counter: family identified"`, n+1, 10*time.Second)
+		time.Sleep(500 * time.Millisecond)
+	}
+	identify()
+	shot("family")
+	for _, tab := range []string{"Figli", "Pasti", "Prenotazioni", "Ricarica", "Avvisi"} {
+		x.tap(tab)
+		shot("tab-" + strings.ToLower(tab))
+	}
+	// Each booking action, on the first day that offers it.
+	x.tap("Prenotazioni")
+	for _, action := range []string{"Disdici pasto", "Annulla modifica", "Pasto in bianco", "Annulla modifica"} {
+		if !x.screen().has(action) {
+			t.Errorf("Prenotazioni: no %q on screen: %s", action, x.screen().texts())
+			continue
+		}
+		x.tap(action)
+		time.Sleep(time.Second) // the server answers, the list is drawn again
+		shot("booking-" + strings.ReplaceAll(strings.ToLower(action), " ", "-"))
+	}
+	// Top-up: an amount, the avviso, printed, then paid from the demo panel.
+	x.tap("Ricarica")
+	x.tap("20,00 €")
+	shot("topup-amount")
+	n := strings.Count(x.c.log(), `"msg":"counter: notice issued"`)
+	x.tap("Crea l'avviso di pagamento")
+	waitCount(t, x.c, `"msg":"counter: notice issued"`, n+1, 10*time.Second)
+	shot("avviso")
+	x.tap("Stampa avviso")
+	waitCount(t, x.c, `"msg":"notice printed"`, 1, 20*time.Second)
+	shot("avviso-printed")
+	x.panelBadge("segna pagato")
+	time.Sleep(3 * time.Second) // the poll sees the payment
+	shot("avviso-paid")
+	x.tap("Esci")
+	x.waitText("Sportello mensa scolastica", 10*time.Second)
+	shot("signed-out")
+	// Idle wipe: a family left on screen goes after the idle time.
+	identify()
+	time.Sleep(time.Duration(app.MinIdleSeconds+3) * time.Second)
+	s := x.screen()
+	if s.has("Saldo ") || s.has("Figli") {
+		t.Errorf("the family is still on screen %d s after the last touch", app.MinIdleSeconds+3)
+	}
+	shot("idle-wiped")
+}
+
+// walkStaff opens staff mode and visits each of its pages.
+func walkStaff(t *testing.T, x *xkiosk, shot func(string), role string) {
+	x.staffLogin(nil)
+	shot("staff-menu")
+	for _, page := range []string{"Pasto manuale", "Annulla pasto", "Report", "Invii in attesa", "Lettore", "Impostazioni"} {
+		x.tap(page)
+		shot("staff-" + strings.ReplaceAll(strings.ToLower(page), " ", "-"))
+		if page == "Impostazioni" {
+			walkSettings(t, x, shot)
+		}
+		x.tap("Indietro")
+	}
+	x.tap("Esci da modalità personale")
+	shot("staff-left")
+	if role == "counter" && !x.screen().has("Sportello mensa scolastica") {
+		t.Errorf("after staff mode the counter is not at its home screen: %s", x.screen().texts())
+	}
+}
+
+// walkSettings changes a setting by touch only: a touch on a field must
+// bring up an on-screen keyboard (the kiosk has no physical one).
+func walkSettings(t *testing.T, x *xkiosk, shot func(string)) {
+	s := x.screen()
+	var field *hookObj
+	for _, o := range s.Objects {
+		if o.Kind == "widget.Entry" && !o.Disabled {
+			field = &o
+			break
+		}
+	}
+	if field == nil {
+		t.Errorf("Impostazioni: no editable field: %s", s.texts())
+		return
+	}
+	x.clickAt(field.X+field.W/2, field.Y+field.H/2)
+	time.Sleep(500 * time.Millisecond)
+	shot("staff-settings-field")
+	keys := 0
+	for _, o := range x.screen().Objects {
+		if o.Tappable && len([]rune(o.Text)) == 1 {
+			keys++
+		}
+	}
+	if keys < 10 {
+		t.Errorf("Impostazioni: touching a field shows no on-screen keyboard (%d one-character keys on screen)", keys)
+	}
+}
