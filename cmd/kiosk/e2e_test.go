@@ -3,12 +3,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,11 +24,15 @@ import (
 // startXvfb starts a virtual X display and returns its name.
 func startXvfb(t testing.TB) string {
 	t.Helper()
-	for n := 91; n < 120; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+	for n := 91; n < 400; n++ {
+		// A display is taken while the server in its lock file runs; a
+		// lock left by a killed server is stale, and Xvfb replaces it.
+		if b, err := os.ReadFile(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+			if pid <= 0 || syscall.Kill(pid, 0) == nil || !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
+				continue
+			}
+		} else if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
 			continue
 		}
 		disp := fmt.Sprintf(":%d", n)
@@ -37,8 +43,19 @@ func startXvfb(t testing.TB) string {
 		exited := make(chan struct{})
 		go func() { cmd.Wait(); close(exited) }()
 		for range 100 {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-				t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+			b, _ := os.ReadFile(fmt.Sprintf("/tmp/.X%d-lock", n))
+			_, serr := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n))
+			if serr == nil && strings.TrimSpace(string(b)) == strconv.Itoa(cmd.Process.Pid) {
+				t.Cleanup(func() {
+					// SIGTERM: the server removes its lock and socket.
+					cmd.Process.Signal(syscall.SIGTERM)
+					select {
+					case <-exited:
+					case <-time.After(5 * time.Second):
+						cmd.Process.Kill()
+						<-exited
+					}
+				})
 				return disp
 			}
 			select {

@@ -76,7 +76,15 @@ func (x *xkiosk) counterTopUp(reader *device.VirtualReader, badge app.BadgeID) {
 	x.tap("20,00 €")
 	n = strings.Count(x.c.log(), `"msg":"counter: notice issued"`)
 	x.tap("Crea l'avviso di pagamento")
-	waitCount(x.t, x.c, `"msg":"counter: notice issued"`, n+1, 10*time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(x.c.log(), `"msg":"counter: notice issued"`) < n+1 {
+		if time.Now().After(deadline) {
+			path := filepath.Join(artifactDir(x.t), "topup-failed.png")
+			screenshotWindow(x.t, x.display, x.window(), path)
+			x.t.Fatalf("no avviso issued 10 s after \"Crea l'avviso di pagamento\" (%s); the screen shows: %s", path, x.screen().texts())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func waitCount(t testing.TB, c *child, s string, n int, within time.Duration) {

@@ -75,35 +75,47 @@ func TestEndToEndWalk(t *testing.T) {
 
 func twoDigits(n int) string { return string([]byte{byte('0' + n/10%10), byte('0' + n%10)}) }
 
-// panelBadge plays a demo badge by its panel button, paging the panel
-// until the button is there.
+// panelBadge plays a demo badge by its panel button (the panel is the
+// window's right quarter), paging the panel until the button is there.
 func (x *xkiosk) panelBadge(prefix string) {
 	x.t.Helper()
-	// Back to the panel's first page, then forward.
-	for range 40 {
-		s := x.screen()
-		if _, ok := s.find(prefix, true); ok {
-			break
+	panel := func(s hookScr, text string, prefix bool) (hookObj, bool) {
+		var side hookScr
+		for _, o := range s.Objects {
+			if o.X > s.Width*3/4 {
+				side.Objects = append(side.Objects, o)
+			}
 		}
-		o, ok := s.find("Indietro", false)
-		if !ok || o.Disabled || o.X < s.Width*3/4 {
-			break
-		}
+		return side.find(text, prefix)
+	}
+	press := func(o hookObj) {
 		x.clickAt(o.X+o.W/2, o.Y+o.H/2)
 		time.Sleep(150 * time.Millisecond)
 	}
+	// Back to the panel's first page, then forward.
 	for range 40 {
 		s := x.screen()
-		if _, ok := s.find(prefix, true); ok {
-			x.tapPrefix(prefix)
+		if o, ok := panel(s, prefix, true); ok {
+			press(o)
 			return
 		}
-		if o, ok := s.find("Avanti", false); ok && !o.Disabled && o.X > s.Width*3/4 {
-			x.clickAt(o.X+o.W/2, o.Y+o.H/2)
-			time.Sleep(150 * time.Millisecond)
-			continue
+		o, ok := panel(s, "Indietro", false)
+		if !ok || o.Disabled {
+			break
 		}
-		break
+		press(o)
+	}
+	for range 40 {
+		s := x.screen()
+		if o, ok := panel(s, prefix, true); ok {
+			press(o)
+			return
+		}
+		o, ok := panel(s, "Avanti", false)
+		if !ok || o.Disabled {
+			break
+		}
+		press(o)
 	}
 	x.t.Fatalf("no demo badge %q on the panel: %s", prefix, x.screen().texts())
 }
@@ -201,6 +213,9 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 		t.Errorf("the family is still on screen %d s after the last touch", app.MinIdleSeconds+3)
 	}
 	shot("idle-wiped")
+	// A family is on screen when staff arrive: after staff mode the next
+	// parent must not find it (checked in walkStaff).
+	identify()
 }
 
 // walkStaff opens staff mode and visits each of its pages.
