@@ -65,16 +65,23 @@ race:
 fuzz:
 	@FUZZTIME=$(FUZZTIME) GO=$(GO) TAGS=ci,$(TAGS) scripts/fuzz.sh
 
-# The real kiosk binary (cgo, GLFW) under Xvfb in demo mode.
-e2e:
+# The real kiosk binary (cgo, GLFW) under Xvfb in demo mode: a tap, the
+# counter, the window's close button, 20 quits in a row, stderr under a C
+# locale, and the walk through every screen of both roles (its screenshots
+# are kept under bin/e2e-artifacts/<time>, or $$E2E_ARTIFACTS).
+e2e: deps
 	$(GO) test -tags e2e,$(TAGS) -run TestEndToEnd -timeout 20m -v ./cmd/kiosk
 
-# Tap latency against a bare commit (cmd/kiosk); sync push/pull rates against
-# a bare commit, over real HTTP with durable commits on both sides; a
+# Tap latency against a bare commit (cmd/kiosk); the real GUI's memory over
+# 5,000 taps and 200 counter sessions on 50,000 pupils against a one-label
+# Fyne window (SOAK_TAPS, SOAK_SESSIONS to change); sync push/pull rates
+# against a bare commit, over real HTTP with durable commits on both sides; a
 # kiosk's push before and after another kiosk's 10,000 rejected events.
 bench: modules
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'ImportComune' -benchtime 1x -timeout 30m ./central/server
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/kiosk
+	@scripts/ensure-deps.sh test
+	$(GO) test -tags e2e,$(TAGS) -run '^$$' -bench SoakGUI -benchtime 1x -timeout 60m ./cmd/kiosk
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'BareCommit|Push10k|FirstPull50k' -benchtime 3x -timeout 30m ./central/synctest
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'BareCommit|EmptyDeltaPull|TopUp|FamilyView' -benchtime 200x -timeout 30m ./central/synctest
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'PushBesideAFlood' -benchtime 1x -timeout 30m ./central/synctest

@@ -96,7 +96,7 @@ func summary(b *testing.B, name string, s []memSample) (start, peak, end, sl flo
 		name, start, peak, end, s[0].rss, peakRSS, s[len(s)-1].rss, sl, warm[0].actions)
 	// The samples go to stdout: the benchmark's log would truncate them.
 	for _, p := range s {
-		fmt.Printf("  %-8s %6d actions  RssAnon %6.1f MiB  RSS %6.1f MiB  Go heap in use %6.1f MiB  Go runtime holds %6.1f MiB  at %v", name, p.actions, p.anon, p.rss, p.heapInuseMiB, p.goHeldMiB, p.sampledAtTime.Round(time.Second))
+		fmt.Printf("  %-8s %6d actions  RssAnon %6.1f MiB  RSS %6.1f MiB  Go heap in use %6.1f MiB  Go runtime holds %6.1f MiB  at %v\n", name, p.actions, p.anon, p.rss, p.heapInuseMiB, p.goHeldMiB, p.sampledAtTime.Round(time.Second))
 	}
 	fmt.Println()
 	return start, peak, end, sl
