@@ -221,11 +221,6 @@ func (x *xkiosk) tap(text string) {
 	x.tapMatch(text, false)
 }
 
-func (x *xkiosk) tapPrefix(text string) {
-	x.t.Helper()
-	x.tapMatch(text, true)
-}
-
 func (x *xkiosk) tapMatch(text string, prefix bool) {
 	x.t.Helper()
 	var s hookScr
