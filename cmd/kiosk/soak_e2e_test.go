@@ -208,7 +208,7 @@ func BenchmarkSoakGUI(b *testing.B) {
 	if _, err := srv.Import(server.FromRoster(roster)); err != nil {
 		b.Fatal(err)
 	}
-	token, err := srv.CreateToken("kiosk-test")
+	token, err := srv.CreateToken("kiosk-test", server.RoleCounter)
 	if err != nil {
 		b.Fatal(err)
 	}
