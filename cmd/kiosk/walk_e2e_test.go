@@ -42,7 +42,7 @@ func TestEndToEndWalk(t *testing.T) {
 			c := startChild(t, hookBinary(t), []string{"DISPLAY=" + display, "LANG=it_IT.UTF-8", "MENSAKIOSK_TEST_SOCKET=" + sock},
 				"-demo", "-config", cfgPath, "-role", role, "-lang", "it")
 			c.waitReady(t)
-			x := &xkiosk{t: t, display: display, sock: sock, c: c}
+			x := &xkiosk{t: t, display: display, sock: sock, c: c, dataDir: dir}
 			x.window()
 			waitCount(t, c, `"msg":"sync","component":"sync"`, 1, 30*time.Second)
 			time.Sleep(time.Second)
@@ -218,16 +218,14 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 	identify()
 }
 
-// walkStaff opens staff mode and visits each of its pages.
+// walkStaff opens staff mode, visits each of its pages, leaves it, and
+// then changes a setting by touch.
 func walkStaff(t *testing.T, x *xkiosk, shot func(string), role string) {
 	x.staffLogin(nil)
 	shot("staff-menu")
-	for _, page := range []string{"Pasto manuale", "Annulla pasto", "Report", "Invii in attesa", "Lettore", "Impostazioni"} {
+	for _, page := range []string{"Pasto manuale", "Annulla pasto", "Report", "Invii in attesa", "Lettore"} {
 		x.tap(page)
 		shot("staff-" + strings.ReplaceAll(strings.ToLower(page), " ", "-"))
-		if page == "Impostazioni" {
-			walkSettings(t, x, shot)
-		}
 		x.tap("Indietro")
 	}
 	x.tap("Esci da modalità personale")
@@ -235,26 +233,31 @@ func walkStaff(t *testing.T, x *xkiosk, shot func(string), role string) {
 	if role == "counter" && !x.screen().has("Sportello mensa scolastica") {
 		t.Errorf("after staff mode the counter is not at its home screen: %s", x.screen().texts())
 	}
+	x.staffLogin(nil)
+	x.tap("Impostazioni")
+	shot("staff-impostazioni")
+	walkSettings(t, x, shot)
 }
 
-// walkSettings changes a setting by touch only: a touch on a field must
-// bring up an on-screen keyboard (the kiosk has no physical one).
+// walkSettings changes a setting by touch only: a touch on a field brings
+// up an on-screen keyboard (the kiosk has no physical one), the new value
+// is typed on it, and "Applica" restarts the kiosk with a confirmation.
 func walkSettings(t *testing.T, x *xkiosk, shot func(string)) {
 	s := x.screen()
 	var field *hookObj
 	for _, o := range s.Objects {
-		if o.Kind == "widget.Entry" && !o.Disabled {
+		if o.Kind == "widget.Entry" && !o.Disabled && strings.HasPrefix(o.Text, "10,00") {
 			field = &o
 			break
 		}
 	}
 	if field == nil {
-		t.Errorf("Impostazioni: no editable field: %s", s.texts())
+		t.Errorf("Impostazioni: no low-balance field showing 10,00: %s", s.texts())
 		return
 	}
 	x.clickAt(field.X+field.W/2, field.Y+field.H/2)
 	time.Sleep(500 * time.Millisecond)
-	shot("staff-settings-field")
+	shot("staff-settings-keyboard")
 	keys := 0
 	for _, o := range x.screen().Objects {
 		if o.Tappable && len([]rune(o.Text)) == 1 {
@@ -263,5 +266,22 @@ func walkSettings(t *testing.T, x *xkiosk, shot func(string)) {
 	}
 	if keys < 10 {
 		t.Errorf("Impostazioni: touching a field shows no on-screen keyboard (%d one-character keys on screen)", keys)
+		return
+	}
+	x.tap("Azzera")
+	for _, k := range []string{"1", "2", ",", "5", "0"} {
+		x.tap(k)
+	}
+	x.tap("OK")
+	x.waitText("12,50", 5*time.Second)
+	shot("staff-settings-typed")
+	n := strings.Count(x.c.log(), `"msg":"settings changed by staff`)
+	x.tap("Applica")
+	waitCount(t, x.c, `"msg":"settings changed by staff`, n+1, 10*time.Second)
+	x.waitText("Impostazioni salvate e applicate", 10*time.Second)
+	shot("staff-settings-applied")
+	b, err := os.ReadFile(filepath.Join(x.dataDir, "settings.json"))
+	if err != nil || !strings.Contains(string(b), "1250") {
+		t.Errorf("the low-balance threshold typed by touch is not in the saved settings (%v): %s", err, b)
 	}
 }

@@ -64,6 +64,7 @@ type xkiosk struct {
 	sock    string
 	c       *child
 	wid     string
+	dataDir string
 }
 
 type hookObj struct {
