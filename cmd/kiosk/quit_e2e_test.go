@@ -71,12 +71,20 @@ func (x *xkiosk) counterTopUp(reader *device.VirtualReader, badge app.BadgeID) {
 	if err := reader.Send(badge); err != nil {
 		x.t.Fatal(err)
 	}
-	waitCount(x.t, x.c, `"msg":"counter: family identified"`, n+1, 10*time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(x.c.log(), `"msg":"counter: family identified"`) < n+1 {
+		if time.Now().After(deadline) {
+			path := filepath.Join(artifactDir(x.t), "identify-failed.png")
+			screenshotWindow(x.t, x.display, x.window(), path)
+			x.t.Fatalf("badge %s: no family identified within 10 s (%s); the screen shows: %s", badge, path, x.screen().texts())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	x.tap("Ricarica")
 	x.tap("20,00 €")
 	n = strings.Count(x.c.log(), `"msg":"counter: notice issued"`)
 	x.tap("Crea l'avviso di pagamento")
-	deadline := time.Now().Add(10 * time.Second)
+	deadline = time.Now().Add(10 * time.Second)
 	for strings.Count(x.c.log(), `"msg":"counter: notice issued"`) < n+1 {
 		if time.Now().After(deadline) {
 			path := filepath.Join(artifactDir(x.t), "topup-failed.png")

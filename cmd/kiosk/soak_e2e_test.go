@@ -31,6 +31,10 @@ var (
 // groups of parents at the counter): samples are taken after it.
 const soakPause = 8 * time.Second
 
+// soakRest is the quiet after the last action, before the end sample:
+// longer than Fyne's texture cache keeps what is no longer drawn (1 min).
+const soakRest = 80 * time.Second
+
 // memSample is one reading of /proc/PID/status, in MiB.
 type memSample struct {
 	actions       int
@@ -181,6 +185,10 @@ func BenchmarkSoakGUI(b *testing.B) {
 			sample(&canteen, x, i+1, t0)
 		}
 	}
+	// After the last class: Fyne keeps the textures of what was drawn for a
+	// minute; what is still held after that is held for good.
+	time.Sleep(soakRest)
+	sample(&canteen, x, soakTaps, t0)
 	x.ask("heap "+filepath.Join(artifactDir(b), "soak-canteen.heap.pprof"), new(string))
 	stopSoak(b, x)
 	cs, cp, ce, csl := summary(b, "canteen", canteen)
@@ -241,6 +249,8 @@ func BenchmarkSoakGUI(b *testing.B) {
 			sample(&counter, x, i+1, t0)
 		}
 	}
+	time.Sleep(soakRest)
+	sample(&counter, x, soakSessions, t0)
 	x.ask("heap "+filepath.Join(artifactDir(b), "soak-counter.heap.pprof"), new(string))
 	stopSoak(b, x)
 	ks, kp, ke, ksl := summary(b, "counter", counter)
