@@ -46,7 +46,7 @@ func TestEndToEndSounds(t *testing.T) {
 		t.Fatal("aplay is missing (make test installs alsa-utils)")
 	}
 	display := startXvfb(t)
-	bin := kioskBinary(t, "migrated_fynedo", true)
+	bin := kioskBinary(t, e2eTags, true)
 	dir := t.TempDir()
 	capture := filepath.Join(dir, "played.wav")
 	conf := filepath.Join(dir, "asound.conf")

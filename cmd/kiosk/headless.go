@@ -15,7 +15,10 @@ func runHeadless(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo b
 		log.Error("cannot start", "err", err)
 		return 1
 	}
+	// No UI thread to watch: the pings prove the process is alive.
+	svc := startServiceNotify(ctx, log, func(f func()) { f() })
 	<-ctx.Done()
+	svc.stopping()
 	if err := c.Close(); err != nil {
 		log.Error("shutdown", "err", err)
 		return 1

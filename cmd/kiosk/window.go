@@ -50,10 +50,20 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 		<-ctx.Done()
 		k.shutdown("signal")
 	}()
+	if uiFreezeHook != nil {
+		go uiFreezeHook(ctx)
+	}
+	// The watchdog's pings run on the UI thread; one sent as the toolkit
+	// stops finds it gone (fyne.Do then panics), and is dropped.
+	svc := startServiceNotify(ctx, log, func(f func()) {
+		defer func() { _ = recover() }()
+		fyne.Do(f)
+	})
 	k.w.ShowAndRun()
 	// Fyne returned: on our quit, or on its own (it also catches SIGINT
 	// and SIGTERM). Either way the store is closed before the process ends.
 	close(k.mainReturned)
+	svc.stopping()
 	k.shutdown("window closed")
 	<-k.closed
 	log.Info("stopped")
@@ -75,6 +85,10 @@ func setScale(cfg Config, log *slog.Logger) {
 	_ = os.Setenv("FYNE_SCALE", strconv.FormatFloat(float64(sc), 'f', 1, 32))
 	log.Info("window scale", "scale", sc, "configured", cfg.Window.Scale, "width", cfg.Window.Width, "height", cfg.Window.Height)
 }
+
+// uiFreezeHook, set only in the end-to-end tests' build, can freeze the
+// UI thread on a signal.
+var uiFreezeHook func(context.Context)
 
 // fyneGrace is how long the kiosk waits, after its store is closed, for
 // Fyne's main loop to return before it exits without it: Fyne 2.7 can hang
