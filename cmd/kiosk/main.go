@@ -27,7 +27,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
 type options struct {
 	config, dataDir, lang, readerPort, readerFormat, logLevel string
 	centralURL, tokenFile, role                               string
-	demo, headless, windowed                                  bool
+	demo, headless, windowed, fullscreen                      bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -38,6 +38,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.demo, "demo", false, "demo mode: demo Comune, demo badge reader and its panel")
 	fs.BoolVar(&o.headless, "headless", false, "no window: read badges and record meals only (tests, diagnostics)")
 	fs.BoolVar(&o.windowed, "windowed", false, "a window instead of full screen")
+	fs.BoolVar(&o.fullscreen, "fullscreen", false, "full screen, also in demo mode (a demo on a kiosk's screen or under cage)")
 	fs.StringVar(&o.dataDir, "data", "", "data directory (overrides data_dir)")
 	fs.StringVar(&o.role, "role", "", "canteen or counter (overrides role)")
 	fs.StringVar(&o.lang, "lang", "", "language of the screens: it or en (overrides language)")
@@ -51,6 +52,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.windowed && o.fullscreen {
+		err := fmt.Errorf("-windowed and -fullscreen: choose one")
+		fmt.Fprintln(stderr, "kiosk:", err)
+		return o, err
 	}
 	return o, nil
 }
@@ -119,6 +125,9 @@ func run(args []string, stderr io.Writer) int {
 			// screen and the demo reader panel.
 			cfg.Window = WindowConfig{Fullscreen: false, Width: 1600, Height: 900, Scale: cfg.Window.Scale}
 		}
+	}
+	if o.fullscreen {
+		cfg.Window.Fullscreen = true
 	}
 	cc, err := cfg.Validate()
 	if err != nil {

@@ -231,9 +231,9 @@ func (k *kioskWindow) start(cfg Config, cc app.CanteenConfig) {
 		if c.demoReader != nil {
 			panel := demoPanel(k.tr, c, k.log)
 			if r.canteen != nil {
-				r.canteen.SetSidePanel(panel.Content())
+				r.canteen.SetSidePanel(fitDemoPanel(panel))
 			} else {
-				r.content = withSidePanel(r.content, panel.Content())
+				r.content = withSidePanel(r.content, fitDemoPanel(panel))
 			}
 		}
 	}
