@@ -3,8 +3,9 @@
 # machine, and only what is missing: the X11/GL headers GLFW builds against,
 # Xvfb for the end-to-end test, ImageMagick's `import` for its screenshot,
 # openbox and wmctrl for its window manager's close button, xdotool and
-# x11-utils for the walk through every screen; alsa-utils' aplay for the
-# canteen's sounds and sox to measure them in the test.
+# x11-utils for the walk through every screen; cage, grim and the Wayland
+# headers for the test under cage; alsa-utils' aplay for the canteen's
+# sounds and sox to measure them in the test.
 # Usage: scripts/ensure-deps.sh [run|test]
 set -euo pipefail
 what=${1:-test}
@@ -34,6 +35,16 @@ if [ "$what" = test ]; then
   # window's geometry from the X server (xwininfo, in x11-utils).
   command -v xdotool >/dev/null || missing+=(xdotool)
   command -v xwininfo >/dev/null || missing+=(x11-utils)
+  # The kiosk under cage, the Wayland kiosk compositor it runs in on a
+  # real kiosk, on wlroots' headless backend: Fyne's wayland build needs
+  # the Wayland and xkbcommon headers; cage 0.1.4 does not start without
+  # Xwayland; grim takes the screenshot.
+  command -v cage >/dev/null || missing+=(cage)
+  command -v Xwayland >/dev/null || missing+=(xwayland)
+  command -v grim >/dev/null || missing+=(grim)
+  have_pc wayland-client wayland-cursor wayland-egl || missing+=(libwayland-dev)
+  have_pc xkbcommon || missing+=(libxkbcommon-dev)
+  have_pc wayland-protocols || missing+=(wayland-protocols)
 fi
 # The canteen plays its sounds with aplay (canteen.sound_command).
 command -v aplay >/dev/null || missing+=(alsa-utils)
