@@ -1,0 +1,254 @@
+//go:build e2e
+
+package main
+
+import (
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"mensakiosk/app"
+	"mensakiosk/assets/demo"
+	"mensakiosk/device"
+)
+
+// cageUser is the unprivileged user cage runs as (cage refuses root): the
+// current user when it is not root, else mensakiosk-test, created (a
+// system user without home) when missing.
+func cageUser(t *testing.T) (uid, gid int) {
+	t.Helper()
+	if os.Getuid() != 0 {
+		return os.Getuid(), os.Getgid()
+	}
+	const name = "mensakiosk-test"
+	u, err := user.Lookup(name)
+	if err != nil {
+		if out, err := exec.Command("useradd", "-r", "-M", "-s", "/usr/sbin/nologin", name).CombinedOutput(); err != nil {
+			t.Fatalf("useradd %s: %v\n%s", name, err, out)
+		}
+		if u, err = user.Lookup(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	return uid, gid
+}
+
+// cageKiosk is the real kiosk (Fyne's wayland build) under cage on wlroots'
+// headless backend with software rendering: no GPU, no display.
+type cageKiosk struct {
+	*child
+	dir      string // the run dir, the user's: data, XDG_RUNTIME_DIR, screenshots
+	uid, gid int
+	reader   *device.VirtualReader
+}
+
+// startCageKiosk starts the kiosk in demo mode, full screen, in role,
+// reading badges from a pty the test writes into, and waits for it to be
+// ready.
+func startCageKiosk(t *testing.T, role string) *cageKiosk {
+	t.Helper()
+	for _, cmd := range []string{"cage", "grim", "setpriv"} {
+		if _, err := exec.LookPath(cmd); err != nil {
+			t.Fatalf("%s: %v (make test installs it: scripts/ensure-deps.sh)", cmd, err)
+		}
+	}
+	bin := kioskBinary(t, "wayland,"+e2eTags, true)
+	if err := os.Chmod(filepath.Dir(bin), 0o755); err != nil { // the user runs it
+		t.Fatal(err)
+	}
+	k := &cageKiosk{}
+	k.uid, k.gid = cageUser(t)
+	dir, err := os.MkdirTemp("", "mensakiosk-cage-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	k.dir = dir
+	for _, d := range []string{dir, filepath.Join(dir, "xdg"), filepath.Join(dir, "data")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(d, k.uid, k.gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Chmod(dir, 0o755)
+	if k.reader, err = device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { k.reader.Close() })
+	if err := os.Chown(k.reader.SlavePath(), k.uid, k.gid); err != nil { // the kiosk's user reads the pty
+		t.Fatal(err)
+	}
+	args := append(k.asUser(), "HOME="+dir, "LANG=it_IT.UTF-8",
+		"WLR_BACKENDS=headless", "WLR_RENDERER=pixman", "WLR_LIBINPUT_NO_DEVICES=1",
+		"cage", "-d", "--", bin, "-demo", "-fullscreen", "-role", role, "-lang", "it",
+		"-data", filepath.Join(dir, "data"), "-reader-port", k.reader.Path())
+	k.child = startChild(t, args[0], nil, args[1:]...)
+	t.Cleanup(func() { k.stop() })
+	k.waitReady(t)
+	return k
+}
+
+// asUser is the command prefix that runs what follows as the test user,
+// with a clean environment and the private runtime dir.
+func (k *cageKiosk) asUser() []string {
+	return []string{"setpriv", "--reuid=" + strconv.Itoa(k.uid), "--regid=" + strconv.Itoa(k.gid), "--init-groups",
+		"env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin", "XDG_RUNTIME_DIR=" + filepath.Join(k.dir, "xdg")}
+}
+
+// stop ends the kiosk (SIGTERM to cage's child), then cage.
+func (k *cageKiosk) stop() {
+	if kids, err := os.ReadFile("/proc/" + strconv.Itoa(k.cmd.Process.Pid) + "/task/" + strconv.Itoa(k.cmd.Process.Pid) + "/children"); err == nil {
+		for _, f := range strings.Fields(string(kids)) {
+			if pid, err := strconv.Atoi(f); err == nil {
+				syscall.Kill(pid, syscall.SIGTERM)
+			}
+		}
+	}
+	select {
+	case <-k.done:
+	case <-time.After(10 * time.Second):
+		k.cmd.Process.Kill()
+	}
+}
+
+// shot takes a screenshot of cage's output with grim.
+func (k *cageKiosk) shot(t *testing.T, name string) image.Image {
+	t.Helper()
+	path := filepath.Join(k.dir, name+".png")
+	args := append(k.asUser(), "WAYLAND_DISPLAY=wayland-0", "grim", path)
+	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+		t.Fatalf("grim: %v\n%s", err, out)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := e2eArtifact("cage-" + name)
+	if b, err := os.ReadFile(path); err == nil && os.WriteFile(keep, b, 0o644) == nil {
+		t.Logf("screenshot: %s", keep)
+	}
+	return img
+}
+
+// waitDrawn waits until the kiosk's window is on cage's output (the
+// output is black until its first frame; "ready" is logged before the
+// window opens) and returns that screenshot.
+func (k *cageKiosk) waitDrawn(t *testing.T, name string) image.Image {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		img := k.shot(t, name)
+		if share(img, 0, 0, 0) < 0.9 {
+			time.Sleep(time.Second) // its next frames: the reader's and sync's status
+			return k.shot(t, name)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cage's output still black 60 s after the kiosk was ready:\n%s", k.log())
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// shareIn is the fraction of the pixels in r within 6 of colour c on each
+// channel: the bands' light grey is 12 to 17 from white.
+func shareIn(img image.Image, r image.Rectangle, cr, cg, cb uint8) float64 {
+	near := func(a uint32, b uint8) bool { d := int(a>>8) - int(b); return d > -6 && d < 6 }
+	n := 0
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			pr, pg, pb, _ := img.At(x, y).RGBA()
+			if near(pr, cr) && near(pg, cg) && near(pb, cb) {
+				n++
+			}
+		}
+	}
+	return float64(n) / float64(r.Dx()*r.Dy())
+}
+
+// checkFits checks that the screen fills cage's output and fits it: the
+// screenshot is the output's 1280×720, the header band is drawn along the
+// top and the footer band along the bottom, in the role screen's part (the
+// demo panel is at the right).
+func checkFits(t *testing.T, img image.Image) {
+	t.Helper()
+	b := img.Bounds()
+	if b.Dx() != 1280 || b.Dy() != 720 {
+		t.Fatalf("screenshot %d×%d, want the output's 1280×720", b.Dx(), b.Dy())
+	}
+	left := 800
+	top := shareIn(img, image.Rect(0, 0, left, 80), 0xee, 0xf0, 0xf3)
+	bottom := shareIn(img, image.Rect(0, b.Dy()-40, left, b.Dy()), 0xee, 0xf0, 0xf3)
+	t.Logf("header band colour in the top 80 rows: %.0f%%; footer band colour in the bottom 40 rows: %.0f%%", top*100, bottom*100)
+	if top < 0.4 {
+		t.Errorf("the header band is not along the top of the output (%.1f%%)", top*100)
+	}
+	if bottom < 0.4 {
+		t.Errorf("the footer band is not along the bottom of the output (%.1f%%): the screen is taller than the output", bottom*100)
+	}
+}
+
+// The cage tests are not in make test's e2e run (-run TestEndToEnd) yet:
+// on this machine's cage 0.1.4 (wlroots 0.15, headless, pixman) the kiosk's
+// window shows the canvas it asked for, not the output's size, and the
+// output stops showing new frames after the first ones; see the branch's
+// report. Run them with:
+//   go test -tags e2e,migrated_fynedo -run TestCage -v ./cmd/kiosk
+
+// TestCageCanteen runs the canteen kiosk as it runs on a kiosk PC: full
+// screen under cage (wlroots' headless 1280×720 output, software
+// rendering), Fyne's native Wayland build. A badge tapped on the reader's
+// pty turns the screen green, and the screen fits the output: top band
+// and footer drawn.
+func TestCageCanteen(t *testing.T) {
+	k := startCageKiosk(t, "canteen")
+	_, badges := demo.Build(app.DayOf(time.Now(), time.Local), time.Now())
+	var pick demo.Badge
+	for _, b := range badges {
+		if !b.Diet && !b.Blocked && !b.Negative && !b.Bland && !b.Cancelled && !b.LowBalance {
+			pick = b
+			break
+		}
+	}
+	if pick.ID == "" {
+		t.Fatal("no plain demo pupil")
+	}
+	checkFits(t, k.waitDrawn(t, "canteen-idle"))
+	for range 3 {
+		if err := k.reader.Send(pick.ID); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	k.waitMeals(t, 1, 15*time.Second)
+	time.Sleep(700 * time.Millisecond)
+	img := k.shot(t, "canteen-served")
+	green := share(img, 0x1b, 0x5e, 0x20)
+	t.Logf("served green covers %.0f%% of the output", green*100)
+	if green < 0.4 {
+		t.Errorf("the green result covers %.1f%% of the output, want it to fill the screen", green*100)
+	}
+	checkFits(t, img)
+}
+
+// TestCageCounter: the counter's home screen under cage fits the output.
+func TestCageCounter(t *testing.T) {
+	k := startCageKiosk(t, "counter")
+	checkFits(t, k.waitDrawn(t, "counter-home"))
+}
