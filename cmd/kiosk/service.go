@@ -8,6 +8,10 @@ import (
 	"mensakiosk/internal/sdnotify"
 )
 
+// uiFreezeHook, set only in the end-to-end tests' build, can freeze the
+// UI thread on a signal.
+var uiFreezeHook func(context.Context)
+
 // serviceNotifier tells systemd how the kiosk is (its unit is Type=notify
 // with WatchdogSec=): ready once the window's loop runs, a watchdog ping
 // from the UI thread every half watchdog period, stopping on the way out.

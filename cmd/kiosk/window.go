@@ -86,10 +86,6 @@ func setScale(cfg Config, log *slog.Logger) {
 	log.Info("window scale", "scale", sc, "configured", cfg.Window.Scale, "width", cfg.Window.Width, "height", cfg.Window.Height)
 }
 
-// uiFreezeHook, set only in the end-to-end tests' build, can freeze the
-// UI thread on a signal.
-var uiFreezeHook func(context.Context)
-
 // fyneGrace is how long the kiosk waits, after its store is closed, for
 // Fyne's main loop to return before it exits without it: Fyne 2.7 can hang
 // on quit (its main goroutine waits in WaitForEvents for a lifecycle event
