@@ -57,9 +57,9 @@ func count(t *testing.T, msgs <-chan string, want string, d time.Duration) int {
 }
 
 // TestEndToEndWatchdog runs the real kiosk (GLFW, under Xvfb) as systemd
-// would run a Type=notify unit with WatchdogSec=0.6: NOTIFY_SOCKET names a
+// would run a Type=notify unit with WatchdogSec=2: NOTIFY_SOCKET names a
 // datagram socket of the test's, WATCHDOG_USEC its period. The kiosk says
-// READY=1, pings every 0.3 s from its UI thread; when the UI thread is
+// READY=1, pings every second from its UI thread; when the UI thread is
 // frozen (the e2e build's SIGUSR1: a fyne.Do that blocks) the pings stop,
 // as systemd needs to see to restart a hung kiosk; released (SIGUSR2) they
 // resume; SIGTERM sends STOPPING=1.
@@ -73,7 +73,7 @@ func TestEndToEndWatchdog(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { reader.Close() })
-	c := startChild(t, bin, []string{"DISPLAY=" + display, "NOTIFY_SOCKET=" + sock, "WATCHDOG_USEC=600000"},
+	c := startChild(t, bin, []string{"DISPLAY=" + display, "NOTIFY_SOCKET=" + sock, "WATCHDOG_USEC=2000000"},
 		"-demo", "-windowed", "-lang", "it", "-data", dir, "-reader-port", reader.Path())
 	c.waitReady(t)
 	select {
@@ -84,30 +84,32 @@ func TestEndToEndWatchdog(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("no READY=1:\n%s", c.log())
 	}
-	c.waitLog(t, `"msg":"systemd watchdog","ping_every":"300ms"`, 5*time.Second)
+	c.waitLog(t, `"msg":"systemd watchdog","ping_every":"1s"`, 5*time.Second)
 
-	alive := count(t, msgs, "WATCHDOG=1", 3*time.Second)
-	t.Logf("UI thread running: %d pings in 3 s", alive)
-	if alive < 6 {
-		t.Fatalf("%d watchdog pings in 3 s, want about 10", alive)
+	// A ping a second, each waiting for the UI thread: on a loaded machine
+	// a software-rendered frame can hold it for most of a second.
+	alive := count(t, msgs, "WATCHDOG=1", 5*time.Second)
+	t.Logf("UI thread running: %d pings in 5 s", alive)
+	if alive < 3 {
+		t.Fatalf("%d watchdog pings in 5 s, want about 5", alive)
 	}
 
 	c.cmd.Process.Signal(syscall.SIGUSR1) // the UI thread blocks
-	time.Sleep(500 * time.Millisecond)    // a ping already on its way
+	time.Sleep(1500 * time.Millisecond)   // a ping already on its way
 	for len(msgs) > 0 {
 		<-msgs
 	}
-	frozen := count(t, msgs, "WATCHDOG=1", 3*time.Second)
-	t.Logf("UI thread frozen: %d pings in 3 s", frozen)
+	frozen := count(t, msgs, "WATCHDOG=1", 5*time.Second)
+	t.Logf("UI thread frozen: %d pings in 5 s", frozen)
 	if frozen != 0 {
 		t.Fatalf("%d watchdog pings while the UI thread was frozen, want none", frozen)
 	}
 
 	c.cmd.Process.Signal(syscall.SIGUSR2) // released
-	back := count(t, msgs, "WATCHDOG=1", 3*time.Second)
-	t.Logf("UI thread released: %d pings in 3 s", back)
-	if back < 6 || back > 13 {
-		t.Fatalf("%d watchdog pings in 3 s after the UI thread came back, want about 10 (no burst)", back)
+	back := count(t, msgs, "WATCHDOG=1", 5*time.Second)
+	t.Logf("UI thread released: %d pings in 5 s", back)
+	if back < 3 || back > 7 {
+		t.Fatalf("%d watchdog pings in 5 s after the UI thread came back, want about 5 (no burst)", back)
 	}
 
 	c.stopClean(t)
