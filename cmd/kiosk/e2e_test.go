@@ -182,8 +182,8 @@ func TestEndToEnd(t *testing.T) {
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
 // e2eTags build the kiosk for the end-to-end tests: the real driver, and
-// the e2e build's hooks (freeze_e2e.go).
-const e2eTags = "e2e,migrated_fynedo"
+// the e2ehook build's hooks (testhook.go, freeze_hook.go): one binary with hookBinary's.
+const e2eTags = "migrated_fynedo,e2ehook"
 
 // startDemoKiosk starts the real binary (cgo, GLFW) in demo mode in role
 // under a new Xvfb display, reading badges from a pseudo-terminal reader,

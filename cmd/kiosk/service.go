@@ -8,7 +8,7 @@ import (
 	"mensakiosk/internal/sdnotify"
 )
 
-// uiFreezeHook, set only in the end-to-end tests' build, can freeze the
+// uiFreezeHook, set only in the e2ehook build (freeze_hook.go), can freeze the
 // UI thread on a signal.
 var uiFreezeHook func(context.Context)
 

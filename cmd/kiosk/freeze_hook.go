@@ -1,4 +1,4 @@
-//go:build e2e
+//go:build e2ehook
 
 package main
 
@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 )
 
-// In a binary built with the e2e tag (the end-to-end tests' only), SIGUSR1
+// In a binary built with the e2ehook tag (the end-to-end tests' only), SIGUSR1
 // freezes the UI thread (a fyne.Do that blocks) and SIGUSR2 releases it:
 // the watchdog test sees systemd's pings stop while the UI hangs.
 func init() {
