@@ -36,12 +36,14 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"mensakiosk"
 	"mensakiosk/app"
 	"mensakiosk/internal/logagg"
 )
 
-// Version is the server's version, as /v1/health reports it.
-const Version = "mensakiosk-central/1"
+// Version is the server's version, as /v1/health reports it: the project's
+// version from FyneApp.toml (package mensakiosk), e.g. "mensakiosk-central/0.9.0".
+var Version = "mensakiosk-central/" + mensakiosk.Version()
 
 // SchemaVersion is the layout of central.db this code reads and writes.
 const SchemaVersion = 1

@@ -22,6 +22,8 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"mensakiosk"
 )
 
 func main() {
@@ -37,6 +39,7 @@ commands:
   ports    list serial ports (with their /dev/serial/by-id names)
   listen   print each badge id a reader sends, one per line
   play     write the frames of badge ids to a port, as a reader would
+  version  print the version and the commit it was built from
   pty      create a virtual reader (pseudo-terminal): ids typed on stdin
            are sent as frames
 
@@ -63,6 +66,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdPlay(ctx, rest, stdout, stderr)
 	case "pty":
 		err = cmdPTY(ctx, rest, stdin, stdout, stderr)
+	case "-version", "--version", "version":
+		fmt.Fprintln(stdout, mensakiosk.String("mensakiosk-badgetool"))
+		return 0
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

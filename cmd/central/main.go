@@ -39,6 +39,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"mensakiosk"
 	"mensakiosk/app"
 	"mensakiosk/central/server"
 	"mensakiosk/internal/logagg"
@@ -66,6 +67,7 @@ type Config struct {
 }
 
 const usage = `usage:
+  central -version                          print the version and the commit it was built from
   central [serve] -addr 127.0.0.1:8700 -data DIR [-tls-cert FILE -tls-key FILE] [-config FILE] [-log-level debug|info|warn|error]
   central import -data DIR FILE_OR_DIR...   import JSON or CSV (all files in one transaction)
   central token  -data DIR -kiosk ID -role canteen|counter
@@ -94,6 +96,10 @@ const usage = `usage:
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 1 && (args[0] == "-version" || args[0] == "--version" || args[0] == "version") {
+		fmt.Fprintln(stdout, mensakiosk.String("mensakiosk-central"))
+		return 0
+	}
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]

@@ -19,6 +19,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"mensakiosk"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
@@ -27,8 +29,11 @@ func main() { os.Exit(run(os.Args[1:], os.Stderr)) }
 type options struct {
 	config, dataDir, lang, readerPort, readerFormat, logLevel string
 	centralURL, tokenFile, role                               string
-	demo, headless, windowed, fullscreen                      bool
+	demo, headless, windowed, fullscreen, version             bool
 }
+
+// versionOut is where -version prints (stderr carries JSON log lines only).
+var versionOut io.Writer = os.Stdout
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
@@ -47,6 +52,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.centralURL, "central", "", "central server URL (overrides central.url)")
 	fs.StringVar(&o.tokenFile, "token-file", "", "file holding this kiosk's token (overrides central.token_file)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.BoolVar(&o.version, "version", false, "print the version and the commit it was built from")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -65,6 +71,10 @@ func run(args []string, stderr io.Writer) int {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
 		return 2
+	}
+	if o.version {
+		fmt.Fprintln(versionOut, mensakiosk.String("mensakiosk"))
+		return 0
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
