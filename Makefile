@@ -10,7 +10,16 @@ TAGS := migrated_fynedo
 FUZZTIME ?= 4s
 BIN := bin
 
-.PHONY: run demo test check unit race fuzz e2e bench build deps modules clean central
+.PHONY: run demo test check unit race fuzz e2e bench build deps modules clean central package package-test
+
+# The version lives in FyneApp.toml only; the commit is stamped into the
+# binaries (this machine's Go has -buildvcs=false in its settings).
+VERSION := $(shell awk -F'"' '/^[[:space:]]*Version[[:space:]]*=/ {print $$2; exit}' FyneApp.toml)
+RELEASE := $(shell awk -F'=' '/^[[:space:]]*Build[[:space:]]*=/ {gsub(/[[:space:]]/, "", $$2); print $$2; exit}' FyneApp.toml)
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+LDFLAGS := -X mensakiosk.commit=$(COMMIT)
+NFPM := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
+PKG_DIR ?= $(BIN)/packages
 
 # make run             the canteen door (badge taps)
 # make run ROLE=counter the town-hall counter (family account, pagoPA top-up)
@@ -20,9 +29,41 @@ run: deps-run modules
 	$(BIN)/kiosk -demo -role $(ROLE) $(ARGS)
 
 build: deps-run modules
-	$(GO) build -tags $(TAGS) -o $(BIN)/kiosk ./cmd/kiosk
-	$(GO) build -o $(BIN)/badgetool ./cmd/badgetool
-	$(GO) build -o $(BIN)/central ./cmd/central
+	$(GO) build -tags $(TAGS) -ldflags '$(LDFLAGS)' -o $(BIN)/kiosk ./cmd/kiosk
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/badgetool ./cmd/badgetool
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/central ./cmd/central
+
+# Debian packages into $(PKG_DIR) (docs/install.md): mensakiosk (the kiosk,
+# cgo, Fyne's native Wayland driver for cage) for this machine's
+# architecture; mensakiosk-central and mensakiosk-badgetool (static) for
+# amd64 and arm64. nfpm builds them from assets/packaging/.
+# PKG_VERSION/PKG_RELEASE override the package's version (the upgrade test).
+PKG_VERSION ?= $(VERSION)
+PKG_RELEASE ?= $(RELEASE)
+HOST_ARCH := $(shell $(GO) env GOARCH)
+package: deps-package modules
+	rm -rf $(BIN)/pkg && mkdir -p $(PKG_DIR)
+	$(GO) build -tags $(TAGS),wayland -trimpath -ldflags '-s -w $(LDFLAGS)' -o $(BIN)/pkg/$(HOST_ARCH)/mensakiosk ./cmd/kiosk
+	set -e; for arch in amd64 arm64; do \
+	  for cmd in central badgetool; do \
+	    CGO_ENABLED=0 GOARCH=$$arch $(GO) build -trimpath -ldflags '-s -w $(LDFLAGS)' -o $(BIN)/pkg/$$arch/$$cmd ./cmd/$$cmd; \
+	  done; \
+	  VERSION=$(PKG_VERSION) RELEASE=$(PKG_RELEASE) ARCH=$$arch BIN=$(BIN)/pkg/$$arch \
+	    $(GO) run $(NFPM) package -f assets/packaging/mensakiosk-central.yaml -p deb -t $(PKG_DIR)/; \
+	done
+	VERSION=$(PKG_VERSION) RELEASE=$(PKG_RELEASE) ARCH=arm64 BIN=$(BIN)/pkg/arm64 \
+	  $(GO) run $(NFPM) package -f assets/packaging/badgetool.yaml -p deb -t $(PKG_DIR)/
+	VERSION=$(PKG_VERSION) RELEASE=$(PKG_RELEASE) ARCH=$(HOST_ARCH) BIN=$(BIN)/pkg/$(HOST_ARCH) \
+	  $(GO) run $(NFPM) package -f assets/packaging/mensakiosk.yaml -p deb -t $(PKG_DIR)/
+	@ls -l $(PKG_DIR)
+
+# Build the packages, inspect them, verify the units, then install, upgrade,
+# remove and purge both on this machine (as root; see scripts/package-test.sh).
+package-test: deps-package modules
+	GO=$(GO) scripts/package-test.sh
+
+deps-package:
+	@scripts/ensure-deps.sh package
 
 # The reference central server on loopback. A Comune's IT person imports its
 # roster and makes kiosk tokens with the same binary (see docs/central.md):
@@ -42,7 +83,7 @@ deps:
 modules:
 	@$(GO) mod download
 
-test: deps modules check race fuzz e2e
+test: deps modules check race fuzz e2e package-test
 	@echo "make test: all passed"
 
 # Formatting, vet and staticcheck, without cgo (the fast inner loop's build).

@@ -6,7 +6,9 @@
 # x11-utils for the walk through every screen; cage, grim and the Wayland
 # headers for the test under cage; alsa-utils' aplay for the canteen's
 # sounds and sox to measure them in the test.
-# Usage: scripts/ensure-deps.sh [run|test]
+# make package needs the Wayland headers too, and the package test
+# systemd-analyze, adduser, deb-systemd-helper and curl.
+# Usage: scripts/ensure-deps.sh [run|test|package]
 set -euo pipefail
 what=${1:-test}
 
@@ -45,6 +47,17 @@ if [ "$what" = test ]; then
   have_pc wayland-client wayland-cursor wayland-egl || missing+=(libwayland-dev)
   have_pc xkbcommon || missing+=(libxkbcommon-dev)
   have_pc wayland-protocols || missing+=(wayland-protocols)
+fi
+if [ "$what" = package ] || [ "$what" = test ]; then
+  # make package: the kiosk's native Wayland build (it runs inside cage);
+  # make package-test: dpkg-deb, systemd-analyze, and cage/adduser that the
+  # packages depend on come from apt when the test installs them.
+  if ! have_pc wayland-client wayland-egl wayland-cursor xkbcommon; then missing+=(libwayland-dev libxkbcommon-dev); fi
+  dpkg -s wayland-protocols >/dev/null 2>&1 || missing+=(wayland-protocols)
+  command -v systemd-analyze >/dev/null || missing+=(systemd)
+  command -v adduser >/dev/null || missing+=(adduser)
+  command -v deb-systemd-helper >/dev/null || missing+=(init-system-helpers)
+  command -v curl >/dev/null || missing+=(curl)
 fi
 # The canteen plays its sounds with aplay (canteen.sound_command).
 command -v aplay >/dev/null || missing+=(alsa-utils)
