@@ -45,28 +45,31 @@ ok "built $(cd "$work/v1" && echo *.deb)"
 # --- inspect -------------------------------------------------------------
 field() { dpkg-deb -f "$1" "$2"; }
 [ "$(field "$kiosk1" Version)" = "${version}-${release}" ] || fail "kiosk version $(field "$kiosk1" Version)"
-field "$kiosk1" Depends | grep -qw cage || fail "kiosk does not depend on cage"
-dpkg-deb -I "$kiosk1" conffiles | grep -qx /etc/mensakiosk/kiosk.json || fail "kiosk.json is not a conffile"
-dpkg-deb -I "$central1" conffiles | grep -qx /etc/mensakiosk-central/central.json || fail "central.json is not a conffile"
+grep -qw cage <<<"$(field "$kiosk1" Depends)" || fail "kiosk does not depend on cage"
+grep -qx /etc/mensakiosk/kiosk.json <<<"$(dpkg-deb -I "$kiosk1" conffiles)" || fail "kiosk.json is not a conffile"
+grep -qx /etc/mensakiosk-central/central.json <<<"$(dpkg-deb -I "$central1" conffiles)" || fail "central.json is not a conffile"
+# (listings in variables: grep -q closing a pipe early fails under pipefail)
+klist=$(dpkg-deb -c "$kiosk1")
+clist=$(dpkg-deb -c "$central1")
 for p in ./usr/bin/mensakiosk ./usr/bin/mensakiosk-badgetool ./etc/mensakiosk/kiosk.json \
 	./usr/lib/systemd/system/mensakiosk.service ./usr/lib/udev/rules.d/70-mensakiosk-reader.rules \
 	./usr/share/applications/mensakiosk.desktop ./usr/share/icons/hicolor/512x512/apps/mensakiosk.png; do
-	dpkg-deb -c "$kiosk1" | awk '{print $6}' | grep -qx "$p" || fail "kiosk package lacks $p"
+	grep -qx -- "$p" <<<"$(awk '{print $6}' <<<"$klist")" || fail "kiosk package lacks $p"
 done
 for p in ./usr/bin/mensakiosk-central ./usr/lib/mensakiosk-central/backup ./etc/mensakiosk-central/central.json \
 	./usr/lib/systemd/system/mensakiosk-central.service ./usr/lib/systemd/system/mensakiosk-central-backup.service \
 	./usr/lib/systemd/system/mensakiosk-central-backup.timer; do
-	dpkg-deb -c "$central1" | awk '{print $6}' | grep -qx "$p" || fail "central package lacks $p"
+	grep -qx -- "$p" <<<"$(awk '{print $6}' <<<"$clist")" || fail "central package lacks $p"
 done
-dpkg-deb -c "$central1" | grep -q '^-rw-r----- root/mensakiosk-central .* ./etc/mensakiosk-central/central.json$' ||
-	fail "central.json not 0640 root:mensakiosk-central: $(dpkg-deb -c "$central1" | grep central.json)"
+grep -q '^-rw-r----- root/mensakiosk-central .* ./etc/mensakiosk-central/central.json$' <<<"$clist" ||
+	fail "central.json not 0640 root:mensakiosk-central: $(grep central.json <<<"$clist")"
 for deb in "$work/v1/mensakiosk-central_${version}-${release}_arm64.deb" "$work/v1/mensakiosk-badgetool_${version}-${release}_arm64.deb"; do
 	[ "$(field "$deb" Architecture)" = arm64 ] || fail "$deb: not arm64"
 	dpkg-deb -x "$deb" "$work/arm64"
 done
 for b in "$work"/arm64/usr/bin/*; do
-	readelf -h "$b" | grep -q 'Machine:.*AArch64' || fail "$b is not an arm64 binary"
-	! readelf -l "$b" | grep -q INTERP || fail "$b is not static"
+	grep -q 'Machine:.*AArch64' <<<"$(readelf -h "$b")" || fail "$b is not an arm64 binary"
+	! grep -q INTERP <<<"$(readelf -l "$b")" || fail "$b is not static"
 done
 ok "package contents, versions, conffiles, arm64 binaries"
 
