@@ -10,7 +10,7 @@ TAGS := migrated_fynedo
 FUZZTIME ?= 4s
 BIN := bin
 
-.PHONY: run demo test check unit race fuzz e2e bench build deps modules clean central package package-test
+.PHONY: run demo test check unit race fuzz e2e bench build deps modules clean central package package-test fyne-package deps-package
 
 # The version lives in FyneApp.toml only; the commit is stamped into the
 # binaries (this machine's Go has -buildvcs=false in its settings).
@@ -18,7 +18,10 @@ VERSION := $(shell awk -F'"' '/^[[:space:]]*Version[[:space:]]*=/ {print $$2; ex
 RELEASE := $(shell awk -F'=' '/^[[:space:]]*Build[[:space:]]*=/ {gsub(/[[:space:]]/, "", $$2); print $$2; exit}' FyneApp.toml)
 COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 LDFLAGS := -X mensakiosk.commit=$(COMMIT)
+APP_ID := $(shell awk -F'"' '/^[[:space:]]*ID[[:space:]]*=/ {print $$2; exit}' FyneApp.toml)
+APP_NAME := $(shell awk -F'"' '/^[[:space:]]*Name[[:space:]]*=/ {print $$2; exit}' FyneApp.toml)
 NFPM := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
+FYNE := fyne.io/tools/cmd/fyne@v1.7.4
 PKG_DIR ?= $(BIN)/packages
 
 # make run             the canteen door (badge taps)
@@ -56,6 +59,17 @@ package: deps-package modules
 	VERSION=$(PKG_VERSION) RELEASE=$(PKG_RELEASE) ARCH=$(HOST_ARCH) BIN=$(BIN)/pkg/$(HOST_ARCH) \
 	  $(GO) run $(NFPM) package -f assets/packaging/mensakiosk.yaml -p deb -t $(PKG_DIR)/
 	@ls -l $(PKG_DIR)
+
+# Fyne's own package (a tar.xz with the binary, desktop entry and icon under
+# usr/local) from the same binary. The Fyne tool reads FyneApp.toml beside the
+# main package and resolves its Icon from there, and bumps Build in it after
+# packaging, so it gets FyneApp.toml's values as flags instead of a copy or a link.
+fyne-package: package
+	mkdir -p $(PKG_DIR)
+	cd $(PKG_DIR) && $(GO) run $(FYNE) package --os linux --release \
+	  --src $(CURDIR)/cmd/kiosk --exe $(CURDIR)/$(BIN)/pkg/$(HOST_ARCH)/mensakiosk \
+	  --icon $(CURDIR)/assets/icon.png --name $(APP_NAME) --app-id $(APP_ID) \
+	  --app-version $(VERSION) --app-build $(RELEASE)
 
 # Build the packages, inspect them, verify the units, then install, upgrade,
 # remove and purge both on this machine (as root; see scripts/package-test.sh).
