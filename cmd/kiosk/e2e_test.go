@@ -313,15 +313,33 @@ func TestEndToEndCloseRefused(t *testing.T) {
 	// Ask the window manager to close the window, as its close button
 	// does (_NET_CLOSE_WINDOW), until the kiosk says it refused: openbox
 	// needs a moment to take the window over.
-	deadline := time.Now().Add(15 * time.Second)
+	// The window is found by the kiosk's process id (_NET_WM_PID), and by
+	// its title as well, so neither a translated title nor a window
+	// managed late is mistaken for a kiosk that ignores the close button.
+	x := func(name string, args ...string) ([]byte, error) {
+		cmd := exec.Command(name, args...)
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		return cmd.CombinedOutput()
+	}
+	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(c.log(), `"msg":"window close refused: quit from staff mode"`) {
 		if time.Now().After(deadline) {
-			t.Fatalf("no refused close in the log:\n%s", c.log())
+			list, _ := x("wmctrl", "-l", "-p")
+			t.Fatalf("no refused close in the log (windows openbox manages:\n%s):\n%s", list, c.log())
 		}
-		cmd := exec.Command("wmctrl", "-c", "MensaKiosk")
-		cmd.Env = append(os.Environ(), "DISPLAY="+display)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Logf("wmctrl -c: %v %s", err, out)
+		ids, _ := x("xdotool", "search", "--pid", strconv.Itoa(c.cmd.Process.Pid))
+		closed := false
+		for _, id := range strings.Fields(string(ids)) {
+			if n, err := strconv.ParseUint(id, 10, 64); err == nil {
+				if _, err := x("wmctrl", "-i", "-c", fmt.Sprintf("0x%x", n)); err == nil {
+					closed = true
+				}
+			}
+		}
+		if !closed {
+			if out, err := x("wmctrl", "-c", "MensaKiosk"); err != nil {
+				t.Logf("wmctrl -c: %v %s", err, out)
+			}
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
