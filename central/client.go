@@ -68,8 +68,13 @@ type ClientConfig struct {
 	MaxBackoff time.Duration
 	// MaxResponseBytes bounds a reply's (decompressed) body; default 64 MiB.
 	MaxResponseBytes int
-	// UserAgent is sent as User-Agent; default DefaultUserAgent.
+	// UserAgent is sent as User-Agent; default "mensakiosk/<Version>"
+	// when Version is set, else DefaultUserAgent.
 	UserAgent string
+	// Version is the kiosk's version (mensakiosk.Version(), set by
+	// cmd/kiosk), sent on every request as the Mensakiosk-Version header
+	// (HeaderKioskVersion): the server lists it in `central kiosks`.
+	Version string
 	// Log receives retries (debug) and calls that failed after them (warn).
 	// Nil discards.
 	Log *slog.Logger
@@ -142,6 +147,9 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = DefaultUserAgent
+		if cfg.Version != "" {
+			cfg.UserAgent = "mensakiosk/" + cfg.Version
+		}
 	}
 	log := cfg.Log
 	if log == nil {
@@ -197,6 +205,9 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	// No client-level retry condition: each request adds the full condition
 	// itself (see request), since adding any condition replaces resty's
 	// default one.
+	if cfg.Version != "" {
+		rc.SetHeader(HeaderKioskVersion, cfg.Version)
+	}
 	c.rc = rc
 	return c, nil
 }

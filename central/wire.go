@@ -38,6 +38,9 @@ const (
 const (
 	HeaderIdempotencyKey = "Idempotency-Key"
 	HeaderRequestID      = "X-Request-Id"
+	// HeaderKioskVersion carries the kiosk's version (FyneApp.toml's,
+	// e.g. "0.9.0") on every request: `central kiosks` lists it.
+	HeaderKioskVersion = "Mensakiosk-Version"
 )
 
 // Error is the body of every 4xx and 5xx answer.

@@ -37,6 +37,7 @@ import (
 //	                            200: ReviewItem of the meal, voided (an office void: voids.go)
 //	POST /admin/revoke?kiosk=ID 200: {"kiosk":ID,"revoked":true}
 //	GET  /admin/alarms          200: [app.Alarm...]
+//	GET  /admin/kiosks          200: [KioskContact...] (the live contacts: kiosk_contacts.go)
 //	GET  /admin/review          200: [ReviewItem...]
 //	GET  /admin/status          200: Counts
 //	GET  /admin/audit?kiosk=&day=&from=&to=&limit=  200: [AuditEntry...]
@@ -224,6 +225,10 @@ func (s *Server) AdminHandler() http.Handler {
 			alarms = []app.Alarm{}
 		}
 		answer(w, alarms, err)
+	})
+	mux.HandleFunc("GET /admin/kiosks", func(w http.ResponseWriter, _ *http.Request) {
+		kiosks, err := s.Kiosks()
+		answer(w, kiosks, err)
 	})
 	mux.HandleFunc("GET /admin/review", func(w http.ResponseWriter, _ *http.Request) {
 		items, err := s.Review()

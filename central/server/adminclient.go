@@ -152,6 +152,14 @@ func (c *AdminClient) Alarms() ([]app.Alarm, error) {
 	return out, err
 }
 
+// Kiosks lists the kiosks' contacts as the running server knows them
+// (see Server.Kiosks).
+func (c *AdminClient) Kiosks() ([]KioskContact, error) {
+	var out []KioskContact
+	err := c.do(context.Background(), http.MethodGet, "/admin/kiosks", nil, "", nil, &out)
+	return out, err
+}
+
 // Review lists the events to review (see Server.Review).
 func (c *AdminClient) Review() ([]ReviewItem, error) {
 	var out []ReviewItem

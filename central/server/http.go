@@ -85,6 +85,8 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// The kiosk's version and last contact, in memory (kiosk_contacts.go).
+	s.recordContact(kiosk, role, r.Header.Get(central.HeaderKioskVersion), r.Method, r.URL.Path)
 	if !s.authorize(w, r, kiosk, role) { // roles.go
 		return
 	}

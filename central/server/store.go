@@ -103,6 +103,8 @@ type Server struct {
 	closeErr  error
 
 	access accessCodes // access_codes.go: the fingerprint key and the hasher
+
+	contacts contacts // kiosk_contacts.go: each kiosk's version and last contact
 }
 
 // Layout.
@@ -208,12 +210,16 @@ func (s *Server) init() error {
 			all = append(all, kindIndex[k])
 		}
 		all = append(all, bAccessFP) // access_codes.go
+		all = append(all, bContacts) // kiosk_contacts.go
 		for _, b := range all {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
 		if err := ensureMealIndex(tx); err != nil { // family.go
+			return err
+		}
+		if err := s.loadContacts(tx); err != nil { // kiosk_contacts.go
 			return err
 		}
 		meta := tx.Bucket(bMeta)
@@ -241,7 +247,11 @@ func (s *Server) Close() error {
 		s.refused.Close()
 		s.repeats.Close()
 		s.pushWarns.Close()
-		s.closeErr = s.db.Close()
+		ferr := s.flushContacts() // kiosk_contacts.go
+		if ferr != nil {
+			s.log.Error("kiosk contacts not saved", "err", ferr)
+		}
+		s.closeErr = errors.Join(ferr, s.db.Close())
 	})
 	return s.closeErr
 }

@@ -20,6 +20,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -74,6 +75,9 @@ const usage = `usage:
                                             make a kiosk's token for its role (printed once; replaces the old one)
   central revoke -data DIR -kiosk ID        revoke a kiosk's token
   central alarms -data DIR [-json]          list alarms
+  central kiosks -data DIR [-json] [-stale 1h]
+                                            each kiosk's role, version and last contact, the least
+                                            recent first; STALE when not heard from for -stale
   central review -data DIR [-json]          list events rejected or flagged
   central void   -data DIR -meal EVENT_ID -reason TEXT [-staff NAME]
                                             the office voids a meal: the family gets its price back
@@ -111,7 +115,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "serve":
 		err = serve(args, stderr)
-	case "import", "token", "revoke", "alarms", "review", "status", "void":
+	case "import", "token", "revoke", "alarms", "kiosks", "review", "status", "void":
 		err = admin(cmd, args, stdout, stderr)
 	case "paid", "invalidate", "notices", "receipts-token":
 		err = topUpCmd(cmd, args, stdout, stderr) // topup_cmd.go
@@ -274,7 +278,8 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 	mealID := fs.String("meal", "", "the meal's event id (void)")
 	reason := fs.String("reason", "", "why the meal is voided (void)")
 	staff := fs.String("staff", "", "who voids, for the audit trail (void; default office)")
-	asJSON := fs.Bool("json", false, "JSON output (alarms, review)")
+	asJSON := fs.Bool("json", false, "JSON output (alarms, kiosks, review)")
+	stale := fs.Duration("stale", time.Hour, "kiosks: mark STALE a kiosk not heard from for longer")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -349,6 +354,15 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 			return jsonLines(stdout, alarms)
 		}
 		printAlarms(stdout, alarms)
+	case "kiosks":
+		kiosks, err := ops.Kiosks()
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return jsonLines(stdout, kiosks)
+		}
+		printKiosks(stdout, kiosks, time.Now(), *stale)
 	case "review":
 		items, err := ops.Review()
 		if err != nil {
@@ -398,6 +412,7 @@ type adminOps interface {
 	CreateToken(kioskID, role string) (string, error)
 	RevokeToken(kioskID string) error
 	Alarms() ([]app.Alarm, error)
+	Kiosks() ([]server.KioskContact, error)
 	Review() ([]server.ReviewItem, error)
 	Counts() (server.Counts, error)
 	OfficeVoid(mealEventID, reason, staffID string) (server.ReviewItem, error)
@@ -509,6 +524,34 @@ func printAlarms(w io.Writer, alarms []app.Alarm) {
 		fmt.Fprintf(w, "%s  %-15s %-12s %s%s\n", a.At.Local().Format("2006-01-02 15:04:05"), safe(a.Code), safe(a.KioskID), times, safe(a.Message))
 	}
 	fmt.Fprintf(w, "%d alarms\n", len(alarms))
+}
+
+// printKiosks prints the kiosks' contacts as a table: kiosk, role,
+// version, last contact (local time and how long ago), STALE when that is
+// more than stale before now; "never" for a kiosk with a token that never
+// connected.
+func printKiosks(w io.Writer, kiosks []server.KioskContact, now time.Time, stale time.Duration) {
+	fmt.Fprintf(w, "%-16s %-8s %-12s %-19s %s\n", "KIOSK", "ROLE", "VERSION", "LAST CONTACT", "")
+	nStale := 0
+	for _, k := range kiosks {
+		role := cmp.Or(k.Role, "(any)")
+		version := cmp.Or(k.Version, "-")
+		when, ago := "never", ""
+		if !k.LastContact.IsZero() {
+			when = k.LastContact.Local().Format("2006-01-02 15:04:05")
+			ago = fmt.Sprintf("%d min ago", int(now.Sub(k.LastContact).Minutes()))
+		}
+		mark := ""
+		if k.LastContact.IsZero() || now.Sub(k.LastContact) > stale {
+			mark = "  STALE"
+			nStale++
+		}
+		if !k.HasToken {
+			mark += "  (token revoked)"
+		}
+		fmt.Fprintf(w, "%-16s %-8s %-12s %-19s %s%s\n", safe(k.Kiosk), safe(role), safe(version), when, ago, mark)
+	}
+	fmt.Fprintf(w, "%d kiosks, %d stale (not heard from for more than %s)\n", len(kiosks), nStale, stale)
 }
 
 // restored marks a database put back from a backup (see

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"mensakiosk"
 	"mensakiosk/app"
 	"mensakiosk/assets/demo"
 	"mensakiosk/central"
@@ -71,6 +72,7 @@ func startSync(ctx context.Context, c *core, demoRoster *app.Roster, log *slog.L
 	client, err := central.NewClient(central.ClientConfig{
 		BaseURL: url, Token: token, CAFile: cc.CAFile, Epoch: c.store.Epoch(),
 		Timeout: time.Duration(cc.TimeoutSeconds) * time.Second,
+		Version: mensakiosk.Version(),
 		Log:     log.With("component", "central-client"),
 	})
 	if err != nil {
