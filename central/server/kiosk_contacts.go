@@ -40,9 +40,9 @@ type KioskContact struct {
 	Kiosk       string    `json:"kiosk"`
 	Role        string    `json:"role"`
 	Version     string    `json:"version"`
-	LastContact time.Time `json:"last_contact"`
-	LastPull    time.Time `json:"last_pull"`
-	LastPush    time.Time `json:"last_push"`
+	LastContact time.Time `json:"last_contact,omitzero"`
+	LastPull    time.Time `json:"last_pull,omitzero"`
+	LastPush    time.Time `json:"last_push,omitzero"`
 	HasToken    bool      `json:"has_token"`
 }
 

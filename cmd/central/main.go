@@ -7,6 +7,7 @@
 //	central void   -data DIR -meal EVENT_ID -reason TEXT [-staff NAME]
 //	central revoke -data DIR -kiosk ID
 //	central alarms -data DIR [-json]
+//	central kiosks -data DIR [-json] [-stale 1h]
 //	central review -data DIR [-json]
 //	central status -data DIR
 //	central audit  -data DIR [-kiosk K] [-day D] [-limit N] [-json]
@@ -534,7 +535,7 @@ func printKiosks(w io.Writer, kiosks []server.KioskContact, now time.Time, stale
 	fmt.Fprintf(w, "%-16s %-8s %-12s %-19s %s\n", "KIOSK", "ROLE", "VERSION", "LAST CONTACT", "")
 	nStale := 0
 	for _, k := range kiosks {
-		role := cmp.Or(k.Role, "(any)")
+		role := cmp.Or(k.Role, "(both)")
 		version := cmp.Or(k.Version, "-")
 		when, ago := "never", ""
 		if !k.LastContact.IsZero() {
