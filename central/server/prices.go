@@ -41,19 +41,19 @@ type pricePeriod struct {
 	MealPrice app.Cents `json:"meal_price"`
 }
 
+// lastBefore is the last entry whose key sorts before seek (nil if none).
+func lastBefore(c *bolt.Cursor, seek []byte) (k, v []byte) {
+	if k, _ = c.Seek(seek); k == nil {
+		return c.Last()
+	}
+	return c.Prev()
+}
+
 // latestPrice returns the pupil's latest price period and its day, if any.
 func latestPrice(tx *bolt.Tx, pupil app.PupilID) (pricePeriod, string, bool, error) {
 	prefix := key(string(pupil), "")
-	c := tx.Bucket(bPrices).Cursor()
 	// The first key after the pupil's: its prefix with the NUL made 0x01.
-	after := append(bytes.Clone(prefix[:len(prefix)-1]), 1)
-	k, _ := c.Seek(after)
-	var v []byte
-	if k == nil {
-		k, v = c.Last()
-	} else {
-		k, v = c.Prev()
-	}
+	k, v := lastBefore(tx.Bucket(bPrices).Cursor(), append(bytes.Clone(prefix[:len(prefix)-1]), 1))
 	if k == nil || !bytes.HasPrefix(k, prefix) {
 		return pricePeriod{}, "", false, nil
 	}
@@ -118,15 +118,8 @@ func deletePrices(tx *bolt.Tx, pupil string) error {
 // pupil's price.
 func priceOn(tx *bolt.Tx, pupil app.Pupil, day app.Day, at time.Time) (app.Cents, error) {
 	prefix := key(string(pupil.ID), "")
-	c := tx.Bucket(bPrices).Cursor()
-	// The last key ≤ pupil \0 day \0 at: seek just past it, step back.
-	k, _ := c.Seek(append(key(string(pupil.ID), string(day), at.UTC().Format(periodTime)), 0))
-	var v []byte
-	if k == nil {
-		k, v = c.Last()
-	} else {
-		k, v = c.Prev()
-	}
+	// The last key ≤ pupil \0 day \0 at: just before the key past it.
+	k, v := lastBefore(tx.Bucket(bPrices).Cursor(), append(key(string(pupil.ID), string(day), at.UTC().Format(periodTime)), 0))
 	if k == nil || !bytes.HasPrefix(k, prefix) {
 		return pupil.MealPrice, nil
 	}

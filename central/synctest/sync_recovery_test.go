@@ -1,8 +1,8 @@
 package synctest
 
-// Tests from an adversarial review of the sync path: each of the first five
-// failed before its fix and pins it down; the rest cover behaviour nothing
-// else covered.
+// The sync path under recovery and edge cases: a server restored from a
+// backup, replies lost after commit, a kiosk database reopened, voids that
+// arrive in either order, clock skew, odd event ids and rejected pushes.
 
 import (
 	"context"
