@@ -40,10 +40,12 @@ if [ "$what" = test ]; then
   # The kiosk under cage, the Wayland kiosk compositor it runs in on a
   # real kiosk, on wlroots' headless backend: Fyne's wayland build needs
   # the Wayland and xkbcommon headers; cage 0.1.4 does not start without
-  # Xwayland; grim takes the screenshot.
+  # Xwayland; grim takes the screenshot; wf-recorder keeps a screen copy
+  # waiting so that cage composites every frame (e2e_cage_test.go says why).
   command -v cage >/dev/null || missing+=(cage)
   command -v Xwayland >/dev/null || missing+=(xwayland)
   command -v grim >/dev/null || missing+=(grim)
+  command -v wf-recorder >/dev/null || missing+=(wf-recorder)
   have_pc wayland-client wayland-cursor wayland-egl || missing+=(libwayland-dev)
   have_pc xkbcommon || missing+=(libxkbcommon-dev)
   have_pc wayland-protocols || missing+=(wayland-protocols)

@@ -123,7 +123,9 @@ func newKioskWindow(ctx context.Context, a fyne.App, cfg Config, tr *ui.Catalogu
 	// kiosk (PRODUCT.md §4).
 	k.w.SetCloseIntercept(k.closeRefused)
 	k.w.SetFullScreen(cfg.Window.Fullscreen)
-	k.w.Resize(fyne.NewSize(float32(cfg.Window.Width), float32(cfg.Window.Height)))
+	if !cfg.Window.Fullscreen {
+		k.w.Resize(fyne.NewSize(float32(cfg.Window.Width), float32(cfg.Window.Height)))
+	}
 	return k
 }
 
