@@ -3,6 +3,7 @@
 package main
 
 import (
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -56,6 +57,13 @@ type cageKiosk struct {
 // reading badges from a pty the test writes into, and waits for it to be
 // ready.
 func startCageKiosk(t *testing.T, role string) *cageKiosk {
+	return startCageKioskLog(t, role, "")
+}
+
+// startCageKioskLog is startCageKiosk with the kiosk's log written to
+// logFile instead of cage's stderr ("" for cage's): a test that kills cage
+// still reads what the kiosk says afterwards.
+func startCageKioskLog(t *testing.T, role, logFile string) *cageKiosk {
 	t.Helper()
 	for _, cmd := range []string{"cage", "grim", "setpriv", "wf-recorder"} {
 		if _, err := exec.LookPath(cmd); err != nil {
@@ -92,12 +100,31 @@ func startCageKiosk(t *testing.T, role string) *cageKiosk {
 	}
 	args := append(k.asUser(), "HOME="+dir, "LANG=it_IT.UTF-8",
 		"WLR_BACKENDS=headless", "WLR_RENDERER=pixman", "WLR_LIBINPUT_NO_DEVICES=1",
-		"cage", "-d", "--", k.compositing(t), bin, "-demo", "-fullscreen", "-role", role, "-lang", "it",
+		"cage", "-d", "--", k.compositing(t, logFile), bin, "-demo", "-fullscreen", "-role", role, "-lang", "it",
 		"-data", filepath.Join(dir, "data"), "-reader-port", k.reader.Path())
+	if logFile != "" { // the kiosk's user writes it
+		if err := os.WriteFile(logFile, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(logFile, k.uid, k.gid); err != nil {
+			t.Fatal(err)
+		}
+	}
 	k.child = startChild(t, args[0], nil, args[1:]...)
 	t.Cleanup(func() { k.stop() })
-	k.waitReady(t)
-	return k
+	if logFile == "" {
+		k.waitReady(t)
+		return k
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if b, _ := os.ReadFile(logFile); strings.Contains(string(b), `"msg":"ready"`) {
+			return k
+		}
+		if time.Now().After(deadline) {
+			b, _ := os.ReadFile(logFile)
+			t.Fatalf("the kiosk under cage is not ready after 60 s:\n%s\n%s", k.log(), b)
+		}
+	}
 }
 
 // compositing writes the script cage starts instead of the kiosk: it
@@ -113,13 +140,17 @@ func startCageKiosk(t *testing.T, role string) *cageKiosk {
 // wlroots refuses direct scan-out, so cage renders every frame as it does
 // for a window that does not cover the output. A real kiosk's DRM output
 // shows scanned-out frames and needs none of this.
-func (k *cageKiosk) compositing(t *testing.T) string {
+func (k *cageKiosk) compositing(t *testing.T, logFile string) string {
 	t.Helper()
+	redirect := ""
+	if logFile != "" {
+		redirect = " 2>>" + logFile
+	}
 	path := filepath.Join(k.dir, "session.sh")
 	script := "#!/bin/sh\n" +
 		"wf-recorder -m null -c rawvideo -f /dev/null >" + filepath.Join(k.dir, "wf-recorder.log") + " 2>&1 &\n" +
 		"sleep 1\n" +
-		"exec \"$@\"\n"
+		"exec \"$@\"" + redirect + "\n"
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -270,4 +301,54 @@ func TestEndToEndCageCanteen(t *testing.T) {
 func TestEndToEndCageCounter(t *testing.T) {
 	k := startCageKiosk(t, "counter")
 	checkFits(t, k.waitDrawn(t, "counter-home"))
+}
+
+// TestEndToEndCageDisplayLost: cage dies under the kiosk (a crash, or the
+// session stopped). The kiosk must end by itself within seconds, its store
+// closed, saying why once: GLFW then asks the window to close without end,
+// and a kiosk that refused each request kept running without a display,
+// holding its database and writing a log line every few milliseconds.
+func TestEndToEndCageDisplayLost(t *testing.T) {
+	logFile := filepath.Join(os.TempDir(), fmt.Sprintf("mensakiosk-cage-lost-%d.log", os.Getpid()))
+	os.Remove(logFile)
+	t.Cleanup(func() { os.Remove(logFile) })
+	k := startCageKioskLog(t, "canteen", logFile)
+	k.waitDrawn(t, "display-lost-before")
+	kids, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", k.cmd.Process.Pid, k.cmd.Process.Pid))
+	if err != nil || len(strings.Fields(string(kids))) == 0 {
+		t.Fatalf("cage's child (the kiosk): %v %q", err, kids)
+	}
+	kiosk, _ := strconv.Atoi(strings.Fields(string(kids))[0])
+	if err := k.cmd.Process.Kill(); err != nil { // cage
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	gone := func() bool { // exited: no process, or a zombie nobody reaped yet
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", kiosk))
+		if err != nil {
+			return true
+		}
+		f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+		return len(f) > 0 && (f[0] == "Z" || f[0] == "X")
+	}
+	for !gone() {
+		if time.Since(killed) > 15*time.Second {
+			syscall.Kill(kiosk, syscall.SIGKILL)
+			b, _ := os.ReadFile(logFile)
+			t.Fatalf("the kiosk still runs 15 s after its compositor died; its log:\n%s", tail(string(b), 20))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("the kiosk ended %.1f s after cage died", time.Since(killed).Seconds())
+	b, _ := os.ReadFile(logFile)
+	log := string(b)
+	if n := strings.Count(log, "display connection lost"); n != 1 {
+		t.Errorf("%d \"display connection lost\" lines, want 1:\n%s", n, tail(log, 20))
+	}
+	if n := strings.Count(log, "window close refused"); n > 2 {
+		t.Errorf("%d \"window close refused\" lines after the display was lost, want at most 2", n)
+	}
+	if !strings.Contains(log, `"msg":"store closed"`) {
+		t.Errorf("no \"store closed\" line: the kiosk did not close its database:\n%s", tail(log, 20))
+	}
 }

@@ -67,7 +67,7 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 	k.shutdown("window closed")
 	<-k.closed
 	log.Info("stopped")
-	return 0
+	return int(k.exitCode.Load())
 }
 
 // setScale chooses the scale the window runs at, before Fyne reads it:
@@ -160,6 +160,11 @@ type kioskWindow struct {
 	// exit ends the process when Fyne does not return (os.Exit; tests
 	// replace it).
 	exit func(code int)
+	// exitCode is the process's status once the window is gone: 1 when
+	// the display was lost, so a service manager sees a failure.
+	exitCode atomic.Int32
+	// closeStorm counts close requests (UI goroutine only).
+	closeStorm closeStorm
 	// noRefreshLoop: tests on Fyne's test driver, which runs fyne.Do on
 	// the caller's goroutine, drive the screens from one goroutine only.
 	noRefreshLoop bool
@@ -297,7 +302,18 @@ func (k *kioskWindow) showing() fyne.CanvasObject {
 
 // closeRefused answers the window manager's close button.
 func (k *kioskWindow) closeRefused() {
-	k.log.Warn("window close refused: quit from staff mode")
+	lost, log, n := k.closeStorm.add(time.Now())
+	if lost {
+		if log {
+			k.log.Error("display connection lost: the window's compositor or X server is gone; stopping", "close_requests", n)
+			k.exitCode.Store(1)
+			k.shutdown("display lost")
+		}
+		return
+	}
+	if log {
+		k.log.Warn("window close refused: quit from staff mode", "requests", n)
+	}
 	if r := k.cur.Load(); r != nil && r.canteen != nil && !r.inStaff.Load() {
 		r.canteen.ShowError(k.tr.T("window.close_refused"))
 	}
@@ -345,7 +361,7 @@ func (k *kioskWindow) shutdown(why string) {
 				if exit == nil {
 					exit = os.Exit
 				}
-				exit(0)
+				exit(int(k.exitCode.Load()))
 			}
 		}()
 	})
