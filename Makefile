@@ -74,7 +74,7 @@ fyne-package: package
 # Build the packages, inspect them, verify the units, then install, upgrade,
 # remove and purge both on this machine (as root; see scripts/package-test.sh).
 package-test: deps-package modules
-	GO=$(GO) scripts/package-test.sh
+	GO=$(GO) E2E_TAGS=e2e,$(TAGS) scripts/package-test.sh
 
 deps-package:
 	@scripts/ensure-deps.sh package

@@ -7,7 +7,8 @@
 # headers for the test under cage; alsa-utils' aplay for the canteen's
 # sounds and sox to measure them in the test.
 # make package needs the Wayland headers too, and the package test
-# systemd-analyze, adduser, deb-systemd-helper and curl.
+# systemd-analyze, adduser, deb-systemd-helper and curl, and grim and
+# wf-recorder for the installed kiosk's run under cage.
 # Usage: scripts/ensure-deps.sh [run|test|package]
 set -euo pipefail
 what=${1:-test}
@@ -60,6 +61,9 @@ if [ "$what" = package ] || [ "$what" = test ]; then
   command -v adduser >/dev/null || missing+=(adduser)
   command -v deb-systemd-helper >/dev/null || missing+=(init-system-helpers)
   command -v curl >/dev/null || missing+=(curl)
+  # The installed kiosk's run under cage (cage comes with the package).
+  command -v grim >/dev/null || missing+=(grim)
+  command -v wf-recorder >/dev/null || missing+=(wf-recorder)
 fi
 # The canteen plays its sounds with aplay (canteen.sound_command).
 command -v aplay >/dev/null || missing+=(alsa-utils)

@@ -146,6 +146,16 @@ grep -q '"port": "/dev/mensakiosk-reader"' /etc/mensakiosk/kiosk.json || fail "k
 grep -q 'SYMLINK+="mensakiosk-reader"' /usr/lib/udev/rules.d/70-mensakiosk-reader.rules || fail "udev rule"
 ok "kiosk installed: cage, user in dialout, unit enabled and verified, -version"
 
+# The installed kiosk as a Comune runs it: full screen under cage on
+# wlroots' headless 1280×720 output, its configuration, a token and the
+# reference server on loopback; a badge on the reader's pty is served and
+# the screen fits (cmd/kiosk/e2e_cage_test.go).
+MENSAKIOSK_INSTALLED=/usr/bin/mensakiosk "$GO" test -tags "${E2E_TAGS:-e2e,migrated_fynedo}" \
+	-run 'TestEndToEndCageInstalled$' -count=1 -v ./cmd/kiosk >"$work/cage.log" 2>&1 ||
+	fail "the installed kiosk under cage: $(grep -v '^{' "$work/cage.log" | tail -15)"
+grep -q -- '--- PASS: TestEndToEndCageInstalled' "$work/cage.log" || fail "the cage test did not run: $(tail -5 "$work/cage.log")"
+ok "installed kiosk under cage: $(grep -o 'served green covers [0-9]*% of the output' "$work/cage.log"), header and footer on the 1280×720 output"
+
 # The kiosk's database, as the kiosk makes it (headless, as its user), and an edited config.
 setpriv --reuid=mensakiosk --regid=mensakiosk --init-groups -- timeout 5 mensakiosk -headless \
 	-config /etc/mensakiosk/kiosk.json -reader-port /dev/null -central http://127.0.0.1:1 2>"$work/kiosk.log" || true

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,6 +20,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/assets/demo"
+	"mensakiosk/central/server"
 	"mensakiosk/device"
 )
 
@@ -65,14 +68,25 @@ func startCageKiosk(t *testing.T, role string) *cageKiosk {
 // still reads what the kiosk says afterwards.
 func startCageKioskLog(t *testing.T, role, logFile string) *cageKiosk {
 	t.Helper()
+	bin := kioskBinary(t, "wayland,"+e2eTags, true)
+	if err := os.Chmod(filepath.Dir(bin), 0o755); err != nil { // the user runs it
+		t.Fatal(err)
+	}
+	return startCage(t, bin, logFile, func(k *cageKiosk) []string {
+		return []string{"-demo", "-fullscreen", "-role", role, "-lang", "it",
+			"-data", filepath.Join(k.dir, "data"), "-reader-port", k.reader.Path()}
+	})
+}
+
+// startCage runs bin under cage, as the test user, with the arguments
+// args gives once the run dir and the reader's pty exist, and waits for
+// the kiosk's "ready" line (on cage's stderr, or in logFile if not "").
+func startCage(t *testing.T, bin, logFile string, args func(k *cageKiosk) []string) *cageKiosk {
+	t.Helper()
 	for _, cmd := range []string{"cage", "grim", "setpriv", "wf-recorder"} {
 		if _, err := exec.LookPath(cmd); err != nil {
 			t.Fatalf("%s: %v (make test installs it: scripts/ensure-deps.sh)", cmd, err)
 		}
-	}
-	bin := kioskBinary(t, "wayland,"+e2eTags, true)
-	if err := os.Chmod(filepath.Dir(bin), 0o755); err != nil { // the user runs it
-		t.Fatal(err)
 	}
 	k := &cageKiosk{}
 	k.uid, k.gid = cageUser(t)
@@ -98,10 +112,10 @@ func startCageKioskLog(t *testing.T, role, logFile string) *cageKiosk {
 	if err := os.Chown(k.reader.SlavePath(), k.uid, k.gid); err != nil { // the kiosk's user reads the pty
 		t.Fatal(err)
 	}
-	args := append(k.asUser(), "HOME="+dir, "LANG=it_IT.UTF-8",
+	cmd := append(k.asUser(), "HOME="+dir, "LANG=it_IT.UTF-8",
 		"WLR_BACKENDS=headless", "WLR_RENDERER=pixman", "WLR_LIBINPUT_NO_DEVICES=1",
-		"cage", "-d", "--", k.compositing(t, logFile), bin, "-demo", "-fullscreen", "-role", role, "-lang", "it",
-		"-data", filepath.Join(dir, "data"), "-reader-port", k.reader.Path())
+		"cage", "-d", "--", k.compositing(t, logFile), bin)
+	cmd = append(cmd, args(k)...)
 	if logFile != "" { // the kiosk's user writes it
 		if err := os.WriteFile(logFile, nil, 0o644); err != nil {
 			t.Fatal(err)
@@ -110,7 +124,7 @@ func startCageKioskLog(t *testing.T, role, logFile string) *cageKiosk {
 			t.Fatal(err)
 		}
 	}
-	k.child = startChild(t, args[0], nil, args[1:]...)
+	k.child = startChild(t, cmd[0], nil, cmd[1:]...)
 	t.Cleanup(func() { k.stop() })
 	if logFile == "" {
 		k.waitReady(t)
@@ -279,22 +293,88 @@ func TestEndToEndCageCanteen(t *testing.T) {
 	if pick.ID == "" {
 		t.Fatal("no plain demo pupil")
 	}
-	checkFits(t, k.waitDrawn(t, "canteen-idle"))
+	k.checkServed(t, "canteen", pick.ID)
+}
+
+// checkServed checks the idle screen fits, taps badge on the reader
+// (three frames, as a reader sends while the badge is held) and checks the
+// meal is recorded and the green result fills the output and fits.
+func (k *cageKiosk) checkServed(t *testing.T, name string, badge app.BadgeID) {
+	t.Helper()
+	checkFits(t, k.waitDrawn(t, name+"-idle"))
 	for range 3 {
-		if err := k.reader.Send(pick.ID); err != nil {
+		if err := k.reader.Send(badge); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	k.waitMeals(t, 1, 15*time.Second)
 	time.Sleep(700 * time.Millisecond)
-	img := k.shot(t, "canteen-served")
+	img := k.shot(t, name+"-served")
 	green := share(img, 0x1b, 0x5e, 0x20)
 	t.Logf("served green covers %.0f%% of the output", green*100)
 	if green < 0.4 {
 		t.Errorf("the green result covers %.1f%% of the output, want it to fill the screen", green*100)
 	}
 	checkFits(t, img)
+}
+
+// TestEndToEndCageInstalled runs the kiosk the Debian package installed
+// (MENSAKIOSK_INSTALLED names it; scripts/package-test.sh sets it after
+// installing the package, and make test runs that) as a Comune runs it:
+// the production build, no demo, full screen under cage, with a
+// configuration file, a canteen token and the reference server on
+// loopback holding the roster. A badge tapped on the reader's pty is
+// served: the green result fills the 1280×720 output, and it fits.
+func TestEndToEndCageInstalled(t *testing.T) {
+	bin := os.Getenv("MENSAKIOSK_INSTALLED")
+	if bin == "" {
+		t.Skip("MENSAKIOSK_INSTALLED is not set: scripts/package-test.sh runs this on the installed package")
+	}
+	srv, url := serveCentral(t, t.TempDir())
+	roster, badges := testRoster(50, "")
+	if _, err := srv.Import(server.FromRoster(roster)); err != nil {
+		t.Fatal(err)
+	}
+	token, err := srv.CreateToken("cage-door", server.RoleCanteen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := startCage(t, bin, "", func(k *cageKiosk) []string {
+		tokenFile := filepath.Join(k.dir, "token")
+		if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		cfgPath := writeSyncConfig(t, filepath.Join(k.dir, "data"), k.reader.Path(), url, tokenFile)
+		b, err := os.ReadFile(cfgPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cfg Config
+		if err := json.Unmarshal(b, &cfg); err != nil {
+			t.Fatal(err)
+		}
+		cfg.KioskID = "cage-door"
+		cfg.Window = WindowConfig{Fullscreen: true, Width: 1280, Height: 720, Scale: 1}
+		b, _ = json.MarshalIndent(cfg, "", "  ")
+		if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{tokenFile, cfgPath} {
+			if err := os.Chown(f, k.uid, k.gid); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return []string{"-config", cfgPath, "-lang", "it"}
+	})
+	// The roster arrives with the first sync.
+	synced := regexp.MustCompile(`"msg":"sync".*"pulled":[1-9]`)
+	for deadline := time.Now().Add(30 * time.Second); !synced.MatchString(k.log()); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no roster pulled from the server in 30 s:\n%s", tail(k.log(), 30))
+		}
+	}
+	k.checkServed(t, "installed", badges[1]) // badges[0] has a diet: its banner shares the screen
 }
 
 // TestEndToEndCageCounter: the counter's home screen under cage fits the output.
