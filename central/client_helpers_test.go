@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
-	"mensakiosk/central/netfault"
+	"mensakiosk/internal/netfault"
 )
 
 type syncBuffer struct {

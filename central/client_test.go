@@ -28,7 +28,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
-	"mensakiosk/central/netfault"
+	"mensakiosk/internal/netfault"
 )
 
 var t0 = time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)

@@ -16,7 +16,7 @@ import (
 	"mensakiosk/app"
 	"mensakiosk/app/pagopa"
 	"mensakiosk/central"
-	"mensakiosk/central/netfault"
+	"mensakiosk/internal/netfault"
 	"mensakiosk/central/server"
 )
 

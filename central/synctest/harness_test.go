@@ -14,7 +14,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/central"
-	"mensakiosk/central/netfault"
+	"mensakiosk/internal/netfault"
 	"mensakiosk/central/server"
 	"mensakiosk/storage"
 )

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
-	"mensakiosk/central/netfault"
+	"mensakiosk/internal/netfault"
 )
 
 // TestSyncThroughAFaultStorm: dropped connections, 5xx, timeouts, answers

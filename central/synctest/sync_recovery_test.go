@@ -15,7 +15,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/central"
-	"mensakiosk/central/netfault"
+	"mensakiosk/internal/netfault"
 )
 
 // set moves a stepClock to 12:00 (Rome) on d.

@@ -13,7 +13,7 @@ import (
 	"mensakiosk/app"
 	"mensakiosk/assets/demo"
 	"mensakiosk/central"
-	"mensakiosk/central/netfault"
+	"mensakiosk/internal/netfault"
 	"mensakiosk/central/server"
 )
 
