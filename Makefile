@@ -1,12 +1,17 @@
-# MensaKiosk. `make run` starts the kiosk in demo mode; `make test` runs every
-# test. Both install what they need (system packages through apt-get when
-# missing, Go modules).
+# MensaKiosk. `make run` starts the kiosk in demo mode (built with the demo
+# tag; `make build` and `make package` build the production kiosk, which has
+# no demo); `make test` runs every test. Both install what they need (system
+# packages through apt-get when missing, Go modules).
 SHELL := /bin/bash
 GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Fyne: every UI change from another goroutine must go through fyne.Do; the
 # tag makes a mistake a data race the race detector finds.
 TAGS := migrated_fynedo
+# The demo (cmd/kiosk/demo.go: embedded reference server, fault proxy, demo
+# Comune and panel) is in the kiosk only with this tag: `make run` and the
+# tests build it, the production kiosk never links it.
+DEMO := demo
 FUZZTIME ?= 4s
 BIN := bin
 
@@ -28,8 +33,8 @@ PKG_DIR ?= $(BIN)/packages
 # make run ROLE=counter the town-hall counter (family account, pagoPA top-up)
 ROLE ?= canteen
 run: deps-run modules
-	$(GO) build -tags $(TAGS) -o $(BIN)/kiosk ./cmd/kiosk
-	$(BIN)/kiosk -demo -role $(ROLE) $(ARGS)
+	$(GO) build -tags $(TAGS),$(DEMO) -o $(BIN)/kiosk-demo ./cmd/kiosk
+	$(BIN)/kiosk-demo -demo -role $(ROLE) $(ARGS)
 
 build: deps-run modules
 	$(GO) build -tags $(TAGS) -ldflags '$(LDFLAGS)' -o $(BIN)/kiosk ./cmd/kiosk
@@ -105,16 +110,18 @@ check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change: $$out"; exit 1; fi
 	CGO_ENABLED=0 $(GO) vet -tags ci,$(TAGS) ./...
+	CGO_ENABLED=0 $(GO) vet -tags ci,$(TAGS),$(DEMO) ./cmd/kiosk
 	CGO_ENABLED=0 $(GO) run $(STATICCHECK) -tags ci,$(TAGS) ./...
+	CGO_ENABLED=0 $(GO) run $(STATICCHECK) -tags ci,$(TAGS),$(DEMO) ./cmd/kiosk
 
 # The fast inner loop: no cgo, Fyne's software driver.
 unit:
-	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) ./...
+	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS),$(DEMO) ./...
 
 # Every package under the race detector (needs cgo; the `ci` tag keeps the
 # kiosk on Fyne's software driver here, the e2e test builds the real one).
 race:
-	$(GO) test -race -tags ci,$(TAGS) -timeout 15m ./...
+	$(GO) test -race -tags ci,$(TAGS),$(DEMO) -timeout 15m ./...
 
 # Each fuzz target briefly; run longer by hand: make fuzz FUZZTIME=10m
 fuzz:
@@ -125,7 +132,7 @@ fuzz:
 # locale, and the walk through every screen of both roles (its screenshots
 # are kept under bin/e2e-artifacts/<time>, or $$E2E_ARTIFACTS).
 e2e: deps
-	$(GO) test -tags e2e,$(TAGS) -run TestEndToEnd -timeout 20m -v ./cmd/kiosk
+	$(GO) test -tags e2e,$(TAGS),$(DEMO) -run TestEndToEnd -timeout 20m -v ./cmd/kiosk
 
 # Tap latency against a bare commit (cmd/kiosk); the real GUI's memory over
 # 5,000 taps and 200 counter sessions on 50,000 pupils against a one-label
@@ -134,9 +141,9 @@ e2e: deps
 # kiosk's push before and after another kiosk's 10,000 rejected events.
 bench: modules
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'ImportComune' -benchtime 1x -timeout 30m ./central/server
-	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/kiosk
+	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS),$(DEMO) -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/kiosk
 	@scripts/ensure-deps.sh test
-	$(GO) test -tags e2e,$(TAGS) -run '^$$' -bench SoakGUI -benchtime 1x -timeout 60m ./cmd/kiosk
+	$(GO) test -tags e2e,$(TAGS),$(DEMO) -run '^$$' -bench SoakGUI -benchtime 1x -timeout 60m ./cmd/kiosk
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'BareCommit|Push10k|FirstPull50k' -benchtime 3x -timeout 30m ./central/synctest
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'BareCommit|EmptyDeltaPull|TopUp|FamilyView' -benchtime 200x -timeout 30m ./central/synctest
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'PushBesideAFlood' -benchtime 1x -timeout 30m ./central/synctest

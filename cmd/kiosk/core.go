@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"mensakiosk/app"
-	"mensakiosk/assets/demo"
 	"mensakiosk/central/pinhash"
 	"mensakiosk/device"
 	"mensakiosk/internal/logagg"
@@ -39,12 +38,8 @@ type core struct {
 	// clockBehind is set when the clock at start was earlier than the
 	// newest stored event (app.CheckClock); the screens warn.
 	clockBehind *app.ClockBehind
-	// demoReader is the demo's pseudo-terminal reader (nil outside demo).
-	demoReader *device.VirtualReader
-	demoBadges []demo.Badge
-	// demoIssued lists the notices the demo counter issued (the panel pays
-	// the newest one).
-	demoIssued demoNotices
+	// demo is what demo mode adds (nil outside it; see demokit.go).
+	demo demoKit
 	// link is the link to the central server (nil: standalone).
 	link *syncLink
 
@@ -118,9 +113,8 @@ func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 		log.Warn("the clock is behind the newest stored event: set the date and time, then restart the kiosk",
 			"now", cb.Now, "newest_event", cb.Newest, "behind", cb.By().Round(time.Second).String())
 	}
-	var demoRoster *app.Roster
 	if isDemo {
-		if demoRoster, err = c.seedDemo(cc, clock.Now()); err != nil {
+		if c.demo, err = startDemo(ctx, c, cc, clock.Now()); err != nil {
 			return nil, err
 		}
 	}
@@ -145,7 +139,7 @@ func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 			hooks.OnSync(s)
 		}
 	}
-	if c.link, err = startSync(ctx, c, demoRoster, log, onSync); err != nil {
+	if c.link, err = startSync(ctx, c, log, onSync); err != nil {
 		if isDemo {
 			return nil, err
 		}
@@ -174,41 +168,6 @@ func (c *core) syncStatus() app.SyncStatus {
 	s := c.link.Status()
 	s.ClockBehind = c.clockBehind
 	return s
-}
-
-// seedDemo builds the demo Comune (today's bookings included) and creates
-// the demo reader: a pseudo-terminal whose slave end the kiosk reads with
-// the same code as a USB reader. With no central server configured it
-// returns the roster for the embedded demo server, and writes it into a
-// new kiosk's store so the first tap needs no sync; afterwards the kiosk's
-// records come from the server, like any kiosk's.
-func (c *core) seedDemo(cc app.CanteenConfig, now time.Time) (*app.Roster, error) {
-	roster, badges := demo.Build(app.DayOf(now, cc.Location), now)
-	c.demoBadges = badges
-	if err := hashDemoAccessCodes(&roster); err != nil {
-		return nil, err
-	}
-	var out *app.Roster
-	if c.cfg.Central.URL == "" {
-		out = &roster
-		if empty, err := c.store.Empty(); err != nil {
-			return nil, err
-		} else if empty {
-			if err := c.store.PutRoster(roster); err != nil {
-				return nil, fmt.Errorf("demo roster: %w", err)
-			}
-		}
-	}
-	if c.cfg.Reader.Port != "" {
-		return out, nil // a real (or test) reader is configured: no demo reader
-	}
-	v, err := device.NewVirtualReader(c.cfg.Reader.Format, filepath.Join(c.cfg.DataDir, "demo-reader"))
-	if err != nil {
-		return nil, fmt.Errorf("demo reader: %w", err)
-	}
-	c.demoReader = v
-	c.cfg.Reader.Port = v.Path()
-	return out, nil
 }
 
 func (c *core) startReader(ctx context.Context) error {
@@ -324,8 +283,8 @@ func (c *core) Close() error {
 	}
 	var errs []error
 	errs = append(errs, c.link.Close())
-	if c.demoReader != nil {
-		errs = append(errs, c.demoReader.Close())
+	if c.demo != nil {
+		errs = append(errs, c.demo.Close())
 	}
 	if c.store != nil {
 		errs = append(errs, c.store.Close())

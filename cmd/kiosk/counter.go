@@ -109,8 +109,8 @@ type counterBackend struct {
 // TopUp asks the central server for a payment position.
 func (b counterBackend) TopUp(ctx context.Context, amount app.Cents) (app.Notice, error) {
 	n, err := b.Counter.TopUp(ctx, amount)
-	if err == nil && b.core.demoReader != nil {
-		b.core.demoIssued.add(n.NoticeCode)
+	if err == nil && b.core.demo != nil {
+		b.core.demo.NoticeIssued(n.NoticeCode)
 	}
 	return n, err
 }

@@ -1,10 +1,24 @@
+//go:build demo
+
+// Demo mode (built with the demo tag only: `make run`; a plain `go build`
+// is the production kiosk, nodemo.go): the demo Comune in the kiosk's
+// store, a demo badge reader (a pseudo-terminal read by the same code as a
+// USB reader), the panel that plays badges into it, and, unless a central
+// server is configured, the reference server embedded on loopback behind a
+// proxy whose cable the panel cuts.
+
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -15,8 +29,131 @@ import (
 	"mensakiosk/app"
 	"mensakiosk/assets/demo"
 	"mensakiosk/central/server"
+	"mensakiosk/device"
+	"mensakiosk/internal/netfault"
 	"mensakiosk/ui"
 )
+
+// demoBuilt: this build has the demo.
+const demoBuilt = true
+
+// demoRun is one start of demo mode on a core.
+type demoRun struct {
+	c      *core
+	log    *slog.Logger
+	badges []demo.Badge
+	// reader is the demo's pseudo-terminal reader (nil when a reader is
+	// configured).
+	reader *device.VirtualReader
+	// issued lists the notices the demo counter issued (the panel pays the
+	// newest one).
+	issued demoNotices
+
+	// The embedded server and the proxy whose cable the panel cuts (nil
+	// when a central server is configured).
+	server     *server.Server
+	token      string
+	cancel     context.CancelFunc
+	serverDone chan struct{}
+	proxy      *netfault.Proxy
+}
+
+var _ demoKit = (*demoRun)(nil)
+
+// startDemo builds the demo Comune (today's bookings included) and creates
+// the demo reader: a pseudo-terminal whose slave end the kiosk reads with
+// the same code as a USB reader. With no central server configured it
+// starts the embedded demo server with the demo Comune, and writes the
+// roster into a new kiosk's store so the first tap needs no sync;
+// afterwards the kiosk's records come from the server, like any kiosk's.
+func startDemo(ctx context.Context, c *core, cc app.CanteenConfig, now time.Time) (demoKit, error) {
+	d := &demoRun{c: c, log: c.log}
+	ok := false
+	defer func() {
+		if !ok {
+			d.Close()
+		}
+	}()
+	roster, badges := demo.Build(app.DayOf(now, cc.Location), now)
+	d.badges = badges
+	if err := hashDemoAccessCodes(&roster); err != nil {
+		return nil, err
+	}
+	embedded := c.cfg.Central.URL == ""
+	if embedded {
+		if empty, err := c.store.Empty(); err != nil {
+			return nil, err
+		} else if empty {
+			if err := c.store.PutRoster(roster); err != nil {
+				return nil, fmt.Errorf("demo roster: %w", err)
+			}
+		}
+	}
+	if c.cfg.Reader.Port == "" { // else a real (or test) reader is configured: no demo reader
+		v, err := device.NewVirtualReader(c.cfg.Reader.Format, filepath.Join(c.cfg.DataDir, "demo-reader"))
+		if err != nil {
+			return nil, fmt.Errorf("demo reader: %w", err)
+		}
+		d.reader = v
+		c.cfg.Reader.Port = v.Path()
+	}
+	if embedded {
+		if err := d.startCentral(ctx, roster); err != nil {
+			return nil, fmt.Errorf("demo central server: %w", err)
+		}
+	}
+	ok = true
+	return d, nil
+}
+
+// startCentral opens the demo's reference server next to the kiosk's data,
+// imports the demo Comune (an upsert: today's bookings are refreshed on
+// each start), makes this kiosk a token, and serves it on loopback behind
+// the proxy the demo panel can cut.
+func (d *demoRun) startCentral(ctx context.Context, roster app.Roster) error {
+	cfg, log := d.c.cfg, d.log
+	// The demo Comune is a pagoPA creditor with pagoPA's test fiscal code.
+	pp := server.DefaultPagoPA()
+	pp.Creditor.Name = demo.Comune
+	pp.Creditor.Contacts = "mensa@comune.borgodemo.example.it"
+	srv, err := server.Open(filepath.Join(cfg.DataDir, "demo-central"), server.Options{Log: log.With("component", "central-server"),
+		PagoPA: &pp})
+	if err != nil {
+		return err
+	}
+	d.server = srv
+	data, err := demoImport(roster, time.Now())
+	if err != nil {
+		return err
+	}
+	if _, err := srv.Import(data); err != nil {
+		return fmt.Errorf("import the demo Comune: %w", err)
+	}
+	// The token's role is the kiosk's: a counter's may read family views
+	// and create top-ups, a canteen's may not.
+	if d.token, err = srv.CreateToken(cfg.KioskID, cfg.Role); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	d.serverDone = make(chan struct{})
+	sctx, cancel := context.WithCancel(ctx)
+	d.cancel = cancel
+	go func() {
+		defer close(d.serverDone)
+		if err := srv.Serve(sctx, ln, nil); err != nil {
+			log.Error("demo central server", "err", err)
+		}
+	}()
+	d.proxy, err = netfault.New("http://" + ln.Addr().String())
+	if err != nil {
+		return err
+	}
+	log.Info("demo central server", "addr", ln.Addr().String(), "network", d.proxy.URL())
+	return nil
+}
 
 // demoImport is what the embedded demo server imports: the demo roster
 // plus its staff, news and documents. The family access codes are hashed
@@ -51,14 +188,87 @@ func hashDemoAccessCodes(r *app.Roster) error {
 	return nil
 }
 
-// demoPanel builds the demo reader panel: one button per demo badge (with,
-// on a counter, the codice fiscale and family code to type instead), the
-// staff badges with their PINs, an unknown badge and a garbled frame, the
-// reader's plug, the network's cable, and on a counter the stand-in for
-// pagoPA's receipt. A tap writes the frame into the demo reader's
-// pseudo-terminal.
-func demoPanel(tr *ui.Catalogue, c *core, log *slog.Logger) *ui.DemoPanel {
-	format := c.demoReader.Format()
+func (d *demoRun) ReaderPort() string {
+	if d.reader == nil {
+		return ""
+	}
+	return d.reader.Path()
+}
+
+func (d *demoRun) Central() (url, token string) {
+	if d.proxy == nil {
+		return "", ""
+	}
+	return d.proxy.URL(), d.token
+}
+
+func (d *demoRun) NoticeIssued(code string) { d.issued.add(code) }
+
+// ExportDir is where a demo without a stick exports the report: into its
+// data directory.
+func (d *demoRun) ExportDir() string {
+	dir := filepath.Join(d.c.cfg.DataDir, "report")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return ""
+	}
+	return dir
+}
+
+// SetNetwork cuts (false) or restores (true) the demo's network.
+func (d *demoRun) setNetwork(up bool) {
+	if d.proxy == nil {
+		return
+	}
+	d.proxy.SetOffline(!up)
+	if up {
+		d.c.link.SyncNow()
+	}
+}
+
+// Close stops the embedded server (after the proxy in front of it) and
+// closes the demo reader.
+func (d *demoRun) Close() error {
+	var errs []error
+	if d.proxy != nil {
+		errs = append(errs, d.proxy.Close())
+	}
+	if d.cancel != nil {
+		d.cancel()
+	}
+	if d.serverDone != nil {
+		<-d.serverDone
+	}
+	if d.server != nil {
+		errs = append(errs, d.server.Close())
+	}
+	if d.reader != nil {
+		errs = append(errs, d.reader.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Panel builds the demo reader panel, laid out to the window's height:
+// one button per demo badge (with, on a counter, the codice fiscale and
+// family code to type instead), the staff badges with their PINs, an
+// unknown badge and a garbled frame, the reader's plug, the network's
+// cable, and on a counter the stand-in for pagoPA's receipt. A tap writes
+// the frame into the demo reader's pseudo-terminal. Nil when a reader is
+// configured (nothing to play into).
+func (d *demoRun) Panel(tr *ui.Catalogue, screen fyne.CanvasObject, canteen *ui.CanteenScreen) fyne.CanvasObject {
+	if d.reader == nil {
+		return screen
+	}
+	p := fitDemoPanel(d.panel(tr))
+	if canteen != nil {
+		canteen.SetSidePanel(p)
+		return screen
+	}
+	return withSidePanel(screen, p)
+}
+
+func (d *demoRun) panel(tr *ui.Catalogue) *ui.DemoPanel {
+	c := d.c
+	format := d.reader.Format()
 	frame := func(id app.BadgeID) []byte {
 		b, err := format.Encode(id)
 		if err != nil {
@@ -68,12 +278,12 @@ func demoPanel(tr *ui.Catalogue, c *core, log *slog.Logger) *ui.DemoPanel {
 	}
 	counter := c.counter != nil
 	entries := []ui.DemoEntry{}
-	if counter && c.link != nil && c.link.demoServer != nil {
+	if counter && d.server != nil {
 		entries = append(entries, ui.DemoEntry{Tags: []ui.DemoTag{ui.DemoTagMarkPaid}})
 	}
 	entries = append(entries, ui.DemoUnknown(frame(demo.UnknownBadge)), ui.DemoGarbled(garble(frame(demo.UnknownBadge))),
 		ui.DemoUnplug(), ui.DemoReplug())
-	if c.link != nil && c.link.demoProxy != nil {
+	if d.proxy != nil {
 		entries = append(entries, ui.DemoNetCut(), ui.DemoNetRestore())
 	}
 	for _, s := range demo.Staff {
@@ -81,7 +291,7 @@ func demoPanel(tr *ui.Catalogue, c *core, log *slog.Logger) *ui.DemoPanel {
 			entries = append(entries, ui.DemoEntry{Label: s.Name, Tags: []ui.DemoTag{ui.DemoTagStaff}, Detail: s.PIN, Frame: frame(s.Badge)})
 		}
 	}
-	for _, b := range c.demoBadges {
+	for _, b := range d.badges {
 		e := ui.DemoEntry{Label: b.FirstName + " " + b.Initial + " " + b.Class, Frame: frame(b.ID)}
 		if counter {
 			e.Tags = []ui.DemoTag{ui.DemoTagFamilyCode}
@@ -108,20 +318,20 @@ func demoPanel(tr *ui.Catalogue, c *core, log *slog.Logger) *ui.DemoPanel {
 			var err error
 			switch {
 			case e.Is(ui.DemoTagUnplug):
-				err = c.demoReader.Unplug()
+				err = d.reader.Unplug()
 			case e.Is(ui.DemoTagReplug):
-				err = c.demoReader.Plug()
+				err = d.reader.Plug()
 			case e.Is(ui.DemoTagNetCut):
-				c.link.SetNetwork(false)
+				d.setNetwork(false)
 			case e.Is(ui.DemoTagNetRestore):
-				c.link.SetNetwork(true)
+				d.setNetwork(true)
 			case e.Is(ui.DemoTagMarkPaid):
-				err = c.demoPayLatest()
+				err = d.payLatest()
 			default:
-				_, err = c.demoReader.Write(e.Frame)
+				_, err = d.reader.Write(e.Frame)
 			}
 			if err != nil {
-				log.Error("demo panel", "err", err)
+				d.log.Error("demo panel", "err", err)
 			}
 		}()
 	})
@@ -152,28 +362,28 @@ type demoNotices struct {
 	codes []string
 }
 
-func (d *demoNotices) add(code string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.codes = append(d.codes, code)
+func (n *demoNotices) add(code string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.codes = append(n.codes, code)
 }
 
-func (d *demoNotices) list() []string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return append([]string(nil), d.codes...)
+func (n *demoNotices) list() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]string(nil), n.codes...)
 }
 
-// demoPayLatest pays the newest notice still payable that this demo counter
+// payLatest pays the newest notice still payable that this demo counter
 // issued, as pagoPA's receipt would: through the embedded server's receipt
 // path, which credits the family once.
-func (c *core) demoPayLatest() error {
-	if c.link == nil || c.link.demoServer == nil {
+func (d *demoRun) payLatest() error {
+	if d.server == nil {
 		return nil
 	}
-	codes := c.demoIssued.list()
+	codes := d.issued.list()
 	for i := len(codes) - 1; i >= 0; i-- {
-		n, err := c.link.demoServer.Notice(codes[i])
+		n, err := d.server.Notice(codes[i])
 		if err != nil {
 			return err
 		}
@@ -184,11 +394,11 @@ func (c *core) demoPayLatest() error {
 		if _, err := rand.Read(id); err != nil {
 			return err
 		}
-		_, err = c.link.demoServer.RecordReceipt(app.Receipt{ReceiptID: "DEMO-" + hex.EncodeToString(id),
+		_, err = d.server.RecordReceipt(app.Receipt{ReceiptID: "DEMO-" + hex.EncodeToString(id),
 			NoticeCode: n.NoticeCode, Amount: n.Amount, PaidAt: time.Now().UTC(), PSP: "Banca Demo"})
 		return err
 	}
-	c.log.Info("demo: no notice to pay: make one at the counter first")
+	d.log.Info("demo: no notice to pay: make one at the counter first")
 	return nil
 }
 

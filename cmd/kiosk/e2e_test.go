@@ -181,9 +181,10 @@ func TestEndToEnd(t *testing.T) {
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
-// e2eTags build the kiosk for the end-to-end tests: the real driver, and
-// the e2ehook build's hooks (testhook.go, freeze_hook.go): one binary with hookBinary's.
-const e2eTags = "migrated_fynedo,e2ehook"
+// e2eTags build the kiosk for the end-to-end tests: the real driver, the
+// e2ehook build's hooks (testhook.go, freeze_hook.go) and the demo (demo.go:
+// they run it with -demo): one binary with hookBinary's.
+const e2eTags = "migrated_fynedo,e2ehook,demo"
 
 // startDemoKiosk starts the real binary (cgo, GLFW) in demo mode in role
 // under a new Xvfb display, reading badges from a pseudo-terminal reader,

@@ -3,7 +3,8 @@
 //
 //	kiosk [-config FILE] [-demo] [-headless] [flags]
 //
-// With -demo it starts a demo Comune with a demo badge reader (a
+// A plain `go build` is the production kiosk; -demo needs a build with the
+// demo tag (`make run`; demo.go). With -demo it starts a demo Comune with a demo badge reader (a
 // pseudo-terminal read by the same code as a USB reader), a panel that
 // plays badges into it, and, unless a central server is configured, an
 // embedded reference server on loopback that the kiosk syncs with (the
@@ -83,6 +84,10 @@ func run(args []string, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	routeStdLog(log)
+	if o.demo && !demoBuilt {
+		log.Error("no demo in this kiosk: it is the production build; build the demo with -tags demo (make run)", "flag", "-demo")
+		return 2
+	}
 	cfg, err := LoadConfig(o.config)
 	if err != nil {
 		log.Error("configuration", "err", err)

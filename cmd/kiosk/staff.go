@@ -112,13 +112,8 @@ func (b staffBackend) CandidateDirs() []string {
 			add(m.MountPoint)
 		}
 	}
-	if b.k.isDemo && len(out) == 0 {
-		// A demo without a stick still shows the export: into its data
-		// directory.
-		d := filepath.Join(b.r.cfg.DataDir, "report")
-		if err := os.MkdirAll(d, 0o755); err == nil {
-			add(d)
-		}
+	if c := b.c(); c.demo != nil && len(out) == 0 {
+		add(c.demo.ExportDir()) // a demo without a stick still shows the export
 	}
 	return out
 }
@@ -219,8 +214,8 @@ func printable(raw []byte) string {
 
 func (b staffBackend) Settings() app.KioskSettings {
 	s := settingsOf(b.r.cfg)
-	if c := b.c(); c.demoReader != nil {
-		s.ReaderPort = c.cfg.Reader.Port // the demo's pseudo-terminal
+	if p := b.demoPort(); p != "" {
+		s.ReaderPort = p // the demo's pseudo-terminal
 	}
 	if u := b.demoURL(); s.ServerURL == "" && u != "" {
 		s.ServerURL = u // the server in use: the demo's own, on loopback
@@ -231,8 +226,17 @@ func (b staffBackend) Settings() app.KioskSettings {
 // demoURL is the address of the demo's embedded server, "" outside the
 // demo.
 func (b staffBackend) demoURL() string {
-	if c := b.c(); c.link != nil && c.link.demoProxy != nil {
-		return c.link.demoProxy.URL()
+	if c := b.c(); c.demo != nil {
+		u, _ := c.demo.Central()
+		return u
+	}
+	return ""
+}
+
+// demoPort is the demo reader's pseudo-terminal, "" outside the demo.
+func (b staffBackend) demoPort() string {
+	if c := b.c(); c.demo != nil {
+		return c.demo.ReaderPort()
 	}
 	return ""
 }
@@ -244,10 +248,7 @@ func (b staffBackend) ApplySettings(s app.KioskSettings) error {
 		return err
 	}
 	c := b.c()
-	demoPort := ""
-	if c.demoReader != nil {
-		demoPort = c.cfg.Reader.Port
-	}
+	demoPort := b.demoPort()
 	check := s
 	if demoPort != "" && strings.TrimSpace(s.ReaderPort) == demoPort {
 		check.ReaderPort = "" // the demo reader is made at each start

@@ -18,7 +18,7 @@ import (
 // and the toolkit does not complain about the locale or its preferences.
 func TestEndToEndStderrJSON(t *testing.T) {
 	display := startXvfb(t)
-	bin := kioskBinary(t, "migrated_fynedo", true)
+	bin := kioskBinary(t, "migrated_fynedo,demo", true) // run with -demo
 	for _, tc := range []struct {
 		name, lang string
 		emptyPrefs bool

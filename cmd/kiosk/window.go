@@ -231,13 +231,8 @@ func (k *kioskWindow) start(cfg Config, cc app.CanteenConfig) {
 			k.buildCounter(r)
 		}
 		r.staff = k.buildStaff(r)
-		if c.demoReader != nil {
-			panel := demoPanel(k.tr, c, k.log)
-			if r.canteen != nil {
-				r.canteen.SetSidePanel(fitDemoPanel(panel))
-			} else {
-				r.content = withSidePanel(r.content, fitDemoPanel(panel))
-			}
+		if c.demo != nil {
+			r.content = c.demo.Panel(k.tr, r.content, r.canteen)
 		}
 	}
 	r.content = k.withStaffCorner(r)

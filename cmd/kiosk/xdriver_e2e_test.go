@@ -29,8 +29,8 @@ import (
 // and a button that is off screen or hidden is reported as such instead of
 // a click landing on something else.
 
-// hookBinary is the kiosk built with cgo (GLFW) and the inspector.
-func hookBinary(t testing.TB) string { return kioskBinary(t, "migrated_fynedo,e2ehook", true) }
+// hookBinary is the kiosk built with cgo (GLFW), the inspector and the demo.
+func hookBinary(t testing.TB) string { return kioskBinary(t, e2eTags, true) }
 
 // artifactDir is where this run's screenshots are kept: bin/e2e-artifacts/
 // <time> at the module's root (gitignored), or $E2E_ARTIFACTS.
