@@ -17,8 +17,8 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/central"
-	"mensakiosk/internal/netfault"
 	"mensakiosk/central/server"
+	"mensakiosk/internal/netfault"
 )
 
 const (

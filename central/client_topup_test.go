@@ -16,8 +16,8 @@ import (
 	"mensakiosk/app"
 	"mensakiosk/app/pagopa"
 	"mensakiosk/central"
-	"mensakiosk/internal/netfault"
 	"mensakiosk/central/server"
+	"mensakiosk/internal/netfault"
 )
 
 func topUpServer(t *testing.T) (*server.Server, string, *netfault.Proxy) {

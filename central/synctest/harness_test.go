@@ -14,8 +14,8 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/central"
-	"mensakiosk/internal/netfault"
 	"mensakiosk/central/server"
+	"mensakiosk/internal/netfault"
 	"mensakiosk/storage"
 )
 
