@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"errors"
-	"net"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"mensakiosk/central"
 	"mensakiosk/central/pinhash"
 	"mensakiosk/central/server"
+	"mensakiosk/central/server/servertest"
 	"mensakiosk/storage"
 )
 
@@ -70,35 +70,10 @@ func newCounterEnv(t *testing.T, withServer bool, cfg app.CounterConfig) *counte
 	e.store = st
 	var cc app.CounterCentral
 	if withServer {
-		srv, err := server.Open(t.TempDir(), server.Options{Clock: e.clk, Location: rome})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.srv = srv
-		if _, err := srv.Import(counterRoster()); err != nil {
-			t.Fatal(err)
-		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- srv.Serve(ctx, ln, nil) }()
-		stopped := false
-		e.stop = func() {
-			if !stopped {
-				stopped = true
-				cancel()
-				<-done
-			}
-		}
-		t.Cleanup(func() { e.stop(); srv.Close() })
-		tok, err := srv.CreateToken("counter-1", server.RoleCounter)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cl, err := central.NewClient(central.ClientConfig{BaseURL: "http://" + ln.Addr().String(), Token: tok,
+		srv := servertest.Start(t, servertest.Options(server.Options{Clock: e.clk, Location: rome}),
+			servertest.Import(counterRoster()), servertest.Kiosk("counter-1", server.RoleCounter))
+		e.srv, e.stop = srv.Server, srv.Stop
+		cl, err := central.NewClient(central.ClientConfig{BaseURL: srv.URL, Token: srv.Tokens["counter-1"],
 			Retries: -1, Timeout: 5 * time.Second})
 		if err != nil {
 			t.Fatal(err)

@@ -11,13 +11,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"mensakiosk/app"
 	"mensakiosk/central"
 	"mensakiosk/central/server"
+	"mensakiosk/central/server/servertest"
 	"mensakiosk/internal/netfault"
 )
 
@@ -34,11 +34,7 @@ func TestStormEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("storm")
 	}
-	srv, err := server.Open(t.TempDir(), server.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	srv := servertest.Start(t, servertest.Options(server.Options{NoSync: true}))
 
 	// The roster: accounts, and pupils that belong to them.
 	var data server.ImportData
@@ -59,9 +55,7 @@ func TestStormEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	proxy, err := netfault.New(hs.URL)
+	proxy, err := netfault.New(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}

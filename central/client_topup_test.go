@@ -17,31 +17,20 @@ import (
 	"mensakiosk/app/pagopa"
 	"mensakiosk/central"
 	"mensakiosk/central/server"
+	"mensakiosk/central/server/servertest"
 	"mensakiosk/internal/netfault"
 )
 
 func topUpServer(t *testing.T) (*server.Server, string, *netfault.Proxy) {
 	t.Helper()
-	srv, err := server.Open(t.TempDir(), server.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	if _, err := srv.Import(server.ImportData{Accounts: []app.Account{{ID: "F1", Holder: "Rossi Mario", HolderFiscalCode: "RSSMRA80A01H501U", Balance: 1000}}}); err != nil {
-		t.Fatal(err)
-	}
-	token, err := srv.CreateToken("counter-1", server.RoleCounter)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	proxy, err := netfault.New(hs.URL)
+	srv := servertest.Start(t, servertest.Kiosk("counter-1", server.RoleCounter),
+		servertest.Import(server.ImportData{Accounts: []app.Account{{ID: "F1", Holder: "Rossi Mario", HolderFiscalCode: "RSSMRA80A01H501U", Balance: 1000}}}))
+	proxy, err := netfault.New(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = proxy.Close() })
-	return srv, token, proxy
+	return srv.Server, srv.Tokens["counter-1"], proxy
 }
 
 func topUpClient(t *testing.T, url, token string) *central.Client {

@@ -52,12 +52,12 @@ func benchKiosk(b *testing.B, rs *realServer, id string, pushBatch, pullLimit in
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	token, err := rs.srv.CreateToken(id, server.RoleCanteen)
+	token, err := rs.CreateToken(id, server.RoleCanteen)
 	if err != nil {
 		b.Fatal(err)
 	}
 	// Straight to the server: the proxy would add a hop the field has not.
-	client, err := central.NewClient(central.ClientConfig{BaseURL: "http://" + rs.addr, Token: token, Epoch: st.Epoch()})
+	client, err := central.NewClient(central.ClientConfig{BaseURL: rs.URL, Token: token, Epoch: st.Epoch()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -143,14 +143,14 @@ func topUpServer(b *testing.B, n int) (*realServer, *central.Client, []app.Accou
 		a.HolderFiscalCode = demo.FiscalCode("Rossi", fmt.Sprintf("Genitore%d", i), time.Date(1980+i%20, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC), i%2 == 0)
 		accs = append(accs, a.ID)
 	}
-	if _, err := rs.srv.Import(c.data); err != nil {
+	if _, err := rs.Import(c.data); err != nil {
 		b.Fatal(err)
 	}
-	token, err := rs.srv.CreateToken("sportello", server.RoleCounter)
+	token, err := rs.CreateToken("sportello", server.RoleCounter)
 	if err != nil {
 		b.Fatal(err)
 	}
-	client, err := central.NewClient(central.ClientConfig{BaseURL: "http://" + rs.addr, Token: token, Epoch: "bench"})
+	client, err := central.NewClient(central.ClientConfig{BaseURL: rs.URL, Token: token, Epoch: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func BenchmarkTopUp(b *testing.B) {
 			b.Fatal(err)
 		}
 		t1 := time.Now()
-		if _, err := rs.srv.RecordReceipt(app.Receipt{ReceiptID: "R" + key, NoticeCode: n.NoticeCode, Amount: n.Amount,
+		if _, err := rs.RecordReceipt(app.Receipt{ReceiptID: "R" + key, NoticeCode: n.NoticeCode, Amount: n.Amount,
 			PaidAt: time.Now().UTC(), PSP: "Bench"}); err != nil {
 			b.Fatal(err)
 		}

@@ -42,11 +42,11 @@ func BenchmarkPushBesideAFlood(b *testing.B) {
 		// (other work, the disk) falls on both alike.
 		rs, ctl := startServer(b, ""), startServer(b, "")
 		client := func(rs *realServer, id string) *central.Client {
-			tok, err := rs.srv.CreateToken(id, server.RoleCanteen)
+			tok, err := rs.CreateToken(id, server.RoleCanteen)
 			if err != nil {
 				b.Fatal(err)
 			}
-			c, err := central.NewClient(central.ClientConfig{BaseURL: "http://" + rs.addr, Token: tok, Retries: -1})
+			c, err := central.NewClient(central.ClientConfig{BaseURL: rs.URL, Token: tok, Retries: -1})
 			if err != nil {
 				b.Fatal(err)
 			}

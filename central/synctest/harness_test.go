@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"mensakiosk/app"
 	"mensakiosk/central"
 	"mensakiosk/central/server"
+	"mensakiosk/central/server/servertest"
 	"mensakiosk/internal/netfault"
 	"mensakiosk/storage"
 )
@@ -55,16 +55,11 @@ func (c *stepClock) Now() time.Time {
 	return c.t
 }
 
-// realServer is the reference server on loopback, on its own data dir,
-// with a switchable network (a netfault proxy) in front.
+// realServer is the reference server on loopback, on its own data dir
+// (servertest), behind a proxy whose faults and cable the tests control.
 type realServer struct {
-	t      testing.TB
-	dir    string
-	srv    *server.Server
-	addr   string
-	proxy  *netfault.Proxy
-	cancel context.CancelFunc
-	done   chan struct{}
+	*servertest.Server
+	proxy *netfault.Proxy
 }
 
 func logger(t testing.TB) *slog.Logger {
@@ -75,66 +70,27 @@ func logger(t testing.TB) *slog.Logger {
 }
 
 // startServer opens the reference server on dir (a new temp dir if "") and
-// serves it on loopback behind a proxy.
+// serves it on loopback behind a proxy. A restart (Stop, then Reopen) keeps
+// its address, behind the same proxy.
 func startServer(t testing.TB, dir string) *realServer {
 	t.Helper()
-	if dir == "" {
-		dir = t.TempDir()
+	opts := []servertest.Option{servertest.Options(server.Options{Log: logger(t)})}
+	if dir != "" {
+		opts = append(opts, servertest.Dir(dir))
 	}
-	rs := &realServer{t: t, dir: dir}
-	rs.open()
+	rs := &realServer{Server: servertest.Start(t, opts...)}
+	p, err := netfault.New(rs.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs.proxy = p
 	t.Cleanup(rs.stop)
 	return rs
 }
 
-func (rs *realServer) open() {
-	t := rs.t
-	t.Helper()
-	srv, err := server.Open(rs.dir, server.Options{Log: logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := "127.0.0.1:0"
-	if rs.addr != "" {
-		addr = rs.addr // a restart keeps its address, behind the same proxy
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs.addr = ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	rs.srv, rs.cancel, rs.done = srv, cancel, make(chan struct{})
-	go func() {
-		defer close(rs.done)
-		if err := srv.Serve(ctx, ln, nil); err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	if rs.proxy == nil {
-		if rs.proxy, err = netfault.New("http://" + rs.addr); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-func (rs *realServer) shutdown() {
-	if rs.cancel == nil {
-		return
-	}
-	rs.cancel()
-	<-rs.done
-	if err := rs.srv.Close(); err != nil {
-		rs.t.Errorf("close server: %v", err)
-	}
-	rs.cancel = nil
-}
-
 func (rs *realServer) stop() {
-	rs.shutdown()
-	if rs.proxy != nil {
-		rs.proxy.Close()
-	}
+	rs.Stop()
+	rs.proxy.Close()
 }
 
 // kiosk is a canteen kiosk without its screen: a real bbolt store, the
@@ -162,7 +118,7 @@ func newKiosk(t testing.TB, rs *realServer, id, path string, clock app.Clock) *k
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, err := rs.srv.CreateToken(id, server.RoleCanteen)
+	token, err := rs.CreateToken(id, server.RoleCanteen)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +200,7 @@ func importedServer(t testing.TB, n int) (*realServer, comune) {
 	t.Helper()
 	rs := startServer(t, "")
 	c := newComune(n)
-	if _, err := rs.srv.Import(c.data); err != nil {
+	if _, err := rs.Import(c.data); err != nil {
 		t.Fatal(err)
 	}
 	return rs, c

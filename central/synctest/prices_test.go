@@ -17,7 +17,7 @@ import (
 func TestKioskBalanceFollowsServerPrice(t *testing.T) {
 	rs := startServer(t, "")
 	c := newComune(3)
-	if _, err := rs.srv.Import(c.data); err != nil {
+	if _, err := rs.Import(c.data); err != nil {
 		t.Fatal(err)
 	}
 	today := app.DayOf(time.Now(), rome) // the server's day: the band changes from it
@@ -28,7 +28,7 @@ func TestKioskBalanceFollowsServerPrice(t *testing.T) {
 
 	const newPrice = 520
 	c.data.Pupils[0].MealPrice = newPrice
-	if _, err := rs.srv.Import(c.data); err != nil {
+	if _, err := rs.Import(c.data); err != nil {
 		t.Fatal(err)
 	}
 	r := k.tap(t, c.badges[0], app.OutcomeServed) // the kiosk still has the old price
@@ -43,7 +43,7 @@ func TestKioskBalanceFollowsServerPrice(t *testing.T) {
 	if got := serverBalance(t, rs, fam); got != c.opening[fam]-newPrice {
 		t.Fatalf("server balance %d, want %d: the server's price charged", got, c.opening[fam]-newPrice)
 	}
-	it, ok, err := rs.srv.Event(r.Meal.EventID)
+	it, ok, err := rs.Event(r.Meal.EventID)
 	if err != nil || !ok || !slices.Contains(it.Flags, app.FlagPriceMismatch) {
 		t.Fatalf("server's meal %+v %v %v: want price_mismatch", it, ok, err)
 	}
@@ -66,7 +66,7 @@ func TestKioskBalanceFollowsServerPrice(t *testing.T) {
 		t.Fatalf("sibling at %d", r2.Meal.Price)
 	}
 	k.syncOK(t)
-	if it, _, _ := rs.srv.Event(r2.Meal.EventID); slices.Contains(it.Flags, app.FlagPriceMismatch) {
+	if it, _, _ := rs.Event(r2.Meal.EventID); slices.Contains(it.Flags, app.FlagPriceMismatch) {
 		t.Errorf("a meal at the pulled price flagged: %+v", it.Flags)
 	}
 }

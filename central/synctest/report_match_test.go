@@ -47,7 +47,7 @@ func TestReportMatchesServer(t *testing.T) {
 		{PupilID: c.pupils[3].ID, Day: "2026-11-24", Cancelled: true},
 	}
 	rs := startServer(t, "")
-	if _, err := rs.srv.Import(server.ImportData(*d)); err != nil {
+	if _, err := rs.Import(server.ImportData(*d)); err != nil {
 		t.Fatal(err)
 	}
 	k := newKiosk(t, rs, "porta-1", "", newClock(day))
@@ -76,7 +76,7 @@ func TestReportMatchesServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sr, err := rs.srv.DayReport(day, app.ServiceLunch)
+	sr, err := rs.DayReport(day, app.ServiceLunch)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func (k *kiosk) withToken(t *testing.T, rs *realServer, token string) {
 func TestKioskTokenOfAnotherRole(t *testing.T) {
 	rs, c, k := syncedKiosk(t, 3)
 	ctx := context.Background()
-	rtok, err := rs.srv.CreateReceiptToken("connector")
+	rtok, err := rs.CreateReceiptToken("connector")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestKioskTokenOfAnotherRole(t *testing.T) {
 		t.Fatalf("charged through a receipts token: %d", got)
 	}
 
-	ctok, err := rs.srv.CreateToken("porta-1", server.RoleCounter)
+	ctok, err := rs.CreateToken("porta-1", server.RoleCounter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestKioskTokenOfAnotherRole(t *testing.T) {
 		t.Fatalf("a counter's meal charged: %d", got)
 	}
 	k.tap(t, c.badges[1], app.OutcomeServed)
-	ktok, err := rs.srv.CreateToken("porta-1", server.RoleCanteen)
+	ktok, err := rs.CreateToken("porta-1", server.RoleCanteen)
 	if err != nil {
 		t.Fatal(err)
 	}

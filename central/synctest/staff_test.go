@@ -55,7 +55,7 @@ func TestVoidReachesServerAfterOffline(t *testing.T) {
 	if acc.Balance != c.opening[fam]-price || pending != 0 {
 		t.Errorf("kiosk: cached %d pending %d", acc.Balance, pending)
 	}
-	cnt, err := rs.srv.Counts()
+	cnt, err := rs.Counts()
 	if err != nil {
 		t.Fatal(err)
 	}

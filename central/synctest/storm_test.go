@@ -20,7 +20,7 @@ func TestSyncThroughAFaultStorm(t *testing.T) {
 		n = 200
 	}
 	c := newComune(n)
-	if _, err := rs.srv.Import(c.data); err != nil {
+	if _, err := rs.Import(c.data); err != nil {
 		t.Fatal(err)
 	}
 	clock := newClock(day)
@@ -61,7 +61,7 @@ func TestSyncThroughAFaultStorm(t *testing.T) {
 	}
 	rs.proxy.SetPlan(netfault.Plan{})
 	k.syncOK(t)
-	cnt, err := rs.srv.Counts()
+	cnt, err := rs.Counts()
 	if err != nil {
 		t.Fatal(err)
 	}

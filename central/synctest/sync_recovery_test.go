@@ -41,18 +41,18 @@ func (c *countingCentral) Push(ctx context.Context, b app.PushBatch) (app.PushRe
 // meanwhile) and returns the copy's path.
 func backupServer(t *testing.T, rs *realServer) string {
 	t.Helper()
-	rs.shutdown()
+	rs.Stop()
 	p := filepath.Join(t.TempDir(), "central.db")
-	copyFile(t, filepath.Join(rs.dir, "central.db"), p)
-	rs.open()
+	copyFile(t, filepath.Join(rs.Dir, "central.db"), p)
+	rs.Reopen()
 	return p
 }
 
 func restoreServer(t *testing.T, rs *realServer, backup string) {
 	t.Helper()
-	rs.shutdown()
-	copyFile(t, backup, filepath.Join(rs.dir, "central.db"))
-	rs.open()
+	rs.Stop()
+	copyFile(t, backup, filepath.Join(rs.Dir, "central.db"))
+	rs.Reopen()
 }
 
 // TestRestoredServerGetsAFreshPull: the server's database is restored from
@@ -132,7 +132,7 @@ func TestRestoredServerGetsRejectedEventsAgain(t *testing.T) {
 	if n := cc.pushed.Load() - before; n != 0 {
 		t.Errorf("an idle sync pushed %d events again (the kiosk reopens everything above the server's hole on every sync)", n)
 	}
-	v, err := rs.srv.KioskView(k.id, k.store.Epoch())
+	v, err := rs.KioskView(k.id, k.store.Epoch())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestServerAlarmSurvivesALostReply(t *testing.T) {
 	rs.proxy.Inject(netfault.DropAfter, 1) // the first push's answer is lost
 	k.syncOK(t)                            // the client's retry gets "duplicate"
 
-	alarms, err := rs.srv.Alarms()
+	alarms, err := rs.Alarms()
 	if err != nil || !hasAlarm(alarms, app.AlarmEpochChanged) {
 		t.Fatalf("setup: server alarms %+v, %v: want epoch_changed", alarms, err)
 	}
@@ -201,7 +201,7 @@ func TestVoidOrderDoesNotDecideTheCharge(t *testing.T) {
 	run := func(t *testing.T, voidBeforeB bool) app.Cents {
 		rs := startServer(t, "")
 		c := newComune(3)
-		if _, err := rs.srv.Import(c.data); err != nil {
+		if _, err := rs.Import(c.data); err != nil {
 			t.Fatal(err)
 		}
 		k1 := newKiosk(t, rs, "porta-1", "", newClock(day))
@@ -215,7 +215,7 @@ func TestVoidOrderDoesNotDecideTheCharge(t *testing.T) {
 		k1.syncOK(t)
 		void := func() {
 			// The office voids A (only its kiosk or the office may).
-			it, err := rs.srv.OfficeVoid(a.Meal.EventID, "tapped by mistake", "s1")
+			it, err := rs.OfficeVoid(a.Meal.EventID, "tapped by mistake", "s1")
 			if err != nil || !it.Voided {
 				t.Fatalf("void: %+v, %v", it, err)
 			}
@@ -333,7 +333,7 @@ func TestCancelAfterCommit(t *testing.T) {
 	rs.proxy.SetPlan(netfault.Plan{})
 	time.Sleep(3 * time.Second) // let the held request reach the server
 	k.syncOK(t)
-	cnt, _ := rs.srv.Counts()
+	cnt, _ := rs.Counts()
 	if cnt.Events != 3 || cnt.MealsCharged != 3 {
 		t.Fatalf("server counts %+v, want 3 events, 3 charged", cnt)
 	}
@@ -379,10 +379,10 @@ func TestMealSeqOddEventIDs(t *testing.T) {
 	if st, _ := k.store.SyncState(); st.Waiting != 0 || st.Acked != uint64(len(ids)) {
 		t.Fatalf("after sync: %+v", st)
 	}
-	if cnt, _ := rs.srv.Counts(); cnt.Events != len(ids) || cnt.MealsCharged != 1 || cnt.Review != len(ids)-1 {
+	if cnt, _ := rs.Counts(); cnt.Events != len(ids) || cnt.MealsCharged != 1 || cnt.Review != len(ids)-1 {
 		t.Fatalf("server counts %+v", cnt)
 	}
-	items, err := rs.srv.Review()
+	items, err := rs.Review()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +423,7 @@ func TestRejectedPushesOneKioskAlarm(t *testing.T) {
 	if n != 1 || st.Rejected != 5 {
 		t.Fatalf("the kiosk holds %d rejected_events alarms and %d rejected events, want 1 and 5: %+v", n, st.Rejected, st.Alarms)
 	}
-	alarms, _ := rs.srv.Alarms()
+	alarms, _ := rs.Alarms()
 	if len(alarms) != 1 || alarms[0].Count != 5 {
 		t.Fatalf("server alarms %+v", alarms)
 	}

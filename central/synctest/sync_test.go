@@ -14,7 +14,7 @@ import (
 // serverBalance reads one account's balance on the server.
 func serverBalance(t testing.TB, rs *realServer, a app.AccountID) app.Cents {
 	t.Helper()
-	b, err := rs.srv.Balance(a)
+	b, err := rs.Balance(a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestOfflineThenCatchUp(t *testing.T) {
 	rs := startServer(t, "")
 	const n = 300
 	c := newComune(n)
-	if _, err := rs.srv.Import(c.data); err != nil {
+	if _, err := rs.Import(c.data); err != nil {
 		t.Fatal(err)
 	}
 	k := newKiosk(t, rs, "porta-1", "", newClock(day))
@@ -79,7 +79,7 @@ func TestOfflineThenCatchUp(t *testing.T) {
 	if !st.Online || st.Waiting != 0 || st.LastSync.IsZero() {
 		t.Fatalf("status after catch-up: %+v", st)
 	}
-	cnt, err := rs.srv.Counts()
+	cnt, err := rs.Counts()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestOfflineThenCatchUp(t *testing.T) {
 	}
 	// A second sync changes nothing: nothing counted twice.
 	k.syncOK(t)
-	if cnt2, _ := rs.srv.Counts(); cnt2.Events != n || cnt2.MealsCharged != n {
+	if cnt2, _ := rs.Counts(); cnt2.Events != n || cnt2.MealsCharged != n {
 		t.Fatalf("after a second sync: %+v", cnt2)
 	}
 }
@@ -108,7 +108,7 @@ func TestOfflineThenCatchUp(t *testing.T) {
 func TestTwoKiosksOneFamilyOffline(t *testing.T) {
 	rs := startServer(t, "")
 	c := newComune(3) // one family of three siblings
-	if _, err := rs.srv.Import(c.data); err != nil {
+	if _, err := rs.Import(c.data); err != nil {
 		t.Fatal(err)
 	}
 	fam := c.pupils[0].AccountID
@@ -136,7 +136,7 @@ func TestTwoKiosksOneFamilyOffline(t *testing.T) {
 			t.Errorf("%s sees %d pending %d, want %d", k.id, acc.Balance, pending, c.opening[fam]-spent)
 		}
 	}
-	cnt, _ := rs.srv.Counts()
+	cnt, _ := rs.Counts()
 	if cnt.Events != 4 || cnt.MealsCharged != 3 || cnt.Review < 1 {
 		t.Fatalf("server counts %+v: want 4 events kept, 3 charged, the double serve in review", cnt)
 	}
@@ -156,23 +156,23 @@ func TestServerRestoredFromBackup(t *testing.T) {
 	}
 	k.syncOK(t)
 	// The Comune's backup is taken here.
-	rs.shutdown()
+	rs.Stop()
 	backup := t.TempDir()
-	copyFile(t, filepath.Join(rs.dir, "central.db"), filepath.Join(backup, "central.db"))
-	rs.open()
+	copyFile(t, filepath.Join(rs.Dir, "central.db"), filepath.Join(backup, "central.db"))
+	rs.Reopen()
 	for _, b := range c.badges[10:30] {
 		k.tap(t, b, app.OutcomeServed)
 	}
 	k.syncOK(t)
 	// The server's disk dies; the backup is restored.
-	rs.shutdown()
-	copyFile(t, filepath.Join(backup, "central.db"), filepath.Join(rs.dir, "central.db"))
-	rs.open()
-	if cnt, _ := rs.srv.Counts(); cnt.Events != 10 {
+	rs.Stop()
+	copyFile(t, filepath.Join(backup, "central.db"), filepath.Join(rs.Dir, "central.db"))
+	rs.Reopen()
+	if cnt, _ := rs.Counts(); cnt.Events != 10 {
 		t.Fatalf("restored server holds %d events, want 10", cnt.Events)
 	}
 	k.syncOK(t)
-	cnt, _ := rs.srv.Counts()
+	cnt, _ := rs.Counts()
 	if cnt.Events != 30 || cnt.MealsCharged != 30 {
 		t.Fatalf("after the kiosk's catch-up the server holds %d events (%d charged), want 30", cnt.Events, cnt.MealsCharged)
 	}
@@ -215,11 +215,11 @@ func TestKioskRestoredFromOldCopy(t *testing.T) {
 		k.tap(t, b, app.OutcomeServed)
 	}
 	k.syncOK(t)
-	cnt, _ := rs.srv.Counts()
+	cnt, _ := rs.Counts()
 	if cnt.Events != 18 {
 		t.Fatalf("server holds %d events, want all 18 meals", cnt.Events)
 	}
-	alarms, err := rs.srv.Alarms()
+	alarms, err := rs.Alarms()
 	if err != nil || !hasAlarm(alarms, app.AlarmRestoredCopy) {
 		t.Fatalf("server alarms %+v, %v: want restored_copy", alarms, err)
 	}
@@ -230,7 +230,7 @@ func TestKioskRestoredFromOldCopy(t *testing.T) {
 func TestUnauthorizedKioskKeepsItsMeals(t *testing.T) {
 	rs, c, k := syncedKiosk(t, 3)
 	k.tap(t, c.badges[0], app.OutcomeServed)
-	if err := rs.srv.RevokeToken("porta-1"); err != nil {
+	if err := rs.RevokeToken("porta-1"); err != nil {
 		t.Fatal(err)
 	}
 	err := k.syncer.SyncOnce(context.Background())

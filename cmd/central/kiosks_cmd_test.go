@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -14,6 +12,7 @@ import (
 
 	"mensakiosk/central"
 	"mensakiosk/central/server"
+	"mensakiosk/central/server/servertest"
 )
 
 // pullAs sends one pull with the kiosk's version header.
@@ -60,25 +59,9 @@ func TestKiosksCommand(t *testing.T) {
 	}
 
 	// kold last synced 3 hours ago (the server's clock set back).
-	srv, err := server.Open(dir, server.Options{Clock: fixedClock(time.Now().Add(-3 * time.Hour))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln, nil) }()
-	pullAs(t, ln.Addr().String(), strings.TrimSpace(oldTok), "0.8.0")
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Close(); err != nil {
-		t.Fatal(err)
-	}
+	srv := servertest.Start(t, servertest.Dir(dir), servertest.Options(server.Options{Clock: fixedClock(time.Now().Add(-3 * time.Hour))}))
+	pullAs(t, srv.Addr, strings.TrimSpace(oldTok), "0.8.0")
+	srv.Stop() // the real binary serves dir from here on
 
 	c := start(t, bin, dir)
 	pullAs(t, c.addr, token, "0.9.0")

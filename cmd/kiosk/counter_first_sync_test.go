@@ -4,13 +4,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2/test"
 
 	"mensakiosk/central/server"
+	"mensakiosk/central/server/servertest"
 	"mensakiosk/ui"
 )
 
@@ -21,11 +21,8 @@ import (
 // top-ups as offline for a whole sync interval), nor read the running
 // kiosk's fields while the window is still writing them (a data race).
 func TestCounterOnlineFromTheFirstSync(t *testing.T) {
-	srv, url := serveCentral(t, filepath.Join(t.TempDir(), "central"))
-	token, err := srv.CreateToken("counter-1", server.RoleCounter)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := servertest.Start(t, servertest.Kiosk("counter-1", server.RoleCounter))
+	url, token := srv.URL, srv.Tokens["counter-1"]
 	cfg := DefaultConfig()
 	cfg.DataDir, cfg.Role, cfg.KioskID = t.TempDir(), RoleCounter, "counter-1"
 	cfg.Central = CentralConfig{URL: url, Token: token, SyncSeconds: 3600, TimeoutSeconds: 5}

@@ -15,7 +15,6 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/central"
-	"mensakiosk/central/server"
 	"mensakiosk/storage"
 )
 
@@ -35,19 +34,9 @@ import (
 func TestDamagedDatabaseNeverCrashes(t *testing.T) {
 	bin := kioskBinary(t, "ci,migrated_fynedo", false)
 	dir := t.TempDir()
-	srv, url := serveCentral(t, filepath.Join(dir, "central"))
 	roster, _ := testRoster(400, "")
-	if _, err := srv.Import(server.FromRoster(roster)); err != nil {
-		t.Fatal(err)
-	}
-	token, err := srv.CreateToken("kiosk-test", server.RoleCanteen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokenFile := filepath.Join(dir, "token")
-	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	srv, token, tokenFile := serveCentral(t, dir, roster)
+	url := srv.URL
 
 	// The base file: the roster pulled, 60 meals pushed and acknowledged,
 	// 6 more recorded offline.

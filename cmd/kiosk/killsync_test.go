@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"mensakiosk/app"
 	"mensakiosk/central"
 	"mensakiosk/central/server"
+	"mensakiosk/central/server/servertest"
 	"mensakiosk/device"
 	"mensakiosk/storage"
 )
@@ -30,19 +30,9 @@ func TestKillDuringSync(t *testing.T) {
 	}
 	bin := kioskBinary(t, "ci,migrated_fynedo", false)
 	dir := t.TempDir()
-	srv, url := serveCentral(t, filepath.Join(dir, "central"))
 	roster, badges := testRoster(2000, "")
-	if _, err := srv.Import(server.FromRoster(roster)); err != nil {
-		t.Fatal(err)
-	}
-	token, err := srv.CreateToken("kiosk-test", server.RoleCanteen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokenFile := filepath.Join(dir, "token")
-	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	srv, token, tokenFile := serveCentral(t, dir, roster)
+	url := srv.URL
 	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
 	if err != nil {
 		t.Fatal(err)
@@ -122,31 +112,19 @@ func TestKillDuringSync(t *testing.T) {
 	t.Logf("%d rounds: %d meals, %d syncs completed before the kills; the server holds each once", rounds, len(meals), syncs)
 }
 
-// serveCentral runs the reference server on loopback for the test.
-func serveCentral(t testing.TB, dir string) (*server.Server, string) {
+// serveCentral serves the reference server (servertest) on dir/central with
+// roster imported, and writes a canteen token for kiosk-test into
+// dir/token.
+func serveCentral(t testing.TB, dir string, roster app.Roster) (srv *servertest.Server, token, tokenFile string) {
 	t.Helper()
-	srv, err := server.Open(dir, server.Options{})
-	if err != nil {
+	srv = servertest.Start(t, servertest.Dir(filepath.Join(dir, "central")), servertest.Import(server.FromRoster(roster)),
+		servertest.Kiosk("kiosk-test", server.RoleCanteen))
+	token = srv.Tokens["kiosk-test"]
+	tokenFile = filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if err := srv.Serve(ctx, ln, nil); err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		srv.Close()
-	})
-	return srv, "http://" + ln.Addr().String()
+	return srv, token, tokenFile
 }
 
 // writeSyncConfig writes a kiosk configuration that syncs every second.

@@ -3,9 +3,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +15,7 @@ import (
 	"mensakiosk/app"
 	"mensakiosk/assets/demo"
 	"mensakiosk/central/server"
+	"mensakiosk/central/server/servertest"
 	"mensakiosk/device"
 )
 
@@ -207,32 +206,15 @@ func BenchmarkSoakGUI(b *testing.B) {
 		roster.Accounts[i].Holder, roster.Accounts[i].HolderFiscalCode = dr.Accounts[0].Holder, dr.Accounts[0].HolderFiscalCode
 	}
 	seedDB(b, kdir, roster)
-	srvDir := filepath.Join(dir, "central")
 	pp := server.DefaultPagoPA()
-	srv, err := server.Open(srvDir, server.Options{PagoPA: &pp})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := srv.Import(server.FromRoster(roster)); err != nil {
-		b.Fatal(err)
-	}
-	token, err := srv.CreateToken("kiosk-test", server.RoleCounter)
-	if err != nil {
-		b.Fatal(err)
-	}
+	srv := servertest.Start(b, servertest.Dir(filepath.Join(dir, "central")), servertest.Options(server.Options{PagoPA: &pp}),
+		servertest.Import(server.FromRoster(roster)), servertest.Kiosk("kiosk-test", server.RoleCounter))
+	defer srv.Stop()
 	tokenFile := filepath.Join(kdir, "token")
-	if err := os.WriteFile(tokenFile, []byte(token), 0o600); err != nil {
+	if err := os.WriteFile(tokenFile, []byte(srv.Tokens["kiosk-test"]), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan struct{})
-	go func() { defer close(served); srv.Serve(ctx, ln, nil) }()
-	defer func() { cancel(); <-served; srv.Close() }()
-	syncCfg := writeSyncConfig(b, kdir, reader.Path(), "http://"+ln.Addr().String(), tokenFile)
+	syncCfg := writeSyncConfig(b, kdir, reader.Path(), srv.URL, tokenFile)
 
 	x = startSoakKiosk(b, display, kdir, "counter", "-config", syncCfg, "-role", "counter")
 	waitCount(b, x.c, `"msg":"sync","component":"sync"`, 1, 120*time.Second)
