@@ -16,7 +16,10 @@ import (
 )
 
 // Config is the kiosk's configuration file (JSON). Every field has a
-// default; see kiosk.example.json and the README for each one.
+// default; see kiosk.example.json and the README for each one. Its
+// sections (…Section) are the file's shapes only: Validate turns them into
+// the domain's settings (app.CanteenConfig, app.CounterConfig,
+// app.StaffConfig), the one name each concept has in code.
 type Config struct {
 	// Role is "canteen" (the canteen door) or "counter" (the town-hall or
 	// school-office kiosk where parents see the family account and top up).
@@ -29,13 +32,13 @@ type Config struct {
 	// state directory ($XDG_STATE_HOME/mensakiosk, else ~/.local/state/mensakiosk).
 	DataDir string `json:"data_dir"`
 	// TimeZone decides where a day begins and ends. Default Europe/Rome.
-	TimeZone string        `json:"time_zone"`
-	Reader   ReaderConfig  `json:"reader"`
-	Canteen  CanteenConfig `json:"canteen"`
-	Window   WindowConfig  `json:"window"`
-	Central  CentralConfig `json:"central"`
-	Counter  CounterConfig `json:"counter"`
-	Staff    StaffConfig   `json:"staff"`
+	TimeZone string         `json:"time_zone"`
+	Reader   readerSection  `json:"reader"`
+	Canteen  canteenSection `json:"canteen"`
+	Window   windowSection  `json:"window"`
+	Central  centralSection `json:"central"`
+	Counter  counterSection `json:"counter"`
+	Staff    staffSection   `json:"staff"`
 }
 
 // Roles a kiosk can run.
@@ -44,8 +47,8 @@ const (
 	RoleCounter = "counter"
 )
 
-// CounterConfig holds the counter role's settings (PRODUCT.md §3).
-type CounterConfig struct {
+// counterSection holds the counter role's settings (PRODUCT.md §3).
+type counterSection struct {
 	// IdleSeconds: after this long without a touch the family is wiped
 	// from the screen and from memory (default 60).
 	IdleSeconds int `json:"idle_seconds"`
@@ -65,8 +68,8 @@ type CounterConfig struct {
 	PrintCommand []string `json:"print_command"`
 }
 
-// StaffConfig holds staff mode's settings (PRODUCT.md §4).
-type StaffConfig struct {
+// staffSection holds staff mode's settings (PRODUCT.md §4).
+type staffSection struct {
 	// IdleSeconds: staff mode leaves by itself after this long untouched
 	// (default 60).
 	IdleSeconds int `json:"idle_seconds"`
@@ -79,10 +82,10 @@ type StaffConfig struct {
 	ExportDir string `json:"export_dir"`
 }
 
-// CentralConfig is the link to the central server. An empty URL runs the
+// centralSection is the link to the central server. An empty URL runs the
 // kiosk standalone (the screen says so); in demo mode an empty URL starts
 // an embedded reference server on loopback.
-type CentralConfig struct {
+type centralSection struct {
 	// URL of the server, e.g. "https://mensa.comune.example.it". Plain http
 	// is accepted only for a loopback address.
 	URL string `json:"url"`
@@ -100,7 +103,7 @@ type CentralConfig struct {
 }
 
 // token returns the configured token, reading TokenFile if set.
-func (c CentralConfig) token() (string, error) {
+func (c centralSection) token() (string, error) {
 	if c.TokenFile == "" {
 		return strings.TrimSpace(c.Token), nil
 	}
@@ -111,8 +114,8 @@ func (c CentralConfig) token() (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-// ReaderConfig is the badge reader on the serial port.
-type ReaderConfig struct {
+// readerSection is the badge reader on the serial port.
+type readerSection struct {
 	// Port is the device path; prefer a stable /dev/serial/by-id/ name. Empty:
 	// no reader (the screen says so).
 	Port string `json:"port"`
@@ -125,8 +128,8 @@ type ReaderConfig struct {
 	Numbering string `json:"numbering"`
 }
 
-// CanteenConfig holds the canteen rules' settings.
-type CanteenConfig struct {
+// canteenSection holds the canteen rules' settings.
+type canteenSection struct {
 	Service     string `json:"service"`
 	WindowStart string `json:"window_start"`
 	WindowEnd   string `json:"window_end"`
@@ -148,8 +151,8 @@ type CanteenConfig struct {
 	SoundCommand []string `json:"sound_command,omitempty"`
 }
 
-// WindowConfig is the kiosk window.
-type WindowConfig struct {
+// windowSection is the kiosk window.
+type windowSection struct {
 	Fullscreen bool `json:"fullscreen"`
 	// Width and Height are the window's size in pixels; in full screen
 	// they name the display's, for the choice of the scale.
@@ -165,15 +168,15 @@ type WindowConfig struct {
 func DefaultConfig() Config {
 	return Config{
 		Role: "canteen", KioskID: hostKioskID(), Language: "it", TimeZone: "Europe/Rome",
-		Reader: ReaderConfig{Baud: 9600, Format: "rdm6300", Numbering: "hex"},
-		Canteen: CanteenConfig{Service: string(app.ServiceLunch), WindowStart: "11:30", WindowEnd: "14:30",
+		Reader: readerSection{Baud: 9600, Format: "rdm6300", Numbering: "hex"},
+		Canteen: canteenSection{Service: string(app.ServiceLunch), WindowStart: "11:30", WindowEnd: "14:30",
 			Debounce: "3s", LowBalanceCents: 1000, Policy: string(app.PolicyServeAndFlag), ResultSeconds: 4,
 			SoundVolume: 80},
-		Window:  WindowConfig{Fullscreen: true, Width: 1280, Height: 800, Scale: 1},
-		Central: CentralConfig{SyncSeconds: 15, TimeoutSeconds: 10},
-		Counter: CounterConfig{IdleSeconds: 60, TopUpMinCents: 100, TopUpMaxCents: 50000,
+		Window:  windowSection{Fullscreen: true, Width: 1280, Height: 800, Scale: 1},
+		Central: centralSection{SyncSeconds: 15, TimeoutSeconds: 10},
+		Counter: counterSection{IdleSeconds: 60, TopUpMinCents: 100, TopUpMaxCents: 50000,
 			PresetsCents: []int64{1000, 2000, 5000, 10000}, MonthsBack: 3},
-		Staff: StaffConfig{IdleSeconds: 60, MaxTries: 5, LockSeconds: 30},
+		Staff: staffSection{IdleSeconds: 60, MaxTries: 5, LockSeconds: 30},
 	}
 }
 
@@ -314,7 +317,7 @@ func (c *Config) Validate() (app.CanteenConfig, error) {
 // pagoPA limit is far higher, but a kiosk top-up of a canteen account is not.
 const MaxTopUpCents = 500000
 
-func (c CounterConfig) validate() []error {
+func (c counterSection) validate() []error {
 	var errs []error
 	if c.IdleSeconds < app.MinIdleSeconds || c.IdleSeconds > app.MaxIdleSeconds {
 		errs = append(errs, fmt.Errorf("counter.idle_seconds %d: want %d to %d", c.IdleSeconds, app.MinIdleSeconds, app.MaxIdleSeconds))
@@ -342,7 +345,7 @@ func (c CounterConfig) validate() []error {
 	return errs
 }
 
-func (c StaffConfig) validate() []error {
+func (c staffSection) validate() []error {
 	var errs []error
 	if c.IdleSeconds < app.MinIdleSeconds || c.IdleSeconds > app.MaxIdleSeconds {
 		errs = append(errs, fmt.Errorf("staff.idle_seconds %d: want %d to %d", c.IdleSeconds, app.MinIdleSeconds, app.MaxIdleSeconds))

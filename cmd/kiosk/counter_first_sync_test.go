@@ -25,7 +25,7 @@ func TestCounterOnlineFromTheFirstSync(t *testing.T) {
 	url, token := srv.URL, srv.Tokens["counter-1"]
 	cfg := DefaultConfig()
 	cfg.DataDir, cfg.Role, cfg.KioskID = t.TempDir(), RoleCounter, "counter-1"
-	cfg.Central = CentralConfig{URL: url, Token: token, SyncSeconds: 3600, TimeoutSeconds: 5}
+	cfg.Central = centralSection{URL: url, Token: token, SyncSeconds: 3600, TimeoutSeconds: 5}
 	cc, err := cfg.Validate()
 	if err != nil {
 		t.Fatal(err)

@@ -139,7 +139,7 @@ func writeSyncConfig(t testing.TB, dir, port, url, tokenFile string) string {
 	if err := json.Unmarshal(b, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Central = CentralConfig{URL: url, TokenFile: tokenFile, SyncSeconds: 1, TimeoutSeconds: 5}
+	cfg.Central = centralSection{URL: url, TokenFile: tokenFile, SyncSeconds: 1, TimeoutSeconds: 5}
 	b, _ = json.MarshalIndent(cfg, "", "  ")
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)

@@ -138,7 +138,7 @@ func run(args []string, stderr io.Writer) int {
 			}
 			// A window beside the developer's others, wide enough for the
 			// screen and the demo reader panel.
-			cfg.Window = WindowConfig{Fullscreen: false, Width: 1600, Height: 900, Scale: cfg.Window.Scale}
+			cfg.Window = windowSection{Fullscreen: false, Width: 1600, Height: 900, Scale: cfg.Window.Scale}
 		}
 	}
 	if o.fullscreen {

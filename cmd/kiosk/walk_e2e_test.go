@@ -30,7 +30,7 @@ func TestEndToEndWalk(t *testing.T) {
 			dir := t.TempDir()
 			cfg := DefaultConfig()
 			cfg.DataDir = dir
-			cfg.Window = WindowConfig{Fullscreen: false, Width: W, Height: H}
+			cfg.Window = windowSection{Fullscreen: false, Width: W, Height: H}
 			cfg.Counter.IdleSeconds = app.MinIdleSeconds
 			cfg.Staff.IdleSeconds = 120
 			b, _ := json.MarshalIndent(cfg, "", "  ")
