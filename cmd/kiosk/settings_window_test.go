@@ -38,7 +38,7 @@ func windowTexts(k *kioskWindow) string {
 func TestApplySettingsConfirmsAfterRestart(t *testing.T) {
 	k, _ := windowKiosk(t, RoleCanteen)
 	r := k.cur.Load()
-	b := staffBackend{k: k, r: r}
+	b := r.staffBackend
 	b.Begin(nil)
 	if _, err := b.SubmitPIN("2468"); err != nil {
 		t.Fatal(err)

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -18,12 +16,13 @@ import (
 	"mensakiosk/ui"
 )
 
-// staffBackend is staff mode's backend on a running kiosk: app.StaffMode for
-// the door, app.Canteen for manual meals, voids and the report, the store
-// for the outbox, the sync link, the reader, and the window for settings
-// and quitting. Actions outside the canteen's own transactions (sync,
-// export, settings, quit) are audited here through StaffMode.Record.
+// staffBackend is staff mode's backend on a running kiosk: app.StaffDesk
+// (the door, manual meals, voids, the report and its export, forced sync,
+// settings, quit, and the audit of every one of them) with what only the
+// kiosk program knows: where a report can go, the outbox, the reader, and
+// the settings in force.
 type staffBackend struct {
+	*app.StaffDesk
 	k *kioskWindow
 	r *running
 }
@@ -32,58 +31,79 @@ var _ ui.StaffBackend = staffBackend{}
 
 func (b staffBackend) c() *core { return b.r.core }
 
-func (b staffBackend) Begin(candidate *app.Staff) { b.c().staff.Begin(candidate) }
-func (b staffBackend) SubmitPIN(pin string) (app.Staff, error) {
-	return b.c().staff.SubmitPIN(pin)
+// newStaffBackend builds staff mode's backend on the running core.
+func newStaffBackend(k *kioskWindow, r *running) (staffBackend, error) {
+	desk, err := app.NewStaffDesk(r.core.staff, r.core.canteen, &staffKiosk{k: k, r: r},
+		app.StaffDeskConfig{KioskID: r.cfg.KioskID, Header: func(key string) string { return k.tr.T(key) }}, k.log)
+	return staffBackend{StaffDesk: desk, k: k, r: r}, err
 }
-func (b staffBackend) LockState() (time.Time, bool) { return b.c().staff.LockState() }
-func (b staffBackend) Touch()                       { b.c().staff.Touch() }
-func (b staffBackend) IdleExpired() bool            { return b.c().staff.IdleExpired() }
-func (b staffBackend) Leave(idle bool) error        { return b.c().staff.Leave(idle) }
 
-func (b staffBackend) active() (app.Staff, error) {
-	st, ok := b.c().staff.Active()
-	if !ok {
-		return app.Staff{}, app.ErrNoStaff
+// staffKiosk is what staff actions do to the kiosk program (app.StaffKiosk):
+// the sync link, files written whole, the settings file and a restart of
+// the core, the quit.
+type staffKiosk struct {
+	k *kioskWindow
+	r *running
+
+	mu sync.Mutex
+	// next is the configuration SaveSettings saved, for Restart.
+	next *nextConfig
+}
+
+type nextConfig struct {
+	cfg Config
+	cc  app.CanteenConfig
+}
+
+func (s *staffKiosk) SyncNow()  { s.r.core.link.SyncNow() }
+func (s *staffKiosk) SyncSoon() { s.r.core.link.Kick() }
+
+func (s *staffKiosk) WriteFile(path string, data []byte) error {
+	return writeFileAtomic(path, data, 0o644)
+}
+
+func (s *staffKiosk) Quit() { s.k.quit() }
+
+// SaveSettings validates set (the device checks included), saves it and
+// keeps the configuration it makes for Restart. On error nothing is
+// changed: not the file, not the running kiosk.
+func (s *staffKiosk) SaveSettings(set app.KioskSettings) (before, after app.KioskSettings, err error) {
+	b := staffBackend{k: s.k, r: s.r}
+	demoPort := b.demoPort()
+	check := set
+	if demoPort != "" && strings.TrimSpace(set.ReaderPort) == demoPort {
+		check.ReaderPort = "" // the demo reader is made at each start
 	}
-	b.c().staff.Touch()
-	return st, nil
-}
-
-func (b staffBackend) SearchPupils(prefix string, limit int) ([]app.PupilHit, error) {
-	b.c().staff.Touch()
-	return b.c().canteen.SearchPupils(prefix, limit)
-}
-
-func (b staffBackend) ServeManual(p app.PupilID) (app.TapResult, error) {
-	st, err := b.active()
+	if u := b.demoURL(); u != "" && strings.TrimSpace(set.ServerURL) == u {
+		set.ServerURL = "" // the demo's embedded server, made at each start
+	}
+	cfg, cc, err := checkSettings(s.r.cfg, set)
 	if err != nil {
-		return app.TapResult{}, err
+		return before, after, err
 	}
-	r, err := b.c().canteen.ServeManual(context.Background(), st, p)
-	if err == nil && r.Outcome == app.OutcomeServed {
-		b.c().link.Kick()
+	if check.ReaderPort == "" {
+		cfg.Reader.Port = ""
 	}
-	return r, err
+	before, after = settingsOf(s.r.cfg), settingsOf(cfg)
+	if err := saveSettings(cfg.DataDir, after); err != nil {
+		return before, after, fmt.Errorf("settings not saved: %w", err)
+	}
+	s.mu.Lock()
+	s.next = &nextConfig{cfg: cfg, cc: cc}
+	s.mu.Unlock()
+	return before, after, nil
 }
 
-func (b staffBackend) TodayMeals() ([]app.MealEntry, error) { return b.c().canteen.TodayMeals() }
-
-func (b staffBackend) Void(mealEventID, reason string) (app.Meal, error) {
-	st, err := b.active()
-	if err != nil {
-		return app.Meal{}, err
+// Restart starts the kiosk again with the settings saved last, in the
+// background: the new screen confirms them.
+func (s *staffKiosk) Restart() {
+	s.mu.Lock()
+	n := s.next
+	s.mu.Unlock()
+	if n == nil {
+		return
 	}
-	m, err := b.c().canteen.Void(context.Background(), st, mealEventID, reason)
-	if err == nil {
-		b.c().link.Kick()
-	}
-	return m, err
-}
-
-func (b staffBackend) Report() (app.DayReport, error) {
-	c := b.c()
-	return c.canteen.Report(app.DayOf(time.Now(), b.r.cc.Location))
+	go s.k.restart(n.cfg, n.cc, s.k.tr.T("staff.settings.saved_restarted"))
 }
 
 // CandidateDirs lists where the report can go: the configured export
@@ -118,39 +138,6 @@ func (b staffBackend) CandidateDirs() []string {
 	return out
 }
 
-// ExportCSV writes today's report into dir as report-<kiosk>-<day>.csv.
-func (b staffBackend) ExportCSV(dir string) (string, error) {
-	if _, err := b.active(); err != nil {
-		return "", err
-	}
-	rep, err := b.Report()
-	if err != nil {
-		return "", err
-	}
-	var sb strings.Builder
-	if err := rep.WriteCSV(&sb, func(key string) string { return b.k.tr.T(key) }); err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, fmt.Sprintf("report-%s-%s.csv", safeName(b.r.cfg.KioskID), rep.Day))
-	if err := writeFileAtomic(path, []byte(sb.String()), 0o644); err != nil {
-		return "", err
-	}
-	detail, _ := json.Marshal(map[string]string{"file": path})
-	if err := b.c().staff.Record(app.ActionExport, string(detail)); err != nil {
-		return path, err
-	}
-	return path, nil
-}
-
-func safeName(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
-			return r
-		}
-		return '_'
-	}, s)
-}
-
 func (b staffBackend) Outbox() (ui.OutboxSummary, error) {
 	c := b.c()
 	st, err := c.canteen.Idle()
@@ -168,14 +155,6 @@ func (b staffBackend) Outbox() (ui.OutboxSummary, error) {
 		out.Rejected = append(out.Rejected, ui.RejectedItem{Seq: r.Seq, ID: r.ID, Reason: r.Reason, At: r.At, Code: r.Code})
 	}
 	return out, nil
-}
-
-func (b staffBackend) ForceSync() error {
-	if err := b.c().staff.Record(app.ActionSync, ""); err != nil {
-		return err
-	}
-	b.c().link.SyncNow()
-	return nil
 }
 
 func (b staffBackend) Reader() ui.ReaderInfo {
@@ -241,55 +220,15 @@ func (b staffBackend) demoPort() string {
 	return ""
 }
 
-// ApplySettings validates s, saves it and restarts the kiosk's core with
-// it. On error nothing is changed: not the file, not the running kiosk.
-func (b staffBackend) ApplySettings(s app.KioskSettings) error {
-	if _, err := b.active(); err != nil {
-		return err
-	}
-	c := b.c()
-	demoPort := b.demoPort()
-	check := s
-	if demoPort != "" && strings.TrimSpace(s.ReaderPort) == demoPort {
-		check.ReaderPort = "" // the demo reader is made at each start
-	}
-	if u := b.demoURL(); u != "" && strings.TrimSpace(s.ServerURL) == u {
-		s.ServerURL = "" // the demo's embedded server, made at each start
-	}
-	cfg, cc, err := checkSettings(b.r.cfg, s)
-	if err != nil {
-		return err
-	}
-	if check.ReaderPort == "" {
-		cfg.Reader.Port = ""
-	}
-	before := settingsOf(b.r.cfg)
-	if err := saveSettings(cfg.DataDir, settingsOf(cfg)); err != nil {
-		return fmt.Errorf("settings not saved: %w", err)
-	}
-	detail, _ := json.Marshal(map[string]any{"before": before, "after": settingsOf(cfg)})
-	if err := c.staff.Record(app.ActionSettings, string(detail)); err != nil {
-		b.k.log.Error("audit of a settings change", "err", err)
-	}
-	// The restart ends the staff session: its end is audited too.
-	if err := c.staff.Leave(false); err != nil {
-		b.k.log.Error("audit of the end of staff mode", "err", err)
-	}
-	b.k.log.Info("settings changed by staff: restarting the kiosk's core", "role", cfg.Role)
-	go b.k.restart(cfg, cc, b.k.tr.T("staff.settings.saved_restarted"))
-	return nil
-}
-
-func (b staffBackend) Quit() {
-	if err := b.c().staff.Record(app.ActionQuit, ""); err != nil {
-		b.k.log.Error("audit of quit", "err", err)
-	}
-	b.k.quit()
-}
-
 // buildStaff makes the staff screen on the running core.
 func (k *kioskWindow) buildStaff(r *running) *ui.StaffScreen {
-	s := ui.NewStaffScreen(k.tr, staffBackend{k: k, r: r}, ui.StaffOptions{Location: r.cc.Location})
+	b, err := newStaffBackend(k, r)
+	if err != nil {
+		k.log.Error("staff mode", "err", err)
+		return nil
+	}
+	r.staffBackend = b
+	s := ui.NewStaffScreen(k.tr, b, ui.StaffOptions{Location: r.cc.Location})
 	s.OnLeave = func() {
 		r.inStaff.Store(false)
 		k.show(r.content)

@@ -179,6 +179,8 @@ type running struct {
 	canteen *ui.CanteenScreen
 	counter *ui.CounterScreen
 	staff   *ui.StaffScreen
+	// staffBackend is the staff screen's backend (tests drive it).
+	staffBackend staffBackend
 	// sound plays the canteen door's sounds (nil on a counter).
 	sound *sound.Player
 	// content is the role's screen as set in the window.

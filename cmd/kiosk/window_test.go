@@ -93,7 +93,7 @@ func TestStaffBadgeOpensStaffMode(t *testing.T) {
 	if st, _ := r.core.canteen.Idle(); st.ServedToday != 0 {
 		t.Fatalf("a staff badge recorded a meal: %+v", st)
 	}
-	b := staffBackend{k: k, r: r}
+	b := r.staffBackend
 	if _, err := b.SubmitPIN("2468"); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestStaffBadgeOpensStaffMode(t *testing.T) {
 func TestApplySettingsRestartsInPlace(t *testing.T) {
 	k, cfg := windowKiosk(t, RoleCanteen)
 	r := k.cur.Load()
-	b := staffBackend{k: k, r: r}
+	b := r.staffBackend
 	b.Begin(nil)
 	if _, err := b.SubmitPIN("2468"); err != nil {
 		t.Fatal(err)
