@@ -37,12 +37,7 @@ func windowTexts(k *kioskWindow) string {
 // saved and applied.
 func TestApplySettingsConfirmsAfterRestart(t *testing.T) {
 	k, _ := windowKiosk(t, RoleCanteen)
-	r := k.cur.Load()
-	b := r.staffBackend
-	b.Begin(nil)
-	if _, err := b.SubmitPIN("2468"); err != nil {
-		t.Fatal(err)
-	}
+	r, b := staffLoggedIn(t, k)
 	s := b.Settings()
 	s.Role, s.ReaderPort, s.LowBalanceCents = RoleCounter, "", 2500
 	if err := b.ApplySettings(s); err != nil {

@@ -67,6 +67,19 @@ func windowKiosk(t *testing.T, role string) (*kioskWindow, Config) {
 	return k, cfg
 }
 
+// staffLoggedIn logs Maria in to staff mode (the hidden gesture, then her
+// PIN) on the running kiosk, through the staff screen's backend.
+func staffLoggedIn(t *testing.T, k *kioskWindow) (*running, staffBackend) {
+	t.Helper()
+	r := k.cur.Load()
+	b := r.staffBackend
+	b.Begin(nil)
+	if _, err := b.SubmitPIN("2468"); err != nil {
+		t.Fatal(err)
+	}
+	return r, b
+}
+
 // waitFor polls cond (the wiring hands results to the UI through fyne.Do).
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -116,12 +129,7 @@ func TestStaffBadgeOpensStaffMode(t *testing.T) {
 // its core with it, without leaving the process.
 func TestApplySettingsRestartsInPlace(t *testing.T) {
 	k, cfg := windowKiosk(t, RoleCanteen)
-	r := k.cur.Load()
-	b := r.staffBackend
-	b.Begin(nil)
-	if _, err := b.SubmitPIN("2468"); err != nil {
-		t.Fatal(err)
-	}
+	r, b := staffLoggedIn(t, k)
 	s := b.Settings()
 	s.ReaderPort = "/dev/serial/by-id/no-such-reader"
 	if err := b.ApplySettings(s); err == nil {
