@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -111,29 +110,13 @@ func (s *staffKiosk) Restart() {
 // card), as the kernel's mount table and sysfs tell (device/removable): a
 // folder is not a stick because it lies under /mnt.
 func (b staffBackend) CandidateDirs() []string {
-	var out []string
-	seen := map[string]bool{}
-	add := func(d string) {
-		if d == "" || seen[d] {
-			return
-		}
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-			seen[d] = true
-			out = append(out, d)
-		}
-	}
-	add(b.r.cfg.Staff.ExportDir)
 	media, err := removable.Find("/")
 	if err != nil {
 		b.c().log.Warn("export: removable media", "err", err) // once per visit of the export page
 	}
-	for _, m := range media {
-		if !m.ReadOnly {
-			add(m.MountPoint)
-		}
-	}
+	out := removable.ExportDirs(media, b.r.cfg.Staff.ExportDir)
 	if c := b.c(); c.demo != nil && len(out) == 0 {
-		add(c.demo.ExportDir()) // a demo without a stick still shows the export
+		out = removable.ExportDirs(nil, c.demo.ExportDir()) // a demo without a stick still shows the export
 	}
 	return out
 }
