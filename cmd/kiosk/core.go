@@ -186,7 +186,7 @@ func (c *core) startReader(ctx context.Context) error {
 		Path: rc.Port, Baud: rc.Baud, Format: rc.Format, Numbering: device.Numbering(rc.Numbering),
 		OnState: func(s device.Status) {
 			if s.State != device.StateStopped {
-				c.reportReader(readerStatus(s))
+				c.reportReader(s.ReaderStatus())
 			}
 		},
 		OnFrame: func(f device.LoggedFrame) {
@@ -254,22 +254,6 @@ func (c *core) reportReader(s app.ReaderStatus) {
 	if f != nil {
 		f(s)
 	}
-}
-
-func readerStatus(s device.Status) app.ReaderStatus {
-	r := app.ReaderStatus{Port: s.Path, Since: s.Since}
-	switch s.State {
-	case device.StateConnecting:
-		r.State = app.ReaderConnecting
-	case device.StateConnected:
-		r.State = app.ReaderConnected
-	default:
-		r.State = app.ReaderDisconnected
-	}
-	if s.Err != nil {
-		r.Err = s.Err.Error()
-	}
-	return r
 }
 
 // Close stops the reader (waiting for the tap in progress) and closes the

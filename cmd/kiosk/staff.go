@@ -147,7 +147,7 @@ func (b staffBackend) Reader() ui.ReaderInfo {
 		info.Status = app.ReaderStatus{State: app.ReaderNone}
 		return info
 	}
-	info.Status = readerStatus(c.reader.Status())
+	info.Status = c.reader.Status().ReaderStatus()
 	for _, f := range c.reader.Frames() {
 		rf := ui.ReaderFrame{At: f.At, Raw: printable(f.Raw), Badge: f.ID, Err: f.Reason}
 		if f.Accepted() {
