@@ -16,6 +16,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/central/pinhash"
+	"mensakiosk/internal/atomicfile"
 )
 
 // Family access codes at a Comune's size. The slow hash (bcrypt, see
@@ -86,32 +87,8 @@ func makeAccessKey(path string) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".access-key-*")
-	if err != nil {
+	if err := atomicfile.WriteFile(path, key, 0o600); err != nil {
 		return nil, err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if _, err := tmp.Write(key); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return nil, err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return key, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/central/pinhash"
+	"mensakiosk/internal/atomicfile"
 	"mensakiosk/ui"
 	"mensakiosk/ui/noticepdf"
 )
@@ -59,7 +60,7 @@ func printNotice(cfg Config, n app.Notice, tr *ui.Catalogue) (string, error) {
 		return "", fmt.Errorf("print directory: %w", err)
 	}
 	path := filepath.Join(dir, "avviso-"+n.NoticeCode+".pdf")
-	if err := writeFileAtomic(path, buf.Bytes(), 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		return "", err
 	}
 	if pc := cfg.Counter.PrintCommand; len(pc) > 0 {
@@ -71,32 +72,6 @@ func printNotice(cfg Config, n app.Notice, tr *ui.Catalogue) (string, error) {
 		}
 	}
 	return path, nil
-}
-
-// writeFileAtomic writes data to path through a synced temporary file and a
-// rename: a crash leaves the old file or the new one, never half of one.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // counterBackend is the counter screen's backend: the counter use case,

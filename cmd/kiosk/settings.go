@@ -10,6 +10,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/device"
+	"mensakiosk/internal/atomicfile"
 )
 
 // Staff change some settings on the kiosk itself (staff mode → Impostazioni):
@@ -117,5 +118,5 @@ func saveSettings(dataDir string, s app.KioskSettings) error {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dataDir, settingsFile), append(b, '\n'), 0o600)
+	return atomicfile.WriteFile(filepath.Join(dataDir, settingsFile), append(b, '\n'), 0o600)
 }

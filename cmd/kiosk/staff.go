@@ -12,6 +12,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/device/removable"
+	"mensakiosk/internal/atomicfile"
 	"mensakiosk/ui"
 )
 
@@ -58,7 +59,7 @@ func (s *staffKiosk) SyncNow()  { s.r.core.link.SyncNow() }
 func (s *staffKiosk) SyncSoon() { s.r.core.link.Kick() }
 
 func (s *staffKiosk) WriteFile(path string, data []byte) error {
-	return writeFileAtomic(path, data, 0o644)
+	return atomicfile.WriteFile(path, data, 0o644)
 }
 
 func (s *staffKiosk) Quit() { s.k.quit() }
