@@ -21,6 +21,7 @@ import (
 	"mensakiosk/app"
 	"mensakiosk/assets/demo"
 	"mensakiosk/central/server"
+	"mensakiosk/central/server/servertest"
 	"mensakiosk/device"
 )
 
@@ -331,15 +332,9 @@ func TestEndToEndCageInstalled(t *testing.T) {
 	if bin == "" {
 		t.Skip("MENSAKIOSK_INSTALLED is not set: scripts/package-test.sh runs this on the installed package")
 	}
-	srv, url := serveCentral(t, t.TempDir())
 	roster, badges := testRoster(50, "")
-	if _, err := srv.Import(server.FromRoster(roster)); err != nil {
-		t.Fatal(err)
-	}
-	token, err := srv.CreateToken("cage-door", server.RoleCanteen)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := servertest.Start(t, servertest.Import(server.FromRoster(roster)), servertest.Kiosk("cage-door", server.RoleCanteen))
+	url, token := srv.URL, srv.Tokens["cage-door"]
 	k := startCage(t, bin, "", func(k *cageKiosk) []string {
 		tokenFile := filepath.Join(k.dir, "token")
 		if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
@@ -355,7 +350,7 @@ func TestEndToEndCageInstalled(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg.KioskID = "cage-door"
-		cfg.Window = WindowConfig{Fullscreen: true, Width: 1280, Height: 720, Scale: 1}
+		cfg.Window = windowSection{Fullscreen: true, Width: 1280, Height: 720, Scale: 1}
 		b, _ = json.MarshalIndent(cfg, "", "  ")
 		if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
 			t.Fatal(err)
