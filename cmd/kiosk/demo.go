@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"golang.org/x/crypto/bcrypt"
 
 	"mensakiosk/app"
@@ -258,12 +257,12 @@ func (d *demoRun) Panel(tr *ui.Catalogue, screen fyne.CanvasObject, canteen *ui.
 	if d.reader == nil {
 		return screen
 	}
-	p := fitDemoPanel(d.panel(tr))
+	p := d.panel(tr).Fitted()
 	if canteen != nil {
 		canteen.SetSidePanel(p)
 		return screen
 	}
-	return withSidePanel(screen, p)
+	return ui.WithSidePanel(screen, p)
 }
 
 func (d *demoRun) panel(tr *ui.Catalogue) *ui.DemoPanel {
@@ -350,11 +349,6 @@ func garble(f []byte) []byte {
 	return g
 }
 
-// withSidePanel puts the demo panel at the right of a screen.
-func withSidePanel(content, panel fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewBorder(nil, nil, nil, panel, content)
-}
-
 // demoNotices remembers the notices the demo counter issued, newest last,
 // so that the panel can pay the newest one still to be paid.
 type demoNotices struct {
@@ -400,58 +394,4 @@ func (d *demoRun) payLatest() error {
 	}
 	d.log.Info("demo: no notice to pay: make one at the counter first")
 	return nil
-}
-
-// fitDemoPanel lays the demo panel out in whatever height the window gives
-// it: as many badges a page as fit on every page (a full screen 1280×720
-// holds fewer than the developer's 1600×900 window). It asks for no height
-// of its own, so the panel never makes the window taller than the display.
-func fitDemoPanel(p *ui.DemoPanel) fyne.CanvasObject {
-	return container.New(&demoPanelLayout{p: p}, p.Content())
-}
-
-type demoPanelLayout struct {
-	p *ui.DemoPanel
-	h float32 // the height the page size was chosen for
-}
-
-func (l *demoPanelLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	if size.Height != l.h && size.Height > 0 {
-		l.h = size.Height
-		l.perPageFor(size.Height)
-	}
-	for _, o := range objs {
-		o.Move(fyne.NewPos(0, 0))
-		o.Resize(size)
-	}
-}
-
-// perPageFor sets the largest page size, up to ui.DefaultDemoPerPage, at
-// which every page of the panel fits height h (at least one badge a page).
-func (l *demoPanelLayout) perPageFor(h float32) {
-	n := ui.DefaultDemoPerPage
-	for ; n > 1; n-- {
-		l.p.SetPerPage(n)
-		fits := true
-		for pg := range l.p.Pages() {
-			l.p.SetPage(pg)
-			if l.p.Content().MinSize().Height > h {
-				fits = false
-				break
-			}
-		}
-		if fits {
-			break
-		}
-	}
-	l.p.SetPerPage(n) // back to the first page
-}
-
-// MinSize is the panel's width and no height: it pages to fit.
-func (l *demoPanelLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	var w float32
-	for _, o := range objs {
-		w = max(w, o.MinSize().Width)
-	}
-	return fyne.NewSize(w, 0)
 }

@@ -1,6 +1,4 @@
-//go:build demo
-
-package main
+package ui
 
 import (
 	"fmt"
@@ -9,8 +7,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
-
-	"mensakiosk/ui"
 )
 
 // TestDemoPanelPagesToTheWindowHeight: the demo reader panel beside a
@@ -20,24 +16,24 @@ import (
 // for no height, so it never makes the window taller than the display.
 func TestDemoPanelPagesToTheWindowHeight(t *testing.T) {
 	test.NewTempApp(t)
-	tr := ui.MustCatalogue("it")
-	var entries []ui.DemoEntry
+	tr := MustCatalogue("it")
+	var entries []DemoEntry
 	for i := range 30 {
-		e := ui.DemoEntry{Label: fmt.Sprintf("Alunno %d. 3B", i), Frame: []byte{2, 3}}
+		e := DemoEntry{Label: fmt.Sprintf("Alunno %d. 3B", i), Frame: []byte{2, 3}}
 		if i%3 == 0 { // a staff member's entry is taller: its PIN on another line
-			e = ui.DemoEntry{Label: fmt.Sprintf("Maria Cuoca %d", i), Tags: []ui.DemoTag{ui.DemoTagStaff}, Detail: "1234", Frame: []byte{2, 3}}
+			e = DemoEntry{Label: fmt.Sprintf("Maria Cuoca %d", i), Tags: []DemoTag{DemoTagStaff}, Detail: "1234", Frame: []byte{2, 3}}
 		}
 		entries = append(entries, e)
 	}
 	pages := map[float32]int{}
 	for _, h := range []float32{900, 720, 600} {
-		p := ui.NewDemoPanel(tr, entries, nil)
+		p := NewDemoPanel(tr, entries, nil)
 		screen := widget.NewLabel("schermo")
-		w := test.NewWindow(withSidePanel(screen, fitDemoPanel(p)))
+		w := test.NewWindow(WithSidePanel(screen, p.Fitted()))
 		defer w.Close()
 		w.Resize(fyne.NewSize(1280, h))
 		w.Content().Refresh()
-		if got := fitDemoPanel(ui.NewDemoPanel(tr, entries, nil)).MinSize().Height; got != 0 {
+		if got := NewDemoPanel(tr, entries, nil).Fitted().MinSize().Height; got != 0 {
 			t.Errorf("the panel asks for %.0f of height", got)
 		}
 		pages[h] = p.Pages()
