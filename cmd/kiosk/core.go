@@ -256,6 +256,24 @@ func (c *core) reportReader(s app.ReaderStatus) {
 	}
 }
 
+// demoURL is the address of the demo's embedded server, "" outside the
+// demo.
+func (c *core) demoURL() string {
+	if c.demo == nil {
+		return ""
+	}
+	u, _ := c.demo.Central()
+	return u
+}
+
+// demoPort is the demo reader's pseudo-terminal, "" outside the demo.
+func (c *core) demoPort() string {
+	if c.demo == nil {
+		return ""
+	}
+	return c.demo.ReaderPort()
+}
+
 // Close stops the reader (waiting for the tap in progress) and closes the
 // store. Safe on a partly started core.
 func (c *core) Close() error {

@@ -68,13 +68,13 @@ func (s *staffKiosk) Quit() { s.k.quit() }
 // keeps the configuration it makes for Restart. On error nothing is
 // changed: not the file, not the running kiosk.
 func (s *staffKiosk) SaveSettings(set app.KioskSettings) (before, after app.KioskSettings, err error) {
-	b := staffBackend{k: s.k, r: s.r}
-	demoPort := b.demoPort()
+	c := s.r.core
+	demoPort := c.demoPort()
 	check := set
 	if demoPort != "" && strings.TrimSpace(set.ReaderPort) == demoPort {
 		check.ReaderPort = "" // the demo reader is made at each start
 	}
-	if u := b.demoURL(); u != "" && strings.TrimSpace(set.ServerURL) == u {
+	if u := c.demoURL(); u != "" && strings.TrimSpace(set.ServerURL) == u {
 		set.ServerURL = "" // the demo's embedded server, made at each start
 	}
 	cfg, cc, err := checkSettings(s.r.cfg, set)
@@ -177,31 +177,13 @@ func printable(raw []byte) string {
 
 func (b staffBackend) Settings() app.KioskSettings {
 	s := settingsOf(b.r.cfg)
-	if p := b.demoPort(); p != "" {
+	if p := b.c().demoPort(); p != "" {
 		s.ReaderPort = p // the demo's pseudo-terminal
 	}
-	if u := b.demoURL(); s.ServerURL == "" && u != "" {
+	if u := b.c().demoURL(); s.ServerURL == "" && u != "" {
 		s.ServerURL = u // the server in use: the demo's own, on loopback
 	}
 	return s
-}
-
-// demoURL is the address of the demo's embedded server, "" outside the
-// demo.
-func (b staffBackend) demoURL() string {
-	if c := b.c(); c.demo != nil {
-		u, _ := c.demo.Central()
-		return u
-	}
-	return ""
-}
-
-// demoPort is the demo reader's pseudo-terminal, "" outside the demo.
-func (b staffBackend) demoPort() string {
-	if c := b.c(); c.demo != nil {
-		return c.demo.ReaderPort()
-	}
-	return ""
 }
 
 // buildStaff makes the staff screen on the running core.
