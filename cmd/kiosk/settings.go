@@ -63,23 +63,7 @@ func checkSettings(cfg Config, s app.KioskSettings) (Config, app.CanteenConfig, 
 	} else {
 		se = &app.SettingsError{}
 	}
-	if p := strings.TrimSpace(s.ReaderPort); p != "" {
-		if fi, err := os.Stat(p); err != nil {
-			se.Add(app.FieldReaderPort, app.ProblemBadPort, p, err.Error())
-		} else if fi.Mode()&os.ModeCharDevice == 0 {
-			se.Add(app.FieldReaderPort, app.ProblemBadPort, p, "not a serial device")
-		}
-	}
-	if f := strings.TrimSpace(s.ReaderFormat); f != "" {
-		if _, err := device.ParseFormat(f); err != nil {
-			se.Add(app.FieldReaderFormat, app.ProblemBadFormat, f, err.Error())
-		}
-	}
-	if n := strings.TrimSpace(s.ReaderNumbering); n != "" {
-		if _, err := device.ParseNumbering(n); err != nil {
-			se.Add(app.FieldReaderNumbering, app.ProblemBadSetting, n, err.Error())
-		}
-	}
+	device.CheckReaderSettings(se, s.ReaderPort, s.ReaderFormat, s.ReaderNumbering)
 	if err := se.Err(); err != nil {
 		return cfg, app.CanteenConfig{}, err
 	}
