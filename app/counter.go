@@ -111,6 +111,9 @@ type Family struct {
 	Meals    []Meal
 	Bookings []Booking
 	Notices  []Notice
+	// Messages are the office's messages to the family, newest first
+	// (counter_messages.go).
+	Messages []Message
 	// BookingCutoff is the time of day ("09:30") after which today's
 	// booking can no longer change.
 	BookingCutoff string
@@ -214,6 +217,9 @@ type Counter struct {
 	lastFail  time.Time
 	// topUp is the pending attempt: a repeated tap of the same amount for
 	// the same family sends the same idempotency key.
+	// reads are the messages read here and not yet seen read in a view
+	// from the server (counter_messages.go): account \x00 message → when.
+	reads map[string]time.Time
 	topUp struct {
 		account AccountID
 		amount  Cents
@@ -364,6 +370,7 @@ func (c *Counter) open(ctx context.Context, acc AccountID) (Family, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.applyReadsLocked(&f) // counter_messages.go
 	c.family = &f
 	c.lastTouch = c.clock.Now()
 	return f, nil
@@ -411,7 +418,7 @@ func (c *Counter) load(ctx context.Context, acc AccountID) (Family, error) {
 func familyOf(v FamilyView, pupils []Pupil, cached bool) Family {
 	v.Account.AccessHash = "" // never held beyond identification
 	f := Family{Account: v.Account, Pupils: pupils, Meals: v.Meals, Bookings: v.Bookings,
-		Notices: v.Notices, BookingCutoff: v.BookingCutoff, AsOf: v.AsOf, Cached: cached}
+		Notices: v.Notices, BookingCutoff: v.BookingCutoff, AsOf: v.AsOf, Cached: cached, Messages: v.Messages}
 	if f.BookingCutoff == "" {
 		f.BookingCutoff = DefaultBookingCutoff
 	}
@@ -447,6 +454,7 @@ func (c *Counter) Refresh(ctx context.Context) (Family, error) {
 	if c.family == nil || c.family.Account.ID != f.Account.ID {
 		return Family{}, ErrNotIdentified // forgotten meanwhile
 	}
+	c.applyReadsLocked(&nf) // counter_messages.go
 	*c.family = nf
 	return nf, nil
 }
@@ -465,6 +473,7 @@ func (c *Counter) wipeLocked() {
 		clear(f.Meals)
 		clear(f.Bookings)
 		clear(f.Notices)
+		clear(f.Messages)
 		*f = Family{}
 	}
 	c.family = nil

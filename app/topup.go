@@ -107,6 +107,9 @@ type FamilyView struct {
 	// longer change ("09:30"), in the Comune's time zone.
 	BookingCutoff string    `json:"booking_cutoff"`
 	AsOf          time.Time `json:"as_of"`
+	// Messages are the office's messages to the family (messages.go), newest
+	// first, each with when the family read it.
+	Messages []Message `json:"messages,omitempty"`
 }
 
 // CounterCentral is the central server as the counter role needs it.

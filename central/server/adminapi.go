@@ -247,6 +247,8 @@ func (s *Server) AdminHandler() http.Handler {
 	mux.HandleFunc("GET /admin/audit", s.adminAudit)
 	mux.HandleFunc("GET /admin/report", s.adminReport)
 	s.adminPagoPA(mux) // positions_admin.go
+	// messages.go
+	s.adminMessages(mux)
 	mux.HandleFunc("GET /admin/ping", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, map[string]string{"status": "ok", "version": Version, "db": s.path})
 	})

@@ -111,7 +111,8 @@ func (s *Server) Family(a app.AccountID, from, to app.Day) (app.FamilyView, erro
 			}
 			v.Bookings = append(v.Bookings, bs...)
 		}
-		return nil
+		v.Messages, err = s.familyMessages(tx, a, familyPupils(tx, a)) // messages.go
+		return err
 	})
 	if err != nil {
 		return app.FamilyView{}, err

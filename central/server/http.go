@@ -112,6 +112,8 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.handleBook(w, r)
+	case central.PathAbsences:
+		s.handleAbsence(w, r) // absences.go
 	default:
 		if acc, ok := familyPath(r.URL.Path); ok {
 			if r.Method != http.MethodGet {

@@ -128,7 +128,7 @@ func (s *Server) PushAs(kioskID, role string, b app.PushBatch) (app.PushReply, e
 	for i, e := range b.Events {
 		if !eventAllowed(role, e.Kind) {
 			return app.PushReply{}, &central.Error{Code: central.CodeForbidden, Field: fmt.Sprintf("events[%d].kind", i),
-				Message: fmt.Sprintf("kiosk %s's token is for the %s role, which may not push %s events: push them with a canteen token (central token -kiosk %s -role canteen); nothing of this batch was stored", kioskID, role, e.Kind, kioskID)}
+				Message: fmt.Sprintf("kiosk %s's token is for the %s role, which may not push %s events: push them with a %s token (central token -kiosk %s -role %s); nothing of this batch was stored", kioskID, role, e.Kind, eventRole(e.Kind), kioskID, eventRole(e.Kind))}
 		}
 	}
 	reply := app.PushReply{Results: make([]app.EventAck, 0, len(b.Events))}
@@ -508,6 +508,8 @@ func (p *pusher) apply(item *ReviewItem) error {
 			reject(item, "staff_id %v", err)
 		}
 		return nil
+	case app.EventMessageRead:
+		return p.pushMessageRead(item) // messages.go
 	}
 	reject(item, "unknown event kind %q", e.Kind)
 	return nil

@@ -19,7 +19,8 @@ func counterOnly(path string) bool {
 	if _, ok := familyPath(path); ok {
 		return true
 	}
-	return path == central.PathTopUps || path == central.PathBookings || strings.HasPrefix(path, central.PathNotices)
+	return path == central.PathTopUps || path == central.PathBookings || strings.HasPrefix(path, central.PathNotices) ||
+		path == central.PathAbsences
 }
 
 // roleMay reports whether a token of role may use path.
@@ -52,5 +53,16 @@ func forbidden(w http.ResponseWriter, msg string) {
 // meals and voids come from a canteen (or a token made before roles);
 // audit entries from either.
 func eventAllowed(role, kind string) bool {
+	if kind == app.EventMessageRead { // messages are family data: never from a canteen
+		return role != RoleCanteen
+	}
 	return role != RoleCounter || kind == app.EventStaffAction
+}
+
+// eventRole is the role whose token pushes events of kind.
+func eventRole(kind string) string {
+	if kind == app.EventMessageRead {
+		return RoleCounter
+	}
+	return RoleCanteen
 }

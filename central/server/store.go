@@ -211,6 +211,8 @@ func (s *Server) init() error {
 		}
 		all = append(all, bAccessFP) // access_codes.go
 		all = append(all, bContacts) // kiosk_contacts.go
+		// messages.go
+		all = append(all, messageBuckets...)
 		for _, b := range all {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err

@@ -1,0 +1,248 @@
+package server
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"mensakiosk/app"
+	"mensakiosk/central"
+)
+
+// Messages to families (comunicazioni): the office sends one to a family,
+// a class, a school or everyone (SendMessage: `central message`, or the
+// admin socket's POST /admin/messages). A counter gets the family's
+// messages in its family view (Family), each with when the family read
+// it; the counter reports a read as a message.read event in its push
+// (pushMessageRead), which only a counter's token may send: messages are
+// family data, and a canteen never sees them.
+
+var (
+	bMessages     = []byte("messages")      // id → app.Message JSON (ReadAt zero)
+	bMessageReads = []byte("message_reads") // account \0 message id → read time (RFC 3339)
+	kMessageN     = []byte("message_n")     // in bMeta: the last message number given out
+	// messageBuckets are created at Open (store.go).
+	messageBuckets = [][]byte{bMessages, bMessageReads}
+)
+
+// FamilyMessagesMax bounds the messages a family view carries (the
+// newest), FamilyMessagesDays how old they may be.
+const (
+	FamilyMessagesMax  = 50
+	FamilyMessagesDays = 366
+)
+
+// SendMessage stores a message from the office and returns it with its id
+// and time. A family audience must name an existing account.
+func (s *Server) SendMessage(m app.Message) (app.Message, error) {
+	m.Title, m.Body, m.URL = strings.TrimSpace(m.Title), strings.TrimSpace(m.Body), strings.TrimSpace(m.URL)
+	m.ID, m.ReadAt = "", time.Time{}
+	if err := m.Check(); err != nil {
+		return app.Message{}, &central.Error{Code: "bad_message", Message: err.Error()}
+	}
+	m.Sent = s.now()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if m.Audience.Kind == app.AudienceFamily {
+			if _, ok, err := getJSON[app.Account](tx, app.KindAccount, string(m.Audience.AccountID)); err != nil {
+				return err
+			} else if !ok {
+				return &central.Error{Code: central.CodeUnknownAccount, Field: "audience",
+					Message: fmt.Sprintf("unknown account %q", m.Audience.AccountID)}
+			}
+		}
+		meta := tx.Bucket(bMeta)
+		n := getU64(meta, kMessageN) + 1
+		if err := meta.Put(kMessageN, u64(n)); err != nil {
+			return err
+		}
+		m.ID = fmt.Sprintf("M%06d", n)
+		data, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bMessages).Put([]byte(m.ID), data)
+	})
+	if err != nil {
+		return app.Message{}, err
+	}
+	s.log.Info("message sent", "id", m.ID, "audience", m.Audience.String(), "link", m.URL != "")
+	return m, nil
+}
+
+// MessageSummary is a message as the office lists it: how many families
+// read it so far.
+type MessageSummary struct {
+	app.Message
+	Reads int `json:"reads"`
+}
+
+// Messages lists the messages sent, newest first, with their reads.
+func (s *Server) Messages() ([]MessageSummary, error) {
+	out := []MessageSummary{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		reads := map[string]int{}
+		if err := tx.Bucket(bMessageReads).ForEach(func(k, _ []byte) error {
+			reads[string(k[bytes.IndexByte(k, 0)+1:])]++
+			return nil
+		}); err != nil {
+			return err
+		}
+		return tx.Bucket(bMessages).ForEach(func(k, v []byte) error {
+			var m app.Message
+			if err := json.Unmarshal(v, &m); err != nil {
+				return fmt.Errorf("message %s: stored: %w", k, err)
+			}
+			out = append(out, MessageSummary{Message: m, Reads: reads[m.ID]})
+			return nil
+		})
+	})
+	slices.SortFunc(out, func(a, b MessageSummary) int { return cmp.Compare(b.ID, a.ID) })
+	return out, err
+}
+
+// familyMessages reads the messages that reach account a's family, newest
+// first, each with when the family read it.
+func (s *Server) familyMessages(tx *bolt.Tx, a app.AccountID, pupils []app.PupilID) ([]app.Message, error) {
+	var ps []app.Pupil
+	for _, id := range pupils {
+		p, ok, err := getJSON[app.Pupil](tx, app.KindPupil, string(id))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			ps = append(ps, p)
+		}
+	}
+	oldest := s.now().AddDate(0, 0, -FamilyMessagesDays)
+	reads := tx.Bucket(bMessageReads)
+	var out []app.Message
+	c := tx.Bucket(bMessages).Cursor()
+	// Ids grow with time: newest last.
+	for k, v := c.Last(); k != nil && len(out) < FamilyMessagesMax; k, v = c.Prev() {
+		var m app.Message
+		if err := json.Unmarshal(v, &m); err != nil {
+			return nil, fmt.Errorf("message %s: stored: %w", k, err)
+		}
+		if m.Sent.Before(oldest) {
+			break
+		}
+		if !m.Audience.Reaches(a, ps) {
+			continue
+		}
+		if r := reads.Get(key(string(a), m.ID)); r != nil {
+			if t, err := time.Parse(time.RFC3339Nano, string(r)); err == nil {
+				m.ReadAt = t
+			}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// pushMessageRead applies a message.read event: the first read time of a
+// message by a family it reaches is kept; a repeat changes nothing.
+func (p *pusher) pushMessageRead(item *ReviewItem) error {
+	var r app.MessageRead
+	if err := strictJSON(item.Payload, &r); err != nil {
+		reject(item, "malformed payload: %v", err)
+		return nil
+	}
+	if r.MessageID == "" || r.AccountID == "" {
+		reject(item, "malformed payload: message_id and account_id are required")
+		return nil
+	}
+	raw := p.tx.Bucket(bMessages).Get([]byte(r.MessageID))
+	if raw == nil {
+		reject(item, "unknown message %q", r.MessageID)
+		return nil
+	}
+	var m app.Message
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("message %s: stored: %w", r.MessageID, err)
+	}
+	var ps []app.Pupil
+	for _, id := range familyPupils(p.tx, r.AccountID) {
+		pp, ok, err := getJSON[app.Pupil](p.tx, app.KindPupil, string(id))
+		if err != nil {
+			return err
+		}
+		if ok {
+			ps = append(ps, pp)
+		}
+	}
+	if !m.Audience.Reaches(r.AccountID, ps) {
+		reject(item, "message %s is not for account %s", r.MessageID, r.AccountID)
+		return nil
+	}
+	reads := p.tx.Bucket(bMessageReads)
+	k := key(string(r.AccountID), r.MessageID)
+	if reads.Get(k) != nil {
+		return nil
+	}
+	return reads.Put(k, []byte(item.At.UTC().Format(time.RFC3339Nano)))
+}
+
+// MessageReadAt is when account a's family read message id (zero: not
+// read).
+func (s *Server) MessageReadAt(a app.AccountID, id string) (time.Time, error) {
+	var t time.Time
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bMessageReads).Get(key(string(a), id)); v != nil {
+			var err error
+			t, err = time.Parse(time.RFC3339Nano, string(v))
+			return err
+		}
+		return nil
+	})
+	return t, err
+}
+
+// adminMessages adds the messages to the admin API:
+//
+//	POST /admin/messages   body: app.Message (title, body, url, audience) → the message sent
+//	GET  /admin/messages   → [MessageSummary...], newest first
+func (s *Server) adminMessages(mux *http.ServeMux) {
+	mux.HandleFunc("POST /admin/messages", func(w http.ResponseWriter, r *http.Request) {
+		body, ok := readRequestBody(w, r)
+		if !ok {
+			return
+		}
+		var m app.Message
+		if field, err := decodeBody(body, &m); err != nil {
+			writeError(w, http.StatusBadRequest, "malformed_json", field, err.Error())
+			return
+		}
+		sent, err := s.SendMessage(m)
+		adminAnswer(w, sent, err)
+	})
+	mux.HandleFunc("GET /admin/messages", func(w http.ResponseWriter, _ *http.Request) {
+		ms, err := s.Messages()
+		adminAnswer(w, ms, err)
+	})
+}
+
+// SendMessage sends a message through the running server.
+func (c *AdminClient) SendMessage(m app.Message) (app.Message, error) {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return app.Message{}, err
+	}
+	var out app.Message
+	err = c.do(context.Background(), http.MethodPost, "/admin/messages", nil, "application/json", body, &out)
+	return out, err
+}
+
+// Messages lists the messages sent, through the running server.
+func (c *AdminClient) Messages() ([]MessageSummary, error) {
+	var out []MessageSummary
+	err := c.do(context.Background(), http.MethodGet, "/admin/messages", nil, "", nil, &out)
+	return out, err
+}
