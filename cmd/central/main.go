@@ -95,6 +95,10 @@ const usage = `usage:
                                             a family's notices, newest first, with their state
   central token      -data DIR -receipts NAME
                                             a token valid only to post receipts (printed once)
+  central message -data DIR -to AUDIENCE -title TEXT [-body TEXT] [-url LINK]
+                                            a message to families (comunicazione); AUDIENCE is
+                                            family:ACCOUNT_ID, class:SCHOOL/CLASS, school:SCHOOL or all
+  central messages -data DIR [-json]        the messages sent, newest first, with how many families read each
   central backup -data DIR -out FILE       a consistent copy of central.db, the server running or not
   central restored -data DIR                after putting central.db back from a backup, with the
                                             server stopped: every kiosk pulls afresh at its next sync
@@ -122,6 +126,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = topUpCmd(cmd, args, stdout, stderr) // topup_cmd.go
 	case "audit", "report":
 		err = staffCmd(cmd, args, stdout, stderr) // staff_cmd.go
+	case "message", "messages":
+		err = messageCmd(cmd, args, stdout, stderr) // message_cmd.go
 	case "restored":
 		err = restored(args, stdout, stderr)
 	case "backup":
