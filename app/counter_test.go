@@ -25,6 +25,7 @@ type counterEnv struct {
 	stop   func() // stops serving: the server becomes unreachable
 	c      *app.Counter
 	checks atomic.Int32 // calls of the code checker
+	cl     *central.Client // the counter's client (nil without the server)
 }
 
 const (
@@ -90,7 +91,7 @@ func newCounterEnv(t *testing.T, withServer bool, cfg app.CounterConfig) *counte
 				break
 			}
 		}
-		cc = cl
+		cc, e.cl = cl, cl
 	} else {
 		r := counterRoster()
 		for i := range r.Accounts {
