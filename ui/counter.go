@@ -86,6 +86,7 @@ const (
 	cvIdentifyCode
 	cvFamily
 	cvNotice
+	cvTakeHome // counter_messages.go
 )
 
 // familyTab is the part of the family view on screen.
@@ -97,6 +98,7 @@ const (
 	tabBookings
 	tabTopUp
 	tabNotices
+	tabMessages // counter_messages.go
 )
 
 // CounterScreen is the counter role's screen (sportello): home with news,
@@ -125,6 +127,10 @@ type CounterScreen struct {
 	// OnStaffGesture is called when staff tap the title five times within
 	// a few seconds.
 	OnStaffGesture func()
+	// OnPrintLink prints a take-home sheet (a document's or a message's
+	// link with its QR code) in the language of the catalogue, like
+	// OnPrint (counter_messages.go).
+	OnPrintLink func(l TakeHome, tr *Catalogue) (PrintResult, error)
 
 	tasks   sync.WaitGroup // backend calls in flight (tests wait on it)
 	pollers sync.WaitGroup // notice pollers running
@@ -155,6 +161,8 @@ type CounterScreen struct {
 	pollStp     context.CancelFunc
 
 	newsPage, docPage, childPage, monthBack, mealPage, bookPage, noticePage int
+
+	fx familyExtras // messages, take-home view, absence: counter_messages.go
 
 	root   *container.ThemeOverride
 	title  *widget.Label
@@ -273,6 +281,7 @@ func (s *CounterScreen) openFamilyLocked(f app.Family) {
 	s.cf, s.code, s.errText = "", "", ""
 	s.childPage, s.monthBack, s.mealPage, s.bookPage, s.noticePage = 0, 0, 0, 0, 0
 	s.lastTouch = s.b.Now()
+	s.openMessagesLocked() // counter_messages.go
 }
 
 // PostBadge identifies the family of a badge tapped on the counter's
@@ -342,6 +351,8 @@ func (s *CounterScreen) forgetLocked() {
 	clear(s.family.Meals)
 	clear(s.family.Notices)
 	clear(s.family.Bookings)
+	clear(s.family.Messages)
+	s.fx = familyExtras{}
 	s.family, s.hasFam = app.Family{}, false
 	s.cf, s.code, s.amount, s.errText = "", "", "", ""
 	s.notice, s.paid, s.busy = nil, false, false
@@ -455,6 +466,8 @@ func (s *CounterScreen) errorText(err error) string {
 		return s.tr.T("counter.booking.not_canteen_day")
 	case errors.Is(err, app.ErrBookingRefused):
 		return s.tr.T("counter.booking.refused")
+	case errors.Is(err, app.ErrAbsenceSpan):
+		return s.tr.T("absence.span", app.MaxAbsenceDays)
 	case errors.Is(err, app.ErrNotIdentified):
 		return s.tr.T("counter.error.not_identified")
 	}
@@ -478,6 +491,10 @@ func (s *CounterScreen) renderLocked() {
 		}
 	case cvFamily, cvNotice:
 		head = append(head, widget.NewButtonWithIcon(s.tr.T("counter.logout"), theme.LogoutIcon(), s.act(s.forgetLocked)))
+	case cvTakeHome:
+		if s.hasFam {
+			head = append(head, widget.NewButtonWithIcon(s.tr.T("counter.logout"), theme.LogoutIcon(), s.act(s.forgetLocked)))
+		}
 	}
 	s.header.Objects = head
 	s.header.Refresh()
@@ -505,6 +522,8 @@ func (s *CounterScreen) renderLocked() {
 		body = s.familyView()
 	case cvNotice:
 		body = s.noticeView()
+	case cvTakeHome:
+		body = s.takeHomeView()
 	default:
 		body = s.homeView()
 	}
@@ -614,9 +633,13 @@ func (s *CounterScreen) homeView() fyne.CanvasObject {
 			t.Wrapping = fyne.TextWrapOff
 			t.Truncation = fyne.TextTruncateEllipsis
 			t.SetText(d.Title)
-			lines = append(lines, t, counterOneLine(d.URL))
+			d := d
+			take := widget.NewButtonWithIcon(s.tr.T("takehome.button"), theme.DocumentPrintIcon(), s.act(func() {
+				s.openTakeHomeLocked(TakeHome{Title: d.Title, URL: d.URL})
+			}))
+			lines = append(lines, container.NewBorder(nil, nil, nil, take, counterDense(t, counterOneLine(d.URL))))
 		}
-		docBox = container.NewBorder(nil, s.pager(&s.docPage, pages), nil, nil, counterDense(lines...))
+		docBox = container.NewBorder(nil, s.pager(&s.docPage, pages), nil, nil, container.NewVBox(lines...))
 	}
 	return container.NewBorder(container.NewVBox(top...), nil, nil, nil,
 		container.NewGridWithColumns(2, newsBox, docBox))

@@ -30,6 +30,9 @@ func counterPageOf(page, pages int) string {
 }
 
 func (s *CounterScreen) familyView() fyne.CanvasObject {
+	if s.tab == tabMessages {
+		s.markShownLocked() // counter_messages.go
+	}
 	f := s.family
 	asOf := f.AsOf.In(s.loc)
 	balance := newLabel(SizeNameResultText, true)
@@ -52,9 +55,17 @@ func (s *CounterScreen) familyView() fyne.CanvasObject {
 		{tabBookings, "counter.tab.bookings", theme.CalendarIcon()},
 		{tabTopUp, "counter.tab.topup", theme.ContentAddIcon()},
 		{tabNotices, "counter.tab.notices", theme.DocumentIcon()},
+		{tabMessages, "counter.tab.messages", theme.MailComposeIcon()},
 	} {
 		tab := t.tab
-		bt := widget.NewButtonWithIcon(s.tr.T(t.key), t.ico, s.act(func() { s.tab, s.errText = tab, "" }))
+		text := s.tr.T(t.key)
+		if tab == tabMessages { // counter_messages.go
+			if _, ok := s.familyBackend(); !ok {
+				continue
+			}
+			text = s.messagesTabText()
+		}
+		bt := widget.NewButtonWithIcon(text, t.ico, s.act(func() { s.tab, s.errText = tab, "" }))
 		if s.tab == tab {
 			bt.Importance = widget.HighImportance
 		}
@@ -67,10 +78,15 @@ func (s *CounterScreen) familyView() fyne.CanvasObject {
 		body = s.mealsTab()
 	case tabBookings:
 		body = s.bookingsTab()
+		if s.fx.absence { // counter_absence.go
+			body = s.absenceForm()
+		}
 	case tabTopUp:
 		body = s.topUpTab()
 	case tabNotices:
 		body = s.noticesTab()
+	case tabMessages:
+		body = s.messagesTab() // counter_messages.go
 	default:
 		body = s.childrenTab()
 	}
@@ -239,9 +255,9 @@ func (s *CounterScreen) bookingsTab() fyne.CanvasObject {
 	name := newLabel(SizeNameNote, true)
 	name.Wrapping, name.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
 	name.SetText(DisplayName(pg.p))
-	box := container.NewVBox(counterDense(name))
+	box := container.NewVBox(s.bookingsHead(counterDense(name))) // counter_absence.go
 	if online {
-		box.Add(counterDense(counterSmall(s.tr.T("counter.booking.cutoff", cutoff))))
+		box.Add(counterDense(s.bookingsNote(s.tr.T("counter.booking.cutoff", cutoff))))
 	} else {
 		box.Add(newNote(toneAmber, theme.WarningIcon(), s.tr.T("counter.booking.offline")).root)
 	}
