@@ -48,7 +48,7 @@ type TakeHome struct {
 // A symbol is drawn at most takeHomeQRMax wide (a long link's modules
 // shrink to fit, never below takeHomeModuleMin).
 const (
-	takeHomeQRMax     = 420
+	takeHomeQRMax     = 480
 	takeHomeModuleMin = 5
 	messageBodyChars  = 240
 )
