@@ -109,6 +109,7 @@ func (k *kioskWindow) buildCounter(r *running) {
 		k.log.Info("notice printed", "notice", n.NoticeCode, "file", path, "print_command", len(r.cfg.Counter.PrintCommand) > 0)
 		return ui.PrintResult{Printed: len(r.cfg.Counter.PrintCommand) > 0, File: path}, nil
 	}
+	k.wireTakeHome(r) // takehome.go
 	r.counter.OnStaffGesture = func() { k.enterStaff(r, nil) }
 	r.content = r.counter.Content()
 }

@@ -128,6 +128,9 @@ func (d *demoRun) startCentral(ctx context.Context, roster app.Roster) error {
 	if _, err := srv.Import(data); err != nil {
 		return fmt.Errorf("import the demo Comune: %w", err)
 	}
+	if err := sendDemoMessages(srv, roster); err != nil { // demo_messages.go
+		return err
+	}
 	// The token's role is the kiosk's: a counter's may read family views
 	// and create top-ups, a canteen's may not.
 	if d.token, err = srv.CreateToken(cfg.KioskID, cfg.Role); err != nil {
