@@ -25,7 +25,8 @@ type counterEnv struct {
 	stop   func() // stops serving: the server becomes unreachable
 	c      *app.Counter
 	checks atomic.Int32 // calls of the code checker
-	cl     *central.Client // the counter's client (nil without the server)
+	// cl is the counter's client (nil without the server).
+	cl *central.Client
 }
 
 const (

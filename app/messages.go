@@ -144,8 +144,35 @@ func (m Message) Check() error {
 			return fmt.Errorf("message: %w", err)
 		}
 	}
-	if _, err := ParseAudience(m.Audience.String()); err != nil {
+	if err := m.Audience.Check(); err != nil {
 		return fmt.Errorf("message: %w", err)
+	}
+	return nil
+}
+
+// Check says what is wrong with an audience: a kind it does not know, or
+// the family, school or class it lacks.
+func (a MessageAudience) Check() error {
+	blank := func(s string) bool { return strings.TrimSpace(s) == "" }
+	switch a.Kind {
+	case AudienceAll:
+		if a.AccountID != "" || a.School != "" || a.Class != "" {
+			return errors.New("audience all names no family, school or class")
+		}
+	case AudienceFamily:
+		if blank(string(a.AccountID)) {
+			return errors.New("audience family: the account is missing")
+		}
+	case AudienceSchool:
+		if blank(a.School) {
+			return errors.New("audience school: the school is missing")
+		}
+	case AudienceClass:
+		if blank(a.School) || blank(a.Class) {
+			return errors.New("audience class: the school or the class is missing")
+		}
+	default:
+		return fmt.Errorf("audience %q: want family, class, school or all", a.Kind)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -45,7 +46,17 @@ func (s *CounterScreen) firstOpenDay() app.Day {
 }
 
 func (s *CounterScreen) openAbsenceLocked() {
+	// The first open day on which a child eats at the canteen (a Saturday
+	// or a Sunday would cancel nothing).
 	first := s.firstOpenDay()
+	for i := range 7 {
+		d := s.shiftDay(s.firstOpenDay(), i)
+		t, err := time.ParseInLocation(time.DateOnly, string(d), s.loc)
+		if err == nil && slices.ContainsFunc(s.family.Pupils, func(p app.Pupil) bool { return p.EatsOn(t.Weekday()) }) {
+			first = d
+			break
+		}
+	}
 	s.fx.absence, s.fx.absWho, s.fx.absFrom, s.fx.absTo, s.fx.absDone = true, "", first, first, ""
 	s.errText = ""
 }

@@ -28,10 +28,34 @@ import (
 var (
 	bMessages     = []byte("messages")      // id → app.Message JSON (ReadAt zero)
 	bMessageReads = []byte("message_reads") // account \0 message id → read time (RFC 3339)
-	kMessageN     = []byte("message_n")     // in bMeta: the last message number given out
+	// bMessageIndex finds a family's messages without reading the others:
+	// audience key \0 message id → nil (see audienceKey).
+	bMessageIndex = []byte("message_index")
+	kMessageN     = []byte("message_n") // in bMeta: the last message number given out
 	// messageBuckets are created at Open (store.go).
-	messageBuckets = [][]byte{bMessages, bMessageReads}
+	messageBuckets = [][]byte{bMessages, bMessageReads, bMessageIndex}
 )
+
+// audienceKey is an audience's key in bMessageIndex: "all", "family" \0
+// account, "school" \0 school, "class" \0 school \0 class (school and
+// class in lower case: the office's spelling may differ from the import's
+// in case only).
+func audienceKey(a app.MessageAudience) []byte {
+	switch a.Kind {
+	case app.AudienceFamily:
+		return key(app.AudienceFamily, string(a.AccountID))
+	case app.AudienceSchool:
+		return key(app.AudienceSchool, strings.ToLower(a.School))
+	case app.AudienceClass:
+		return key(app.AudienceClass, strings.ToLower(a.School), strings.ToLower(a.Class))
+	}
+	return []byte(app.AudienceAll)
+}
+
+// compareMessageIDs orders message ids by their number ("M…").
+func compareMessageIDs(a, b string) int {
+	return cmp.Or(cmp.Compare(len(a), len(b)), cmp.Compare(a, b))
+}
 
 // FamilyMessagesMax bounds the messages a family view carries (the
 // newest), FamilyMessagesDays how old they may be.
@@ -66,6 +90,9 @@ func (s *Server) SendMessage(m app.Message) (app.Message, error) {
 		m.ID = fmt.Sprintf("M%06d", n)
 		data, err := json.Marshal(m)
 		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bMessageIndex).Put(key(string(audienceKey(m.Audience)), m.ID), nil); err != nil {
 			return err
 		}
 		return tx.Bucket(bMessages).Put([]byte(m.ID), data)
@@ -104,38 +131,56 @@ func (s *Server) Messages() ([]MessageSummary, error) {
 			return nil
 		})
 	})
-	slices.SortFunc(out, func(a, b MessageSummary) int { return cmp.Compare(b.ID, a.ID) })
+	slices.SortFunc(out, func(a, b MessageSummary) int { return compareMessageIDs(b.ID, a.ID) })
 	return out, err
 }
 
 // familyMessages reads the messages that reach account a's family, newest
-// first, each with when the family read it.
+// first, each with when the family read it: through the index, the
+// family's own, its children's classes' and schools', and everyone's.
 func (s *Server) familyMessages(tx *bolt.Tx, a app.AccountID, pupils []app.PupilID) ([]app.Message, error) {
-	var ps []app.Pupil
+	auds := []app.MessageAudience{{Kind: app.AudienceAll}, {Kind: app.AudienceFamily, AccountID: a}}
 	for _, id := range pupils {
 		p, ok, err := getJSON[app.Pupil](tx, app.KindPupil, string(id))
 		if err != nil {
 			return nil, err
 		}
 		if ok {
-			ps = append(ps, p)
+			auds = append(auds, app.MessageAudience{Kind: app.AudienceSchool, School: p.School},
+				app.MessageAudience{Kind: app.AudienceClass, School: p.School, Class: p.Class})
 		}
 	}
+	seen := map[string]bool{}
+	var ids []string
+	c := tx.Bucket(bMessageIndex).Cursor()
+	for _, aud := range auds {
+		prefix := append(audienceKey(aud), 0)
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			if id := string(k[len(prefix):]); !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	slices.SortFunc(ids, func(x, y string) int { return compareMessageIDs(y, x) })
 	oldest := s.now().AddDate(0, 0, -FamilyMessagesDays)
 	reads := tx.Bucket(bMessageReads)
+	msgs := tx.Bucket(bMessages)
 	var out []app.Message
-	c := tx.Bucket(bMessages).Cursor()
-	// Ids grow with time: newest last.
-	for k, v := c.Last(); k != nil && len(out) < FamilyMessagesMax; k, v = c.Prev() {
-		var m app.Message
-		if err := json.Unmarshal(v, &m); err != nil {
-			return nil, fmt.Errorf("message %s: stored: %w", k, err)
-		}
-		if m.Sent.Before(oldest) {
+	for _, id := range ids {
+		if len(out) == FamilyMessagesMax {
 			break
 		}
-		if !m.Audience.Reaches(a, ps) {
-			continue
+		raw := msgs.Get([]byte(id))
+		if raw == nil {
+			return nil, fmt.Errorf("message index: message %s is missing", id)
+		}
+		var m app.Message
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("message %s: stored: %w", id, err)
+		}
+		if m.Sent.Before(oldest) {
+			break // ids grow with time: the rest are older still
 		}
 		if r := reads.Get(key(string(a), m.ID)); r != nil {
 			if t, err := time.Parse(time.RFC3339Nano, string(r)); err == nil {

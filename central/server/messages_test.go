@@ -152,3 +152,35 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// TestFamilyMessagesIndexed: a family's view reads its own messages
+// through the index, not everyone's: with 300 messages to other families
+// it still gets exactly its own (school matched without regard to case),
+// at most FamilyMessagesMax of them, newest first.
+func TestFamilyMessagesIndexed(t *testing.T) {
+	e := newEnv(t)
+	mustImport(t, e.s, fixture())
+	for i := range 300 {
+		acc := app.AccountID("A2")
+		if i%100 == 0 {
+			acc = "A1"
+		}
+		if _, err := e.s.SendMessage(app.Message{Title: "Saldo", Audience: app.MessageAudience{Kind: app.AudienceFamily, AccountID: acc}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.s.SendMessage(app.Message{Title: "Scuola", Audience: app.MessageAudience{Kind: app.AudienceSchool, School: "RODARI"}}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := e.s.Family("A1", testDay, testDay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Messages) != 4 || v.Messages[0].Title != "Scuola" || v.Messages[1].ID != "M000201" {
+		t.Fatalf("A1's messages: %d, %+v", len(v.Messages), v.Messages)
+	}
+	v, _ = e.s.Family("A2", testDay, testDay)
+	if len(v.Messages) != FamilyMessagesMax || v.Messages[0].Title != "Scuola" || compareMessageIDs(v.Messages[1].ID, v.Messages[2].ID) <= 0 {
+		t.Fatalf("A2's messages: %d", len(v.Messages))
+	}
+}
