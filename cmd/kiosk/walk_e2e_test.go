@@ -157,6 +157,11 @@ func walkCanteen(t *testing.T, x *xkiosk, shot func(string)) {
 
 func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 	shot("home")
+	// A document's link, taken home as a QR code (counter_messages.go).
+	x.tap("Porta a casa")
+	x.waitText("Porta a casa questo collegamento", 5*time.Second)
+	shot("document-qr")
+	x.tap("Indietro")
 	_, badges := demo.Build(app.DayOf(time.Now(), time.Local), time.Now())
 	var pick demo.Badge
 	for _, b := range badges {
@@ -173,6 +178,25 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 	}
 	identify()
 	shot("family")
+	// The demo's first family has unread messages: it lands on them, and a
+	// message with a link is taken home.
+	if !x.screen().has("Nuova") {
+		t.Errorf("no unread message after identification: %s", x.screen().texts())
+	}
+	for range 6 {
+		if x.screen().has("Porta a casa") {
+			break
+		}
+		x.tap("Successivo")
+	}
+	shot("message")
+	x.tap("Porta a casa")
+	x.waitText("Porta a casa questo collegamento", 5*time.Second)
+	shot("message-qr")
+	x.tap("Stampa")
+	waitCount(t, x.c, `"msg":"take-home sheet printed"`, 1, 20*time.Second)
+	shot("message-qr-printed")
+	x.tap("Indietro")
 	for _, tab := range []string{"Figli", "Pasti", "Prenotazioni", "Ricarica", "Avvisi"} {
 		x.tap(tab)
 		shot("tab-" + strings.ToLower(tab))
@@ -188,6 +212,13 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 		time.Sleep(time.Second) // the server answers, the list is drawn again
 		shot("booking-" + strings.ReplaceAll(strings.ToLower(action), " ", "-"))
 	}
+	// An absence of all the children over the first open day and the next.
+	x.tap("Assenza di più giorni")
+	shot("absence-form")
+	x.tap("Conferma assenza")
+	waitCount(t, x.c, `"msg":"counter: absence"`, 1, 10*time.Second)
+	time.Sleep(time.Second)
+	shot("absence-done")
 	// Top-up: an amount, the avviso, printed, then paid from the demo panel.
 	x.tap("Ricarica")
 	x.tap("20,00 €")
