@@ -89,6 +89,7 @@ func (c *Counter) MarkRead(ids ...string) (Family, error) {
 		return f, nil
 	}
 	if err := out.AppendEvents(evs...); err != nil {
+		c.log.Error("counter: message reads not queued", "account_id", string(f.Account.ID), "err", err)
 		return Family{}, err
 	}
 	c.log.Info("counter: messages read", "account_id", string(f.Account.ID), "messages", len(evs))
