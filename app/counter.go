@@ -112,8 +112,10 @@ type Family struct {
 	Bookings []Booking
 	Notices  []Notice
 	// Messages are the office's messages to the family, newest first
-	// (counter_messages.go).
-	Messages []Message
+	// (counter_messages.go); MessagesAsOf, when not zero, is when the
+	// kiosk pulled those of them that came from its copy (offline).
+	Messages     []Message
+	MessagesAsOf time.Time
 	// BookingCutoff is the time of day ("09:30") after which today's
 	// booking can no longer change.
 	BookingCutoff string
@@ -393,6 +395,11 @@ func (c *Counter) load(ctx context.Context, acc AccountID) (Family, error) {
 			if err := c.store.PutFamilyCache(v); err != nil {
 				c.log.Error("counter: family view not cached", "account_id", string(acc), "err", err)
 			}
+			// The kiosk's copy of the messages, for families shown offline
+			// (counter_messages.go).
+			if _, err := c.PullMessages(ctx); err != nil {
+				c.log.Warn("counter: messages not pulled", "err", err)
+			}
 			return familyOf(v, pupils, false), nil
 		case errors.Is(err, ErrUnreachable):
 			c.log.Warn("counter: central server unreachable; family view from the cache", "err", err)
@@ -405,14 +412,21 @@ func (c *Counter) load(ctx context.Context, acc AccountID) (Family, error) {
 		return Family{}, err
 	}
 	if ok {
-		return familyOf(v, pupils, true), nil
+		asOf := c.withCachedMessages(&v, pupils) // counter_messages.go
+		f := familyOf(v, pupils, true)
+		f.MessagesAsOf = asOf
+		return f, nil
 	}
 	a, err := c.store.FamilyAccount(acc)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Family{}, err
 	}
 	a.ID = acc
-	return familyOf(FamilyView{Account: a, AsOf: a.BalanceAsOf}, pupils, true), nil
+	v = FamilyView{Account: a, AsOf: a.BalanceAsOf}
+	asOf := c.withCachedMessages(&v, pupils) // counter_messages.go
+	f := familyOf(v, pupils, true)
+	f.MessagesAsOf = asOf
+	return f, nil
 }
 
 func familyOf(v FamilyView, pupils []Pupil, cached bool) Family {

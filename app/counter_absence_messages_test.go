@@ -155,3 +155,52 @@ func TestCounterMessages(t *testing.T) {
 		t.Fatalf("offline, the read is kept in the cache: %v %+v", err, e.c.Unread())
 	}
 }
+
+// TestCounterMessagesOfflineFromCopy: identifying any family online pulls
+// the kiosk's copy of the office's messages into its store; offline, a
+// family never shown here gets those that reach it from the copy, with the
+// copy's time, and can read them (queued in the outbox).
+func TestCounterMessagesOfflineFromCopy(t *testing.T) {
+	e := newCounterEnv(t, true, app.CounterConfig{})
+	ctx := context.Background()
+	for _, m := range []app.Message{
+		{Title: "Per Bianchi", Audience: app.MessageAudience{Kind: app.AudienceFamily, AccountID: "F2"}},
+		{Title: "Per la 2A", URL: "https://comune.example.it/2a", Audience: app.MessageAudience{Kind: app.AudienceClass, School: "Primaria Dante", Class: "2A"}},
+		{Title: "Per la 3B", Audience: app.MessageAudience{Kind: app.AudienceClass, School: "Primaria Dante", Class: "3B"}},
+		{Title: "Per tutti", Audience: app.MessageAudience{Kind: app.AudienceAll}},
+	} {
+		if _, err := e.srv.SendMessage(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// F1 online: its view, and the copy of every message.
+	if _, err := e.c.IdentifyBadge(ctx, "0A00000001"); err != nil {
+		t.Fatal(err)
+	}
+	ms, last, asOf, err := e.store.MessageCache()
+	if err != nil || len(ms) != 4 || last != "M000004" || !asOf.Equal(e.clk.Now()) {
+		t.Fatalf("copy: %d messages, last %q, as of %v (%v)", len(ms), last, asOf, err)
+	}
+	e.c.Forget()
+	e.stop()
+	e.c.SetOnline(false)
+	e.clk.Add(time.Hour)
+	// F2 was never shown here: its messages come from the copy.
+	f, err := e.c.IdentifyBadge(ctx, "0A00000003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, m := range f.Messages {
+		titles = append(titles, m.Title)
+	}
+	if !f.Cached || len(f.Messages) != 3 || !f.MessagesAsOf.Equal(asOf) || len(e.c.Unread()) != 3 {
+		t.Fatalf("offline from the copy: cached %v, messages %v, as of %v", f.Cached, titles, f.MessagesAsOf)
+	}
+	if _, err := e.c.MarkRead(f.Messages[0].ID); err != nil || len(e.c.Unread()) != 2 {
+		t.Fatalf("read offline: %v, unread %d", err, len(e.c.Unread()))
+	}
+	if st, _ := e.store.SyncState(); st.Waiting != 1 {
+		t.Fatalf("the read is not queued: %+v", st)
+	}
+}

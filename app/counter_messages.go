@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"time"
@@ -122,4 +123,91 @@ func (c *Counter) MarkRead(ids ...string) (Family, error) {
 		c.log.Error("counter: cached view not read", "account_id", string(f.Account.ID), "err", err)
 	}
 	return f, nil
+}
+
+// MessagesCentral is the central server's messages pull. The counter's
+// central (central.Client) implements it.
+type MessagesCentral interface {
+	Messages(ctx context.Context, after string, limit int) (MessagePage, error)
+}
+
+// MessageCache is the kiosk store's copy of the office's messages.
+// *storage.Store implements it.
+type MessageCache interface {
+	MessageCache() (ms []Message, last string, asOf time.Time, err error)
+	PutMessages(ms []Message, last string, asOf time.Time) error
+}
+
+// maxMessagePages bounds one pull of messages (a page holds up to 500).
+const maxMessagePages = 100
+
+// PullMessages brings the kiosk's copy of the office's messages up to
+// date (the ones sent since the last pull), and returns how many came. The
+// counter calls it each time it loads a family view from the server, so
+// the copy is as fresh as the last family served online.
+func (c *Counter) PullMessages(ctx context.Context) (int, error) {
+	mc, ok := c.central.(MessagesCentral)
+	cache, ok2 := c.store.(MessageCache)
+	if !ok || !ok2 {
+		return 0, nil
+	}
+	if !c.Online() {
+		return 0, ErrOffline
+	}
+	_, last, _, err := cache.MessageCache()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for range maxMessagePages {
+		p, err := mc.Messages(ctx, last, 0)
+		if err != nil {
+			return n, err
+		}
+		if p.Last == "" {
+			p.Last = last
+		}
+		if err := cache.PutMessages(p.Messages, p.Last, p.ServerTime); err != nil {
+			return n, err
+		}
+		n += len(p.Messages)
+		last = p.Last
+		if !p.More {
+			break
+		}
+	}
+	return n, nil
+}
+
+// withCachedMessages adds to a family view built offline the messages of
+// the kiosk's copy that reach the family and that the view lacks (the
+// view's own keep their reading times), newest first. It returns the
+// copy's time, or zero when it added nothing.
+func (c *Counter) withCachedMessages(v *FamilyView, pupils []Pupil) time.Time {
+	cache, ok := c.store.(MessageCache)
+	if !ok {
+		return time.Time{}
+	}
+	ms, _, asOf, err := cache.MessageCache()
+	if err != nil {
+		c.log.Error("counter: cached messages not read", "err", err)
+		return time.Time{}
+	}
+	have := map[string]bool{}
+	for _, m := range v.Messages {
+		have[m.ID] = true
+	}
+	added := false
+	oldest := c.clock.Now().AddDate(0, 0, -366)
+	for _, m := range ms {
+		if !have[m.ID] && m.Sent.After(oldest) && m.Audience.Reaches(v.Account.ID, pupils) {
+			v.Messages = append(v.Messages, m)
+			added = true
+		}
+	}
+	if !added {
+		return time.Time{}
+	}
+	slices.SortStableFunc(v.Messages, func(a, b Message) int { return b.Sent.Compare(a.Sent) })
+	return asOf
 }

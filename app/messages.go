@@ -213,3 +213,14 @@ func NewMessageReadEvent(acc AccountID, messageID string, at time.Time) (OutboxE
 	}
 	return OutboxEvent{ID: id, Kind: EventMessageRead, At: at.UTC(), Payload: raw}, nil
 }
+
+// MessagePage is a page of the office's messages as a counter pulls them
+// (GET /v1/messages): in the order sent, after the id the counter holds.
+type MessagePage struct {
+	Messages []Message `json:"messages"`
+	// Last is the id to ask after next ("" when the page is empty and
+	// the counter held none).
+	Last       string    `json:"last"`
+	More       bool      `json:"more"`
+	ServerTime time.Time `json:"server_time"`
+}

@@ -44,6 +44,7 @@ func TestFamilyViewsFit(t *testing.T) {
 			// Offline, from the cache: the family view's note on top.
 			f.tap(t, "Esci")
 			f.b.fam.Cached = true
+			f.b.fam.MessagesAsOf = f.b.now
 			f.b.SetOnline(false)
 			f.badge(t) // one message is still unread: the Messages tab opens
 			check("messages tab (cached)")

@@ -126,7 +126,10 @@ type messagePage struct {
 // several), newest first.
 func (s *CounterScreen) messagePages() []messagePage {
 	chars := messageBodyChars
-	if s.family.Cached {
+	switch {
+	case s.family.Cached && !s.family.MessagesAsOf.IsZero():
+		chars = messageBodyChars / 2 // the cached-data note and the copy's time
+	case s.family.Cached:
 		chars = messageBodyChars * 2 / 3 // the cached-data note takes a line's room
 	}
 	var pages []messagePage
@@ -174,6 +177,10 @@ func (s *CounterScreen) messagesTab() fyne.CanvasObject {
 	sent := pg.m.Sent.In(s.loc)
 	lines := []fyne.CanvasObject{
 		counterOneLine(s.tr.T("messages.sent", FormatDate(sent), FormatTime(sent)) + " · " + s.audienceText(pg.m.Audience)),
+	}
+	if f := s.family; f.Cached && !f.MessagesAsOf.IsZero() {
+		asOf := f.MessagesAsOf.In(s.loc)
+		lines = append(lines, counterOneLine(s.tr.T("messages.copy_as_of", FormatDate(asOf), FormatTime(asOf))))
 	}
 	if pg.body != "" {
 		lines = append(lines, counterText(pg.body))

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/theme"
 
@@ -41,6 +42,14 @@ func TestCounterMessagesAfterIdentification(t *testing.T) {
 	if len(f.buttons("Messaggi ")) != 0 || len(f.buttons("Messaggi")) != 1 {
 		t.Error("the tab still counts unread messages")
 	}
+	// Offline, with messages from the kiosk's copy: the copy's time is said.
+	f.tap(t, "Esci")
+	f.b.fam.Cached, f.b.fam.MessagesAsOf = true, f.b.now
+	f.b.fam.Messages[1].ReadAt = time.Time{}
+	f.badge(t)
+	wantCounterTexts(t, f.texts(), "Gita al museo", "Comunicazioni dalla copia del chiosco, aggiornata al 23/11/2026 alle 08:00")
+	f.tap(t, "Successivo") // the unread one, read again
+	f.b.fam.Cached, f.b.fam.MessagesAsOf = false, time.Time{}
 	// Out and in again: nothing is new any more, the screen opens on the children.
 	f.tap(t, "Esci")
 	f.badge(t)

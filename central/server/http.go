@@ -114,6 +114,8 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 		s.handleBook(w, r)
 	case central.PathAbsences:
 		s.handleAbsence(w, r) // absences.go
+	case central.PathMessages:
+		s.handleMessages(w, r) // messages.go
 	default:
 		if acc, ok := familyPath(r.URL.Path); ok {
 			if r.Method != http.MethodGet {

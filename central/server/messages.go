@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -290,4 +291,83 @@ func (c *AdminClient) Messages() ([]MessageSummary, error) {
 	var out []MessageSummary
 	err := c.do(context.Background(), http.MethodGet, "/admin/messages", nil, "", nil, &out)
 	return out, err
+}
+
+// MessagesAfter answers a counter's pull of messages: those sent after
+// message id after (none: from the oldest of the last FamilyMessagesDays
+// days), at most limit, in the order sent. ReadAt is never set: reads are
+// per family, in the family view.
+func (s *Server) MessagesAfter(after string, limit int) (app.MessagePage, error) {
+	if limit <= 0 || limit > central.MaxMessagesPage {
+		limit = central.MaxMessagesPage
+	}
+	if after != "" && !validMessageID(after) {
+		return app.MessagePage{}, refuse(http.StatusBadRequest, "bad_request", "after", "%q is not a message id (M followed by digits)", after)
+	}
+	page := app.MessagePage{Messages: []app.Message{}, Last: after, ServerTime: s.now()}
+	oldest := s.now().AddDate(0, 0, -FamilyMessagesDays)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var ids []string
+		if err := tx.Bucket(bMessages).ForEach(func(k, _ []byte) error {
+			if id := string(k); after == "" || compareMessageIDs(id, after) > 0 {
+				ids = append(ids, id)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		slices.SortFunc(ids, compareMessageIDs)
+		msgs := tx.Bucket(bMessages)
+		for i, id := range ids {
+			if len(page.Messages) == limit {
+				page.More = i < len(ids)
+				break
+			}
+			var m app.Message
+			if err := json.Unmarshal(msgs.Get([]byte(id)), &m); err != nil {
+				return fmt.Errorf("message %s: stored: %w", id, err)
+			}
+			page.Last = id
+			if m.Sent.Before(oldest) {
+				continue
+			}
+			page.Messages = append(page.Messages, m)
+		}
+		return nil
+	})
+	return page, err
+}
+
+func validMessageID(id string) bool {
+	if len(id) < 2 || id[0] != 'M' {
+		return false
+	}
+	for _, c := range id[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		methodNotAllowed(w, "GET")
+		return
+	}
+	q := r.URL.Query()
+	limit := 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, "bad_request", "limit", "want a whole number above 0")
+			return
+		}
+		limit = n
+	}
+	page, err := s.MessagesAfter(q.Get("after"), limit)
+	if writeAPIError(s, w, r, err) {
+		return
+	}
+	writeJSON(w, page)
 }

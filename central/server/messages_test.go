@@ -184,3 +184,51 @@ func TestFamilyMessagesIndexed(t *testing.T) {
 		t.Fatalf("A2's messages: %d", len(v.Messages))
 	}
 }
+
+// TestMessagesPull: a counter pulls every message in the order sent, by
+// pages after the last id it holds; messages older than a year are not
+// handed out; a canteen's token may not pull them; a malformed id is 400.
+func TestMessagesPull(t *testing.T) {
+	e := newEnv(t)
+	mustImport(t, e.s, fixture())
+	e.clock.Set(testNow.AddDate(-2, 0, 0))
+	if _, err := e.s.SendMessage(app.Message{Title: "Vecchio", Audience: app.MessageAudience{Kind: app.AudienceAll}}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(testNow)
+	for i := range 5 {
+		aud := app.MessageAudience{Kind: app.AudienceFamily, AccountID: "A2"}
+		if i%2 == 0 {
+			aud = app.MessageAudience{Kind: app.AudienceClass, School: "Rodari", Class: "3A"}
+		}
+		if _, err := e.s.SendMessage(app.Message{Title: "Nuovo", Audience: aud}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := e.client(e.roleToken("C1", RoleCounter))
+	var got []string
+	last := ""
+	for range 10 {
+		p, err := c.Messages(t.Context(), last, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, messageIDs(p.Messages)...)
+		last = p.Last
+		if !p.More {
+			break
+		}
+	}
+	if want := []string{"M000002", "M000003", "M000004", "M000005", "M000006"}; !equalStrings(got, want) || last != "M000006" {
+		t.Fatalf("pulled %v (last %s), want %v", got, last, want)
+	}
+	if p, err := c.Messages(t.Context(), last, 0); err != nil || len(p.Messages) != 0 || p.More || p.Last != last {
+		t.Fatalf("nothing new: %+v %v", p, err)
+	}
+	if code, body, _ := e.do(http.MethodGet, central.PathMessages, e.roleToken("K1", RoleCanteen), nil); code != http.StatusForbidden {
+		t.Fatalf("canteen token: %d %s", code, body)
+	}
+	if code, body, _ := e.do(http.MethodGet, central.PathMessages+"?after=../x", e.roleToken("C2", RoleCounter), nil); code != http.StatusBadRequest {
+		t.Fatalf("bad id: %d %s", code, body)
+	}
+}

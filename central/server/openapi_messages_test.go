@@ -29,12 +29,14 @@ func TestOpenAPIAbsencesAndMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(central.PathAbsences) + `:$`).Match(data) {
-		t.Errorf("path %s missing", central.PathAbsences)
+	for _, p := range []string{central.PathAbsences, central.PathMessages} {
+		if !regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(p) + `:$`).Match(data) {
+			t.Errorf("path %s missing", p)
+		}
 	}
 	sections := schemaSections(t, string(data))
 	for name, v := range map[string]any{"AbsenceRequest": app.AbsenceRequest{}, "AbsenceReply": app.AbsenceReply{},
-		"Message": app.Message{}, "MessageAudience": app.MessageAudience{}, "MessageRead": app.MessageRead{}} {
+		"Message": app.Message{}, "MessageAudience": app.MessageAudience{}, "MessageRead": app.MessageRead{}, "MessagePage": app.MessagePage{}} {
 		sec, ok := sections[name]
 		if !ok {
 			t.Errorf("schema %s missing", name)
@@ -74,6 +76,10 @@ func TestOpenAPIAbsencesAndMessages(t *testing.T) {
 		{"absence unknown", "POST", central.PathAbsences, tok, app.AbsenceRequest{AccountID: "NOPE", From: "2025-03-11", To: "2025-03-14"}, 404},
 		{"absence canteen", "POST", central.PathAbsences, e.roleToken("K1", RoleCanteen), app.AbsenceRequest{AccountID: "A1", From: "2025-03-11", To: "2025-03-14"}, 403},
 		{"family with messages", "GET", central.PathFamilies + "A1?from=2025-03-01&to=2025-03-31", tok, nil, 200},
+		{"messages", "GET", central.PathMessages, tok, nil, 200},
+		{"messages after", "GET", central.PathMessages + "?after=M000001&limit=10", tok, nil, 200},
+		{"messages bad after", "GET", central.PathMessages + "?after=x", tok, nil, 400},
+		{"messages canteen", "GET", central.PathMessages, e.roleToken("K3", RoleCanteen), nil, 403},
 		{"push a read", "POST", central.PathEvents, tok, app.PushBatch{Epoch: "c1", Events: []app.OutboxEvent{
 			readEvent("r-1", 1, time.Date(2025, 3, 10, 8, 0, 0, 0, time.UTC), app.MessageRead{MessageID: "M000001", AccountID: "A1"})}}, 200},
 		{"push a read, canteen", "POST", central.PathEvents, e.roleToken("K2", RoleCanteen), app.PushBatch{Epoch: "k2", Events: []app.OutboxEvent{

@@ -20,7 +20,7 @@ func counterOnly(path string) bool {
 		return true
 	}
 	return path == central.PathTopUps || path == central.PathBookings || strings.HasPrefix(path, central.PathNotices) ||
-		path == central.PathAbsences
+		path == central.PathAbsences || path == central.PathMessages
 }
 
 // roleMay reports whether a token of role may use path.
