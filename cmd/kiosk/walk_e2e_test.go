@@ -244,6 +244,22 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 		t.Errorf("the family is still on screen %d s after the last touch", app.MinIdleSeconds+3)
 	}
 	shot("idle-wiped")
+	// Offline, a family never shown here: its messages come from the
+	// kiosk's copy, with the copy's time.
+	for _, b := range badges {
+		if !b.Blocked && b.AccessCode != pick.AccessCode {
+			x.panelBadge("taglia la rete")
+			n := strings.Count(x.c.log(), `"msg":"counter: family identified"`)
+			x.panelBadge(b.FirstName + " ")
+			waitCount(t, x.c, `"msg":"counter: family identified"`, n+1, 10*time.Second)
+			x.waitText("Comunicazioni dalla copia del chiosco", 60*time.Second)
+			shot("offline-messages-copy")
+			x.tap("Esci")
+			x.panelBadge("ripristina la rete")
+			time.Sleep(2 * time.Second)
+			break
+		}
+	}
 	// A family is on screen when staff arrive: after staff mode the next
 	// parent must not find it (checked in walkStaff).
 	identify()
