@@ -41,13 +41,16 @@ type TakeHome struct {
 	URL   string
 }
 
-// Take-home view geometry, in Fyne units (pixels at scale 1). A phone's
-// camera reads a QR code from 40 cm when each module is at least about
-// 1.5 mm: the default 8-unit module (CounterOptions.QRModulePx) is 9.6 px
-// at the kiosk's 1.2 scale on a 10.1" 1280×800 panel (150 DPI), 1.6 mm.
-// A symbol is drawn at most takeHomeQRMax wide (a long link's modules
-// shrink to fit, never below takeHomeModuleMin).
+// Take-home view geometry, in Fyne units (pixels at scale 1). The target
+// is a module of at least 1.5 mm, and a symbol at least a tenth of the
+// reading distance wide (40 mm at 40 cm): takeHomeModulePx is 10 px, and
+// the kiosk runs at scale 1 on a 10.1" 1280×800 panel (KioskScale), about
+// 150 DPI, so a module is 1.7 mm and a 60-byte link's symbol (version 4,
+// 33 modules) 56 mm. A symbol is drawn at most takeHomeQRMax wide: a long
+// link's modules shrink to fit (a 120-byte link, version 7, 9 px), never
+// below takeHomeModuleMin.
 const (
+	takeHomeModulePx  = 10
 	takeHomeQRMax     = 480
 	takeHomeModuleMin = 5
 	messageBodyChars  = 240
@@ -258,7 +261,7 @@ func (s *CounterScreen) takeHomeView() fyne.CanvasObject {
 	img, err := qr.LinkImage(l.URL)
 	if err == nil {
 		n := img.Bounds().Dx()
-		module := s.opts.QRModulePx
+		module := takeHomeModulePx
 		if n*module > takeHomeQRMax {
 			module = max(takeHomeModuleMin, takeHomeQRMax/n)
 		}
@@ -288,9 +291,11 @@ func (s *CounterScreen) takeHomeView() fyne.CanvasObject {
 		bottom = append(bottom, newNote(tone, icon, s.fx.linkMsg).root)
 	}
 	bottom = append(bottom, buttons)
-	return container.NewBorder(nil, container.NewVBox(bottom...),
+	// The buttons under the texts, beside the code: under it they would
+	// add their row to the code's height.
+	return container.NewBorder(nil, nil,
 		container.New(layout.NewCustomPaddedLayout(0, 0, 0, 16), code), nil,
-		counterDense(info...))
+		container.NewBorder(counterDense(info...), container.NewVBox(bottom...), nil, nil))
 }
 
 // printLinkLocked prints the take-home sheet through OnPrintLink, on a

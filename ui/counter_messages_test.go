@@ -60,7 +60,7 @@ func TestCounterMessagesAfterIdentification(t *testing.T) {
 
 // TestCounterMessageLinkQR: a message's link, taken home: its QR code
 // decoded from the screen is the link, drawn with modules of at least
-// 8 px; printing calls the wiring with the message and says it printed.
+// takeHomeModulePx; printing calls the wiring with the message and says it printed.
 func TestCounterMessageLinkQR(t *testing.T) {
 	f := newFamilyFixture(t)
 	var printed []TakeHome
@@ -75,8 +75,8 @@ func TestCounterMessageLinkQR(t *testing.T) {
 	if text != "https://comune.example.it/scuola/gita-museo" {
 		t.Fatalf("QR reads %q", text)
 	}
-	if module < 8 {
-		t.Errorf("QR module %.1f px: want at least 8", module)
+	if module < takeHomeModulePx {
+		t.Errorf("QR module %.1f px: want at least %d", module, takeHomeModulePx)
 	}
 	f.tap(t, "Stampa")
 	wantCounterTexts(t, f.texts(), "Foglio stampato")
@@ -113,8 +113,8 @@ func TestCounterDocumentQRDecodes(t *testing.T) {
 		if text != d.URL {
 			t.Errorf("document %s: QR reads %q, want %q", d.ID, text, d.URL)
 		}
-		if module < 8 {
-			t.Errorf("document %s: module %.1f px", d.ID, module)
+		if module < takeHomeModulePx {
+			t.Errorf("document %s: module %.1f px, want %d", d.ID, module, takeHomeModulePx)
 		}
 		wantCounterTexts(t, f.texts(), d.Title, d.URL)
 		f.tap(t, "Indietro")
