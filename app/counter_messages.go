@@ -138,11 +138,15 @@ type MessageCache interface {
 	PutMessages(ms []Message, last string, asOf time.Time) error
 }
 
-// maxMessagePages bounds one pull of messages (a page holds up to 500).
-const maxMessagePages = 100
+// messagePagesPerPull bounds one pull of messages (a page holds up to
+// 500): a kiosk that starts with a year of messages to fetch gets them
+// over its first few families, each identification waiting for at most
+// this many pages.
+const messagePagesPerPull = 4
 
 // PullMessages brings the kiosk's copy of the office's messages up to
-// date (the ones sent since the last pull), and returns how many came. The
+// date (the ones sent since the last pull, at most messagePagesPerPull
+// pages of them), and returns how many came. The
 // counter calls it each time it loads a family view from the server, so
 // the copy is as fresh as the last family served online.
 func (c *Counter) PullMessages(ctx context.Context) (int, error) {
@@ -159,7 +163,7 @@ func (c *Counter) PullMessages(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	n := 0
-	for range maxMessagePages {
+	for range messagePagesPerPull {
 		p, err := mc.Messages(ctx, last, 0)
 		if err != nil {
 			return n, err
