@@ -204,3 +204,49 @@ func TestCounterMessagesOfflineFromCopy(t *testing.T) {
 		t.Fatalf("the read is not queued: %+v", st)
 	}
 }
+
+// TestKioskReportWithAbsence: after a multi-day absence made at the
+// counter, a kiosk that pulled it counts the absent children as cancelled
+// in the kitchen's report of a day inside the absence (offline, from its
+// own store), and as booked again the week after.
+func TestKioskReportWithAbsence(t *testing.T) {
+	e := newCounterEnv(t, true, app.CounterConfig{})
+	ctx := context.Background()
+	if _, err := e.c.IdentifyBadge(ctx, "0A00000001"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.Absent(ctx, nil, "2026-11-23", "2026-11-27"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := e.store.SyncState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for cursor := st.Cursor; ; {
+		p, err := e.cl.Pull(ctx, cursor, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store.ApplyPull(p); err != nil {
+			t.Fatal(err)
+		}
+		if cursor = p.Cursor; !p.More {
+			break
+		}
+	}
+	canteen, err := app.NewCanteen(e.store, e.clk, config(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := canteen.Report("2026-11-25")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Marco and Sara away on Wednesday; Giulia (another family) booked.
+	if r.Totals.Cancelled != 2 || r.Totals.Booked != 1 {
+		t.Fatalf("inside the absence: %+v", r.Totals)
+	}
+	if r, _ = canteen.Report("2026-11-30"); r.Totals.Cancelled != 0 || r.Totals.Booked != 3 {
+		t.Fatalf("the Monday after: %+v", r.Totals)
+	}
+}
