@@ -42,6 +42,8 @@ import (
 //	GET  /admin/status          200: Counts
 //	GET  /admin/audit?kiosk=&day=&from=&to=&limit=  200: [AuditEntry...]
 //	GET  /admin/report?day=&service=                200: app.DayReport
+//	POST /admin/messages        body: app.Message (title, body, url, audience) 200: the message sent (messages.go)
+//	GET  /admin/messages        200: [MessageSummary...], newest first, with their reads
 //	GET  /admin/ping            200: {"status":"ok","version":...,"db":path}
 //
 // Errors answer {"code","message"} (central.Error): 400 bad_request for a
