@@ -50,6 +50,9 @@ if [ "$what" = test ]; then
   have_pc wayland-client wayland-cursor wayland-egl || missing+=(libwayland-dev)
   have_pc xkbcommon || missing+=(libxkbcommon-dev)
   have_pc wayland-protocols || missing+=(wayland-protocols)
+  # A throwaway PostgreSQL cluster for the tests (internal/pgtest runs
+  # initdb and postgres from /usr/lib/postgresql/*/bin as the postgres user).
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 fi
 if [ "$what" = package ] || [ "$what" = test ]; then
   # make package: the kiosk's native Wayland build (it runs inside cage);
