@@ -1,0 +1,531 @@
+// Package loadgen puts a central server under the load of a lunch rush: N
+// simulated kiosks, each syncing as the kiosk's sync engine does (app.Syncer:
+// push the outbox in batches of up to 500, then pull until the server has no
+// more pages; again every 30 s, and a second after a meal is served), with
+// the kiosk's real HTTP client (central.NewClient) and its own token, while
+// it serves its meals. The 20-minute rush is compressed: every interval of
+// the kiosk is divided by the same factor (Rush 20 s is ×60: a pull every
+// 0.5 s, a push about 17 ms after a meal).
+//
+// It measures each request as the kiosk's client sees it (its retries
+// included) and reports requests/s, p50/p99/max latency and errors per
+// endpoint and overall, and checks that every meal was answered once
+// (accepted, none rejected or flagged).
+//
+// The server is one given by URL (with one token per kiosk), or by default a
+// reference server on bbolt started in-process on loopback (Serve), with a
+// generated Comune of Kiosks×MealsPerKiosk pupils imported and a canteen
+// token made for each kiosk.
+package loadgen
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"sort"
+	"sync"
+	"time"
+
+	"mensakiosk"
+	"mensakiosk/app"
+	"mensakiosk/central"
+	"mensakiosk/central/server"
+)
+
+// The lunch rush as it is, before compression.
+const (
+	RealRush         = 20 * time.Minute
+	RealPullInterval = 30 * time.Second // the kiosk's sync_seconds for this load
+	RealKickDelay    = time.Second      // app.SyncConfig's KickDelay
+	// PushBatch and PullLimit are app.Syncer's defaults.
+	PushBatch = 500
+	PullLimit = 5000
+	// MaxKiosks bounds a run.
+	MaxKiosks = 5000
+)
+
+// Endpoints, as reported.
+const (
+	EndpointPull = "GET " + central.PathPull
+	EndpointPush = "POST " + central.PathEvents
+)
+
+// Kiosk is a simulated kiosk's id and token.
+type Kiosk struct {
+	ID, Token string
+}
+
+// Config is one run.
+type Config struct {
+	// URL is the server; Kiosks' tokens must be valid on it, and its roster
+	// must hold at least len(Kiosks)×MealsPerKiosk pupils (they are learnt
+	// from the first pull). See Serve for an in-process one.
+	URL    string
+	Kiosks []Kiosk
+	// MealsPerKiosk is how many pupils each kiosk serves during the rush
+	// (default 30), each once, at uniformly random times.
+	MealsPerKiosk int
+	// Rush is how long the 20-minute rush lasts here (default 20 s: ×60).
+	Rush time.Duration
+	// TimeZone is the server's (for the meal's day); default Europe/Rome.
+	TimeZone *time.Location
+	// FirstPupil skips that many of the roster's pupils (in id order):
+	// runs one after the other on one server serve different pupils.
+	FirstPupil int
+	// Seed makes the meal times repeatable; 0 picks one.
+	Seed uint64
+	// Log receives the clients' warnings; nil discards.
+	Log *slog.Logger
+}
+
+// Factor is the compression: RealRush / Rush.
+func (c Config) Factor() float64 { return float64(RealRush) / float64(c.Rush) }
+
+func (c Config) scaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / c.Factor())
+}
+
+// Stats are one endpoint's figures.
+type Stats struct {
+	Requests, Errors int
+	PerSec           float64
+	P50, P99, Max    time.Duration
+}
+
+// Report is a run's outcome.
+type Report struct {
+	Kiosks, MealsPerKiosk int
+	Rush                  time.Duration
+	Factor                float64
+	// Took is the measured time: the rush and each kiosk's last sync.
+	Took      time.Duration
+	Endpoints map[string]Stats
+	Overall   Stats
+	// The meals' answers: every meal served must be Accepted once.
+	Served, Accepted, Duplicate, Rejected, Flagged int
+	// PulledRecords counts the records the pulls carried (the balances the
+	// other kiosks' meals changed).
+	PulledRecords int
+	// FirstErrors are up to five errors, for the reader.
+	FirstErrors []string
+}
+
+// OK tells whether every request succeeded and every meal was accepted once.
+func (r Report) OK() bool {
+	return r.Overall.Errors == 0 && r.Accepted == r.Served && r.Rejected == 0 && r.Flagged == 0 && r.Duplicate == 0
+}
+
+// Print writes the report as a table.
+func (r Report) Print(w io.Writer) {
+	fmt.Fprintf(w, "%d kiosks × %d meals, rush %s compressed to %s (×%.0f: pull every %s, push %s after a meal), measured over %s\n",
+		r.Kiosks, r.MealsPerKiosk, RealRush, r.Rush, r.Factor,
+		time.Duration(float64(RealPullInterval)/r.Factor).Round(time.Millisecond),
+		time.Duration(float64(RealKickDelay)/r.Factor).Round(time.Millisecond), r.Took.Round(time.Millisecond))
+	fmt.Fprintf(w, "  %-18s %9s %9s %9s %9s %9s %7s\n", "endpoint", "requests", "req/s", "p50", "p99", "max", "errors")
+	row := func(name string, s Stats) {
+		fmt.Fprintf(w, "  %-18s %9d %9.1f %9s %9s %9s %7d\n", name, s.Requests, s.PerSec,
+			ms(s.P50), ms(s.P99), ms(s.Max), s.Errors)
+	}
+	for _, name := range []string{EndpointPull, EndpointPush} {
+		row(name, r.Endpoints[name])
+	}
+	row("all", r.Overall)
+	fmt.Fprintf(w, "  meals: %d served, %d accepted, %d duplicate, %d rejected, %d flagged; %d records pulled\n",
+		r.Served, r.Accepted, r.Duplicate, r.Rejected, r.Flagged, r.PulledRecords)
+	for _, e := range r.FirstErrors {
+		fmt.Fprintf(w, "  error: %s\n", e)
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
+
+// target is a pupil a kiosk serves.
+type target struct {
+	pupil   app.PupilID
+	account app.AccountID
+	price   app.Cents
+	badge   app.BadgeID
+}
+
+// Run runs the rush against cfg.URL and reports. It returns an error only
+// when the run cannot start (a bad URL, a roster too small, the first pull
+// failing); request errors during the rush are counted in the report.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	if cfg.MealsPerKiosk <= 0 {
+		cfg.MealsPerKiosk = 30
+	}
+	if cfg.Rush <= 0 {
+		cfg.Rush = 20 * time.Second
+	}
+	if cfg.TimeZone == nil {
+		loc, err := time.LoadLocation("Europe/Rome")
+		if err != nil {
+			return Report{}, err
+		}
+		cfg.TimeZone = loc
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = rand.Uint64()
+	}
+	n := len(cfg.Kiosks)
+	if n == 0 || n > MaxKiosks {
+		return Report{}, fmt.Errorf("loadgen: %d kiosks, want 1 to %d", n, MaxKiosks)
+	}
+	ks := make([]*kiosk, n)
+	for i, k := range cfg.Kiosks {
+		epoch, err := app.NewEventID()
+		if err != nil {
+			return Report{}, err
+		}
+		c, err := central.NewClient(central.ClientConfig{
+			BaseURL: cfg.URL, Token: k.Token, Epoch: epoch, Timeout: central.DefaultTimeout,
+			Version: mensakiosk.Version(), Log: cfg.Log.With("kiosk", k.ID),
+		})
+		if err != nil {
+			return Report{}, err
+		}
+		defer c.Close()
+		ks[i] = &kiosk{cfg: &cfg, id: k.ID, client: c, epoch: epoch,
+			rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)))}
+	}
+	// Before the rush the kiosks are in sync: one kiosk's reset pull (not
+	// measured) gives the cursor they all start from, and the pupils.
+	cursor, targets, err := firstPull(ctx, ks[0].client)
+	if err != nil {
+		return Report{}, err
+	}
+	if need := cfg.FirstPupil + n*cfg.MealsPerKiosk; len(targets) < need {
+		return Report{}, fmt.Errorf("loadgen: the server's roster has %d pupils, %d kiosks × %d meals from pupil %d need %d",
+			len(targets), n, cfg.MealsPerKiosk, cfg.FirstPupil, need)
+	}
+	targets = targets[cfg.FirstPupil:]
+	for i, k := range ks {
+		k.cursor = cursor
+		k.targets = targets[i*cfg.MealsPerKiosk : (i+1)*cfg.MealsPerKiosk]
+	}
+
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, k := range ks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k.run(ctx, start)
+		}()
+	}
+	wg.Wait()
+	rep := Report{Kiosks: n, MealsPerKiosk: cfg.MealsPerKiosk, Rush: cfg.Rush, Factor: cfg.Factor(),
+		Took: time.Since(start), Endpoints: map[string]Stats{}}
+	var all []time.Duration
+	for _, name := range []string{EndpointPull, EndpointPush} {
+		var lat []time.Duration
+		errs := 0
+		for _, k := range ks {
+			lat = append(lat, k.lat[name]...)
+			errs += k.errs[name]
+		}
+		all = append(all, lat...)
+		rep.Endpoints[name] = stats(lat, errs, rep.Took)
+		rep.Overall.Errors += errs
+	}
+	rep.Overall = stats(all, rep.Overall.Errors, rep.Took)
+	for _, k := range ks {
+		rep.Served += k.served
+		rep.Accepted += k.accepted
+		rep.Duplicate += k.duplicate
+		rep.Rejected += k.rejected
+		rep.Flagged += k.flagged
+		rep.PulledRecords += k.pulled
+		for _, e := range k.firstErrs {
+			if len(rep.FirstErrors) < 5 {
+				rep.FirstErrors = append(rep.FirstErrors, k.id+": "+e)
+			}
+		}
+	}
+	return rep, nil
+}
+
+// stats computes one endpoint's figures; errors count as requests.
+func stats(lat []time.Duration, errs int, took time.Duration) Stats {
+	s := Stats{Requests: len(lat), Errors: errs}
+	if took > 0 {
+		s.PerSec = float64(len(lat)) / took.Seconds()
+	}
+	if len(lat) == 0 {
+		return s
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	s.P50 = lat[len(lat)/2]
+	s.P99 = lat[min(len(lat)-1, len(lat)*99/100)]
+	s.Max = lat[len(lat)-1]
+	return s
+}
+
+// firstPull makes a reset pull to the end and returns the cursor and the
+// roster's pupils, in id order.
+func firstPull(ctx context.Context, c *central.Client) (string, []target, error) {
+	cursor := ""
+	badge := map[app.PupilID]app.BadgeID{}
+	var ts []target
+	for {
+		p, err := c.Pull(ctx, cursor, PullLimit)
+		if err != nil {
+			return "", nil, fmt.Errorf("loadgen: first pull: %w", err)
+		}
+		for _, pu := range p.Pupils {
+			ts = append(ts, target{pupil: pu.ID, account: pu.AccountID, price: pu.MealPrice})
+		}
+		for _, b := range p.Badges {
+			if !b.Blocked {
+				badge[b.PupilID] = b.ID
+			}
+		}
+		cursor = p.Cursor
+		if !p.More {
+			break
+		}
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].pupil < ts[j].pupil })
+	for i := range ts {
+		ts[i].badge = badge[ts[i].pupil]
+	}
+	return cursor, ts, nil
+}
+
+// kiosk is one simulated kiosk; only its goroutine touches it until Run
+// collects its figures.
+type kiosk struct {
+	cfg     *Config
+	id      string
+	client  *central.Client
+	epoch   string
+	cursor  string
+	targets []target
+	rng     *rand.Rand
+
+	seq    uint64
+	outbox []app.OutboxEvent
+
+	lat                                            map[string][]time.Duration
+	errs                                           map[string]int
+	firstErrs                                      []string
+	served, accepted, duplicate, rejected, flagged int
+	pulled                                         int
+}
+
+// run serves the kiosk's meals at random times of the rush and syncs as
+// app.Syncer.Run does: Interval after the last sync ends, or KickDelay after
+// a meal, whichever comes first; then one last sync after the rush, so that
+// every meal is answered.
+func (k *kiosk) run(ctx context.Context, start time.Time) {
+	k.lat, k.errs = map[string][]time.Duration{}, map[string]int{}
+	cfg := k.cfg
+	interval, kickDelay := cfg.scaled(RealPullInterval), cfg.scaled(RealKickDelay)
+	at := make([]time.Duration, len(k.targets))
+	for i := range at {
+		at[i] = time.Duration(k.rng.Int64N(int64(cfg.Rush)))
+	}
+	sort.Slice(at, func(i, j int) bool { return at[i] < at[j] })
+	end := start.Add(cfg.Rush)
+	// The kiosks' periodic syncs are spread over the interval, as kiosks
+	// started at different times are.
+	nextSync := start.Add(time.Duration(k.rng.Int64N(int64(interval))))
+	var kickAt time.Time
+	next := 0
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		now := time.Now()
+		// Serve the meals whose time has come.
+		for next < len(at) && !start.Add(at[next]).After(now) {
+			k.serve(k.targets[next], start.Add(at[next]))
+			next++
+			if kickAt.IsZero() {
+				kickAt = now.Add(kickDelay)
+			}
+		}
+		if !now.Before(end) && next == len(at) {
+			k.sync(ctx)
+			return
+		}
+		due := nextSync
+		if !kickAt.IsZero() && kickAt.Before(due) {
+			due = kickAt
+		}
+		if !now.Before(due) {
+			kickAt = time.Time{}
+			k.sync(ctx)
+			nextSync = time.Now().Add(interval)
+			continue
+		}
+		wake := due
+		if next < len(at) && start.Add(at[next]).Before(wake) {
+			wake = start.Add(at[next])
+		}
+		if end.Before(wake) && next == len(at) {
+			wake = end
+		}
+		timer.Reset(time.Until(wake))
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+	}
+}
+
+// serve records a meal in the outbox, as the canteen does on a tap.
+func (k *kiosk) serve(t target, at time.Time) {
+	id, err := app.NewEventID()
+	if err != nil {
+		panic(err) // crypto/rand failing
+	}
+	k.seq++
+	m := app.Meal{EventID: id, Seq: k.seq, KioskID: k.id, PupilID: t.pupil, AccountID: t.account,
+		Day: app.Day(at.In(k.cfg.TimeZone).Format(time.DateOnly)), Service: app.ServiceLunch,
+		Price: t.price, At: at.UTC(), Via: app.ViaBadge, BadgeID: t.badge}
+	if t.badge == "" {
+		m.Via = app.ViaManual
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	k.outbox = append(k.outbox, app.OutboxEvent{ID: id, Seq: k.seq, Kind: app.EventMealRecorded, At: at.UTC(), Payload: raw})
+	k.served++
+}
+
+// sync pushes the outbox and pulls to the end, as app.Syncer.SyncOnce.
+func (k *kiosk) sync(ctx context.Context) {
+	for len(k.outbox) > 0 {
+		batch := k.outbox[:min(len(k.outbox), PushBatch)]
+		t0 := time.Now()
+		rep, err := k.client.Push(ctx, app.PushBatch{Epoch: k.epoch, Events: batch})
+		if !k.note(EndpointPush, t0, err) {
+			return
+		}
+		for _, r := range rep.Results {
+			switch r.Status {
+			case app.EventAccepted:
+				k.accepted++
+			case app.EventDuplicate:
+				k.duplicate++
+			default:
+				k.rejected++
+				k.fail(fmt.Sprintf("event %s %s: %s", r.ID, r.Status, r.Reason))
+			}
+			if len(r.Flags) > 0 {
+				k.flagged++
+				k.fail(fmt.Sprintf("event %s flagged %v", r.ID, r.Flags))
+			}
+		}
+		k.outbox = k.outbox[len(batch):]
+	}
+	for {
+		t0 := time.Now()
+		p, err := k.client.Pull(ctx, k.cursor, PullLimit)
+		if !k.note(EndpointPull, t0, err) {
+			return
+		}
+		k.pulled += p.Len()
+		k.cursor = p.Cursor
+		if !p.More {
+			return
+		}
+	}
+}
+
+// note records a request's latency, or its error; it tells whether it
+// succeeded.
+func (k *kiosk) note(endpoint string, t0 time.Time, err error) bool {
+	if err != nil {
+		k.errs[endpoint]++
+		k.fail(err.Error())
+		return false
+	}
+	k.lat[endpoint] = append(k.lat[endpoint], time.Since(t0))
+	return true
+}
+
+func (k *kiosk) fail(msg string) {
+	if len(k.firstErrs) < 2 {
+		k.firstErrs = append(k.firstErrs, msg)
+	}
+}
+
+// Serve opens a reference server on bbolt in dir, imports a Comune of
+// pupils pupils (three of every five in a family of their own, the others
+// siblings; a badge each; an explicit meal price), makes a canteen token for
+// each of kiosks kiosks ("load-0001"…), and serves it on a loopback port. stop
+// ends it.
+func Serve(dir string, kiosks, pupils int, log *slog.Logger) (url string, ks []Kiosk, stop func() error, err error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	srv, err := server.Open(dir, server.Options{Log: log})
+	if err != nil {
+		return "", nil, nil, err
+	}
+	fail := func(err error) (string, []Kiosk, func() error, error) {
+		srv.Close()
+		return "", nil, nil, err
+	}
+	if _, err := srv.Import(server.FromRoster(Roster(pupils))); err != nil {
+		return fail(fmt.Errorf("loadgen: import: %w", err))
+	}
+	for i := range kiosks {
+		id := fmt.Sprintf("load-%04d", i+1)
+		tok, err := srv.CreateToken(id, server.RoleCanteen)
+		if err != nil {
+			return fail(fmt.Errorf("loadgen: token: %w", err))
+		}
+		ks = append(ks, Kiosk{ID: id, Token: tok})
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fail(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln, nil) }()
+	stop = func() error {
+		cancel()
+		err := <-done
+		if cerr := srv.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	}
+	return "http://" + ln.Addr().String(), ks, stop, nil
+}
+
+// Roster is a generated Comune of n pupils: about three families for five
+// pupils, a badge each, prices 450 and 230 cents by turns.
+func Roster(n int) app.Roster {
+	var r app.Roster
+	families := max(1, n*3/5)
+	for i := range families {
+		r.Accounts = append(r.Accounts, app.Account{ID: app.AccountID(fmt.Sprintf("fam%06d", i)),
+			Holder: fmt.Sprintf("Genitore %d", i), Balance: 10000})
+	}
+	all := []time.Weekday{time.Sunday, time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday}
+	for i := range n {
+		price := app.Cents(450)
+		if i%2 == 1 {
+			price = 230
+		}
+		p := app.Pupil{ID: app.PupilID(fmt.Sprintf("pup%06d", i)), AccountID: r.Accounts[i%families].ID,
+			FirstName: fmt.Sprintf("Alunno%d", i), LastName: "Rossi", School: fmt.Sprintf("Scuola %d", i/500),
+			Class: "3A", MealPrice: price, Weekdays: all}
+		r.Pupils = append(r.Pupils, p)
+		r.Badges = append(r.Badges, app.Badge{ID: app.BadgeID(fmt.Sprintf("01%08X", 0x100000+i)), PupilID: p.ID})
+	}
+	return r
+}

@@ -1,0 +1,183 @@
+// Command loadgen puts a central server under a lunch rush of simulated
+// kiosks (package central/loadgen) and prints requests/s, p50/p99 latency and
+// errors per endpoint, for each number of kiosks asked:
+//
+//	loadgen -kiosks 100,300,1000 -meals 30 -rush 20s
+//
+// By default each run gets a fresh reference server on bbolt, in-process on
+// loopback, with a Comune of kiosks×meals pupils. With -url it loads that
+// server instead (loopback only), the kiosks' tokens read from -tokens (one
+// "KIOSK_ID TOKEN" a line; the runs take them in turn, as they take the
+// roster's pupils). It exits 1 when a run had errors or a meal was not
+// accepted once, and says at how many kiosks p99 passed -p99.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"mensakiosk/central/loadgen"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if err := run(os.Args[1:], log); err != nil {
+		log.Error("loadgen", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	kiosksFlag := fs.String("kiosks", "100,300,1000", "numbers of kiosks, one run each (comma-separated)")
+	meals := fs.Int("meals", 30, "meals each kiosk serves during the rush")
+	rush := fs.Duration("rush", 20*time.Second, "how long the 20-minute rush lasts here (20s: ×60)")
+	p99 := fs.Duration("p99", 50*time.Millisecond, "the p99 latency goal")
+	target := fs.String("url", "", "the server to load (loopback only); default: a reference server on bbolt in-process")
+	tokens := fs.String("tokens", "", "with -url: file of \"KIOSK_ID TOKEN\" lines")
+	data := fs.String("data", "", "directory for the in-process servers' databases (default: a temporary one, removed)")
+	maxTime := fs.Duration("max", 10*time.Minute, "bound on the whole command")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var counts []int
+	for _, f := range strings.Split(*kiosksFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > loadgen.MaxKiosks {
+			return fmt.Errorf("-kiosks %q: want numbers from 1 to %d", *kiosksFlag, loadgen.MaxKiosks)
+		}
+		counts = append(counts, n)
+	}
+	if *meals < 1 || *meals > 1000 {
+		return fmt.Errorf("-meals %d: want 1 to 1000", *meals)
+	}
+	if *rush < time.Second || *rush > loadgen.RealRush {
+		return fmt.Errorf("-rush %s: want 1s to %s", *rush, loadgen.RealRush)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *maxTime)
+	defer cancel()
+
+	var external []loadgen.Kiosk
+	if *target != "" {
+		if err := checkLoopback(*target); err != nil {
+			return err
+		}
+		if *tokens == "" {
+			return errors.New("-url needs -tokens")
+		}
+		var err error
+		if external, err = readTokens(*tokens); err != nil {
+			return err
+		}
+	}
+	if *data == "" && *target == "" {
+		dir, err := os.MkdirTemp("", "loadgen-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		*data = dir
+	}
+
+	fmt.Printf("loadgen: %s; each kiosk serves %d meals at random times of the rush and syncs like app.Syncer (push, then pull to the end)\n",
+		map[bool]string{true: "server " + *target, false: "reference server on bbolt, in-process, one fresh per run"}[*target != ""], *meals)
+	failed := false
+	lastUnder, firstOver := 0, 0
+	used := 0
+	for _, n := range counts {
+		cfg := loadgen.Config{MealsPerKiosk: *meals, Rush: *rush}
+		var stop func() error
+		if *target != "" {
+			if used+n > len(external) {
+				return fmt.Errorf("%s holds %d tokens, the runs need %d", *tokens, len(external), used+n)
+			}
+			cfg.URL, cfg.Kiosks, cfg.FirstPupil = *target, external[used:used+n], used**meals
+			used += n
+		} else {
+			t0 := time.Now()
+			var err error
+			cfg.URL, cfg.Kiosks, stop, err = loadgen.Serve(filepath.Join(*data, fmt.Sprintf("run-%d", n)), n, n**meals, nil)
+			if err != nil {
+				return err
+			}
+			log.Info("server ready", "kiosks", n, "pupils", n**meals, "setup_ms", time.Since(t0).Milliseconds())
+		}
+		rep, err := loadgen.Run(ctx, cfg)
+		if stop != nil {
+			if serr := stop(); err == nil {
+				err = serr
+			}
+		}
+		if err != nil {
+			return err
+		}
+		rep.Print(os.Stdout)
+		if !rep.OK() {
+			failed = true
+		}
+		if rep.Overall.P99 <= *p99 {
+			lastUnder = max(lastUnder, n)
+		} else if firstOver == 0 || n < firstOver {
+			firstOver = n
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("stopped after %s (-max)", *maxTime)
+		}
+	}
+	switch {
+	case firstOver == 0:
+		fmt.Printf("p99 ≤ %s at every count tried (up to %d kiosks)\n", *p99, lastUnder)
+	case lastUnder == 0:
+		fmt.Printf("p99 > %s already at %d kiosks\n", *p99, firstOver)
+	default:
+		fmt.Printf("p99 ≤ %s up to %d kiosks, > %s at %d\n", *p99, lastUnder, *p99, firstOver)
+	}
+	if failed {
+		return errors.New("a run had errors, or meals not accepted once (see above)")
+	}
+	return nil
+}
+
+func checkLoopback(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("-url: %w", err)
+	}
+	h := u.Hostname()
+	if ip := net.ParseIP(h); h != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("-url %s: loopback only", raw)
+	}
+	return nil
+}
+
+func readTokens(path string) ([]loadgen.Kiosk, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var ks []loadgen.Kiosk
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		fields := strings.Fields(sc.Text())
+		if len(fields) == 0 || strings.HasPrefix(fields[0], "#") {
+			continue
+		}
+		if len(fields) != 2 {
+			return nil, fmt.Errorf("%s line %d: want KIOSK_ID TOKEN", path, line)
+		}
+		ks = append(ks, loadgen.Kiosk{ID: fields[0], Token: fields[1]})
+	}
+	return ks, sc.Err()
+}
