@@ -26,7 +26,10 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -71,6 +74,9 @@ type Config struct {
 	MealsPerKiosk int
 	// Rush is how long the 20-minute rush lasts here (default 20 s: ×60).
 	Rush time.Duration
+	// Drain bounds the kiosks' last syncs after the rush (default 10 s):
+	// what is not delivered by then is cut, and counted as errors.
+	Drain time.Duration
 	// TimeZone is the server's (for the meal's day); default Europe/Rome.
 	TimeZone *time.Location
 	// FirstPupil skips that many of the roster's pupils (in id order):
@@ -99,13 +105,19 @@ type Stats struct {
 // Report is a run's outcome.
 type Report struct {
 	Kiosks, MealsPerKiosk int
-	Rush                  time.Duration
+	Rush, Drain           time.Duration
 	Factor                float64
+	// LoadBefore and LoadAfter are the machine's load average (1 minute)
+	// at the start and the end, when /proc/loadavg tells it (else -1): the
+	// latencies are the server's and the machine's.
+	LoadBefore, LoadAfter float64
 	// Took is the measured time: the rush and each kiosk's last sync.
 	Took      time.Duration
 	Endpoints map[string]Stats
 	Overall   Stats
-	// The meals' answers: every meal served must be Accepted once.
+	// The meals' answers: every meal served must be delivered, Accepted
+	// or (its first answer lost to a timeout, the client's retry)
+	// Duplicate, and none Rejected or Flagged.
 	Served, Accepted, Duplicate, Rejected, Flagged int
 	// PulledRecords counts the records the pulls carried (the balances the
 	// other kiosks' meals changed).
@@ -114,17 +126,24 @@ type Report struct {
 	FirstErrors []string
 }
 
-// OK tells whether every request succeeded and every meal was accepted once.
+// Undelivered counts the meals the server did not answer by the end.
+func (r Report) Undelivered() int { return r.Served - r.Accepted - r.Duplicate - r.Rejected }
+
+// OK tells whether every request succeeded and every meal was delivered,
+// none rejected or flagged.
 func (r Report) OK() bool {
-	return r.Overall.Errors == 0 && r.Accepted == r.Served && r.Rejected == 0 && r.Flagged == 0 && r.Duplicate == 0
+	return r.Overall.Errors == 0 && r.Undelivered() == 0 && r.Rejected == 0 && r.Flagged == 0
 }
 
 // Print writes the report as a table.
 func (r Report) Print(w io.Writer) {
-	fmt.Fprintf(w, "%d kiosks × %d meals, rush %s compressed to %s (×%.0f: pull every %s, push %s after a meal), measured over %s\n",
+	fmt.Fprintf(w, "%d kiosks × %d meals, rush %s compressed to %s (×%.0f: pull every %s, push %s after a meal), last syncs within %s; measured over %s\n",
 		r.Kiosks, r.MealsPerKiosk, RealRush, r.Rush, r.Factor,
 		time.Duration(float64(RealPullInterval)/r.Factor).Round(time.Millisecond),
-		time.Duration(float64(RealKickDelay)/r.Factor).Round(time.Millisecond), r.Took.Round(time.Millisecond))
+		time.Duration(float64(RealKickDelay)/r.Factor).Round(time.Millisecond), r.Drain, r.Took.Round(time.Millisecond))
+	if r.LoadBefore >= 0 {
+		fmt.Fprintf(w, "  machine load average %.1f before, %.1f after\n", r.LoadBefore, r.LoadAfter)
+	}
 	fmt.Fprintf(w, "  %-18s %9s %9s %9s %9s %9s %7s\n", "endpoint", "requests", "req/s", "p50", "p99", "max", "errors")
 	row := func(name string, s Stats) {
 		fmt.Fprintf(w, "  %-18s %9d %9.1f %9s %9s %9s %7d\n", name, s.Requests, s.PerSec,
@@ -134,8 +153,13 @@ func (r Report) Print(w io.Writer) {
 		row(name, r.Endpoints[name])
 	}
 	row("all", r.Overall)
-	fmt.Fprintf(w, "  meals: %d served, %d accepted, %d duplicate, %d rejected, %d flagged; %d records pulled\n",
-		r.Served, r.Accepted, r.Duplicate, r.Rejected, r.Flagged, r.PulledRecords)
+	fmt.Fprintf(w, "  meals: %d served, %d accepted, %d duplicate (answer lost, retried), %d rejected, %d flagged, %d undelivered; %d records pulled\n",
+		r.Served, r.Accepted, r.Duplicate, r.Rejected, r.Flagged, r.Undelivered(), r.PulledRecords)
+	if r.OK() {
+		fmt.Fprintln(w, "  clean: no error, every meal delivered once")
+	} else {
+		fmt.Fprintln(w, "  NOT CLEAN")
+	}
 	for _, e := range r.FirstErrors {
 		fmt.Fprintf(w, "  error: %s\n", e)
 	}
@@ -160,6 +184,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	if cfg.Rush <= 0 {
 		cfg.Rush = 20 * time.Second
+	}
+	if cfg.Drain <= 0 {
+		cfg.Drain = 10 * time.Second
 	}
 	if cfg.TimeZone == nil {
 		loc, err := time.LoadLocation("Europe/Rome")
@@ -211,18 +238,21 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		k.targets = targets[i*cfg.MealsPerKiosk : (i+1)*cfg.MealsPerKiosk]
 	}
 
+	loadBefore := loadAverage()
 	start := time.Now()
+	runCtx, cancel := context.WithDeadline(ctx, start.Add(cfg.Rush+cfg.Drain))
+	defer cancel()
 	var wg sync.WaitGroup
 	for _, k := range ks {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			k.run(ctx, start)
+			k.run(runCtx, start)
 		}()
 	}
 	wg.Wait()
-	rep := Report{Kiosks: n, MealsPerKiosk: cfg.MealsPerKiosk, Rush: cfg.Rush, Factor: cfg.Factor(),
-		Took: time.Since(start), Endpoints: map[string]Stats{}}
+	rep := Report{Kiosks: n, MealsPerKiosk: cfg.MealsPerKiosk, Rush: cfg.Rush, Drain: cfg.Drain, Factor: cfg.Factor(),
+		Took: time.Since(start), Endpoints: map[string]Stats{}, LoadBefore: loadBefore, LoadAfter: loadAverage()}
 	var all []time.Duration
 	for _, name := range []string{EndpointPull, EndpointPush} {
 		var lat []time.Duration
@@ -250,6 +280,23 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// loadAverage is the 1-minute load average, -1 when unknown.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return -1
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return -1
+	}
+	return v
 }
 
 // stats computes one endpoint's figures; errors count as requests.
