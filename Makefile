@@ -139,6 +139,10 @@ e2e: deps
 # Fyne window (SOAK_TAPS, SOAK_SESSIONS to change); sync push/pull rates
 # against a bare commit, over real HTTP with durable commits on both sides; a
 # kiosk's push before and after another kiosk's 10,000 rejected events.
+# Load (cmd/loadgen): 100, 300 and 1,000 kiosks, each syncing with the
+# kiosk's client every 30 s and a second after each of its 30 meals, during
+# the 20-minute lunch rush compressed to 20 s (×60), against a reference
+# server on bbolt in-process on loopback (docs/central.md "Load"); ~90 s.
 bench: modules
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'ImportComune' -benchtime 1x -timeout 30m ./central/server
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS),$(DEMO) -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/kiosk
@@ -147,6 +151,7 @@ bench: modules
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'BareCommit|Push10k|FirstPull50k' -benchtime 3x -timeout 30m ./central/synctest
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'BareCommit|EmptyDeltaPull|TopUp|FamilyView' -benchtime 200x -timeout 30m ./central/synctest
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'PushBesideAFlood' -benchtime 1x -timeout 30m ./central/synctest
+	CGO_ENABLED=0 $(GO) run ./cmd/loadgen -kiosks 100,300,1000 -meals 30 -rush 20s -drain 5s
 
 clean:
 	rm -rf $(BIN)

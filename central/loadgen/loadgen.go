@@ -33,6 +33,8 @@ import (
 	"sync"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"mensakiosk"
 	"mensakiosk/app"
 	"mensakiosk/central"
@@ -82,6 +84,9 @@ type Config struct {
 	// FirstPupil skips that many of the roster's pupils (in id order):
 	// runs one after the other on one server serve different pupils.
 	FirstPupil int
+	// BaselineDir is where the baseline's bare commits are made (the
+	// server's disk); default the temporary directory.
+	BaselineDir string
 	// Seed makes the meal times repeatable; 0 picks one.
 	Seed uint64
 	// Log receives the clients' warnings; nil discards.
@@ -122,6 +127,8 @@ type Report struct {
 	// PulledRecords counts the records the pulls carried (the balances the
 	// other kiosks' meals changed).
 	PulledRecords int
+	// Baseline is measured in the same run, just before the rush.
+	Baseline Baseline
 	// FirstErrors are up to five errors, for the reader.
 	FirstErrors []string
 }
@@ -144,6 +151,9 @@ func (r Report) Print(w io.Writer) {
 	if r.LoadBefore >= 0 {
 		fmt.Fprintf(w, "  machine load average %.1f before, %.1f after\n", r.LoadBefore, r.LoadAfter)
 	}
+	b := r.Baseline
+	fmt.Fprintf(w, "  baseline, same run: bare bbolt commit (fsync) p50 %s p99 %s; GET /v1/health p50 %s p99 %s\n",
+		ms(b.CommitP50), ms(b.CommitP99), ms(b.HealthP50), ms(b.HealthP99))
 	fmt.Fprintf(w, "  %-18s %9s %9s %9s %9s %9s %7s\n", "endpoint", "requests", "req/s", "p50", "p99", "max", "errors")
 	row := func(name string, s Stats) {
 		fmt.Fprintf(w, "  %-18s %9d %9.1f %9s %9s %9s %7d\n", name, s.Requests, s.PerSec,
@@ -153,6 +163,11 @@ func (r Report) Print(w io.Writer) {
 		row(name, r.Endpoints[name])
 	}
 	row("all", r.Overall)
+	if b.CommitP50 > 0 && b.HealthP50 > 0 {
+		fmt.Fprintf(w, "  push p50 = %.1f bare commits, p99 = %.1f; pull p50 = %.1f health round trips, p99 = %.1f\n",
+			ratio(r.Endpoints[EndpointPush].P50, b.CommitP50), ratio(r.Endpoints[EndpointPush].P99, b.CommitP99),
+			ratio(r.Endpoints[EndpointPull].P50, b.HealthP50), ratio(r.Endpoints[EndpointPull].P99, b.HealthP99))
+	}
 	fmt.Fprintf(w, "  meals: %d served, %d accepted, %d duplicate (answer lost, retried), %d rejected, %d flagged, %d undelivered; %d records pulled\n",
 		r.Served, r.Accepted, r.Duplicate, r.Rejected, r.Flagged, r.Undelivered(), r.PulledRecords)
 	if r.OK() {
@@ -163,6 +178,13 @@ func (r Report) Print(w io.Writer) {
 	for _, e := range r.FirstErrors {
 		fmt.Fprintf(w, "  error: %s\n", e)
 	}
+}
+
+func ratio(a, b time.Duration) float64 {
+	if b <= 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
@@ -238,6 +260,10 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		k.targets = targets[i*cfg.MealsPerKiosk : (i+1)*cfg.MealsPerKiosk]
 	}
 
+	base, err := MeasureBaseline(ctx, cfg.BaselineDir, ks[0].client, 100)
+	if err != nil {
+		return Report{}, err
+	}
 	loadBefore := loadAverage()
 	start := time.Now()
 	runCtx, cancel := context.WithDeadline(ctx, start.Add(cfg.Rush+cfg.Drain))
@@ -252,7 +278,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	wg.Wait()
 	rep := Report{Kiosks: n, MealsPerKiosk: cfg.MealsPerKiosk, Rush: cfg.Rush, Drain: cfg.Drain, Factor: cfg.Factor(),
-		Took: time.Since(start), Endpoints: map[string]Stats{}, LoadBefore: loadBefore, LoadAfter: loadAverage()}
+		Took: time.Since(start), Endpoints: map[string]Stats{}, Baseline: base, LoadBefore: loadBefore, LoadAfter: loadAverage()}
 	var all []time.Duration
 	for _, name := range []string{EndpointPull, EndpointPush} {
 		var lat []time.Duration
@@ -280,6 +306,56 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// Baseline is what the machine does unloaded, measured in the same run: a
+// bare bbolt commit (one small put, fsync), the unit of a push; a round
+// trip to the server's /v1/health (no token, no database), the unit of a
+// request.
+type Baseline struct {
+	CommitP50, CommitP99, HealthP50, HealthP99 time.Duration
+}
+
+// MeasureBaseline makes n bare commits in a bbolt file in dir ("" is the
+// temporary directory; the file is removed) and n health requests.
+func MeasureBaseline(ctx context.Context, dir string, c *central.Client, n int) (Baseline, error) {
+	f, err := os.CreateTemp(dir, "loadgen-baseline-*.db")
+	if err != nil {
+		return Baseline{}, err
+	}
+	path := f.Name()
+	f.Close()
+	defer os.Remove(path)
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		return Baseline{}, err
+	}
+	defer db.Close()
+	commits := make([]time.Duration, 0, n)
+	for i := range n {
+		t0 := time.Now()
+		err := db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("b"))
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte(strconv.Itoa(i)), []byte("x"))
+		})
+		if err != nil {
+			return Baseline{}, err
+		}
+		commits = append(commits, time.Since(t0))
+	}
+	health := make([]time.Duration, 0, n)
+	for range n {
+		t0 := time.Now()
+		if _, err := c.Health(ctx); err != nil {
+			return Baseline{}, fmt.Errorf("loadgen: baseline: %w", err)
+		}
+		health = append(health, time.Since(t0))
+	}
+	cs, hs := stats(commits, 0, 0), stats(health, 0, 0)
+	return Baseline{CommitP50: cs.P50, CommitP99: cs.P99, HealthP50: hs.P50, HealthP99: hs.P99}, nil
 }
 
 // loadAverage is the 1-minute load average, -1 when unknown.

@@ -46,6 +46,9 @@ func TestRushSmoke(t *testing.T) {
 	if rep.Factor != 600 || rep.Endpoints[EndpointPull].Requests < kiosks*10 {
 		t.Fatalf("factor %v, %d pulls", rep.Factor, rep.Endpoints[EndpointPull].Requests)
 	}
+	if b := rep.Baseline; b.CommitP50 <= 0 || b.CommitP99 < b.CommitP50 || b.HealthP50 <= 0 || b.HealthP99 < b.HealthP50 {
+		t.Fatalf("baseline %+v", b)
+	}
 	if rep.PulledRecords == 0 {
 		t.Fatal("the pulls carried no record: the other kiosks' balances did not reach them")
 	}

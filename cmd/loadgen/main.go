@@ -110,7 +110,8 @@ func run(args []string, log *slog.Logger) error {
 		} else {
 			t0 := time.Now()
 			var err error
-			cfg.URL, cfg.Kiosks, stop, err = loadgen.Serve(filepath.Join(*data, fmt.Sprintf("run-%d", n)), n, n**meals, nil)
+			cfg.BaselineDir = filepath.Join(*data, fmt.Sprintf("run-%d", n))
+			cfg.URL, cfg.Kiosks, stop, err = loadgen.Serve(cfg.BaselineDir, n, n**meals, nil)
 			if err != nil {
 				return err
 			}
