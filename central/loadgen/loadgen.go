@@ -76,6 +76,10 @@ type Config struct {
 	MealsPerKiosk int
 	// Rush is how long the 20-minute rush lasts here (default 20 s: ×60).
 	Rush time.Duration
+	// Window, when shorter than Rush, runs only the rush's first Window:
+	// the meals due later are not served (with Rush 20m, Window 60s is the
+	// first minute of the rush in real time, uncompressed).
+	Window time.Duration
 	// Drain bounds the kiosks' last syncs after the rush (default 10 s):
 	// what is not delivered by then is cut, and counted as errors.
 	Drain time.Duration
@@ -110,7 +114,7 @@ type Stats struct {
 // Report is a run's outcome.
 type Report struct {
 	Kiosks, MealsPerKiosk int
-	Rush, Drain           time.Duration
+	Rush, Window, Drain   time.Duration
 	Factor                float64
 	// LoadBefore and LoadAfter are the machine's load average (1 minute)
 	// at the start and the end, when /proc/loadavg tells it (else -1): the
@@ -144,8 +148,12 @@ func (r Report) OK() bool {
 
 // Print writes the report as a table.
 func (r Report) Print(w io.Writer) {
-	fmt.Fprintf(w, "%d kiosks × %d meals, rush %s compressed to %s (×%.0f: pull every %s, push %s after a meal), last syncs within %s; measured over %s\n",
-		r.Kiosks, r.MealsPerKiosk, RealRush, r.Rush, r.Factor,
+	window := ""
+	if r.Window < r.Rush {
+		window = fmt.Sprintf(", its first %s only", r.Window)
+	}
+	fmt.Fprintf(w, "%d kiosks × %d meals, rush %s compressed to %s%s (×%.0f: pull every %s, push %s after a meal), last syncs within %s; measured over %s\n",
+		r.Kiosks, r.MealsPerKiosk, RealRush, r.Rush, window, r.Factor,
 		time.Duration(float64(RealPullInterval)/r.Factor).Round(time.Millisecond),
 		time.Duration(float64(RealKickDelay)/r.Factor).Round(time.Millisecond), r.Drain, r.Took.Round(time.Millisecond))
 	if r.LoadBefore >= 0 {
@@ -207,6 +215,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	if cfg.Rush <= 0 {
 		cfg.Rush = 20 * time.Second
 	}
+	if cfg.Window <= 0 || cfg.Window > cfg.Rush {
+		cfg.Window = cfg.Rush
+	}
 	if cfg.Drain <= 0 {
 		cfg.Drain = 10 * time.Second
 	}
@@ -266,7 +277,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	loadBefore := loadAverage()
 	start := time.Now()
-	runCtx, cancel := context.WithDeadline(ctx, start.Add(cfg.Rush+cfg.Drain))
+	runCtx, cancel := context.WithDeadline(ctx, start.Add(cfg.Window+cfg.Drain))
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, k := range ks {
@@ -277,7 +288,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		}()
 	}
 	wg.Wait()
-	rep := Report{Kiosks: n, MealsPerKiosk: cfg.MealsPerKiosk, Rush: cfg.Rush, Drain: cfg.Drain, Factor: cfg.Factor(),
+	rep := Report{Kiosks: n, MealsPerKiosk: cfg.MealsPerKiosk, Rush: cfg.Rush, Window: cfg.Window, Drain: cfg.Drain, Factor: cfg.Factor(),
 		Took: time.Since(start), Endpoints: map[string]Stats{}, Baseline: base, LoadBefore: loadBefore, LoadAfter: loadAverage()}
 	var all []time.Duration
 	for _, name := range []string{EndpointPull, EndpointPush} {
@@ -456,7 +467,10 @@ func (k *kiosk) run(ctx context.Context, start time.Time) {
 		at[i] = time.Duration(k.rng.Int64N(int64(cfg.Rush)))
 	}
 	sort.Slice(at, func(i, j int) bool { return at[i] < at[j] })
-	end := start.Add(cfg.Rush)
+	for len(at) > 0 && at[len(at)-1] >= cfg.Window {
+		at = at[:len(at)-1]
+	}
+	end := start.Add(cfg.Window)
 	// The kiosks' periodic syncs are spread over the interval, as kiosks
 	// started at different times are.
 	nextSync := start.Add(time.Duration(k.rng.Int64N(int64(interval))))

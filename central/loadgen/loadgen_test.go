@@ -124,3 +124,25 @@ func TestRunRefusesASmallRoster(t *testing.T) {
 		t.Fatalf("err %v, want the roster too small", err)
 	}
 }
+
+// A window runs only the rush's first part: the meals due later are not
+// served, and the run ends after the window (and the last syncs).
+func TestRushWindowServesTheFirstPartOnly(t *testing.T) {
+	const kiosks, meals = 3, 20
+	url, ks, stop, err := Serve(t.TempDir(), kiosks, kiosks*meals, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	rep, err := Run(context.Background(), Config{URL: url, Kiosks: ks, MealsPerKiosk: meals,
+		Rush: 8 * time.Second, Window: time.Second, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	rep.Print(&b)
+	if !rep.OK() || rep.Served == 0 || rep.Served >= kiosks*meals/2 || rep.Took > 5*time.Second ||
+		!strings.Contains(b.String(), "its first 1s only") {
+		t.Fatalf("want a clean run of about an eighth of the meals, in about 1 s:\n%s", b.String())
+	}
+}

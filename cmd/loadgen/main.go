@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -44,12 +45,14 @@ func run(args []string, log *slog.Logger) error {
 	kiosksFlag := fs.String("kiosks", "100,300,1000", "numbers of kiosks, one run each (comma-separated)")
 	meals := fs.Int("meals", 30, "meals each kiosk serves during the rush")
 	rush := fs.Duration("rush", 20*time.Second, "how long the 20-minute rush lasts here (20s: ×60)")
+	window := fs.Duration("window", 0, "run only the rush's first part, this long (with -rush 20m: the rush in real time); default the whole rush")
 	drain := fs.Duration("drain", 10*time.Second, "bound on the kiosks' last syncs after the rush; what is not delivered by then counts as errors")
 	strict := fs.Bool("strict", false, "exit 1 when a run is not clean (errors, meals not delivered once) or p99 passes -p99")
 	p99 := fs.Duration("p99", 50*time.Millisecond, "the p99 latency goal")
 	target := fs.String("url", "", "the server to load (loopback only); default: a reference server on bbolt in-process")
 	tokens := fs.String("tokens", "", "with -url: file of \"KIOSK_ID TOKEN\" lines")
 	data := fs.String("data", "", "directory for the in-process servers' databases (default: a temporary one, removed)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole command (server and kiosks) to this file")
 	maxTime := fs.Duration("max", 10*time.Minute, "bound on the whole command")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -67,6 +70,17 @@ func run(args []string, log *slog.Logger) error {
 	}
 	if *rush < time.Second || *rush > loadgen.RealRush {
 		return fmt.Errorf("-rush %s: want 1s to %s", *rush, loadgen.RealRush)
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *maxTime)
 	defer cancel()
@@ -99,7 +113,7 @@ func run(args []string, log *slog.Logger) error {
 	lastUnder, firstOver := 0, 0
 	used := 0
 	for _, n := range counts {
-		cfg := loadgen.Config{MealsPerKiosk: *meals, Rush: *rush, Drain: *drain}
+		cfg := loadgen.Config{MealsPerKiosk: *meals, Rush: *rush, Window: *window, Drain: *drain}
 		var stop func() error
 		if *target != "" {
 			if used+n > len(external) {
