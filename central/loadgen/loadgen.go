@@ -456,8 +456,8 @@ type kiosk struct {
 
 // run serves the kiosk's meals at random times of the rush and syncs as
 // app.Syncer.Run does: Interval after the last sync ends, or KickDelay after
-// a meal, whichever comes first; then one last sync after the rush, so that
-// every meal is answered.
+// a meal, whichever comes first; after the rush it goes on until every meal
+// is answered (or the drain's deadline).
 func (k *kiosk) run(ctx context.Context, start time.Time) {
 	k.lat, k.errs = map[string][]time.Duration{}, map[string]int{}
 	cfg := k.cfg
@@ -488,8 +488,10 @@ func (k *kiosk) run(ctx context.Context, start time.Time) {
 				kickAt = now.Add(kickDelay)
 			}
 		}
-		if !now.Before(end) && next == len(at) {
-			k.sync(ctx)
+		// After the rush a kiosk stops once its outbox is empty; its last
+		// meals go with their kick (or, when a push failed, the next sync),
+		// as on a kiosk: no stampede of last syncs.
+		if !now.Before(end) && next == len(at) && len(k.outbox) == 0 {
 			return
 		}
 		due := nextSync
@@ -506,7 +508,7 @@ func (k *kiosk) run(ctx context.Context, start time.Time) {
 		if next < len(at) && start.Add(at[next]).Before(wake) {
 			wake = start.Add(at[next])
 		}
-		if end.Before(wake) && next == len(at) {
+		if now.Before(end) && end.Before(wake) && next == len(at) {
 			wake = end
 		}
 		timer.Reset(time.Until(wake))
