@@ -57,6 +57,12 @@ const (
 const (
 	EndpointPull = "GET " + central.PathPull
 	EndpointPush = "POST " + central.PathEvents
+	// EndpointControl is the control: GET /v1/health (no token, no
+	// database) every ControlEvery during the rush, from one more client.
+	// Its latency is what the machine, Go's scheduler and HTTP on loopback
+	// add under the same load; the kiosks' figures are to be read against it.
+	EndpointControl = "GET " + central.PathHealth + " (control)"
+	ControlEvery    = 20 * time.Millisecond
 )
 
 // Kiosk is a simulated kiosk's id and token.
@@ -133,6 +139,9 @@ type Report struct {
 	PulledRecords int
 	// Baseline is measured in the same run, just before the rush.
 	Baseline Baseline
+	// Control is the control requests' figures, during the rush (not in
+	// Overall).
+	Control Stats
 	// FirstErrors are up to five errors, for the reader.
 	FirstErrors []string
 }
@@ -162,15 +171,19 @@ func (r Report) Print(w io.Writer) {
 	b := r.Baseline
 	fmt.Fprintf(w, "  baseline, same run: bare bbolt commit (fsync) p50 %s p99 %s; GET /v1/health p50 %s p99 %s\n",
 		ms(b.CommitP50), ms(b.CommitP99), ms(b.HealthP50), ms(b.HealthP99))
-	fmt.Fprintf(w, "  %-18s %9s %9s %9s %9s %9s %7s\n", "endpoint", "requests", "req/s", "p50", "p99", "max", "errors")
+	fmt.Fprintf(w, "  %-26s %9s %9s %9s %9s %9s %7s\n", "endpoint", "requests", "req/s", "p50", "p99", "max", "errors")
 	row := func(name string, s Stats) {
-		fmt.Fprintf(w, "  %-18s %9d %9.1f %9s %9s %9s %7d\n", name, s.Requests, s.PerSec,
+		fmt.Fprintf(w, "  %-26s %9d %9.1f %9s %9s %9s %7d\n", name, s.Requests, s.PerSec,
 			ms(s.P50), ms(s.P99), ms(s.Max), s.Errors)
 	}
 	for _, name := range []string{EndpointPull, EndpointPush} {
 		row(name, r.Endpoints[name])
 	}
 	row("all", r.Overall)
+	row(EndpointControl, r.Control)
+	if r.Control.P99 > 0 {
+		fmt.Fprintf(w, "  p99 of all = %.1f × the control's p99\n", ratio(r.Overall.P99, r.Control.P99))
+	}
 	if b.CommitP50 > 0 && b.HealthP50 > 0 {
 		fmt.Fprintf(w, "  push p50 = %.1f bare commits, p99 = %.1f; pull p50 = %.1f health round trips, p99 = %.1f\n",
 			ratio(r.Endpoints[EndpointPush].P50, b.CommitP50), ratio(r.Endpoints[EndpointPush].P99, b.CommitP99),
@@ -280,6 +293,13 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	runCtx, cancel := context.WithDeadline(ctx, start.Add(cfg.Window+cfg.Drain))
 	defer cancel()
 	var wg sync.WaitGroup
+	var control []time.Duration
+	controlErrs := 0
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		control, controlErrs = probe(runCtx, ks[0].client, start.Add(cfg.Window))
+	}()
 	for _, k := range ks {
 		wg.Add(1)
 		go func() {
@@ -303,6 +323,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		rep.Overall.Errors += errs
 	}
 	rep.Overall = stats(all, rep.Overall.Errors, rep.Took)
+	rep.Control = stats(control, controlErrs, cfg.Window)
 	for _, k := range ks {
 		rep.Served += k.served
 		rep.Accepted += k.accepted
@@ -367,6 +388,26 @@ func MeasureBaseline(ctx context.Context, dir string, c *central.Client, n int) 
 	}
 	cs, hs := stats(commits, 0, 0), stats(health, 0, 0)
 	return Baseline{CommitP50: cs.P50, CommitP99: cs.P99, HealthP50: hs.P50, HealthP99: hs.P99}, nil
+}
+
+// probe asks /v1/health every ControlEvery until end.
+func probe(ctx context.Context, c *central.Client, end time.Time) (lat []time.Duration, errs int) {
+	tick := time.NewTicker(ControlEvery)
+	defer tick.Stop()
+	for time.Now().Before(end) {
+		select {
+		case <-ctx.Done():
+			return lat, errs
+		case <-tick.C:
+		}
+		t0 := time.Now()
+		if _, err := c.Health(ctx); err != nil {
+			errs++
+			continue
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	return lat, errs
 }
 
 // loadAverage is the 1-minute load average, -1 when unknown.

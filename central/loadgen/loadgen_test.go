@@ -46,6 +46,9 @@ func TestRushSmoke(t *testing.T) {
 	if rep.Factor != 600 || rep.Endpoints[EndpointPull].Requests < kiosks*10 {
 		t.Fatalf("factor %v, %d pulls", rep.Factor, rep.Endpoints[EndpointPull].Requests)
 	}
+	if c := rep.Control; c.Requests < 20 || c.Errors != 0 || c.P50 <= 0 {
+		t.Fatalf("control %+v", c)
+	}
 	if b := rep.Baseline; b.CommitP50 <= 0 || b.CommitP99 < b.CommitP50 || b.HealthP50 <= 0 || b.HealthP99 < b.HealthP50 {
 		t.Fatalf("baseline %+v", b)
 	}
@@ -98,7 +101,7 @@ func TestRushCountsErrors(t *testing.T) {
 	ks[1].Token = "not-a-token"
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	rep, err := Run(ctx, Config{URL: url, Kiosks: ks, MealsPerKiosk: 2, Rush: time.Second, Seed: 2})
+	rep, err := Run(ctx, Config{URL: url, Kiosks: ks, MealsPerKiosk: 2, Rush: time.Second, Drain: time.Second, Seed: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
