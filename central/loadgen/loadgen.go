@@ -644,12 +644,9 @@ func (k *kiosk) fail(msg string) {
 // pupils pupils (three of every five in a family of their own, the others
 // siblings; a badge each; an explicit meal price), makes a canteen token for
 // each of kiosks kiosks ("load-0001"…), and serves it on a loopback port. stop
-// ends it.
-func Serve(dir string, kiosks, pupils int, log *slog.Logger) (url string, ks []Kiosk, stop func() error, err error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	srv, err := server.Open(dir, server.Options{Log: log})
+// ends it. opts are the server's (the zero value: durable commits, no log).
+func Serve(dir string, kiosks, pupils int, opts server.Options) (url string, ks []Kiosk, stop func() error, err error) {
+	srv, err := server.Open(dir, opts)
 	if err != nil {
 		return "", nil, nil, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/central"
+	"mensakiosk/central/server"
 )
 
 // A short rush of a few kiosks against the reference server: every meal is
@@ -16,7 +17,7 @@ import (
 // the opening ones less exactly the meals served.
 func TestRushSmoke(t *testing.T) {
 	const kiosks, meals = 4, 6
-	url, ks, stop, err := Serve(t.TempDir(), kiosks+1, kiosks*meals, nil)
+	url, ks, stop, err := Serve(t.TempDir(), kiosks+1, kiosks*meals, server.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func TestRushSmoke(t *testing.T) {
 // A kiosk whose token the server refuses is counted as errors, and its
 // meals as not accepted: the run is not OK.
 func TestRushCountsErrors(t *testing.T) {
-	url, ks, stop, err := Serve(t.TempDir(), 2, 4, nil)
+	url, ks, stop, err := Serve(t.TempDir(), 2, 4, server.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +118,7 @@ func TestRushCountsErrors(t *testing.T) {
 
 // A roster too small for the run is refused before it starts.
 func TestRunRefusesASmallRoster(t *testing.T) {
-	url, ks, stop, err := Serve(t.TempDir(), 2, 3, nil)
+	url, ks, stop, err := Serve(t.TempDir(), 2, 3, server.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,7 @@ func TestRunRefusesASmallRoster(t *testing.T) {
 // served, and the run ends after the window (and the last syncs).
 func TestRushWindowServesTheFirstPartOnly(t *testing.T) {
 	const kiosks, meals = 3, 20
-	url, ks, stop, err := Serve(t.TempDir(), kiosks, kiosks*meals, nil)
+	url, ks, stop, err := Serve(t.TempDir(), kiosks, kiosks*meals, server.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

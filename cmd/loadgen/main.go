@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"mensakiosk/central/loadgen"
+	"mensakiosk/central/server"
 )
 
 func main() {
@@ -52,6 +53,7 @@ func run(args []string, log *slog.Logger) error {
 	target := fs.String("url", "", "the server to load (loopback only); default: a reference server on bbolt in-process")
 	tokens := fs.String("tokens", "", "with -url: file of \"KIOSK_ID TOKEN\" lines")
 	data := fs.String("data", "", "directory for the in-process servers' databases (default: a temporary one, removed)")
+	noSync := fs.Bool("nosync", false, "in-process server: no fsync on commit (to see what the disk costs; never in production)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole command (server and kiosks) to this file")
 	maxTime := fs.Duration("max", 10*time.Minute, "bound on the whole command")
 	if err := fs.Parse(args); err != nil {
@@ -107,8 +109,14 @@ func run(args []string, log *slog.Logger) error {
 		*data = dir
 	}
 
-	fmt.Printf("loadgen: %s; each kiosk serves %d meals at random times of the rush and syncs like app.Syncer (push, then pull to the end)\n",
-		map[bool]string{true: "server " + *target, false: "reference server on bbolt, in-process, one fresh per run"}[*target != ""], *meals)
+	what := "reference server on bbolt, in-process, one fresh per run"
+	if *noSync {
+		what += ", NO FSYNC"
+	}
+	if *target != "" {
+		what = "server " + *target
+	}
+	fmt.Printf("loadgen: %s; each kiosk serves %d meals at random times of the rush and syncs like app.Syncer (push, then pull to the end)\n", what, *meals)
 	failed := false
 	lastUnder, firstOver := 0, 0
 	used := 0
@@ -125,7 +133,7 @@ func run(args []string, log *slog.Logger) error {
 			t0 := time.Now()
 			var err error
 			cfg.BaselineDir = filepath.Join(*data, fmt.Sprintf("run-%d", n))
-			cfg.URL, cfg.Kiosks, stop, err = loadgen.Serve(cfg.BaselineDir, n, n**meals, nil)
+			cfg.URL, cfg.Kiosks, stop, err = loadgen.Serve(cfg.BaselineDir, n, n**meals, server.Options{NoSync: *noSync})
 			if err != nil {
 				return err
 			}
