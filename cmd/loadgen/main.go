@@ -118,7 +118,8 @@ func run(args []string, log *slog.Logger) error {
 	}
 	fmt.Printf("loadgen: %s; each kiosk serves %d meals at random times of the rush and syncs like app.Syncer (push, then pull to the end)\n", what, *meals)
 	failed := false
-	lastUnder, firstOver := 0, 0
+	firstOver := 0
+	var summary []string
 	used := 0
 	for _, n := range counts {
 		cfg := loadgen.Config{MealsPerKiosk: *meals, Rush: *rush, Window: *window, Drain: *drain}
@@ -152,22 +153,26 @@ func run(args []string, log *slog.Logger) error {
 		if !rep.OK() {
 			failed = true
 		}
-		if rep.Overall.P99 <= *p99 {
-			lastUnder = max(lastUnder, n)
-		} else if firstOver == 0 || n < firstOver {
-			firstOver = n
+		verdict := "≤"
+		if rep.Overall.P99 > *p99 {
+			verdict = ">"
+			if firstOver == 0 || n < firstOver {
+				firstOver = n
+			}
 		}
+		clean := "clean"
+		if !rep.OK() {
+			clean = "NOT CLEAN"
+		}
+		summary = append(summary, fmt.Sprintf("%d kiosks: p99 %.1fms %s %s, %s", n,
+			float64(rep.Overall.P99)/float64(time.Millisecond), verdict, *p99, clean))
 		if ctx.Err() != nil {
 			return fmt.Errorf("stopped after %s (-max)", *maxTime)
 		}
 	}
-	switch {
-	case firstOver == 0:
-		fmt.Printf("p99 ≤ %s at every count tried (up to %d kiosks)\n", *p99, lastUnder)
-	case lastUnder == 0:
-		fmt.Printf("p99 > %s already at %d kiosks\n", *p99, firstOver)
-	default:
-		fmt.Printf("p99 ≤ %s up to %d kiosks, > %s at %d\n", *p99, lastUnder, *p99, firstOver)
+	fmt.Println("summary: " + strings.Join(summary, "; "))
+	if firstOver != 0 {
+		fmt.Printf("p99 passes %s first at %d kiosks (the fewest kiosks over it)\n", *p99, firstOver)
 	}
 	if *strict && (failed || firstOver != 0) {
 		return errors.New("-strict: a run was not clean or its p99 passed -p99 (see above)")
