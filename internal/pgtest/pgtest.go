@@ -12,6 +12,9 @@
 //
 //	dsn := pgtest.NewDB(t) // postgres://postgres@127.0.0.1:PORT/t_3?sslmode=disable
 //
+// or for a copy of a template that Template filled once per binary (a
+// migrated schema): pgtest.NewDBFrom(t, pgtest.Template(t, "schema", migrate)).
+//
 // The cluster starts on the first NewDB (a test binary none of whose tests
 // asks pays nothing) and is stopped (pg_ctl stop -m immediate) and removed
 // when the tests end. PostgreSQL refuses to run as root: as root the cluster
@@ -253,9 +256,16 @@ func (c *Cluster) CreateDB(ctx context.Context, template string) (name, dsn stri
 	c.n++
 	name = fmt.Sprintf("t_%d", c.n)
 	c.mu.Unlock()
+	if err := c.createNamed(ctx, name, template); err != nil {
+		return "", "", err
+	}
+	return name, c.DSN(name), nil
+}
+
+func (c *Cluster) createNamed(ctx context.Context, name, template string) error {
 	conn, err := pgx.Connect(ctx, c.DSN("postgres"))
 	if err != nil {
-		return "", "", fmt.Errorf("pgtest: %w", err)
+		return fmt.Errorf("pgtest: %w", err)
 	}
 	defer conn.Close(context.Background())
 	// FILE_COPY: a copy of the template's files, faster than WAL_LOG for
@@ -264,9 +274,9 @@ func (c *Cluster) CreateDB(ctx context.Context, template string) (name, dsn stri
 	q := fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s STRATEGY FILE_COPY",
 		pgx.Identifier{name}.Sanitize(), pgx.Identifier{template}.Sanitize())
 	if _, err := conn.Exec(ctx, q); err != nil {
-		return "", "", fmt.Errorf("pgtest: %s: %w", q, err)
+		return fmt.Errorf("pgtest: %s: %w", q, err)
 	}
-	return name, c.DSN(name), nil
+	return nil
 }
 
 // DropDB drops a database, closing its connections.
@@ -370,10 +380,53 @@ func Shared(t testing.TB) *Cluster {
 // it when the test ends, and returns its DSN.
 func NewDB(t testing.TB) string {
 	t.Helper()
+	return NewDBFrom(t, "")
+}
+
+// Templates made by Template, by name.
+var (
+	templatesMu sync.Mutex
+	templates   = map[string]error{}
+)
+
+// Template makes, once per test binary, a database named name that setup
+// fills (a schema's migrations, say), for NewDBFrom to copy: copying a
+// template is cheaper than running setup in every test. setup gets the
+// template's DSN; its connections must be closed when it returns (a
+// template with connections cannot be copied). A failed setup fails every
+// test that asks for the template.
+func Template(t testing.TB, name string, setup func(ctx context.Context, dsn string) error) string {
+	t.Helper()
+	c := Shared(t)
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	err, done := templates[name]
+	if !done {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		err = c.createNamed(ctx, name, "template0")
+		if err == nil {
+			err = setup(ctx, c.DSN(name))
+		}
+		if err != nil {
+			err = fmt.Errorf("pgtest: template %s: %w", name, err)
+		}
+		templates[name] = err
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// NewDBFrom is NewDB with a copy of template (from Template; "" is an empty
+// database).
+func NewDBFrom(t testing.TB, template string) string {
+	t.Helper()
 	c := Shared(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	name, dsn, err := c.CreateDB(ctx, "")
+	name, dsn, err := c.CreateDB(ctx, template)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -244,3 +244,35 @@ func TestKilledTestBinaryLeavesNoServer(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// A template is filled once per binary; each test gets its own copy, and
+// what one test writes in its copy is not in another's.
+func TestNewDBFromTemplateCopiesItOncePerTest(t *testing.T) {
+	ctx := context.Background()
+	setups := 0
+	setup := func(ctx context.Context, dsn string) error {
+		setups++
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, `CREATE TABLE schema_version (v int); INSERT INTO schema_version VALUES (7)`)
+		return err
+	}
+	a := connect(t, NewDBFrom(t, Template(t, "tmpl_schema", setup)))
+	b := connect(t, NewDBFrom(t, Template(t, "tmpl_schema", setup)))
+	if setups != 1 {
+		t.Fatalf("setup ran %d times, want once", setups)
+	}
+	if _, err := a.Exec(ctx, `INSERT INTO schema_version VALUES (8)`); err != nil {
+		t.Fatal(err)
+	}
+	var n, v int
+	if err := b.QueryRow(ctx, `SELECT count(*), max(v) FROM schema_version`).Scan(&n, &v); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || v != 7 {
+		t.Fatalf("the other copy holds %d rows, max %d: want the template's one row, 7", n, v)
+	}
+}
