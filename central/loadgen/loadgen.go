@@ -284,7 +284,13 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		k.targets = targets[i*cfg.MealsPerKiosk : (i+1)*cfg.MealsPerKiosk]
 	}
 
-	base, err := MeasureBaseline(ctx, cfg.BaselineDir, ks[0].client, 100)
+	// The baseline and the control go through a client of their own.
+	probeClient, err := central.NewClient(central.ClientConfig{BaseURL: cfg.URL, Version: mensakiosk.Version(), Log: cfg.Log})
+	if err != nil {
+		return Report{}, err
+	}
+	defer probeClient.Close()
+	base, err := MeasureBaseline(ctx, cfg.BaselineDir, probeClient, 100)
 	if err != nil {
 		return Report{}, err
 	}
@@ -298,7 +304,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		control, controlErrs = probe(runCtx, ks[0].client, start.Add(cfg.Window))
+		control, controlErrs = probe(runCtx, probeClient, start.Add(cfg.Window))
 	}()
 	for _, k := range ks {
 		wg.Add(1)

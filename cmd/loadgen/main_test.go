@@ -1,9 +1,15 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"mensakiosk/central/loadgen"
+	"mensakiosk/central/server"
 )
 
 // The command end to end on a tiny rush: an in-process server, a clean
@@ -39,5 +45,35 @@ func TestLoadgenCommandRefusesBadFlags(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// Against a server given by URL, with the kiosks' tokens from a file: each
+// run takes the next tokens and the next pupils, so the second run's meals
+// are new pupils' (a pupil served twice would be flagged, and the run not
+// clean under -strict).
+func TestLoadgenCommandAgainstURL(t *testing.T) {
+	url, ks, stop, err := loadgen.Serve(t.TempDir(), 3, 3*2, server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	var b strings.Builder
+	b.WriteString("# kiosk token\n")
+	for _, k := range ks {
+		fmt.Fprintf(&b, "%s %s\n", k.ID, k.Token)
+	}
+	tokens := filepath.Join(t.TempDir(), "tokens")
+	if err := os.WriteFile(tokens, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	if err := run([]string{"-url", url, "-tokens", tokens, "-kiosks", "2,1", "-meals", "2", "-rush", "1s",
+		"-drain", "2s", "-strict", "-p99", "1m"}, log); err != nil {
+		t.Fatal(err)
+	}
+	err = run([]string{"-url", url, "-tokens", tokens, "-kiosks", "2,2", "-meals", "1", "-rush", "1s"}, log)
+	if err == nil || !strings.Contains(err.Error(), "holds 3 tokens, the runs need 4") {
+		t.Fatalf("runs needing 4 of 3 tokens: %v", err)
 	}
 }
