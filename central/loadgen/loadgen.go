@@ -12,7 +12,8 @@
 // endpoint and overall, and checks that every meal was answered once
 // (accepted, none rejected or flagged).
 //
-// The server is one given by URL (with one token per kiosk), or by default a
+// The server is one given by URL (with one token per kiosk; or several on
+// one database, each request to one of them), or by default a
 // reference server on bbolt started in-process on loopback (Serve), with a
 // generated Comune of Kiosks×MealsPerKiosk pupils imported and a canteen
 // token made for each kiosk.
@@ -75,7 +76,11 @@ type Config struct {
 	// URL is the server; Kiosks' tokens must be valid on it, and its roster
 	// must hold at least len(Kiosks)×MealsPerKiosk pupils (they are learnt
 	// from the first pull). See Serve for an in-process one.
-	URL    string
+	URL string
+	// Others are more servers on the same database (several servers
+	// behind a balancer): each request goes to one of URL and Others, at
+	// random, as a balancer may send each of a kiosk's requests anywhere.
+	Others []string
 	Kiosks []Kiosk
 	// MealsPerKiosk is how many pupils each kiosk serves during the rush
 	// (default 30), each once, at uniformly random times.
@@ -257,20 +262,22 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		if err != nil {
 			return Report{}, err
 		}
-		c, err := central.NewClient(central.ClientConfig{
-			BaseURL: cfg.URL, Token: k.Token, Epoch: epoch, Timeout: central.DefaultTimeout,
-			Version: mensakiosk.Version(), Log: cfg.Log.With("kiosk", k.ID),
-		})
-		if err != nil {
-			return Report{}, err
+		ks[i] = &kiosk{cfg: &cfg, id: k.ID, epoch: epoch, rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)))}
+		for _, u := range append([]string{cfg.URL}, cfg.Others...) {
+			c, err := central.NewClient(central.ClientConfig{
+				BaseURL: u, Token: k.Token, Epoch: epoch, Timeout: central.DefaultTimeout,
+				Version: mensakiosk.Version(), Log: cfg.Log.With("kiosk", k.ID),
+			})
+			if err != nil {
+				return Report{}, err
+			}
+			defer c.Close()
+			ks[i].clients = append(ks[i].clients, c)
 		}
-		defer c.Close()
-		ks[i] = &kiosk{cfg: &cfg, id: k.ID, client: c, epoch: epoch,
-			rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)))}
 	}
 	// Before the rush the kiosks are in sync: one kiosk's reset pull (not
 	// measured) gives the cursor they all start from, and the pupils.
-	cursor, targets, err := firstPull(ctx, ks[0].client)
+	cursor, targets, err := firstPull(ctx, ks[0].clients[0])
 	if err != nil {
 		return Report{}, err
 	}
@@ -485,7 +492,7 @@ func firstPull(ctx context.Context, c *central.Client) (string, []target, error)
 type kiosk struct {
 	cfg     *Config
 	id      string
-	client  *central.Client
+	clients []*central.Client // one per server
 	epoch   string
 	cursor  string
 	targets []target
@@ -593,7 +600,7 @@ func (k *kiosk) sync(ctx context.Context) {
 	for len(k.outbox) > 0 {
 		batch := k.outbox[:min(len(k.outbox), PushBatch)]
 		t0 := time.Now()
-		rep, err := k.client.Push(ctx, app.PushBatch{Epoch: k.epoch, Events: batch})
+		rep, err := k.client().Push(ctx, app.PushBatch{Epoch: k.epoch, Events: batch})
 		if !k.note(EndpointPush, t0, err) {
 			return
 		}
@@ -616,7 +623,7 @@ func (k *kiosk) sync(ctx context.Context) {
 	}
 	for {
 		t0 := time.Now()
-		p, err := k.client.Pull(ctx, k.cursor, PullLimit)
+		p, err := k.client().Pull(ctx, k.cursor, PullLimit)
 		if !k.note(EndpointPull, t0, err) {
 			return
 		}
@@ -626,6 +633,14 @@ func (k *kiosk) sync(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// client is the client of the server this request goes to.
+func (k *kiosk) client() *central.Client {
+	if len(k.clients) == 1 {
+		return k.clients[0]
+	}
+	return k.clients[k.rng.IntN(len(k.clients))]
 }
 
 // note records a request's latency, or its error; it tells whether it

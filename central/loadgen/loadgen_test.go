@@ -2,7 +2,12 @@ package loadgen
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	neturl "net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,5 +153,41 @@ func TestRushWindowServesTheFirstPartOnly(t *testing.T) {
 	if !rep.OK() || rep.Served == 0 || rep.Served >= kiosks*meals/2 || rep.Took > 5*time.Second ||
 		!strings.Contains(b.String(), "its first 1s only") {
 		t.Fatalf("want a clean run of about an eighth of the meals, in about 1 s:\n%s", b.String())
+	}
+}
+
+// With several servers (here the server and a counting proxy in front of
+// it, as a second server on the same database would be), each kiosk sends
+// its requests to either, and the run is as clean as with one.
+func TestRushSpreadsRequestsOverServers(t *testing.T) {
+	const kiosks, meals = 3, 4
+	url, ks, stop, err := Serve(t.TempDir(), kiosks, kiosks*meals, server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	target, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var viaProxy atomic.Int64
+	rp := httputil.NewSingleHostReverseProxy(target)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != central.PathHealth {
+			viaProxy.Add(1)
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	rep, err := Run(context.Background(), Config{URL: url, Others: []string{proxy.URL}, Kiosks: ks,
+		MealsPerKiosk: meals, Rush: time.Second, Drain: 5 * time.Second, Seed: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	rep.Print(&b)
+	total := int64(rep.Overall.Requests)
+	if !rep.OK() || viaProxy.Load() == 0 || viaProxy.Load() >= total {
+		t.Fatalf("%d of %d kiosk requests through the second server, want some but not all:\n%s", viaProxy.Load(), total, b.String())
 	}
 }

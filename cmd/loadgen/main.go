@@ -8,7 +8,8 @@
 // loopback, with a Comune of kiosks×meals pupils. With -url it loads that
 // server instead (loopback only), the kiosks' tokens read from -tokens (one
 // "KIOSK_ID TOKEN" a line; the runs take them in turn, as they take the
-// roster's pupils). It says at how many kiosks p99 passed -p99; with -strict
+// roster's pupils); -url URL1,URL2 loads several servers on one database,
+// each request going to one of them at random. It says at how many kiosks p99 passed -p99; with -strict
 // it exits 1 when it did, or a run had errors or a meal was not delivered
 // once.
 package main
@@ -50,7 +51,7 @@ func run(args []string, log *slog.Logger) error {
 	drain := fs.Duration("drain", 10*time.Second, "bound on the kiosks' last syncs after the rush; what is not delivered by then counts as errors")
 	strict := fs.Bool("strict", false, "exit 1 when a run is not clean (errors, meals not delivered once) or p99 passes -p99")
 	p99 := fs.Duration("p99", 50*time.Millisecond, "the p99 latency goal")
-	target := fs.String("url", "", "the server to load (loopback only); default: a reference server on bbolt in-process")
+	target := fs.String("url", "", "the server to load (loopback only), or several on one database, comma-separated (each request to one at random); default: a reference server on bbolt in-process")
 	tokens := fs.String("tokens", "", "with -url: file of \"KIOSK_ID TOKEN\" lines")
 	data := fs.String("data", "", "directory for the in-process servers' databases (default: a temporary one, removed)")
 	noSync := fs.Bool("nosync", false, "in-process server: no fsync on commit (to see what the disk costs; never in production)")
@@ -88,9 +89,14 @@ func run(args []string, log *slog.Logger) error {
 	defer cancel()
 
 	var external []loadgen.Kiosk
+	var urls []string
 	if *target != "" {
-		if err := checkLoopback(*target); err != nil {
-			return err
+		for _, u := range strings.Split(*target, ",") {
+			u = strings.TrimSpace(u)
+			if err := checkLoopback(u); err != nil {
+				return err
+			}
+			urls = append(urls, u)
 		}
 		if *tokens == "" {
 			return errors.New("-url needs -tokens")
@@ -128,7 +134,7 @@ func run(args []string, log *slog.Logger) error {
 			if used+n > len(external) {
 				return fmt.Errorf("%s holds %d tokens, the runs need %d", *tokens, len(external), used+n)
 			}
-			cfg.URL, cfg.Kiosks, cfg.FirstPupil = *target, external[used:used+n], used**meals
+			cfg.URL, cfg.Others, cfg.Kiosks, cfg.FirstPupil = urls[0], urls[1:], external[used:used+n], used**meals
 			used += n
 		} else {
 			t0 := time.Now()
