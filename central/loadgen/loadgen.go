@@ -9,8 +9,9 @@
 //
 // It measures each request as the kiosk's client sees it (its retries
 // included) and reports requests/s, p50/p99/max latency and errors per
-// endpoint and overall, and checks that every meal was answered once
-// (accepted, none rejected or flagged).
+// endpoint and overall, beside a baseline and a control request measured in
+// the same run, and checks that every meal was delivered once (accepted, or
+// duplicate when a lost reply was retried; none rejected or flagged).
 //
 // The server is one given by URL (with one token per kiosk; or several on
 // one database, each request to one of them), or by default a
