@@ -276,3 +276,34 @@ func TestNewDBFromTemplateCopiesItOncePerTest(t *testing.T) {
 		t.Fatalf("the other copy holds %d rows, max %d: want the template's one row, 7", n, v)
 	}
 }
+
+// Tests running in parallel each get their own copy of one template, at
+// the same time.
+func TestNewDBFromTemplateInParallel(t *testing.T) {
+	tmpl := Template(t, "tmpl_parallel", func(ctx context.Context, dsn string) error {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, `CREATE TABLE seen (who text PRIMARY KEY)`)
+		return err
+	})
+	for i := range 6 {
+		t.Run(strconv.Itoa(i), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			conn := connect(t, NewDBFrom(t, tmpl))
+			if _, err := conn.Exec(ctx, `INSERT INTO seen VALUES ($1)`, t.Name()); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := conn.QueryRow(ctx, `SELECT count(*) FROM seen`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != 1 {
+				t.Fatalf("%d rows in this test's copy, want its own 1", n)
+			}
+		})
+	}
+}
