@@ -9,6 +9,8 @@
 # make package needs the Wayland headers too, and the package test
 # systemd-analyze, adduser, deb-systemd-helper and curl, and grim and
 # wf-recorder for the installed kiosk's run under cage.
+# make test also needs PostgreSQL (the postgresql package) for the tests'
+# throwaway clusters (internal/pgtest).
 # Usage: scripts/ensure-deps.sh [run|test|package]
 set -euo pipefail
 what=${1:-test}
