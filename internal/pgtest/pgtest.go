@@ -133,7 +133,11 @@ func Start() (*Cluster, error) {
 		"-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions").CombinedOutput()
 	if err != nil {
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("pgtest: initdb: %w: %s", err, tail(out))
+		hint := ""
+		if c.cred != nil {
+			hint = fmt.Sprintf(" (it runs as the %s user, who must be able to reach %s: set TMPDIR to a directory it can)", User, dir)
+		}
+		return nil, fmt.Errorf("pgtest: initdb%s: %w: %s", hint, err, tail(out))
 	}
 	c.InitTook = time.Since(t0)
 	// A free port may be taken between Listen's close and the server's
