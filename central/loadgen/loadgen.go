@@ -676,16 +676,8 @@ func Serve(dir string, kiosks, pupils int, opts server.Options) (url string, ks 
 		srv.Close()
 		return "", nil, nil, err
 	}
-	if _, err := srv.Import(server.FromRoster(Roster(pupils))); err != nil {
-		return fail(fmt.Errorf("loadgen: import: %w", err))
-	}
-	for i := range kiosks {
-		id := fmt.Sprintf("load-%04d", i+1)
-		tok, err := srv.CreateToken(id, server.RoleCanteen)
-		if err != nil {
-			return fail(fmt.Errorf("loadgen: token: %w", err))
-		}
-		ks = append(ks, Kiosk{ID: id, Token: tok})
+	if ks, err = prepare(srv, kiosks, pupils); err != nil {
+		return fail(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -703,6 +695,37 @@ func Serve(dir string, kiosks, pupils int, opts server.Options) (url string, ks 
 		return err
 	}
 	return "http://" + ln.Addr().String(), ks, stop, nil
+}
+
+// Prepare makes what Serve serves, in the server database of dir, for a
+// server run apart (`central -data dir`): the Comune of pupils pupils and
+// a canteen token for each of kiosks kiosks, which it returns.
+func Prepare(dir string, kiosks, pupils int) ([]Kiosk, error) {
+	srv, err := server.Open(dir, server.Options{})
+	if err != nil {
+		return nil, err
+	}
+	ks, err := prepare(srv, kiosks, pupils)
+	if cerr := srv.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return ks, err
+}
+
+func prepare(srv *server.Server, kiosks, pupils int) ([]Kiosk, error) {
+	if _, err := srv.Import(server.FromRoster(Roster(pupils))); err != nil {
+		return nil, fmt.Errorf("loadgen: import: %w", err)
+	}
+	var ks []Kiosk
+	for i := range kiosks {
+		id := fmt.Sprintf("load-%04d", i+1)
+		tok, err := srv.CreateToken(id, server.RoleCanteen)
+		if err != nil {
+			return nil, fmt.Errorf("loadgen: token: %w", err)
+		}
+		ks = append(ks, Kiosk{ID: id, Token: tok})
+	}
+	return ks, nil
 }
 
 // Roster is a generated Comune of n pupils: about three families for five

@@ -54,6 +54,7 @@ func run(args []string, log *slog.Logger) error {
 	target := fs.String("url", "", "the server to load (loopback only), or several on one database, comma-separated (each request to one at random); default: a reference server on bbolt in-process")
 	tokens := fs.String("tokens", "", "with -url: file of \"KIOSK_ID TOKEN\" lines")
 	data := fs.String("data", "", "directory for the in-process servers' databases (default: a temporary one, removed)")
+	prepare := fs.String("prepare", "", "make a server data directory here for `central -data DIR`, enough for every run of -kiosks against it with -url (the Comune for their sum × -meals, a token per kiosk, the tokens in DIR/loadgen-tokens), then exit")
 	noSync := fs.Bool("nosync", false, "in-process server: no fsync on commit (to see what the disk costs; never in production)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole command (server and kiosks) to this file")
 	maxTime := fs.Duration("max", 10*time.Minute, "bound on the whole command")
@@ -84,6 +85,27 @@ func run(args []string, log *slog.Logger) error {
 			return err
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *prepare != "" {
+		most := 0
+		for _, n := range counts {
+			most += n
+		}
+		ks, err := loadgen.Prepare(*prepare, most, most**meals)
+		if err != nil {
+			return err
+		}
+		var b strings.Builder
+		for _, k := range ks {
+			fmt.Fprintf(&b, "%s %s\n", k.ID, k.Token)
+		}
+		path := filepath.Join(*prepare, "loadgen-tokens")
+		if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+			return err
+		}
+		fmt.Printf("loadgen: %s holds %d pupils and %d kiosk tokens (in %s): serve it with central -data %s\n",
+			*prepare, most**meals, most, path, *prepare)
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *maxTime)
 	defer cancel()

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,5 +77,38 @@ func TestLoadgenCommandAgainstURL(t *testing.T) {
 	err = run([]string{"-url", url, "-tokens", tokens, "-kiosks", "2,2", "-meals", "1", "-rush", "1s"}, log)
 	if err == nil || !strings.Contains(err.Error(), "holds 3 tokens, the runs need 4") {
 		t.Fatalf("runs needing 4 of 3 tokens: %v", err)
+	}
+}
+
+// -prepare makes a data directory for a server run apart, with the tokens
+// file that -url and -tokens then use: every run of -kiosks gets its own
+// tokens and pupils.
+func TestLoadgenCommandPreparesAServerDirectory(t *testing.T) {
+	dir := t.TempDir()
+	log := slog.New(slog.DiscardHandler)
+	if err := run([]string{"-prepare", dir, "-kiosks", "2,1", "-meals", "2"}, log); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.Open(dir, server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln, nil) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	if err := run([]string{"-url", "http://" + ln.Addr().String(), "-tokens", filepath.Join(dir, "loadgen-tokens"),
+		"-kiosks", "2,1", "-meals", "2", "-rush", "1s", "-drain", "2s", "-strict", "-p99", "1m"}, log); err != nil {
+		t.Fatal(err)
 	}
 }
