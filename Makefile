@@ -143,6 +143,9 @@ e2e: deps
 # kiosk's client every 30 s and a second after each of its 30 meals, during
 # the 20-minute lunch rush compressed to 20 s (×60), against a reference
 # server on bbolt in-process on loopback (docs/central.md "Load"); ~90 s.
+# LOADGEN_ARGS changes it, e.g. the rush's first minute in real time:
+#   make bench LOADGEN_ARGS='-kiosks 1000 -rush 20m -window 60s -drain 10s'
+LOADGEN_ARGS ?= -kiosks 100,300,1000 -meals 30 -rush 20s -drain 5s
 bench: modules
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'ImportComune' -benchtime 1x -timeout 30m ./central/server
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS),$(DEMO) -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/kiosk
@@ -151,7 +154,7 @@ bench: modules
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'BareCommit|Push10k|FirstPull50k' -benchtime 3x -timeout 30m ./central/synctest
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'BareCommit|EmptyDeltaPull|TopUp|FamilyView' -benchtime 200x -timeout 30m ./central/synctest
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'PushBesideAFlood' -benchtime 1x -timeout 30m ./central/synctest
-	CGO_ENABLED=0 $(GO) run ./cmd/loadgen -kiosks 100,300,1000 -meals 30 -rush 20s -drain 5s
+	CGO_ENABLED=0 $(GO) run ./cmd/loadgen $(LOADGEN_ARGS)
 
 clean:
 	rm -rf $(BIN)
