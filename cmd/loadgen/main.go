@@ -17,6 +17,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,6 +57,7 @@ func run(args []string, log *slog.Logger) error {
 	data := fs.String("data", "", "directory for the in-process servers' databases (default: a temporary one, removed)")
 	prepare := fs.String("prepare", "", "make a server data directory here for `central -data DIR`, enough for every run of -kiosks against it with -url (the Comune for their sum × -meals, a token per kiosk, the tokens in DIR/loadgen-tokens), then exit")
 	noSync := fs.Bool("nosync", false, "in-process server: no fsync on commit (to see what the disk costs; never in production)")
+	jsonOut := fs.String("json", "", "also write each run's report to this file, one JSON object a line (latencies in nanoseconds)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole command (server and kiosks) to this file")
 	maxTime := fs.Duration("max", 10*time.Minute, "bound on the whole command")
 	if err := fs.Parse(args); err != nil {
@@ -106,6 +108,15 @@ func run(args []string, log *slog.Logger) error {
 		fmt.Printf("loadgen: %s holds %d pupils and %d kiosk tokens (in %s): serve it with central -data %s\n",
 			*prepare, most**meals, most, path, *prepare)
 		return nil
+	}
+	var jsonFile *os.File
+	if *jsonOut != "" {
+		f, err := os.Create(*jsonOut)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		jsonFile = f
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *maxTime)
 	defer cancel()
@@ -178,6 +189,11 @@ func run(args []string, log *slog.Logger) error {
 			return err
 		}
 		rep.Print(os.Stdout)
+		if jsonFile != nil {
+			if err := json.NewEncoder(jsonFile).Encode(rep); err != nil {
+				return err
+			}
+		}
 		if !rep.OK() {
 			failed = true
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -18,11 +19,23 @@ import (
 // run, exit status 0; with -strict and an impossible p99 goal, an error.
 func TestLoadgenCommandRuns(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
+	out := filepath.Join(t.TempDir(), "runs.json")
 	args := []string{"-kiosks", "2", "-meals", "2", "-rush", "1s", "-drain", "2s", "-data", t.TempDir()}
-	if err := run(args, log); err != nil {
+	if err := run(append(args, "-json", out), log); err != nil {
 		t.Fatal(err)
 	}
-	err := run(append(args, "-strict", "-p99", "1ns"), log)
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep loadgen.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	if rep.Kiosks != 2 || rep.Served != 4 || !rep.OK() || rep.Endpoints[loadgen.EndpointPull].Requests == 0 {
+		t.Fatalf("the JSON report: %s", b)
+	}
+	err = run(append(args, "-strict", "-p99", "1ns"), log)
 	if err == nil || !strings.Contains(err.Error(), "-strict") {
 		t.Fatalf("-strict with p99 goal 1ns: %v, want an error", err)
 	}
