@@ -25,6 +25,24 @@ const (
 	NoticeInvalid NoticeState = "INVALID"
 )
 
+// NoticePublication tells whether pagoPA holds a position yet: the server
+// publishes each top-up on pagoPA's GPD, and a notice is payable (its
+// avviso and QR code shown) only once GPD accepted it. Empty: payable
+// (accepted by GPD, or a server without GPD, whose positions are its own).
+type NoticePublication string
+
+// Publication states of a notice.
+const (
+	// NoticePreparing: sent to pagoPA, not accepted yet; nothing to pay.
+	NoticePreparing NoticePublication = "preparing"
+	// NoticeUnavailable: pagoPA cannot be reached now; nothing to pay. The
+	// server keeps trying: once accepted, the notice becomes payable.
+	NoticeUnavailable NoticePublication = "unavailable"
+	// NoticeRefused: pagoPA refused the position; it is never payable
+	// (the notice is INVALID; the office is alarmed).
+	NoticeRefused NoticePublication = "refused"
+)
+
 // Creditor is the Comune as a pagoPA creditor (ente creditore), from the
 // server's configuration.
 type Creditor struct {
@@ -71,6 +89,9 @@ type Notice struct {
 	Creditor Creditor    `json:"creditor"`
 	// Receipt is set once paid.
 	Receipt *Receipt `json:"receipt,omitempty"`
+	// Publication is whether pagoPA holds the position yet (empty:
+	// payable).
+	Publication NoticePublication `json:"publication,omitempty"`
 }
 
 // TopUpRequest asks the server for a payment position. The same

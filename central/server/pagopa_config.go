@@ -34,6 +34,9 @@ type PagoPAConfig struct {
 	// and 50000 (500 €).
 	MinCents app.Cents `json:"min_cents,omitempty"`
 	MaxCents app.Cents `json:"max_cents,omitempty"`
+	// GPD connects the server to pagoPA (gpd_config.go); nil: notices
+	// are not payable (positions on this server alone).
+	GPD *GPDConfig `json:"gpd,omitempty"`
 }
 
 // Defaults of PagoPAConfig.
@@ -70,6 +73,7 @@ func DefaultPagoPA() PagoPAConfig {
 type pagopaSettings struct {
 	cfg         PagoPAConfig
 	segregation int
+	gpd         *gpdConn // gpd_config.go; nil without GPD
 }
 
 // resolvePagoPA fills the defaults in and checks c. A creditor fiscal code
@@ -135,7 +139,11 @@ func resolvePagoPA(c *PagoPAConfig, log *slog.Logger) (pagopaSettings, error) {
 		return pagopaSettings{}, fmt.Errorf("pagopa.min_cents %d is above pagopa.max_cents %d", cfg.MinCents, cfg.MaxCents)
 	}
 	cfg.Creditor.Name = name
-	return pagopaSettings{cfg: cfg, segregation: seg}, nil
+	gc, err := resolveGPD(cfg.GPD, cfg.Creditor.FiscalCode, log)
+	if err != nil {
+		return pagopaSettings{}, err
+	}
+	return pagopaSettings{cfg: cfg, segregation: seg, gpd: gc}, nil
 }
 
 func validCBILL(s string) bool {

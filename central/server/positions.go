@@ -52,6 +52,9 @@ type position struct {
 	// InvalidReason and InvalidAt: why and when the office withdrew it.
 	InvalidReason string    `json:"invalid_reason,omitempty"`
 	InvalidAt     time.Time `json:"invalid_at,omitzero"`
+	// GPD is what pagoPA's GPD knows of it (gpd_publish.go); nil when the
+	// server had no GPD when it was made.
+	GPD *gpdState `json:"gpd,omitempty"`
 }
 
 // maxIdempotencyKey bounds an idempotency key's length.
@@ -187,6 +190,9 @@ func (s *Server) CreateTopUp(kioskID string, r app.TopUpRequest) (n app.Notice, 
 			IdempotencyKey: r.IdempotencyKey,
 			KioskID:        kioskID,
 		}
+		if err := s.gpdNew(tx, &p); err != nil { // gpd_publish.go
+			return err
+		}
 		if err := putPosition(tx, p); err != nil {
 			return err
 		}
@@ -201,6 +207,7 @@ func (s *Server) CreateTopUp(kioskID string, r app.TopUpRequest) (n app.Notice, 
 	if created {
 		s.log.Info("payment position created", "notice", n.NoticeCode, "account", n.AccountID, "amount", int64(n.Amount), "due", n.DueDate, "kiosk", kioskID)
 	}
+	n = s.gpdPublishNow(n) // gpd_publish.go: payable once pagoPA holds it
 	return n, created, nil
 }
 
@@ -354,10 +361,17 @@ func (s *Server) InvalidateNotice(code, reason string) (app.Notice, error) {
 		p.State, p.InvalidReason, p.InvalidAt = app.NoticeInvalid, reason, s.now()
 		changed = true
 		n = p.Notice
+		if p.GPD != nil { // withdrawn on pagoPA too: gpd_publish.go
+			p.GPD.Invalidate = true
+			if err := s.gpdQueue(tx, &p); err != nil {
+				return err
+			}
+		}
 		return putPosition(tx, p)
 	})
 	if changed {
 		s.log.Info("notice invalidated", "notice", code, "reason", reason)
+		s.gpdKick()
 	}
 	return n, err
 }

@@ -46,7 +46,11 @@ func (s *Server) MarkPaid(code, psp, receiptID string, amount app.Cents) (app.No
 	if receiptID == "" {
 		receiptID = "office-" + code
 	}
-	return s.RecordReceipt(app.Receipt{ReceiptID: receiptID, NoticeCode: code, Amount: amount, PaidAt: s.now(), PSP: psp})
+	n, err := s.RecordReceipt(app.Receipt{ReceiptID: receiptID, NoticeCode: code, Amount: amount, PaidAt: s.now(), PSP: psp})
+	if err == nil {
+		err = s.gpdCashPaid(code, receiptID) // gpd_payments.go: marked paid on pagoPA too
+	}
+	return n, err
 }
 
 // adminPagoPA adds the pagoPA operations to the admin API.

@@ -440,6 +440,12 @@ type Counts struct {
 	Alarms       int    `json:"alarms"`
 	Kiosks       int    `json:"kiosks"`
 	Tokens       int    `json:"tokens"`
+	// PagoPA says whether notices are payable (gpd_status.go), GPDPending
+	// how many positions GPD must still be told about, GPDUnavailable how
+	// many top-ups wait for GPD to answer.
+	PagoPA         string `json:"pagopa"`
+	GPDPending     int    `json:"gpd_pending"`
+	GPDUnavailable int    `json:"gpd_unavailable"`
 }
 
 // Counts counts the records, events and alarms (a full scan of the
@@ -474,7 +480,7 @@ func (s *Server) Counts() (Counts, error) {
 		c.Alarms = tx.Bucket(bAlarms).Stats().KeyN + tx.Bucket(bKioskAlarms).Stats().KeyN
 		c.Kiosks = tx.Bucket(bKiosks).Stats().KeyN
 		c.Tokens = tx.Bucket(bTokens).Stats().KeyN
-		return nil
+		return s.gpdCounts(tx, &c) // gpd_status.go
 	})
 	return c, err
 }
