@@ -241,10 +241,10 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type handler func(w http.ResponseWriter, r *http.Request, body []byte)
 
 var (
-	reOrgs   = regexp.MustCompile(`^/organizations/([^/]+)/debtpositions$`)
-	reOne    = regexp.MustCompile(`^/organizations/([^/]+)/debtpositions/([^/]+)$`)
-	reInval  = regexp.MustCompile(`^/organizations/([^/]+)/debtpositions/([^/]+)/invalidate$`)
-	rePaid   = regexp.MustCompile(`^/organizations/([^/]+)/paymentoptions/paids/([^/]+)$`)
+	reOrgs  = regexp.MustCompile(`^/organizations/([^/]+)/debtpositions$`)
+	reOne   = regexp.MustCompile(`^/organizations/([^/]+)/debtpositions/([^/]+)$`)
+	reInval = regexp.MustCompile(`^/organizations/([^/]+)/debtpositions/([^/]+)/invalidate$`)
+	rePaid  = regexp.MustCompile(`^/organizations/([^/]+)/paymentoptions/paids/([^/]+)$`)
 )
 
 func (s *Sim) route(method, path string) (string, handler) {
