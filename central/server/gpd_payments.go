@@ -238,3 +238,12 @@ func (s *Server) RunGPD(ctx context.Context) {
 		}
 	}
 }
+
+// GPDFlush sends GPD what it must still be told (the outbox), at once:
+// the office's commands run it after a change.
+func (s *Server) GPDFlush(ctx context.Context) error {
+	if s.pagopa.gpd == nil {
+		return nil
+	}
+	return s.gpdWorkOutbox(ctx)
+}

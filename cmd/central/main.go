@@ -82,7 +82,7 @@ const usage = `usage:
   central review -data DIR [-json]          list events rejected or flagged
   central void   -data DIR -meal EVENT_ID -reason TEXT [-staff NAME]
                                             the office voids a meal: the family gets its price back
-  central status -data DIR                  counts
+  central status -data DIR                  counts, and whether notices are payable on pagoPA (GPD)
   central audit  -data DIR [-kiosk K] [-day YYYY-MM-DD] [-limit N] [-json]
                                             staff actions and voids, oldest first
   central report -data DIR [-day YYYY-MM-DD] [-service lunch] [-csv]
@@ -100,6 +100,8 @@ const usage = `usage:
                                             family:ACCOUNT_ID, class:SCHOOL/CLASS, school:SCHOOL or all
   central messages -data DIR [-json]        the messages sent, newest first, with how many families read each
   central backup -data DIR -out FILE       a consistent copy of central.db, the server running or not
+  Every administration command also takes -config FILE, the server's settings file
+  (its data directory and "pagopa" settings); -data given on the command line wins.
   central restored -data DIR                after putting central.db back from a backup, with the
                                             server stopped: every kiosk pulls afresh at its next sync
 `
@@ -239,9 +241,12 @@ func serve(args []string, stderr io.Writer) error {
 			log.Error("admin socket", "err", err)
 		}
 	}()
+	gpdDone := make(chan struct{})
+	go func() { defer close(gpdDone); srv.RunGPD(ctx) }() // pagoPA GPD: publish notices, read payments
 	err = srv.Serve(ctx, ln, tlsCfg)
 	cancel()
 	<-adminDone // the socket file is removed
+	<-gpdDone
 	if err != nil {
 		return err
 	}
@@ -288,7 +293,12 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "JSON output (alarms, kiosks, review)")
 	stale := fs.Duration("stale", time.Hour, "kiosks: mark STALE a kiosk not heard from for longer")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
+	configPath := fs.String("config", "", configUsage)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	base, err := commandConfig(fs, *configPath, data) // config_cmd.go
+	if err != nil {
 		return err
 	}
 	switch {
@@ -325,7 +335,7 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 			files = append(files, f...)
 		}
 	}
-	ops, err := openAdmin(*data, log)
+	ops, err := openAdmin(*data, log, base)
 	if err != nil {
 		return err
 	}
@@ -440,12 +450,12 @@ const (
 // openCommand is openAdmin for a one-shot command: a logger of warnings on
 // stderr, and the function that closes what was opened (the database when
 // no server holds it; nothing for the admin socket).
-func openCommand(data string, stderr io.Writer) (adminOps, func(), error) {
+func openCommand(data string, stderr io.Writer, base ...server.Options) (adminOps, func(), error) {
 	log, err := newLogger(stderr, "warn")
 	if err != nil {
 		return nil, nil, err
 	}
-	ops, err := openAdmin(data, log)
+	ops, err := openAdmin(data, log, base...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -455,11 +465,11 @@ func openCommand(data string, stderr io.Writer) (adminOps, func(), error) {
 	return ops, func() {}, nil
 }
 
-func openAdmin(data string, log *slog.Logger) (adminOps, error) {
+func openAdmin(data string, log *slog.Logger, base ...server.Options) (adminOps, error) {
 	deadline := time.Now().Add(adminWait)
 	client := server.NewAdminClient(data)
 	for {
-		srv, err := server.Open(data, server.Options{Log: log, LockTimeout: adminLockWait})
+		srv, err := server.Open(data, withBase(server.Options{Log: log, LockTimeout: adminLockWait}, base))
 		if err == nil {
 			return srv, nil
 		}

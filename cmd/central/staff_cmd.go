@@ -42,7 +42,12 @@ func staffCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 	service := fs.String("service", string(app.ServiceLunch), "report: the service")
 	asCSV := fs.Bool("csv", false, "report: CSV (';' separated, for spreadsheets)")
 	lang := fs.String("lang", "it", "report -csv: the headings' language (it, en), as the kiosk's export")
+	configPath := fs.String("config", "", configUsage)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	base, err := commandConfig(fs, *configPath, data) // config_cmd.go
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -56,7 +61,7 @@ func staffCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(*data); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	ops, done, err := openCommand(*data, stderr)
+	ops, done, err := openCommand(*data, stderr, base)
 	if err != nil {
 		return err
 	}

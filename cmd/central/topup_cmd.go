@@ -65,7 +65,12 @@ func topUpCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 	account := fs.String("account", "", "family account id (notices)")
 	receipts := fs.String("receipts", "", "name of the receipts token (token)")
 	asJSON := fs.Bool("json", false, "JSON output")
+	configPath := fs.String("config", "", configUsage)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	base, err := commandConfig(fs, *configPath, data) // config_cmd.go
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -102,7 +107,7 @@ func topUpCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("data directory: %w", err)
 		}
 	}
-	ops, done, err := openCommand(*data, stderr)
+	ops, done, err := openCommand(*data, stderr, base)
 	if err != nil {
 		return err
 	}
@@ -118,11 +123,13 @@ func topUpCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "notice %s paid: %s credited to account %s\n", pagopa.GroupNoticeCode(n.NoticeCode), euros(n.Receipt.Amount), n.AccountID)
+		gpdFlush(ops, stdout) // config_cmd.go
 	case "invalidate":
 		if n, err = t.InvalidateNotice(*notice, *reason); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "notice %s: %s\n", pagopa.GroupNoticeCode(n.NoticeCode), n.State)
+		gpdFlush(ops, stdout) // config_cmd.go
 	case "notices":
 		ns, err := t.FamilyNotices(app.AccountID(*account))
 		if err != nil {
