@@ -100,10 +100,10 @@ const usage = `usage:
                                             family:ACCOUNT_ID, class:SCHOOL/CLASS, school:SCHOOL or all
   central messages -data DIR [-json]        the messages sent, newest first, with how many families read each
   central backup -data DIR -out FILE       a consistent copy of central.db, the server running or not
-  Every administration command also takes -config FILE, the server's settings file
-  (its data directory and "pagopa" settings); -data given on the command line wins.
   central restored -data DIR                after putting central.db back from a backup, with the
                                             server stopped: every kiosk pulls afresh at its next sync
+  Every administration command also takes -config FILE, the server's settings file
+  (its data directory and "pagopa" settings); -data given on the command line wins.
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
