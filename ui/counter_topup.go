@@ -103,6 +103,9 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 	if n == nil {
 		return widget.NewLabel("")
 	}
+	if n.Publication != "" { // not on pagoPA yet: nothing payable shown
+		return s.noticePublicationView(n) // counter_notice_publication.go
+	}
 	back := widget.NewButtonWithIcon(s.tr.T("counter.back"), theme.NavigateBackIcon(), s.act(func() {
 		s.stopPollLocked()
 		s.view, s.tab, s.notice, s.paid, s.amount = cvFamily, tabNotices, nil, false, ""
