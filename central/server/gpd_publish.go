@@ -182,7 +182,7 @@ func (s *Server) gpdPublishNow(n app.Notice) app.Notice {
 }
 
 // gpdCreateWait bounds the attempt a top-up waits for.
-const gpdCreateWait = 8 * time.Second
+const gpdCreateWait = 5 * time.Second
 
 // gpdProcess works one position of the outbox: one call to GPD (force:
 // even before its NextTry), and its outcome stored. The error is the
