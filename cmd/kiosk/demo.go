@@ -27,6 +27,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/assets/demo"
+	"mensakiosk/central/gpdsim"
 	"mensakiosk/central/server"
 	"mensakiosk/device"
 	"mensakiosk/internal/netfault"
@@ -55,6 +56,7 @@ type demoRun struct {
 	cancel     context.CancelFunc
 	serverDone chan struct{}
 	proxy      *netfault.Proxy
+	gpd        *gpdsim.Sim // demo_gpd.go: the demo's pagoPA
 }
 
 var _ demoKit = (*demoRun)(nil)
@@ -115,6 +117,12 @@ func (d *demoRun) startCentral(ctx context.Context, roster app.Roster) error {
 	pp := server.DefaultPagoPA()
 	pp.Creditor.Name = demo.Comune
 	pp.Creditor.Contacts = "mensa@comune.borgodemo.example.it"
+	// Its notices are published on a GPD simulator (demo_gpd.go).
+	sim, gcfg, err := startDemoGPD(ctx, filepath.Join(cfg.DataDir, "demo-central"), log.With("component", "gpd-simulator"))
+	if err != nil {
+		return err
+	}
+	pp.GPD, d.gpd = gcfg, sim
 	srv, err := server.Open(filepath.Join(cfg.DataDir, "demo-central"), server.Options{Log: log.With("component", "central-server"),
 		PagoPA: &pp})
 	if err != nil {
@@ -143,8 +151,11 @@ func (d *demoRun) startCentral(ctx context.Context, roster app.Roster) error {
 	d.serverDone = make(chan struct{})
 	sctx, cancel := context.WithCancel(ctx)
 	d.cancel = cancel
+	gpdDone := make(chan struct{})
+	go func() { defer close(gpdDone); srv.RunGPD(sctx) }()
 	go func() {
 		defer close(d.serverDone)
+		defer func() { <-gpdDone }()
 		if err := srv.Serve(sctx, ln, nil); err != nil {
 			log.Error("demo central server", "err", err)
 		}
@@ -384,8 +395,11 @@ func (d *demoRun) payLatest() error {
 		if err != nil {
 			return err
 		}
-		if n.State != app.NoticeValid {
+		if n.State != app.NoticeValid || n.Publication != "" {
 			continue
+		}
+		if d.gpd != nil { // paid on the demo's pagoPA: demo_gpd.go
+			return d.payGPD(n)
 		}
 		id := make([]byte, 8)
 		if _, err := rand.Read(id); err != nil {

@@ -226,12 +226,22 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 	n := strings.Count(x.c.log(), `"msg":"counter: notice issued"`)
 	x.tap("Crea l'avviso di pagamento")
 	waitCount(t, x.c, `"msg":"counter: notice issued"`, n+1, 10*time.Second)
+	// Published on the demo's pagoPA (the GPD simulator) before it is shown.
+	waitCount(t, x.c, `"msg":"pagoPA GPD: position published"`, n+1, 10*time.Second)
+	x.waitText("Inquadra il codice QR", 10*time.Second)
 	shot("avviso")
 	x.tap("Stampa avviso")
 	waitCount(t, x.c, `"msg":"notice printed"`, 1, 20*time.Second)
 	shot("avviso-printed")
 	x.panelBadge("segna pagato")
-	time.Sleep(3 * time.Second) // the poll sees the payment
+	// Paid on the demo's pagoPA: the server's GPD poll reads it back and
+	// credits it, the counter's poll sees it.
+	waitCount(t, x.c, `"msg":"pagoPA GPD: payments credited"`, 1, 15*time.Second)
+	x.waitText("Pagamento ricevuto", 15*time.Second)
+	const demoGPDKey = "demo-subscription-key" // demo_gpd.go's (a demo-tag file)
+	if strings.Contains(x.c.log(), demoGPDKey) {
+		t.Error("the log holds the GPD subscription key")
+	}
 	shot("avviso-paid")
 	x.tap("Esci")
 	x.waitText("Sportello mensa scolastica", 10*time.Second)
