@@ -435,8 +435,10 @@ func (s *Sim) list(w http.ResponseWriter, r *http.Request, org string) {
 	case from.IsZero() && !to.IsZero():
 		from = to.AddDate(0, 0, -30)
 	}
-	if !from.IsZero() && to.Before(from) {
-		problem(w, http.StatusBadRequest, "BAD REQUEST", "Dates interval not valid: from is after to")
+	// GPD's max.days.interval: at most 30 days between from and to.
+	if !from.IsZero() && (to.Before(from) || to.Sub(from) >= 31*24*time.Hour) {
+		problem(w, http.StatusBadRequest, "The debt positions cannot be recovered",
+			"Debt positions cannot be recovered. Verify that due_date_to >= due_date_from and that the interval between the two dates not exceed the maximum number of days allowed")
 		return
 	}
 	s.mu.Lock()

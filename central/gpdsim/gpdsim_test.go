@@ -199,6 +199,9 @@ func TestSimKeyDuplicatesStatesPaging(t *testing.T) {
 	if st, _, _ := call(t, ts, http.MethodGet, "/organizations/"+org+"/debtpositions?limit=51", nil, true); st != http.StatusBadRequest {
 		t.Errorf("limit 51: %d, want 400", st)
 	}
+	if st, _, _ := call(t, ts, http.MethodGet, "/organizations/"+org+"/debtpositions?payment_date_time_from=2026-01-01T00:00:00&payment_date_time_to=2026-02-15T00:00:00", nil, true); st != http.StatusBadRequest {
+		t.Errorf("an interval over 30 days: %d, want 400", st)
+	}
 	if st, _, _ := call(t, ts, http.MethodGet, "/organizations/"+org+"/debtpositions?status=PAYED", nil, true); st != http.StatusBadRequest {
 		t.Errorf("bad status: %d, want 400", st)
 	}

@@ -26,9 +26,11 @@ const (
 	// gpdOverlap is re-read before the cursor at every poll: a payment
 	// GPD records late, with an earlier payment time, is still seen.
 	gpdOverlap = 30 * time.Minute
-	// gpdFirstWindow is how far back the first poll reads (GPD's own
-	// default window).
-	gpdFirstWindow = 30 * 24 * time.Hour
+	// gpdFirstWindow is how far back the first poll reads.
+	gpdFirstWindow = 29 * 24 * time.Hour
+	// gpdMaxWindow is the longest interval one listing asks for: GPD
+	// refuses more than 30 days.
+	gpdMaxWindow = 29 * 24 * time.Hour
 	// gpdPSP names the PSP of a GPD payment that names none.
 	gpdPSP = "pagoPA"
 )
@@ -74,32 +76,40 @@ func (s *Server) gpdPollPayments(ctx context.Context) (credited int, err error) 
 		return 0, err
 	}
 	now := s.now()
-	from := now.Add(-gpdFirstWindow)
+	to := now.Add(time.Hour) // the payment clock may run a little ahead of ours
+	from := to.Add(-gpdFirstWindow)
 	if !since.IsZero() {
 		from = since.Add(-gpdOverlap)
 	}
-	to := now.Add(24 * time.Hour) // the payment clock may run ahead of ours
 	latest := since
-	for _, status := range []string{gpd.StatusPaid, gpd.StatusReported} {
-		for page := 0; ; page++ {
-			pg, err := c.client.List(ctx, gpd.ListQuery{Page: page, Limit: gpd.MaxLimit, Status: status, PaidFrom: from, PaidTo: to, OrderBy: "INSERTED_DATE", Ordering: "ASC"})
-			if err != nil {
-				return credited, err
-			}
-			for _, pos := range pg.Positions {
-				for _, o := range pos.PaymentOption {
-					n, at, err := s.gpdRecordOption(o)
-					if err != nil {
-						return credited, err
-					}
-					credited += n
-					if at.After(latest) {
-						latest = at
+	// GPD refuses an interval over 30 days (max.days.interval): a longer
+	// gap (a server stopped for weeks) is read window by window.
+	for wFrom := from; wFrom.Before(to); wFrom = wFrom.Add(gpdMaxWindow) {
+		wTo := wFrom.Add(gpdMaxWindow)
+		if wTo.After(to) {
+			wTo = to
+		}
+		for _, status := range []string{gpd.StatusPaid, gpd.StatusReported} {
+			for page := 0; ; page++ {
+				pg, err := c.client.List(ctx, gpd.ListQuery{Page: page, Limit: gpd.MaxLimit, Status: status, PaidFrom: wFrom, PaidTo: wTo, OrderBy: "INSERTED_DATE", Ordering: "ASC"})
+				if err != nil {
+					return credited, err
+				}
+				for _, pos := range pg.Positions {
+					for _, o := range pos.PaymentOption {
+						n, at, err := s.gpdRecordOption(o)
+						if err != nil {
+							return credited, err
+						}
+						credited += n
+						if at.After(latest) && !at.After(now.Add(time.Hour)) {
+							latest = at
+						}
 					}
 				}
-			}
-			if page+1 >= pg.PageInfo.TotalPages || len(pg.Positions) == 0 {
-				break
+				if page+1 >= pg.PageInfo.TotalPages || len(pg.Positions) == 0 {
+					break
+				}
 			}
 		}
 	}

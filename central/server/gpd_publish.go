@@ -261,7 +261,8 @@ func (s *Server) gpdProcess(ctx context.Context, code string, force bool) error 
 		}
 	}
 	if callErr != nil && !gpd.IsTransient(callErr) && op == gpdCreate {
-		if st := gpd.StatusOf(callErr); st == http.StatusBadRequest || st == http.StatusUnprocessableEntity || st == http.StatusNotFound {
+		// A 404 is no refusal of the position: a wrong URL answers it.
+		if st := gpd.StatusOf(callErr); st == http.StatusBadRequest || st == http.StatusUnprocessableEntity {
 			refused, callErr = callErr.Error(), nil
 		}
 	}

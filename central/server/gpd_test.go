@@ -526,3 +526,35 @@ func TestGPDConfigChecks(t *testing.T) {
 	}
 	s.Close()
 }
+
+// TestGPDLongGapReadByWindows: GPD lists at most 30 days at once; after a
+// long stop the server reads the gap window by window and misses nothing.
+func TestGPDLongGapReadByWindows(t *testing.T) {
+	g := newGPDEnv(t)
+	a := g.mustTopUp(g.tok, app.TopUpRequest{AccountID: "F1", Amount: 1000, IdempotencyKey: "k-a"})
+	if err := g.sim.Pay(TestCreditorCF, a.NoticeCode, "PSP", "R-a", g.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if c := g.later(time.Minute); c != 1 {
+		t.Fatalf("credited %d", c)
+	}
+	// No poll for 40 days (the server was stopped): a top-up made on day
+	// 39 is paid on day 40; the next poll reads from the last payment seen.
+	g.clock.Set(g.clock.Now().Add(39 * 24 * time.Hour))
+	b := g.mustTopUp(g.tok, app.TopUpRequest{AccountID: "F1", Amount: 2000, IdempotencyKey: "k-b"})
+	g.clock.Set(g.clock.Now().Add(24 * time.Hour))
+	if err := g.sim.Pay(TestCreditorCF, b.NoticeCode, "PSP", "R-b", g.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if c := g.later(time.Minute); c != 1 {
+		t.Fatalf("after a 40-day gap: credited %d, want 1", c)
+	}
+	for _, c := range g.sim.Calls() {
+		if c.Status == http.StatusBadRequest {
+			t.Errorf("GPD refused a listing: %s?%s", c.Path, c.Query)
+		}
+	}
+	if bal := g.balance("F1"); bal != 1000+1000+2000 {
+		t.Errorf("balance %d", bal)
+	}
+}
