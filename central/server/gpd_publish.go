@@ -388,17 +388,3 @@ func gpdOutboxLen(tx *bolt.Tx) (pending, unavailable int, err error) {
 	})
 	return
 }
-
-// gpdStateOf is for the tests: a position's stored GPD state.
-func (s *Server) gpdStateOf(code string) (*gpdState, error) {
-	var g *gpdState
-	err := s.db.View(func(tx *bolt.Tx) error {
-		p, ok, err := getPosition(tx, code)
-		if err != nil || !ok {
-			return err
-		}
-		g = p.GPD
-		return nil
-	})
-	return g, err
-}
