@@ -267,6 +267,7 @@ func (s *Server) gpdProcess(ctx context.Context, code string, force bool) error 
 		}
 	}
 	var raised []app.Alarm
+	attempts := 0
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		raised = nil
 		p, ok, err := getPosition(tx, code)
@@ -277,6 +278,7 @@ func (s *Server) gpdProcess(ctx context.Context, code string, force bool) error 
 		now := s.now()
 		if callErr != nil {
 			g.Attempts++
+			attempts = g.Attempts
 			g.LastError = callErr.Error()
 			wait := min(time.Second<<min(g.Attempts-1, 16), gpdMaxBackoff)
 			if ra := gpd.RetryAfterOf(callErr); ra > wait {
@@ -327,7 +329,11 @@ func (s *Server) gpdProcess(ctx context.Context, code string, force bool) error 
 	switch {
 	case err != nil:
 	case callErr != nil:
-		s.log.Warn("pagoPA GPD: call failed; will retry", "notice", code, "op", opName(op), "err", callErr.Error())
+		// Bounded: the first failures of a position, then one in ten
+		// (its backoff reaches 5 minutes).
+		if attempts <= gpdPreparingAttempts || attempts%10 == 0 {
+			s.log.Warn("pagoPA GPD: call failed; will retry", "notice", code, "op", opName(op), "attempt", attempts, "err", callErr.Error())
+		}
 	case refused == "" && op == gpdCreate:
 		s.log.Info("pagoPA GPD: position published", "notice", code, "iupd", p.IUPD)
 	case op == gpdInvalidate:
