@@ -211,6 +211,12 @@ func (s *Server) gpdProcess(ctx context.Context, code string, force bool) error 
 	if ok {
 		op = p.GPD.next()
 	}
+	if op == gpdCreate && current(p, s.noticeDay()).State == app.NoticeExpired {
+		// Past its due date before GPD ever took it: nothing to publish
+		// (GPD would refuse the date); it stays unpayable here.
+		s.log.Warn("pagoPA GPD: the notice expired before GPD could take it; not published", "notice", code)
+		op = gpdNothing
+	}
 	if op == gpdNothing {
 		return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bGPDOutbox).Delete([]byte(code)) })
 	}

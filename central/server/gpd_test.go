@@ -558,3 +558,24 @@ func TestGPDLongGapReadByWindows(t *testing.T) {
 		t.Errorf("balance %d", bal)
 	}
 }
+
+// TestGPDExpiredBeforePublished: a notice GPD never took before its due
+// date is not sent any more (GPD would refuse the date); it stays
+// unpayable, out of the outbox.
+func TestGPDExpiredBeforePublished(t *testing.T) {
+	g := newGPDEnv(t)
+	g.sim.FailNext("create", 1000, http.StatusServiceUnavailable, 0)
+	_, n, _ := g.topUp(g.tok, app.TopUpRequest{AccountID: "F1", Amount: 1000, IdempotencyKey: "k-exp"})
+	g.later(time.Hour)
+	before, _ := g.creates()
+	g.later(40 * 24 * time.Hour)
+	if after, _ := g.creates(); after != before {
+		t.Errorf("an expired notice was sent to GPD again (%d → %d creates)", before, after)
+	}
+	if c := g.s.mustCounts(t); c.GPDPending != 0 {
+		t.Errorf("outbox holds %d", c.GPDPending)
+	}
+	if _, cur, _ := g.getNotice(g.tok, n.NoticeCode); cur.State != app.NoticeExpired || cur.Publication == "" {
+		t.Errorf("%s %q: want EXPIRED, not payable", cur.State, cur.Publication)
+	}
+}
