@@ -166,6 +166,14 @@ func TestServeWithGPD(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// GPD down: the third top-up is not payable, and the office sees it.
+	sim.FailNext("create", 1000, http.StatusServiceUnavailable, 0)
+	if st, body := do(http.MethodPost, central.PathTopUps, []byte(`{"account_id":"F1","amount":1000,"idempotency_key":"k3"}`)); st != http.StatusCreated || !strings.Contains(string(body), `"publication":"preparing"`) {
+		t.Errorf("top-up with GPD down: %d %s", st, body)
+	}
+	if out := run("notices", "-config", cfg, "-account", "F1"); !strings.Contains(out, "R-CMD-1") || !strings.Contains(out, "INVALID") || strings.Count(out, "NOT PAYABLE: pagoPA") != 1 {
+		t.Errorf("notices: %s", out)
+	}
 	status := run("status", "-config", cfg)
 	if !strings.Contains(status, "payable: notices are published on pagoPA GPD") {
 		t.Errorf("status: %s", status)

@@ -140,6 +140,9 @@ func topUpCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 		}
 		for _, n := range ns {
 			paid := ""
+			if n.Publication != "" { // not (yet) on pagoPA GPD: not payable
+				paid = "  NOT PAYABLE: pagoPA " + string(n.Publication)
+			}
 			if n.Receipt != nil {
 				paid = fmt.Sprintf("  receipt %s %s %s", n.Receipt.ReceiptID, n.Receipt.PaidAt.Local().Format("2006-01-02 15:04"), euros(n.Receipt.Amount))
 			}
