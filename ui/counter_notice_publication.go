@@ -36,12 +36,19 @@ func (s *CounterScreen) noticePublicationView(n *app.Notice) fyne.CanvasObject {
 		s.printMsg, s.printFailed = "", false
 		s.b.NewTopUp()
 	}))
+	// The screen asks by itself every PollInterval; this asks now.
+	check := widget.NewButtonWithIcon(s.tr.T("counter.notice.check_publication"), theme.ViewRefreshIcon(), s.act(func() {
+		s.pollOnceLocked(n.NoticeCode)
+	}))
+	if s.busy || n.Publication == app.NoticeRefused {
+		check.Disable()
+	}
 	s.qrImg = nil
 	bottom := container.NewVBox()
 	if s.errText != "" {
 		bottom.Add(counterError(s.errText))
 	}
-	bottom.Add(container.NewHBox(layout.NewSpacer(), back))
+	bottom.Add(container.NewHBox(layout.NewSpacer(), back, check))
 	// Full width, at the top: the lines wrap.
 	return container.NewBorder(p.root, bottom, nil, nil)
 }

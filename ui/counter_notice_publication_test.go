@@ -86,36 +86,13 @@ func newPublicationFixture(t *testing.T, pub app.NoticePublication, lang string)
 	}
 	test.NewTempApp(t).Settings().SetTheme(KioskTheme())
 	s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, b,
-		CounterOptions{PollInterval: 10 * time.Millisecond, Location: romeTZ, Language: lang})
+		CounterOptions{PollInterval: time.Hour, Location: romeTZ, Language: lang})
 	t.Cleanup(func() { s.Close(); s.wait(); s.pollers.Wait() })
 	s.SetSync(app.SyncStatus{Configured: true, Online: true})
 	f := &counterFixture{s: s, w: test.NewTempWindow(t, s.Content())}
 	f.w.SetPadded(false)
 	f.w.Resize(fyne.NewSize(1280, 720))
 	return f, b
-}
-
-// waitTexts waits until every want is on screen (the screen polls by
-// itself).
-func waitTexts(t *testing.T, f *counterFixture, want ...string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		got := f.texts()
-		missing := ""
-		for _, w := range want {
-			if !strings.Contains(got, w) {
-				missing = w
-			}
-		}
-		if missing == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%q not on screen:\n%s", missing, got)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // TestCounterNoticePreparingUntilPublished: until pagoPA holds the
@@ -139,8 +116,10 @@ func TestCounterNoticePreparingUntilPublished(t *testing.T) {
 	if qr != nil {
 		t.Error("a QR code is on screen before pagoPA accepted the notice")
 	}
+	// Accepted by pagoPA: the next poll (here asked now) shows the avviso.
 	b.set(func(n *app.Notice) { n.Publication = "" })
-	waitTexts(t, f, "Avviso di pagamento", pagopa.GroupNoticeCode(publicationCode), "In attesa del pagamento…")
+	f.tap(t, "Verifica ora")
+	wantCounterTexts(t, f.texts(), "Avviso di pagamento", pagopa.GroupNoticeCode(publicationCode), "In attesa del pagamento…")
 	f.s.mu.Lock()
 	qr = f.s.qrImg
 	f.s.mu.Unlock()
@@ -151,7 +130,7 @@ func TestCounterNoticePreparingUntilPublished(t *testing.T) {
 		n.State = app.NoticePaid
 		n.Receipt = &app.Receipt{ReceiptID: "R-1", NoticeCode: publicationCode, Amount: 2000, PaidAt: counterStart, PSP: "Banca"}
 	})
-	f.s.pollers.Wait()
+	f.tap(t, "Verifica il pagamento")
 	wantCounterTexts(t, f.texts(), "Pagamento ricevuto")
 }
 
