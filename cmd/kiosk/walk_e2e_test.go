@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -242,6 +243,20 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 	if strings.Contains(x.c.log(), demoGPDKey) {
 		t.Error("the log holds the GPD subscription key")
 	}
+	// Nor any file of the kiosk's (the embedded server's directory aside,
+	// where the demo keeps the key file as a Comune's server does).
+	_ = filepath.WalkDir(x.dataDir, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return nil
+		case d.IsDir() && d.Name() == "demo-central":
+			return filepath.SkipDir
+		}
+		if data, err := os.ReadFile(path); err == nil && !d.IsDir() && strings.Contains(string(data), demoGPDKey) {
+			t.Errorf("the kiosk's file %s holds the GPD subscription key", path)
+		}
+		return nil
+	})
 	shot("avviso-paid")
 	x.tap("Esci")
 	x.waitText("Sportello mensa scolastica", 10*time.Second)
