@@ -252,7 +252,10 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 		case d.IsDir() && d.Name() == "demo-central":
 			return filepath.SkipDir
 		}
-		if data, err := os.ReadFile(path); err == nil && !d.IsDir() && strings.Contains(string(data), demoGPDKey) {
+		if !d.Type().IsRegular() { // the demo reader's pty and the hook's socket block
+			return nil
+		}
+		if data, err := os.ReadFile(path); err == nil && strings.Contains(string(data), demoGPDKey) {
 			t.Errorf("the kiosk's file %s holds the GPD subscription key", path)
 		}
 		return nil
