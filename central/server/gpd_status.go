@@ -1,6 +1,8 @@
 package server
 
 import (
+	"fmt"
+
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -19,5 +21,9 @@ func (s *Server) gpdCounts(tx *bolt.Tx, c *Counts) error {
 	}
 	var err error
 	c.GPDPending, c.GPDUnavailable, err = gpdOutboxLen(tx)
+	if s.pagopa.gpd == nil && c.GPDPending > 0 {
+		// The database was served with GPD: this process lacks its settings.
+		c.PagoPA = fmt.Sprintf("not configured in this process: %d operations wait for pagoPA GPD (the server sends them when it runs with GPD configured; give a command the server's -config)", c.GPDPending)
+	}
 	return err
 }

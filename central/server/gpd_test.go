@@ -579,3 +579,22 @@ func TestGPDExpiredBeforePublished(t *testing.T) {
 		t.Errorf("%s %q: want EXPIRED, not payable", cur.State, cur.Publication)
 	}
 }
+
+// TestGPDStatusWithoutItsSettings: a database served with GPD, opened by
+// a command without the server's settings, says what waits rather than
+// "not configured".
+func TestGPDStatusWithoutItsSettings(t *testing.T) {
+	g := newGPDEnv(t)
+	g.sim.FailNext("create", 1, http.StatusServiceUnavailable, 0)
+	g.mustTopUp(g.tok, app.TopUpRequest{AccountID: "F1", Amount: 1000, IdempotencyKey: "k-st"})
+	g.close()
+	s, err := Open(g.dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := s.mustCounts(t)
+	if c.GPDPending != 1 || !strings.Contains(c.PagoPA, "1 operations wait for pagoPA GPD") {
+		t.Errorf("status: %+v", c)
+	}
+}
