@@ -238,17 +238,21 @@ func (k *kioskWindow) start(cfg Config, cc app.CanteenConfig) {
 		}
 	}
 	r.content = k.withStaffCorner(r)
-	// Publishing r lets the hooks that read what was built after the core
-	// started (postSync, counterBadge) use it; a status the sync engine
-	// reported before is replayed here, so the counter is not offline for a
-	// whole sync interval.
-	k.cur.Store(r)
+	// The screens are shown and filled before r is published: from then on
+	// the hooks that read what was built after the core started
+	// (postSync, counterBadge) update them from their own goroutines. A
+	// status the sync engine reported before is replayed after publishing,
+	// so the counter is not offline for a whole sync interval (its screen
+	// catches up at the refresher's next round).
 	k.show(r.content)
+	if r.core != nil {
+		k.refresh(r)
+	}
+	k.cur.Store(r)
 	if r.core != nil && r.core.counter != nil {
 		r.core.counter.SetOnline(r.core.link.Status().Online)
 	}
 	if r.core != nil {
-		k.refresh(r)
 		if !k.noRefreshLoop {
 			r.loops.Add(1)
 			go func() {
