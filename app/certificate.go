@@ -158,7 +158,8 @@ func SplitByWeight(total Cents, weights []int64) ([]Cents, error) {
 
 // BuildFamilyCertificate makes the certificate of year for the account's
 // family: payments are those of the year (their Day), meals those eaten
-// in the year and not voided, by pupil. Children are listed by id.
+// in the year and not voided, by pupil. Children are listed by id; a
+// family without children has its total and no shares.
 // Creditor and Issued are the caller's.
 func BuildFamilyCertificate(year int, acc Account, pupils []Pupil, meals []Meal, payments []CertificatePayment) (FamilyCertificate, error) {
 	prefix := strconv.Itoa(year) + "-"
@@ -194,9 +195,8 @@ func BuildFamilyCertificate(year int, acc Account, pupils []Pupil, meals []Meal,
 		c.Children[i].MealsValue += max(m.Price, 0)
 	}
 	if len(c.Children) == 0 {
-		if c.Total != 0 {
-			return FamilyCertificate{}, fmt.Errorf("certificate %d, account %s: %d cents paid but no child", year, acc.ID, c.Total)
-		}
+		// Paid, but no child is enrolled any more: nothing to split; the
+		// office sees the family's total in its list.
 		return c, nil
 	}
 	weights := make([]int64, len(c.Children))

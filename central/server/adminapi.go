@@ -251,6 +251,7 @@ func (s *Server) AdminHandler() http.Handler {
 	s.adminPagoPA(mux) // positions_admin.go
 	// messages.go
 	s.adminMessages(mux)
+	s.adminCertificates(mux)
 	mux.HandleFunc("GET /admin/ping", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, map[string]string{"status": "ok", "version": Version, "db": s.path})
 	})

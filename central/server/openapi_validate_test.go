@@ -186,6 +186,12 @@ func TestOpenAPIRealReplies(t *testing.T) {
 		{"receipt unknown notice", "POST", central.PathReceipts, rtok, app.Receipt{ReceiptID: "R2", NoticeCode: "301000000000000144", Amount: 2000, PaidAt: testNow, PSP: "Banca"}, 404},
 		{"receipt malformed", "POST", central.PathReceipts, rtok, `{}`, 400},
 		{"receipt no token", "POST", central.PathReceipts, "", "{receipt}", 401},
+		{"certificate", "GET", central.PathCertificates + "F1?year=2025", tok, nil, 200},
+		{"certificate siblings", "GET", central.PathCertificates + "A1?year=2025", tok, nil, 200},
+		{"certificate future year", "GET", central.PathCertificates + "F1?year=2099", tok, nil, 400},
+		{"certificate unknown", "GET", central.PathCertificates + "NOPE?year=2025", tok, nil, 404},
+		{"certificate no token", "GET", central.PathCertificates + "F1?year=2025", "", nil, 401},
+		{"certificate method", "POST", central.PathCertificates + "F1?year=2025", tok, nil, 405},
 	}
 	ctx := context.Background()
 	for _, x := range steps {

@@ -19,6 +19,9 @@ func counterOnly(path string) bool {
 	if _, ok := familyPath(path); ok {
 		return true
 	}
+	if _, ok := certificatePath(path); ok {
+		return true
+	}
 	return path == central.PathTopUps || path == central.PathBookings || strings.HasPrefix(path, central.PathNotices) ||
 		path == central.PathAbsences || path == central.PathMessages
 }
