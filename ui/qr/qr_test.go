@@ -139,3 +139,20 @@ func TestTooLong(t *testing.T) {
 		t.Errorf("62 bytes: %v", err)
 	}
 }
+
+// TestTextImageDecodes: a receipt's text, longer than a notice's
+// version-4 symbol holds, reads back whole from its image.
+func TestTextImageDecodes(t *testing.T) {
+	text := "RICEVUTA PAGOPA\nEnte: Comune di Città di Prova (99999000013)\nAvviso: 3010 0000 0000 0001 44\nImporto: 25,00 EUR\nPagato: 06/12/2026 10:15\nPSP: Banca Esempio S.p.A.\nID ricevuta: RCPT-2026-000123"
+	img, err := TextImage(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, _ := decode(t, scale(img, 8))
+	if got != text {
+		t.Errorf("decoded %q, want %q", got, text)
+	}
+	if img.Bounds().Dx() <= Size {
+		t.Errorf("a %d-byte text in a %d-module image", len(text), img.Bounds().Dx())
+	}
+}
