@@ -40,6 +40,9 @@ if [ "$what" = test ]; then
   # window's geometry from the X server (xwininfo, in x11-utils).
   command -v xdotool >/dev/null || missing+=(xdotool)
   command -v xwininfo >/dev/null || missing+=(x11-utils)
+  # The office's certificates command is tested on the PDFs' text as
+  # poppler's pdftotext reads it.
+  command -v pdftotext >/dev/null || missing+=(poppler-utils)
   # The kiosk under cage, the Wayland kiosk compositor it runs in on a
   # real kiosk, on wlroots' headless backend: Fyne's wayland build needs
   # the Wayland and xkbcommon headers; cage 0.1.4 does not start without

@@ -93,6 +93,8 @@ const usage = `usage:
                                             withdraw a notice that was not paid
   central notices    -data DIR -account ID [-json]
                                             a family's notices, newest first, with their state
+  central certificates -data DIR -year YYYY -out DIR [-config FILE] [-lang it|en]
+                                            the yearly certificates for the tax return: a PDF per family, a CSV
   central token      -data DIR -receipts NAME
                                             a token valid only to post receipts (printed once)
   central message -data DIR -to AUDIENCE -title TEXT [-body TEXT] [-url LINK]
@@ -130,6 +132,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = staffCmd(cmd, args, stdout, stderr) // staff_cmd.go
 	case "message", "messages":
 		err = messageCmd(cmd, args, stdout, stderr) // message_cmd.go
+	case "certificates":
+		err = certificatesCmd(args, stdout, stderr) // certificates_cmd.go
 	case "restored":
 		err = restored(args, stdout, stderr)
 	case "backup":

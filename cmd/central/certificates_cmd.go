@@ -1,0 +1,194 @@
+package main
+
+import (
+	"encoding/csv"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"mensakiosk/app"
+	"mensakiosk/app/pagopa"
+	"mensakiosk/central/server"
+	"mensakiosk/ui/noticepdf"
+)
+
+// The office's yearly certificates for the tax return:
+//
+//	central certificates -data DIR -year 2026 -out DIR [-config FILE] [-lang it|en]
+//
+// writes one PDF per family that paid something in the year
+// (attestazione-2026-<account>.pdf: a page per child) and one CSV
+// (attestazioni-2026.csv: a row per child, with the family's total), in
+// the out directory, which it creates. Through the running server's admin
+// socket when it runs (its configuration applies); else the database is
+// opened directly, with -config's time zone and creditor.
+
+// certificateOps is what the command needs, from a *server.Server or a
+// *server.AdminClient.
+type certificateOps interface {
+	Certificates(year int) ([]app.FamilyCertificate, error)
+}
+
+var (
+	_ certificateOps = (*server.Server)(nil)
+	_ certificateOps = (*server.AdminClient)(nil)
+)
+
+// translator is the kiosk's catalogue as noticepdf.Translator.
+type translator func(string) string
+
+func (f translator) T(key string, args ...any) string {
+	if len(args) == 0 {
+		return f(key)
+	}
+	return fmt.Sprintf(f(key), args...)
+}
+
+func certificatesCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("certificates", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "./central-data", "data directory (holds central.db)")
+	year := fs.Int("year", 0, "the calendar year, e.g. 2026")
+	out := fs.String("out", "", "directory to write the PDFs and the CSV into (created)")
+	config := fs.String("config", "", "the server's JSON settings (time_zone, pagopa creditor) when the server is not running")
+	lang := fs.String("lang", "it", "language of the PDFs: it or en")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	case *year == 0:
+		return usageError{"-year YYYY is required"}
+	case *out == "":
+		return usageError{"-out DIR is required"}
+	case *lang != "it" && *lang != "en":
+		return usageError{"-lang: it or en"}
+	}
+	if _, err := os.Stat(*data); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	var cfg Config
+	if *config != "" {
+		if err := loadConfig(*config, fs, &cfg); err != nil {
+			return err
+		}
+	}
+	opts, err := bookingOptions(cfg) // staff_cmd.go
+	if err != nil {
+		return err
+	}
+	loc := opts.Location
+	if loc == nil {
+		if loc, err = time.LoadLocation("Europe/Rome"); err != nil {
+			loc = time.UTC
+		}
+	}
+	log, err := newLogger(stderr, "warn")
+	if err != nil {
+		return err
+	}
+	opts.Log, opts.PagoPA, opts.LockTimeout = log, cfg.PagoPA, adminLockWait
+	var ops certificateOps
+	srv, err := server.Open(*data, opts)
+	switch {
+	case err == nil:
+		defer srv.Close()
+		ops = srv
+	case errors.Is(err, server.ErrInUse):
+		client := server.NewAdminClient(*data)
+		if perr := client.Ping(adminPingWait); perr != nil {
+			return fmt.Errorf("the database is in use and the server's admin socket does not answer: %w", perr)
+		}
+		ops = client
+	default:
+		return err
+	}
+	certs, err := ops.Certificates(*year)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o750); err != nil {
+		return err
+	}
+	tr := translator(catalogue(*lang)) // staff_cmd.go
+	for _, c := range certs {
+		name := filepath.Join(*out, fmt.Sprintf("attestazione-%d-%s.pdf", *year, fileSafe(string(c.AccountID))))
+		if err := writeFileAtomic(name, func(w io.Writer) error { return noticepdf.WriteCertificate(w, c, tr, loc) }); err != nil {
+			return fmt.Errorf("family %s: %w", c.AccountID, err)
+		}
+	}
+	csvName := filepath.Join(*out, fmt.Sprintf("attestazioni-%d.csv", *year))
+	if err := writeFileAtomic(csvName, func(w io.Writer) error { return certificatesCSV(w, certs) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d families' certificates of %d written to %s (and %s)\n", len(certs), *year, *out, filepath.Base(csvName))
+	if srv != nil {
+		return srv.Close()
+	}
+	return nil
+}
+
+// certificatesCSV writes a row per child (a family without children: one
+// row with its total and no child), amounts in cents and in euros.
+func certificatesCSV(w io.Writer, certs []app.FamilyCertificate) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"year", "account_id", "payer_name", "payer_fiscal_code", "family_total_cents", "payments",
+		"pupil_id", "first_name", "last_name", "fiscal_code", "school", "meals", "meals_value_cents", "amount_cents", "amount_eur"})
+	for _, c := range certs {
+		fam := []string{strconv.Itoa(c.Year), string(c.AccountID), c.PayerName, c.PayerFiscalCode,
+			strconv.FormatInt(int64(c.Total), 10), strconv.Itoa(len(c.Payments))}
+		children := c.Children
+		if len(children) == 0 {
+			_ = cw.Write(append(fam, "", "", "", "", "", "0", "0", strconv.FormatInt(int64(c.Total), 10), euroPlain(c.Total)))
+			continue
+		}
+		for _, ch := range children {
+			_ = cw.Write(append(fam, string(ch.PupilID), ch.FirstName, ch.LastName, ch.FiscalCode, ch.School,
+				strconv.Itoa(ch.Meals), strconv.FormatInt(int64(ch.MealsValue), 10), strconv.FormatInt(int64(ch.Amount), 10), euroPlain(ch.Amount)))
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// euroPlain is "111,11": the euros as a spreadsheet set to Italian reads them.
+func euroPlain(c app.Cents) string {
+	return strings.TrimSuffix(pagopa.FormatEuro(int64(c)), " €")
+}
+
+// fileSafe keeps an account id usable as part of a file name.
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 || r == ':' {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// writeFileAtomic writes name through a temporary file renamed into place.
+func writeFileAtomic(name string, write func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-"+filepath.Base(name)+"-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	err = write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, name)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
