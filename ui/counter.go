@@ -87,6 +87,7 @@ const (
 	cvFamily
 	cvNotice
 	cvTakeHome // counter_messages.go
+	cvCertificate // counter_certificate.go
 )
 
 // familyTab is the part of the family view on screen.
@@ -124,6 +125,11 @@ type CounterScreen struct {
 	// goroutine of its own; what it returns is said on the avviso
 	// (printed, or where the file is, or that it failed).
 	OnPrint func(n app.Notice, tr *Catalogue) (PrintResult, error)
+	// OnPrintReceipt and OnPrintCertificate are OnPrint for the receipt
+	// of a paid notice and for the yearly certificate
+	// (counter_receipt.go, counter_certificate.go).
+	OnPrintReceipt     func(n app.Notice, tr *Catalogue) (PrintResult, error)
+	OnPrintCertificate func(c app.FamilyCertificate, tr *Catalogue) (PrintResult, error)
 	// OnStaffGesture is called when staff tap the title five times within
 	// a few seconds.
 	OnStaffGesture func()
@@ -170,6 +176,8 @@ type CounterScreen struct {
 	status *widget.Label
 	centre *fyne.Container
 	qrImg  *canvas.Image // the avviso's QR code, while shown
+
+	certState counterCertState // counter_certificate.go
 }
 
 // NewCounterScreen builds the counter screen on the home view.
@@ -359,6 +367,7 @@ func (s *CounterScreen) forgetLocked() {
 	s.printMsg, s.printFailed = "", false
 	s.view, s.tab = cvHome, tabChildren
 	s.qrImg = nil
+	s.certState = counterCertState{}
 	// The next family starts in the kiosk's language, on the first news.
 	s.tr = s.home
 	s.newsPage, s.docPage = 0, 0
@@ -489,7 +498,7 @@ func (s *CounterScreen) renderLocked() {
 			}
 			head = append(head, bt)
 		}
-	case cvFamily, cvNotice:
+	case cvFamily, cvNotice, cvCertificate:
 		head = append(head, widget.NewButtonWithIcon(s.tr.T("counter.logout"), theme.LogoutIcon(), s.act(s.forgetLocked)))
 	case cvTakeHome:
 		if s.hasFam {
@@ -501,7 +510,7 @@ func (s *CounterScreen) renderLocked() {
 	// On the avviso, what "Stampa avviso" did takes the footer's whole
 	// width (a file's path is long), in place of the server's line.
 	s.status.TextStyle.Bold, s.status.Importance = false, widget.MediumImportance
-	if s.view == cvNotice && s.printMsg != "" {
+	if (s.view == cvNotice || s.view == cvCertificate) && s.printMsg != "" {
 		s.status.TextStyle.Bold, s.status.Importance = true, widget.SuccessImportance
 		if s.printFailed {
 			s.status.Importance = widget.DangerImportance
@@ -524,6 +533,8 @@ func (s *CounterScreen) renderLocked() {
 		body = s.noticeView()
 	case cvTakeHome:
 		body = s.takeHomeView()
+	case cvCertificate:
+		body = s.certificateView()
 	default:
 		body = s.homeView()
 	}

@@ -339,6 +339,9 @@ func (s *CounterScreen) bookLocked(r app.BookingRequest) {
 func (s *CounterScreen) noticesTab() fyne.CanvasObject {
 	ns := s.family.Notices
 	if len(ns) == 0 {
+		if bt := s.certificateButton(); bt != nil { // counter_certificate.go
+			return container.NewVBox(counterText(s.tr.T("counter.notices.none")), bt)
+		}
 		return counterText(s.tr.T("counter.notices.none"))
 	}
 	pages := (len(ns) + noticesPerPage - 1) / noticesPerPage
@@ -349,12 +352,15 @@ func (s *CounterScreen) noticesTab() fyne.CanvasObject {
 		if !n.Created.IsZero() {
 			when = FormatDate(n.Created.In(s.loc))
 		}
-		lines = append(lines, counterText(s.tr.T("counter.notices.row", when, pagopa.GroupNoticeCode(n.NoticeCode),
-			FormatCents(n.Amount), s.noticeState(n.State))))
+		lines = append(lines, s.noticeRow(n, s.tr.T("counter.notices.row", when, pagopa.GroupNoticeCode(n.NoticeCode),
+			FormatCents(n.Amount), s.noticeState(n.State)))) // counter_receipt.go
 	}
-	box := container.NewVBox(counterDense(lines...))
+	box := container.NewVBox(lines...)
 	if pages > 1 {
 		box.Add(s.pager(&s.noticePage, pages))
+	}
+	if bt := s.certificateButton(); bt != nil { // counter_certificate.go
+		box.Add(bt)
 	}
 	return box
 }

@@ -103,6 +103,9 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 	if n == nil {
 		return widget.NewLabel("")
 	}
+	if s.paid && n.Receipt != nil {
+		return s.receiptView() // counter_receipt.go
+	}
 	if n.Publication != "" { // not on pagoPA yet: nothing payable shown
 		return s.noticePublicationView(n) // counter_notice_publication.go
 	}
@@ -164,6 +167,11 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 				s.qrImg = nil
 				code = container.NewVBox(counterPaidStamp(s.tr.T("counter.notice.paid_stamp"), side))
 			}
+			if !s.paid && n.State != app.NoticeValid {
+				// Reopened expired or withdrawn: not offered for payment.
+				s.qrImg = nil
+				code = container.NewVBox(counterStateStamp(s.noticeState(n.State), side)) // counter_receipt.go
+			}
 		}
 	}
 
@@ -191,7 +199,7 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 	if n.Creditor.CBILL != "" {
 		data.Add(counterField(s.tr.T("notice.cbill"), n.Creditor.CBILL))
 	}
-	if !s.paid { // where to pay, while there is something to pay
+	if !s.paid && n.State == app.NoticeValid { // where to pay, while there is something to pay
 		where := newLabel(theme.SizeNameText, true)
 		where.SetText(s.tr.T("notice.where_to_pay.title"))
 		data.Add(where)
@@ -208,6 +216,8 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 		p := newPanel(toneGreen, 64, SizeNameNote, SizeNameNote, 1)
 		p.set(theme.ConfirmIcon(), s.tr.T("notice.paid"), lines, "")
 		state = p.root
+	} else if n.State != app.NoticeValid {
+		state = newNote(toneRed, theme.ErrorIcon(), s.noticeState(n.State)).root
 	} else {
 		state = newNote(toneAmber, theme.HistoryIcon(), s.tr.T("counter.notice.waiting")).root
 	}

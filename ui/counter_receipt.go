@@ -1,0 +1,151 @@
+package ui
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"mensakiosk/app"
+	"mensakiosk/app/pagopa"
+	"mensakiosk/ui/qr"
+)
+
+// The receipt (ricevuta) of a paid notice, shown in place of the avviso
+// once paid and when a paid notice is reopened from the Avvisi tab: the
+// notice code, the amount paid, the date and time, the PSP and the
+// receipt id, with a QR code of app.ReceiptQRText for the parent's phone
+// and a print button (OnPrintReceipt).
+
+// counterReceiptQRSide is the side, in modules, the receipt's QR code is
+// drawn at: as large as the avviso's (41 modules at QRModulePx).
+const counterReceiptQRSide = 41
+
+// openNoticeLocked shows a notice of the family again: an unpaid one as
+// its avviso with its QR code (polled until paid), a paid one as its
+// receipt.
+func (s *CounterScreen) openNoticeLocked(n app.Notice) {
+	s.stopPollLocked()
+	nc := n
+	s.notice, s.paid = &nc, n.State == app.NoticePaid
+	s.view, s.errText = cvNotice, ""
+	s.printMsg, s.printFailed = "", false
+	s.startPollLocked(n.NoticeCode)
+}
+
+// receiptView is the paid notice's receipt.
+func (s *CounterScreen) receiptView() fyne.CanvasObject {
+	n := s.notice
+	r := n.Receipt
+	back := widget.NewButtonWithIcon(s.tr.T("counter.back"), theme.NavigateBackIcon(), s.act(func() {
+		s.stopPollLocked()
+		s.view, s.tab, s.notice, s.paid, s.amount = cvFamily, tabNotices, nil, false, ""
+		s.printMsg, s.printFailed = "", false
+		s.b.NewTopUp()
+	}))
+	printBt := widget.NewButtonWithIcon(s.tr.T("receipt.print"), theme.DocumentPrintIcon(), s.act(func() {
+		if s.OnPrintReceipt == nil {
+			return
+		}
+		notice, tr, print := *n, s.tr, s.OnPrintReceipt
+		s.printMsg, s.printFailed = "", false
+		s.startLocked(func(context.Context) func() {
+			res, err := print(notice, tr)
+			return func() { s.printMsg, s.printFailed = printOutcome(tr, "receipt", res, err) }
+		})
+	}))
+	if s.busy || s.OnPrintReceipt == nil {
+		printBt.Disable()
+	}
+
+	// The QR code: the receipt's text, one image pixel per module, scaled
+	// by a whole factor with nearest-neighbour.
+	var code fyne.CanvasObject = widget.NewLabel("")
+	s.qrImg = nil
+	if text, err := app.ReceiptQRText(*n, s.loc); err == nil {
+		if img, err := qr.TextImage(text); err == nil {
+			ci := canvas.NewImageFromImage(img)
+			ci.ScaleMode = canvas.ImageScalePixels
+			ci.FillMode = canvas.ImageFillContain
+			px := max(2, counterReceiptQRSide*s.opts.QRModulePx/img.Bounds().Dx())
+			ci.SetMinSize(fyne.NewSquareSize(float32(img.Bounds().Dx() * px)))
+			s.qrImg = ci
+			code = container.NewVBox(container.NewCenter(ci), counterDense(counterSmall(s.tr.T("receipt.qr_hint"))))
+		}
+	}
+
+	title := newLabel(SizeNameNote, true)
+	title.SetText(s.tr.T("receipt.title"))
+	bold := func(text string) *widget.Label {
+		l := newLabel(SizeNameNote, true)
+		l.Wrapping = fyne.TextWrapOff
+		l.SetText(text)
+		return l
+	}
+	paid := r.PaidAt.In(s.loc)
+	data := container.NewVBox(title,
+		container.NewHBox(counterCaption(s.tr.T("notice.code")), bold(pagopa.GroupNoticeCode(n.NoticeCode))),
+		container.NewHBox(counterCaption(s.tr.T("receipt.amount")), bold(FormatCents(r.Amount))),
+		counterField(s.tr.T("receipt.paid_at"), s.tr.T("receipt.paid_at_value", FormatDate(paid), FormatTime(paid))),
+		counterField(s.tr.T("receipt.psp"), r.PSP),
+		counterField(s.tr.T("receipt.id"), r.ReceiptID),
+		// The creditor, not the payer: the parent is at the counter; the
+		// printed receipt names both.
+		counterField(s.tr.T("notice.creditor"), n.Creditor.Name+" — "+n.Creditor.FiscalCode))
+
+	var lines []string
+	if f := s.family; s.hasFam && f.Account.ID == n.AccountID {
+		lines = append(lines, s.tr.T("receipt.new_balance", FormatCents(f.Account.Balance)))
+	}
+	p := newPanel(toneGreen, 48, SizeNameNote, SizeNameNote, 1)
+	p.set(theme.ConfirmIcon(), s.tr.T("notice.paid"), lines, "")
+	bottom := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(back, printBt), p.root))
+	if s.errText != "" {
+		bottom.Add(counterError(s.errText))
+	}
+	return container.NewBorder(nil, bottom, container.New(layout.NewCustomPaddedLayout(0, 0, 0, 16), code), nil,
+		container.NewThemeOverride(data, counterDenseTheme{}))
+}
+
+// printOutcome is what a print button did, said on the footer: keys
+// "<what>.printed", "<what>.saved", "<what>.print_failed".
+func printOutcome(tr *Catalogue, what string, res PrintResult, err error) (string, bool) {
+	switch {
+	case err != nil:
+		return tr.T(what + ".print_failed"), true
+	case res.Printed:
+		return tr.T(what + ".printed"), false
+	}
+	return tr.T(what+".saved", res.File), false
+}
+
+// noticeRow is a notice in the Avvisi tab: its line and a button that
+// opens it again.
+func (s *CounterScreen) noticeRow(n app.Notice, text string) fyne.CanvasObject {
+	open := widget.NewButtonWithIcon(s.tr.T("counter.notices.open"), theme.DocumentIcon(), s.act(func() { s.openNoticeLocked(n) }))
+	if n.State == app.NoticePaid && n.Receipt != nil {
+		open.SetText(s.tr.T("receipt.show"))
+		open.SetIcon(theme.ConfirmIcon())
+	}
+	if s.busy {
+		open.Disable()
+	}
+	return container.NewBorder(nil, nil, nil, open, counterText(text))
+}
+
+// counterStateStamp is counterPaidStamp for a notice no longer payable
+// (expired, withdrawn): the state's name in red where the QR code was.
+func counterStateStamp(text string, side float32) fyne.CanvasObject {
+	bg := canvas.NewRectangle(colorPaper)
+	bg.StrokeColor, bg.StrokeWidth, bg.CornerRadius = colorRed, 8, 12
+	bg.SetMinSize(fyne.NewSquareSize(side))
+	word := canvas.NewText(text, colorRed)
+	word.TextStyle = fyne.TextStyle{Bold: true}
+	word.TextSize = side / 7
+	word.Alignment = fyne.TextAlignCenter
+	return container.NewStack(bg, container.NewCenter(word))
+}
