@@ -142,7 +142,7 @@ func (s *CounterScreen) certificateView() fyne.CanvasObject {
 		s.printMsg, s.printFailed = "", false
 		s.startLocked(func(context.Context) func() {
 			res, err := print(c, tr)
-			return func() { s.printMsg, s.printFailed = printOutcome(tr, "cert", res, err) }
+			return func() { s.printMsg, s.printFailed = printOutcome(tr, certificatePrintKeys, res, err) }
 		})
 	}))
 	if s.busy || st.cert == nil || s.OnPrintCertificate == nil {

@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -22,7 +23,7 @@ import (
 const (
 	mealsPerPage    = 4
 	bookingsPerPage = 3
-	noticesPerPage  = 5
+	noticesPerPage  = 3
 )
 
 func counterPageOf(page, pages int) string {
@@ -356,12 +357,15 @@ func (s *CounterScreen) noticesTab() fyne.CanvasObject {
 			FormatCents(n.Amount), s.noticeState(n.State)))) // counter_receipt.go
 	}
 	box := container.NewVBox(lines...)
+	// The certificate's button beside the pager: one row for both.
+	var pager fyne.CanvasObject = layout.NewSpacer()
 	if pages > 1 {
-		box.Add(s.pager(&s.noticePage, pages))
+		pager = s.pager(&s.noticePage, pages)
 	}
 	if bt := s.certificateButton(); bt != nil { // counter_certificate.go
-		box.Add(bt)
+		pager = container.NewBorder(nil, nil, bt, nil, pager)
 	}
+	box.Add(pager)
 	return box
 }
 

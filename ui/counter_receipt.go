@@ -55,7 +55,7 @@ func (s *CounterScreen) receiptView() fyne.CanvasObject {
 		s.printMsg, s.printFailed = "", false
 		s.startLocked(func(context.Context) func() {
 			res, err := print(notice, tr)
-			return func() { s.printMsg, s.printFailed = printOutcome(tr, "receipt", res, err) }
+			return func() { s.printMsg, s.printFailed = printOutcome(tr, receiptPrintKeys, res, err) }
 		})
 	}))
 	if s.busy || s.OnPrintReceipt == nil {
@@ -111,16 +111,24 @@ func (s *CounterScreen) receiptView() fyne.CanvasObject {
 		container.NewThemeOverride(data, counterDenseTheme{}))
 }
 
-// printOutcome is what a print button did, said on the footer: keys
-// "<what>.printed", "<what>.saved", "<what>.print_failed".
-func printOutcome(tr *Catalogue, what string, res PrintResult, err error) (string, bool) {
+// printKeys are the texts of what a print button did.
+type printKeys struct{ printed, saved, failed string }
+
+var (
+	receiptPrintKeys     = printKeys{"receipt.printed", "receipt.saved", "receipt.print_failed"}
+	certificatePrintKeys = printKeys{"cert.printed", "cert.saved", "cert.print_failed"}
+)
+
+// printOutcome is what a print button did, said on the footer, and
+// whether it failed.
+func printOutcome(tr *Catalogue, k printKeys, res PrintResult, err error) (string, bool) {
 	switch {
 	case err != nil:
-		return tr.T(what + ".print_failed"), true
+		return tr.T(k.failed), true
 	case res.Printed:
-		return tr.T(what + ".printed"), false
+		return tr.T(k.printed), false
 	}
-	return tr.T(what+".saved", res.File), false
+	return tr.T(k.saved, res.File), false
 }
 
 // noticeRow is a notice in the Avvisi tab: its line and a button that

@@ -3,11 +3,12 @@ package ui
 import (
 	"image"
 	"image/draw"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/widget"
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
@@ -105,23 +106,18 @@ func TestCounterTopUpToPaid(t *testing.T) {
 	}
 	f.tap(t, "Verifica il pagamento")
 	wantCounterTexts(t, f.texts(), "Pagamento ricevuto", "Nuovo saldo: 56,50 €")
-	// Paid: the QR code is no longer on screen, the avviso is marked as
-	// paid and is not offered for printing.
-	if f.s.qrImg != nil {
-		t.Error("the QR code of a paid notice is still on screen")
+	// Paid: the avviso gives way to the receipt (counter_receipt.go):
+	// the payment's QR code is no longer on screen, the receipt's is, and
+	// the avviso is not offered for printing.
+	wantCounterTexts(t, f.texts(), "Ricevuta di pagamento", pagopa.GroupNoticeCode(n.NoticeCode), "23/11/2026 alle 08:03", "Banca Test", "R-1")
+	if qr := decodeScreenQR(t, f); !strings.HasPrefix(qr, "RICEVUTA PAGOPA\n") || !strings.Contains(qr, "ID ricevuta: R-1") {
+		t.Errorf("the paid notice's QR code reads %q, want the receipt", qr)
 	}
-	var stamp bool
 	counterWalk(f.s.Content(), func(o fyne.CanvasObject) {
-		if tx, ok := o.(*canvas.Text); ok && tx.Text == "PAGATO" {
-			stamp = true
+		if b, ok := o.(*widget.Button); ok && b.Text == "Stampa avviso" {
+			t.Error("a paid notice can still be printed as an avviso")
 		}
 	})
-	if !stamp {
-		t.Error("no PAGATO stamp on the paid notice")
-	}
-	if !f.button(t, "Stampa avviso").Disabled() {
-		t.Error("a paid notice can still be printed")
-	}
 	f.tap(t, "Indietro")
 	wantCounterTexts(t, f.texts(), "Saldo 56,50 € — aggiornato al 23/11/2026 alle 08:03", "Pagato")
 }
