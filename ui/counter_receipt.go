@@ -37,16 +37,32 @@ func (s *CounterScreen) openNoticeLocked(n app.Notice) {
 	s.startPollLocked(n.NoticeCode)
 }
 
+// backToNoticesLocked leaves the avviso or the receipt for the Avvisi
+// tab, and reloads the family so that the notice just made is listed
+// there, with every notice's state as it now is.
+func (s *CounterScreen) backToNoticesLocked() {
+	s.stopPollLocked()
+	s.view, s.tab, s.notice, s.paid, s.amount = cvFamily, tabNotices, nil, false, ""
+	s.printMsg, s.printFailed = "", false
+	s.b.NewTopUp()
+	if !s.b.Online() {
+		return
+	}
+	s.startLocked(func(ctx context.Context) func() {
+		f, err := s.b.Refresh(ctx)
+		return func() {
+			if err == nil && s.hasFam && f.Account.ID == s.family.Account.ID {
+				s.family = f
+			}
+		}
+	})
+}
+
 // receiptView is the paid notice's receipt.
 func (s *CounterScreen) receiptView() fyne.CanvasObject {
 	n := s.notice
 	r := n.Receipt
-	back := widget.NewButtonWithIcon(s.tr.T("counter.back"), theme.NavigateBackIcon(), s.act(func() {
-		s.stopPollLocked()
-		s.view, s.tab, s.notice, s.paid, s.amount = cvFamily, tabNotices, nil, false, ""
-		s.printMsg, s.printFailed = "", false
-		s.b.NewTopUp()
-	}))
+	back := widget.NewButtonWithIcon(s.tr.T("counter.back"), theme.NavigateBackIcon(), s.act(s.backToNoticesLocked))
 	printBt := widget.NewButtonWithIcon(s.tr.T("receipt.print"), theme.DocumentPrintIcon(), s.act(func() {
 		if s.OnPrintReceipt == nil {
 			return

@@ -109,12 +109,7 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 	if n.Publication != "" { // not on pagoPA yet: nothing payable shown
 		return s.noticePublicationView(n) // counter_notice_publication.go
 	}
-	back := widget.NewButtonWithIcon(s.tr.T("counter.back"), theme.NavigateBackIcon(), s.act(func() {
-		s.stopPollLocked()
-		s.view, s.tab, s.notice, s.paid, s.amount = cvFamily, tabNotices, nil, false, ""
-		s.printMsg, s.printFailed = "", false
-		s.b.NewTopUp()
-	}))
+	back := widget.NewButtonWithIcon(s.tr.T("counter.back"), theme.NavigateBackIcon(), s.act(s.backToNoticesLocked)) // counter_receipt.go
 	printBt := widget.NewButtonWithIcon(s.tr.T("counter.notice.print"), theme.DocumentPrintIcon(), s.act(func() {
 		if s.OnPrint == nil {
 			return
