@@ -86,7 +86,15 @@ func (d *doc) certificatePage(c app.FamilyCertificate, ch app.ChildCertificate, 
 	y = d.label(margin, y+2, tr.T("cert.amount"))
 	y = d.line(margin, y, 22, bold, pagopa.FormatEuro(int64(amount)))
 	if len(c.Children) > 1 {
-		y = d.para(margin, y+2, contentW, 9, regular, tr.T("cert.split", pagopa.FormatEuro(int64(c.Total)), ch.Meals, pagopa.FormatEuro(int64(ch.MealsValue))))
+		priced := false
+		for _, o := range c.Children {
+			priced = priced || o.MealsValue > 0
+		}
+		if priced {
+			y = d.para(margin, y+2, contentW, 9, regular, tr.T("cert.split", pagopa.FormatEuro(int64(c.Total)), ch.Meals, pagopa.FormatEuro(int64(ch.MealsValue))))
+		} else {
+			y = d.para(margin, y+2, contentW, 9, regular, tr.T("cert.split_unpriced", pagopa.FormatEuro(int64(c.Total)), ch.Meals))
+		}
 	}
 	y += 3
 	d.rule(y)

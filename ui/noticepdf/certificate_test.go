@@ -138,7 +138,7 @@ func TestCertificatePDF(t *testing.T) {
 		"Attestazione delle spese per il servizio di mensa scolastica", "Anno 2026",
 		"Ente creditore", "Comune di Città di Prova", "99999000013", "lettera e-bis", "(730)",
 		"Pagatore (intestatario del conto mensa)", "Laura Bianchi", "Codice fiscale BNCLRA80A41H501X",
-		"Alunno/a", "Giulia Rossi", "Codice fiscale RSSGLI15A41H501Z", "Scuola Primaria Pascoli",
+		"Alunno/a", "Giulia Rossi", "Codice fiscale RSSGLI15A41H501Z", "Scuola frequentata: Primaria Pascoli",
 		"Si attesta che nell'anno 2026", "Totale pagato nell'anno", "111,11 €",
 		"(210,50 €)", "(qui 18 pasti, 90,00 €)")
 	inOrder(t, text, append([]string{"111,11 €"}, payments...)...)
@@ -187,5 +187,28 @@ func TestCertificatePDFManyPayments(t *testing.T) {
 		if p[1] < 28 || p[1] > 842-28 {
 			t.Errorf("text at (%.0f, %.0f) pt is outside the page's margins", p[0], p[1])
 		}
+	}
+}
+
+// TestCertificatePDFNoMeals: with no meal charged in the year the split
+// is even, and the certificate says so rather than "by value of meals".
+func TestCertificatePDFNoMeals(t *testing.T) {
+	noCompression = true
+	t.Cleanup(func() { noCompression = false })
+	c, err := app.BuildFamilyCertificate(2026, app.Account{ID: "F1", Holder: "Laura Bianchi", HolderFiscalCode: "BNCLRA80A41H501X"},
+		[]app.Pupil{{ID: "P1", FirstName: "Giulia"}, {ID: "P2", FirstName: "Marco"}}, nil,
+		[]app.CertificatePayment{{Day: "2026-04-01", NoticeCode: "301000000000000144", Amount: 4001}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteCertificate(&buf, c, loadReceiptCatalogue(t, "it"), rome); err != nil {
+		t.Fatal(err)
+	}
+	text := readPDF(t, buf.Bytes()).text()
+	// 4001 evenly: 2000 rem 1 each; the tie goes to the first listed.
+	inOrder(t, text, "Giulia", "20,01 €", "in parti uguali se nessuno ne ha consumati (qui 0 pasti)", "Marco", "20,00 €")
+	if strings.Contains(text, "valore dei pasti") {
+		t.Error("an even split is described as by the meals' value")
 	}
 }
