@@ -56,7 +56,7 @@ func (f *fakeCounter) Refresh(context.Context) (app.Family, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.current = true
-	f.fam.Notices = f.fam.Notices[:0]
+	f.fam.Notices = nil // a new slice: the screen holds the last one
 	for _, n := range f.notices {
 		f.fam.Notices = append(f.fam.Notices, n)
 	}
