@@ -101,6 +101,13 @@ func (s *Server) certificateTx(tx *bolt.Tx, acc app.Account, year int) (app.Fami
 		payments = append(payments, app.CertificatePayment{Day: app.DayOf(p.Receipt.PaidAt, s.zone()),
 			NoticeCode: p.NoticeCode, ReceiptID: p.Receipt.ReceiptID, PSP: p.Receipt.PSP, Amount: p.Receipt.Amount})
 	}
+	refunds, err := accountRefunds(tx, acc.ID) // refunds.go
+	if err != nil {
+		return app.FamilyCertificate{}, err
+	}
+	for _, r := range refunds {
+		payments = append(payments, app.CertificatePayment{Day: app.DayOf(r.At, s.zone()), ReceiptID: r.ID, Amount: -r.Amount})
+	}
 	from, to := app.Day(fmt.Sprintf("%04d-01-01", year)), app.Day(fmt.Sprintf("%04d-12-31", year))
 	var pupils []app.Pupil
 	var meals []app.Meal
@@ -166,6 +173,7 @@ func (s *Server) serveCertificates(w http.ResponseWriter, r *http.Request) bool 
 // adminCertificates adds GET /admin/certificates?year=YYYY → every
 // family's certificate of the year ([app.FamilyCertificate...]).
 func (s *Server) adminCertificates(mux *http.ServeMux) {
+	s.adminRefunds(mux) // refunds.go
 	mux.HandleFunc("GET /admin/certificates", func(w http.ResponseWriter, r *http.Request) {
 		year, err := strconv.Atoi(r.URL.Query().Get("year"))
 		if err != nil {

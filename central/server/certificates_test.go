@@ -104,6 +104,11 @@ func certificateEnv(t *testing.T) (*env, string) {
 	pay(n2, "R-2bis", time.Date(2025, 6, 3, 10, 5, 0, 0, time.UTC), http.StatusConflict)
 	// 31/12/2025 23:30 UTC is 2026 in Rome: not a 2025 payment.
 	pay(n3, "R-3", time.Date(2025, 12, 31, 23, 30, 0, 0, time.UTC), http.StatusOK)
+	// 5,00 € paid back to the family on 1 September 2025 (the office).
+	clock.Set(time.Date(2025, 9, 1, 10, 0, 0, 0, time.UTC))
+	if _, _, err := s.RecordRefund("F1", "RF-1", 500, "credito restituito"); err != nil {
+		t.Fatal(err)
+	}
 	clock.Set(time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC))
 	return e, counter
 }
@@ -130,26 +135,28 @@ func TestCertificateOfAFixtureYear(t *testing.T) {
 		t.Fatalf("%d %+v", st, ce)
 	}
 	// By hand. Paid in 2025 (Rome): 25,00 € (1 January, 00:30) + 40,00 €
-	// (3 June) = 65,00 €; the second 40,00 € receipt was not credited (to
-	// refund) and the 10,00 € paid on 1 January 2026 is next year's.
+	// (3 June) − 5,00 € refunded (1 September) = 60,00 €; the second
+	// 40,00 € receipt was not credited (to refund) and the 10,00 € paid
+	// on 1 January 2026 is next year's.
 	// Meals: Giulia 4 × 5,00 € = 20,00 € (one of her 5 voided), Marco
 	// 4 × 3,50 € = 14,00 €; Σ 34,00 €.
-	// Giulia 6500 × 2000 / 3400 = 3823 rem 1800; Marco 6500 × 1400 / 3400
-	// = 2676 rem 1600; the cent left goes to Giulia (larger remainder):
-	// 38,24 € + 26,76 € = 65,00 €.
-	if c.Total != 6500 || c.Year != 2025 || c.PayerFiscalCode != holderCF || c.PayerName != "Rossi Mario" {
+	// Giulia 6000 × 2000 / 3400 = 3529 rem 1400; Marco 6000 × 1400 / 3400
+	// = 2470 rem 2000; the cent left goes to Marco (larger remainder):
+	// 35,29 € + 24,71 € = 60,00 €.
+	if c.Total != 6000 || c.Year != 2025 || c.PayerFiscalCode != holderCF || c.PayerName != "Rossi Mario" {
 		t.Errorf("total %d, year %d, payer %q %q", c.Total, c.Year, c.PayerName, c.PayerFiscalCode)
 	}
-	if len(c.Payments) != 2 || c.Payments[0].Day != "2025-01-01" || c.Payments[0].Amount != 2500 || c.Payments[0].ReceiptID != "R-1" ||
-		c.Payments[1].Day != "2025-06-03" || c.Payments[1].Amount != 4000 {
+	if len(c.Payments) != 3 || c.Payments[0].Day != "2025-01-01" || c.Payments[0].Amount != 2500 || c.Payments[0].ReceiptID != "R-1" ||
+		c.Payments[1].Day != "2025-06-03" || c.Payments[1].Amount != 4000 ||
+		c.Payments[2].Day != "2025-09-01" || c.Payments[2].Amount != -500 || c.Payments[2].ReceiptID != "RF-1" {
 		t.Errorf("payments %+v", c.Payments)
 	}
 	g, _ := c.Child("P1")
 	m, _ := c.Child("P2")
-	if g.Amount != 3824 || g.Meals != 4 || g.MealsValue != 2000 || g.FiscalCode != withCheckLetter("RSSGLI15A41H501") || g.School != "Primaria Pascoli" {
+	if g.Amount != 3529 || g.Meals != 4 || g.MealsValue != 2000 || g.FiscalCode != withCheckLetter("RSSGLI15A41H501") || g.School != "Primaria Pascoli" {
 		t.Errorf("Giulia %+v", g)
 	}
-	if m.Amount != 2676 || m.Meals != 4 || m.MealsValue != 1400 {
+	if m.Amount != 2471 || m.Meals != 4 || m.MealsValue != 1400 {
 		t.Errorf("Marco %+v", m)
 	}
 	if c.Creditor.FiscalCode != TestCreditorCF || c.Issued.IsZero() {
@@ -170,7 +177,7 @@ func TestCertificateOfAFixtureYear(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) != 1 || all[0].AccountID != "F1" || all[0].Total != 6500 {
+	if len(all) != 1 || all[0].AccountID != "F1" || all[0].Total != 6000 {
 		t.Errorf("Certificates(2025) = %+v", all)
 	}
 }
@@ -205,4 +212,44 @@ func withCheckLetter(first15 string) string {
 		}
 	}
 	panic("no check letter for " + first15)
+}
+
+// TestRecordRefund: a refund lowers the balance once, on the ledger;
+// the same id again changes nothing; a reused id or bad input is refused
+// and writes nothing.
+func TestRecordRefund(t *testing.T) {
+	e, _ := certificateEnv(t)
+	before := e.balance("F1")
+	r, created, err := e.s.RecordRefund("F1", "RF-2", 1234, "famiglia trasferita")
+	if err != nil || !created || r.Amount != 1234 {
+		t.Fatalf("%+v %v %v", r, created, err)
+	}
+	if got := e.balance("F1"); got != before-1234 {
+		t.Errorf("balance %d, want %d", got, before-1234)
+	}
+	if _, created, err := e.s.RecordRefund("F1", "RF-2", 1234, "famiglia trasferita"); err != nil || created {
+		t.Errorf("again: created %v, %v", created, err)
+	}
+	for _, bad := range []struct {
+		acc    app.AccountID
+		id     string
+		amount app.Cents
+		reason string
+	}{{"F1", "RF-2", 999, "x"}, {"F2", "RF-2", 1234, "x"}, {"F9", "RF-3", 100, "x"}, {"F1", "RF-4", 0, "x"}, {"F1", "RF-5", 100, " "}} {
+		if _, _, err := e.s.RecordRefund(bad.acc, bad.id, bad.amount, bad.reason); err == nil {
+			t.Errorf("%+v: recorded", bad)
+		}
+	}
+	if got := e.balance("F1"); got != before-1234 {
+		t.Errorf("balance after refusals %d, want %d", got, before-1234)
+	}
+	c, err := e.s.Certificate("F1", 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2026: 10,00 € paid on 1 January, 12,34 € refunded on 10 February:
+	// refunds over payments attest nothing.
+	if c.Total != 0 || len(c.Payments) != 2 {
+		t.Errorf("2026: %+v", c)
+	}
 }

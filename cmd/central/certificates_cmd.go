@@ -29,10 +29,11 @@ import (
 // socket when it runs (its configuration applies); else the database is
 // opened directly, with -config's time zone and creditor.
 
-// certificateOps is what the command needs, from a *server.Server or a
+// certificateOps is what the commands need, from a *server.Server or a
 // *server.AdminClient.
 type certificateOps interface {
 	Certificates(year int) ([]app.FamilyCertificate, error)
+	RecordRefund(acc app.AccountID, id string, amount app.Cents, reason string) (server.Refund, bool, error)
 }
 
 var (
@@ -90,25 +91,12 @@ func certificatesCmd(args []string, stdout, stderr io.Writer) error {
 			loc = time.UTC
 		}
 	}
-	log, err := newLogger(stderr, "warn")
+	ops, srv, err := openCertificateOps(*data, opts, cfg, stderr)
 	if err != nil {
 		return err
 	}
-	opts.Log, opts.PagoPA, opts.LockTimeout = log, cfg.PagoPA, adminLockWait
-	var ops certificateOps
-	srv, err := server.Open(*data, opts)
-	switch {
-	case err == nil:
+	if srv != nil {
 		defer srv.Close()
-		ops = srv
-	case errors.Is(err, server.ErrInUse):
-		client := server.NewAdminClient(*data)
-		if perr := client.Ping(adminPingWait); perr != nil {
-			return fmt.Errorf("the database is in use and the server's admin socket does not answer: %w", perr)
-		}
-		ops = client
-	default:
-		return err
 	}
 	certs, err := ops.Certificates(*year)
 	if err != nil {
@@ -191,4 +179,85 @@ func writeFileAtomic(name string, write func(io.Writer) error) error {
 		os.Remove(tmp)
 	}
 	return err
+}
+
+// openCertificateOps opens the database with opts (srv set), or, when the
+// server runs, reaches it through its admin socket.
+func openCertificateOps(data string, opts server.Options, cfg Config, stderr io.Writer) (certificateOps, *server.Server, error) {
+	log, err := newLogger(stderr, "warn")
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.Log, opts.PagoPA, opts.LockTimeout = log, cfg.PagoPA, adminLockWait
+	srv, err := server.Open(data, opts)
+	switch {
+	case err == nil:
+		return srv, srv, nil
+	case errors.Is(err, server.ErrInUse):
+		client := server.NewAdminClient(data)
+		if perr := client.Ping(adminPingWait); perr != nil {
+			return nil, nil, fmt.Errorf("the database is in use and the server's admin socket does not answer: %w", perr)
+		}
+		return client, nil, nil
+	}
+	return nil, nil, err
+}
+
+// refundCmd records money paid back to a family out of its balance:
+//
+//	central refund -data DIR -account ID -amount CENTS -reason TEXT [-id ID]
+//
+// The balance goes down by the amount; the yearly certificate counts it.
+// Give -id to make a rerun harmless (the same id records once).
+func refundCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("refund", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "./central-data", "data directory (holds central.db)")
+	account := fs.String("account", "", "family account id")
+	amount := fs.Int64("amount", 0, "cents paid back to the family")
+	reason := fs.String("reason", "", "why the family is refunded")
+	id := fs.String("id", "", "the refund's id (default: made from the time); the same id records once")
+	config := fs.String("config", "", "the server's JSON settings (time_zone) when the server is not running")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	case *account == "":
+		return usageError{"-account ID is required"}
+	case *amount <= 0:
+		return usageError{"-amount CENTS above 0 is required"}
+	case strings.TrimSpace(*reason) == "":
+		return usageError{"-reason TEXT is required: say why the family is refunded"}
+	}
+	if _, err := os.Stat(*data); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	var cfg Config
+	if *config != "" {
+		if err := loadConfig(*config, fs, &cfg); err != nil {
+			return err
+		}
+	}
+	opts, err := bookingOptions(cfg)
+	if err != nil {
+		return err
+	}
+	ops, srv, err := openCertificateOps(*data, opts, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	if srv != nil {
+		defer srv.Close()
+	}
+	r, _, err := ops.RecordRefund(app.AccountID(*account), *id, app.Cents(*amount), *reason)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "refund %s: %s paid back to account %s\n", r.ID, euros(r.Amount), r.AccountID)
+	if srv != nil {
+		return srv.Close()
+	}
+	return nil
 }

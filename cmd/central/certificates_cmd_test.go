@@ -142,6 +142,28 @@ func TestCertificatesCommand(t *testing.T) {
 	if _, e, err := run("certificates", "-data", dir, "-out", out2); err == nil || !strings.Contains(e, "-year") {
 		t.Errorf("no year: %v %s", err, e)
 	}
+	// A refund of 5,00 € through the admin socket, twice with one id:
+	// recorded once. 45,00 € now: Giulia 4500 × 1000 / 1350 = 3333 rem
+	// 450, Marco 4500 × 350 / 1350 = 1166 rem 900: the cent to Marco.
+	for range 2 {
+		if o, e, err := run("refund", "-data", dir, "-account", "F1", "-amount", "500", "-reason", "credito restituito", "-id", "RF-1"); err != nil || !strings.Contains(o, "5,00 € paid back to account F1") {
+			t.Fatalf("refund: %v %s %s", err, o, e)
+		}
+	}
+	out3 := filepath.Join(t.TempDir(), "attestazioni")
+	if o, e, err := run("certificates", "-data", dir, "-year", y, "-out", out3); err != nil {
+		t.Fatalf("certificates after the refund: %v %s %s", err, o, e)
+	}
+	csv, err := os.ReadFile(filepath.Join(out3, "attestazioni-"+y+".csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(csv), ",4500,3,P1,Giulia,Rossi,,Primaria Pascoli,2,1000,3333,") || !strings.Contains(string(csv), ",4500,3,P2,Marco,Rossi,,Primaria Pascoli,1,350,1167,") {
+		t.Errorf("CSV after the refund:\n%s", csv)
+	}
+	if _, e, err := run("refund", "-data", dir, "-account", "F1", "-amount", "500"); err == nil || !strings.Contains(e, "-reason") {
+		t.Errorf("refund without a reason: %v %s", err, e)
+	}
 	c.cmd.Process.Signal(syscall.SIGINT)
 	if err := <-c.done; err != nil {
 		t.Fatalf("exit after SIGINT: %v", err)

@@ -95,6 +95,8 @@ const usage = `usage:
                                             a family's notices, newest first, with their state
   central certificates -data DIR -year YYYY -out DIR [-config FILE] [-lang it|en]
                                             the yearly certificates for the tax return: a PDF per family, a CSV
+  central refund -data DIR -account ID -amount CENTS -reason TEXT [-id ID]
+                                            money paid back to a family out of its balance (counted by the certificates)
   central token      -data DIR -receipts NAME
                                             a token valid only to post receipts (printed once)
   central message -data DIR -to AUDIENCE -title TEXT [-body TEXT] [-url LINK]
@@ -134,6 +136,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = messageCmd(cmd, args, stdout, stderr) // message_cmd.go
 	case "certificates":
 		err = certificatesCmd(args, stdout, stderr) // certificates_cmd.go
+	case "refund":
+		err = refundCmd(args, stdout, stderr) // certificates_cmd.go
 	case "restored":
 		err = restored(args, stdout, stderr)
 	case "backup":
