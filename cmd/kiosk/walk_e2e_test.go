@@ -261,6 +261,31 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 		return nil
 	})
 	shot("avviso-paid")
+	// Paid: the receipt in its place (issue 15), printed; then the
+	// notice reopened from the Avvisi tab, and the yearly certificate.
+	x.waitText("Ricevuta di pagamento", 10*time.Second)
+	for _, want := range []string{"Importo pagato", "20,00 €", "Banca Demo", "Pagamento ricevuto"} {
+		if !x.screen().has(want) {
+			t.Errorf("receipt: no %q on screen: %s", want, x.screen().texts())
+		}
+	}
+	x.tap("Stampa ricevuta")
+	waitCount(t, x.c, `"msg":"receipt printed"`, 1, 20*time.Second)
+	shot("receipt-printed")
+	x.tap("Indietro")
+	x.waitText("Vedi ricevuta", 10*time.Second)
+	shot("notices-after-payment")
+	x.tap("Vedi ricevuta")
+	x.waitText("Ricevuta di pagamento", 10*time.Second)
+	shot("receipt-reopened")
+	x.tap("Indietro")
+	x.waitText("Attestazione 730", 10*time.Second)
+	x.tap("Attestazione 730")
+	x.waitText("Pagato dalla famiglia nell'anno", 10*time.Second)
+	shot("certificate")
+	x.tap("Stampa attestazione")
+	waitCount(t, x.c, `"msg":"certificate printed"`, 1, 20*time.Second)
+	shot("certificate-printed")
 	x.tap("Esci")
 	x.waitText("Sportello mensa scolastica", 10*time.Second)
 	shot("signed-out")
