@@ -36,49 +36,6 @@ var rome = func() *time.Location {
 	return l
 }()
 
-func paidExample() app.Notice {
-	n := firstExample()
-	n.State = app.NoticePaid
-	n.Receipt = &app.Receipt{ReceiptID: "RCPT-2026-000123", NoticeCode: n.NoticeCode, Amount: 2500,
-		PaidAt: time.Date(2026, 12, 6, 9, 15, 0, 0, time.UTC), PSP: "Banca Esempio S.p.A."}
-	return n
-}
-
-func writeReceipt(t *testing.T, n app.Notice, lang string) pdfDoc {
-	t.Helper()
-	noCompression = true
-	t.Cleanup(func() { noCompression = false })
-	var buf bytes.Buffer
-	if err := WriteReceipt(&buf, n, loadReceiptCatalogue(t, lang), rome); err != nil {
-		t.Fatal(err)
-	}
-	return readPDF(t, buf.Bytes())
-}
-
-func TestReceiptPDF(t *testing.T) {
-	text := writeReceipt(t, paidExample(), "it").text()
-	inOrder(t, text, "Ricevuta di pagamento",
-		"Ente creditore", "Comune di Città di Prova", "99999000013",
-		"Pagatore", "Mario Rossi", "RSSMRA80A01H501U",
-		"Importo pagato", "25,00 €",
-		"Data e ora del pagamento", "06/12/2026 alle 10:15", // 09:15 UTC is 10:15 in Rome
-		"Codice avviso", "3010 0000 0000 0001 44",
-		"Prestatore di servizi di pagamento (PSP)", "Banca Esempio S.p.A.",
-		"Identificativo della ricevuta", "RCPT-2026-000123",
-		"Inquadra il codice QR con il telefono")
-	if strings.Contains(text, "Dove pagare") || strings.Contains(text, "Da pagare entro") {
-		t.Error("the receipt invites paying")
-	}
-	en := writeReceipt(t, paidExample(), "en").text()
-	inOrder(t, en, "Payment receipt", "Amount paid", "25,00 €", "06/12/2026 at 10:15", "Payment service provider (PSP)", "Receipt id")
-
-	var buf bytes.Buffer
-	unpaid := firstExample()
-	if err := WriteReceipt(&buf, unpaid, loadReceiptCatalogue(t, "it"), rome); err == nil || buf.Len() != 0 {
-		t.Errorf("an unpaid notice's receipt: err %v, %d bytes written", err, buf.Len())
-	}
-}
-
 // certificateFixture is app's fixture year 2026 (app/certificate_test.go)
 // as BuildFamilyCertificate makes it: two siblings, Giulia 18 meals at
 // 5,00 € (2 voided left out), Marco 23 at 3,50 € (1 voided left out),

@@ -16,4 +16,10 @@
 // The package does not import Fyne: texts come through a Translator
 // (ui.Catalogue satisfies it), keys "notice.*" in assets/i18n/*.notice.json,
 // the same keys the counter screen uses for the on-screen notice.
+//
+// The same package writes the receipt of a paid notice (receipt.go: the
+// receipt's data and a QR code of app.ReceiptQRText for the parent's
+// phone) and the yearly certificate for the tax return (certificate.go: a
+// page per child), with keys "receipt.*" and "cert.*" in
+// assets/i18n/*.receipt.json.
 package noticepdf
