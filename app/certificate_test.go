@@ -202,3 +202,24 @@ func TestReceiptQRText(t *testing.T) {
 		t.Errorf("receipt text\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestWriteCertificatesCSV(t *testing.T) {
+	acc, pupils, meals, payments := certificateYear()
+	acc.Holder = "=HYPERLINK(\"x\")" // a name a spreadsheet would run
+	c, err := app.BuildFamilyCertificate(2026, acc, pupils, meals, payments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := app.FamilyCertificate{Year: 2026, AccountID: "F9", PayerName: "Verdi Anna", Total: 1000, Payments: []app.CertificatePayment{{Day: "2026-05-01", Amount: 1000}}}
+	var b strings.Builder
+	if err := app.WriteCertificatesCSV(&b, []app.FamilyCertificate{c, empty}); err != nil {
+		t.Fatal(err)
+	}
+	want := "\uFEFFyear;account_id;payer_name;payer_fiscal_code;family_total_cents;payments;pupil_id;first_name;last_name;fiscal_code;school;meals;meals_value_cents;amount_cents;amount_eur\r\n" +
+		"2026;F1;\"'=HYPERLINK(\"\"x\"\")\";BNCLRA80A41H501X;21050;4;P1;Giulia;Rossi;RSSGLI15A41H501Z;Primaria Pascoli;18;9000;11111;111,11\r\n" +
+		"2026;F1;\"'=HYPERLINK(\"\"x\"\")\";BNCLRA80A41H501X;21050;4;P2;Marco;Rossi;RSSMRC17C03H501Y;Primaria Pascoli;23;8050;9939;99,39\r\n" +
+		"2026;F9;Verdi Anna;;1000;1;;;;;;0;0;1000;10,00\r\n"
+	if b.String() != want {
+		t.Errorf("CSV\n%q\nwant\n%q", b.String(), want)
+	}
+}

@@ -1,19 +1,16 @@
 package main
 
 import (
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"mensakiosk/app"
-	"mensakiosk/app/pagopa"
 	"mensakiosk/central/server"
 	"mensakiosk/ui/noticepdf"
 )
@@ -113,7 +110,7 @@ func certificatesCmd(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	csvName := filepath.Join(*out, fmt.Sprintf("attestazioni-%d.csv", *year))
-	if err := writeFileAtomic(csvName, func(w io.Writer) error { return certificatesCSV(w, certs) }); err != nil {
+	if err := writeFileAtomic(csvName, func(w io.Writer) error { return app.WriteCertificatesCSV(w, certs) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%d families' certificates of %d written to %s (and %s)\n", len(certs), *year, *out, filepath.Base(csvName))
@@ -121,34 +118,6 @@ func certificatesCmd(args []string, stdout, stderr io.Writer) error {
 		return srv.Close()
 	}
 	return nil
-}
-
-// certificatesCSV writes a row per child (a family without children: one
-// row with its total and no child), amounts in cents and in euros.
-func certificatesCSV(w io.Writer, certs []app.FamilyCertificate) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"year", "account_id", "payer_name", "payer_fiscal_code", "family_total_cents", "payments",
-		"pupil_id", "first_name", "last_name", "fiscal_code", "school", "meals", "meals_value_cents", "amount_cents", "amount_eur"})
-	for _, c := range certs {
-		fam := []string{strconv.Itoa(c.Year), string(c.AccountID), c.PayerName, c.PayerFiscalCode,
-			strconv.FormatInt(int64(c.Total), 10), strconv.Itoa(len(c.Payments))}
-		children := c.Children
-		if len(children) == 0 {
-			_ = cw.Write(append(fam, "", "", "", "", "", "0", "0", strconv.FormatInt(int64(c.Total), 10), euroPlain(c.Total)))
-			continue
-		}
-		for _, ch := range children {
-			_ = cw.Write(append(fam, string(ch.PupilID), ch.FirstName, ch.LastName, ch.FiscalCode, ch.School,
-				strconv.Itoa(ch.Meals), strconv.FormatInt(int64(ch.MealsValue), 10), strconv.FormatInt(int64(ch.Amount), 10), euroPlain(ch.Amount)))
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// euroPlain is "111,11": the euros as a spreadsheet set to Italian reads them.
-func euroPlain(c app.Cents) string {
-	return strings.TrimSuffix(pagopa.FormatEuro(int64(c)), " €")
 }
 
 // fileSafe keeps an account id usable as part of a file name.

@@ -116,9 +116,9 @@ func TestCertificatesCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := "year,account_id,payer_name,payer_fiscal_code,family_total_cents,payments,pupil_id,first_name,last_name,fiscal_code,school,meals,meals_value_cents,amount_cents,amount_eur\n" +
-			y + ",F1,Rossi Mario,RSSMRA80A01H501U,5000,2,P1,Giulia,Rossi,,Primaria Pascoli,2,1000,3704,\"37,04\"\n" +
-			y + ",F1,Rossi Mario,RSSMRA80A01H501U,5000,2,P2,Marco,Rossi,,Primaria Pascoli,1,350,1296,\"12,96\"\n"
+		want := "\uFEFFyear;account_id;payer_name;payer_fiscal_code;family_total_cents;payments;pupil_id;first_name;last_name;fiscal_code;school;meals;meals_value_cents;amount_cents;amount_eur\r\n" +
+			y + ";F1;Rossi Mario;RSSMRA80A01H501U;5000;2;P1;Giulia;Rossi;;Primaria Pascoli;2;1000;3704;37,04\r\n" +
+			y + ";F1;Rossi Mario;RSSMRA80A01H501U;5000;2;P2;Marco;Rossi;;Primaria Pascoli;1;350;1296;12,96\r\n"
 		if string(csv) != want {
 			t.Errorf("CSV\n%s\nwant\n%s", csv, want)
 		}
@@ -158,7 +158,7 @@ func TestCertificatesCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(csv), ",4500,3,P1,Giulia,Rossi,,Primaria Pascoli,2,1000,3333,") || !strings.Contains(string(csv), ",4500,3,P2,Marco,Rossi,,Primaria Pascoli,1,350,1167,") {
+	if !strings.Contains(string(csv), ";4500;3;P1;Giulia;Rossi;;Primaria Pascoli;2;1000;3333;33,33\r\n") || !strings.Contains(string(csv), ";4500;3;P2;Marco;Rossi;;Primaria Pascoli;1;350;1167;11,67\r\n") {
 		t.Errorf("CSV after the refund:\n%s", csv)
 	}
 	if _, e, err := run("refund", "-data", dir, "-account", "F1", "-amount", "500"); err == nil || !strings.Contains(e, "-reason") {
