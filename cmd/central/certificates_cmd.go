@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/central/server"
+	"mensakiosk/internal/atomicfile"
 	"mensakiosk/ui/noticepdf"
 )
 
@@ -130,24 +132,14 @@ func fileSafe(s string) string {
 	}, s)
 }
 
-// writeFileAtomic writes name through a temporary file renamed into place.
+// writeFileAtomic writes what write makes to name, whole or not at all
+// (internal/atomicfile).
 func writeFileAtomic(name string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(name), ".tmp-"+filepath.Base(name)+"-*")
-	if err != nil {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
 		return err
 	}
-	tmp := f.Name()
-	err = write(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, name)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
+	return atomicfile.WriteFile(name, buf.Bytes(), 0o640)
 }
 
 // openCertificateOps opens the database with opts (srv set), or, when the

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/internal/atomicfile"
 	"mensakiosk/ui"
 	"mensakiosk/ui/noticepdf"
 )
@@ -32,7 +33,7 @@ func printPDF(cfg Config, name string, write func(io.Writer) error) (string, err
 		return "", fmt.Errorf("print directory: %w", err)
 	}
 	path := filepath.Join(dir, name)
-	if err := writeFileAtomic(path, buf.Bytes(), 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		return "", err
 	}
 	if pc := cfg.Counter.PrintCommand; len(pc) > 0 {
