@@ -87,7 +87,8 @@ const (
 	cvFamily
 	cvNotice
 	cvTakeHome // counter_messages.go
-	cvCertificate // counter_certificate.go
+	// cvCertificate: counter_certificate.go
+	cvCertificate
 )
 
 // familyTab is the part of the family view on screen.

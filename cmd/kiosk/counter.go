@@ -110,7 +110,8 @@ func (k *kioskWindow) buildCounter(r *running) {
 		return ui.PrintResult{Printed: len(r.cfg.Counter.PrintCommand) > 0, File: path}, nil
 	}
 	k.wireTakeHome(r) // takehome.go
-	k.wireCounterPrints(r) // counter_print.go: the receipt, the certificate
+	// counter_print.go: the receipt, the certificate
+	k.wireCounterPrints(r)
 	r.counter.OnStaffGesture = func() { k.enterStaff(r, nil) }
 	r.content = r.counter.Content()
 }
