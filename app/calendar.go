@@ -28,7 +28,7 @@ var closedAliases = map[string]string{
 	"festa": ClosedHoliday, "festività": ClosedHoliday, "festivita": ClosedHoliday, "vacanza": ClosedHoliday, "vacanze": ClosedHoliday,
 	"chiusura": ClosedClosure, "chiuso": ClosedClosure, "closed": ClosedClosure,
 	"sciopero": ClosedStrike,
-	"gita": ClosedTrip, "uscita didattica": ClosedTrip,
+	"gita":     ClosedTrip, "uscita didattica": ClosedTrip,
 }
 
 // ParseClosedReason reads a reason by its code or its Italian name.

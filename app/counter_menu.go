@@ -65,7 +65,7 @@ func (c *Counter) MenuWeek(p PupilID, weeks int) ([]MenuDayView, time.Time) {
 	}
 	cal, _ := c.menuBook().Get()
 	today := DayOf(c.clock.Now(), c.cfg.Location)
-	monday := today.AddDays(-((int(today.Weekday())+6)%7) + 7*weeks)
+	monday := today.AddDays(-((int(today.Weekday()) + 6) % 7) + 7*weeks)
 	out := make([]MenuDayView, 0, 5)
 	for i := range 5 {
 		d := monday.AddDays(i)

@@ -58,13 +58,13 @@ var allergenAliases = func() map[string]Allergen {
 		"cereali contenenti glutine": AllergenGluten, "gluten": AllergenGluten, "cereals containing gluten": AllergenGluten,
 		"crostaceo": AllergenCrustaceans, "crustaceans": AllergenCrustaceans,
 		"uovo": AllergenEggs, "eggs": AllergenEggs, "egg": AllergenEggs,
-		"fish": AllergenFish,
+		"fish":     AllergenFish,
 		"arachide": AllergenPeanuts, "peanuts": AllergenPeanuts, "peanut": AllergenPeanuts,
 		"soya": AllergenSoy, "soy": AllergenSoy, "soybeans": AllergenSoy,
 		"milk": AllergenMilk, "latte e derivati": AllergenMilk,
 		"frutta a guscio": AllergenNuts, "frutta secca a guscio": AllergenNuts, "nuts": AllergenNuts, "tree nuts": AllergenNuts,
-		"celery": AllergenCelery,
-		"mustard": AllergenMustard,
+		"celery":         AllergenCelery,
+		"mustard":        AllergenMustard,
 		"semi di sesamo": AllergenSesame, "sesame": AllergenSesame,
 		"anidride solforosa e solfiti": AllergenSulphites, "anidride solforosa": AllergenSulphites, "sulphites": AllergenSulphites,
 		"sulfites": AllergenSulphites, "sulphur dioxide": AllergenSulphites,
@@ -123,15 +123,15 @@ type Course string
 
 // The courses, in serving order.
 const (
-	CourseStarter  Course = "antipasto"
-	CourseFirst    Course = "primo"
-	CourseMain     Course = "secondo"
-	CourseSide     Course = "contorno"
-	CourseSingle   Course = "piatto_unico"
-	CourseBread    Course = "pane"
-	CourseFruit    Course = "frutta"
-	CourseDessert  Course = "dessert"
-	CourseSnack    Course = "merenda"
+	CourseStarter Course = "antipasto"
+	CourseFirst   Course = "primo"
+	CourseMain    Course = "secondo"
+	CourseSide    Course = "contorno"
+	CourseSingle  Course = "piatto_unico"
+	CourseBread   Course = "pane"
+	CourseFruit   Course = "frutta"
+	CourseDessert Course = "dessert"
+	CourseSnack   Course = "merenda"
 )
 
 // Courses lists the courses in serving order.
@@ -144,10 +144,10 @@ var courseAliases = map[string]Course{
 	"side": CourseSide, "side dish": CourseSide,
 	"piatto unico": CourseSingle, "one dish": CourseSingle,
 	"starter": CourseStarter,
-	"bread": CourseBread,
-	"fruit": CourseFruit,
-	"dolce": CourseDessert,
-	"snack": CourseSnack,
+	"bread":   CourseBread,
+	"fruit":   CourseFruit,
+	"dolce":   CourseDessert,
+	"snack":   CourseSnack,
 }
 
 // ParseCourse reads a course by its code or a common Italian or English
