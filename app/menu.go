@@ -280,7 +280,7 @@ type MenuCalendar struct {
 }
 
 // GroupOf is the menu group of a school: its group, or its own name.
-func (c *MenuCalendar) GroupOf(school string) string {
+func (c MenuCalendar) GroupOf(school string) string {
 	for _, g := range c.Groups {
 		if g.School == school {
 			return g.Group
@@ -290,7 +290,7 @@ func (c *MenuCalendar) GroupOf(school string) string {
 }
 
 // MenuOf is the menu of a school on a day.
-func (c *MenuCalendar) MenuOf(school string, d Day) (MenuDay, bool) {
+func (c MenuCalendar) MenuOf(school string, d Day) (MenuDay, bool) {
 	g := c.GroupOf(school)
 	for _, m := range c.Days {
 		if m.Day == d && m.Group == g {
@@ -302,12 +302,10 @@ func (c *MenuCalendar) MenuOf(school string, d Day) (MenuDay, bool) {
 
 // ClosedOn says whether the school has no canteen service on d: a closed
 // day of its calendar, of every school's, or a national holiday.
-func (c *MenuCalendar) ClosedOn(school string, d Day) (ClosedDay, bool) {
-	if c != nil {
-		for _, x := range c.Closed {
-			if x.Day == d && (x.School == "" || x.School == school) {
-				return x, true
-			}
+func (c MenuCalendar) ClosedOn(school string, d Day) (ClosedDay, bool) {
+	for _, x := range c.Closed {
+		if x.Day == d && (x.School == "" || x.School == school) {
+			return x, true
 		}
 	}
 	if name, ok := NationalHoliday(d); ok {
@@ -318,19 +316,17 @@ func (c *MenuCalendar) ClosedOn(school string, d Day) (ClosedDay, bool) {
 
 // ClosedSchools returns a function telling whether a school is closed on
 // d, worked out once for the day (a report asks it for every pupil).
-func (c *MenuCalendar) ClosedSchools(d Day) func(school string) bool {
+func (c MenuCalendar) ClosedSchools(d Day) func(school string) bool {
 	if _, ok := NationalHoliday(d); ok {
 		return func(string) bool { return true }
 	}
 	schools := map[string]bool{}
-	if c != nil {
-		for _, x := range c.Closed {
-			if x.Day == d {
-				if x.School == "" {
-					return func(string) bool { return true }
-				}
-				schools[x.School] = true
+	for _, x := range c.Closed {
+		if x.Day == d {
+			if x.School == "" {
+				return func(string) bool { return true }
 			}
+			schools[x.School] = true
 		}
 	}
 	if len(schools) == 0 {
