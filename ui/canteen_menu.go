@@ -63,7 +63,7 @@ func newMenuBoard(tr *Catalogue) *menuBoard {
 	m.asOf = newLabel(SizeNameSmall, false)
 	m.asOf.Wrapping, m.asOf.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
 	objs = append(objs, m.none, m.more, m.asOf)
-	m.list = container.New(layout.NewCustomPaddedVBoxLayout(4), objs...)
+	m.list = container.New(fitVBox{}, objs...)
 	m.closed = newPanel(toneAmber, 96, SizeNameResultTitle, SizeNameResultText, 2)
 	bg := canvas.NewRectangle(colorHeader)
 	bg.CornerRadius = 12
@@ -149,26 +149,68 @@ func (m *menuBoard) set(st app.IdleStatus, loc *time.Location) {
 const boardWidth = 700
 
 // boardLayout stacks its objects at a fixed width (the idle view's border
-// layout gives its right object its minimum width), as tall as the
-// tallest needs, centred in the height given.
+// layout gives its right object its minimum width) and the full height.
 type boardLayout struct{}
 
 func (boardLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	for _, o := range objs {
-		if !o.Visible() {
-			continue
-		}
-		h := min(size.Height, o.MinSize().Height)
-		o.Move(fyne.NewPos(0, (size.Height-h)/2))
-		o.Resize(fyne.NewSize(size.Width, h))
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
 	}
 }
 
 func (boardLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	m := fyne.NewSize(boardWidth, 0)
-	for _, o := range objs {
-		if o.Visible() {
-			m.Height = max(m.Height, o.MinSize().Height)
+	return fyne.NewSize(boardWidth, 0)
+}
+
+// fitVBox stacks its objects from the top, the last one (the as-of line)
+// at the bottom; objects that would not fit between are left out, so the
+// board never makes the screen taller than its window (on a small screen
+// the last dishes are cut, never the prompt or the footer).
+type fitVBox struct{}
+
+const fitVBoxGap = 4
+
+func (fitVBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if len(objs) == 0 {
+		return
+	}
+	last := objs[len(objs)-1]
+	bottom := size.Height
+	if last.Visible() {
+		h := last.MinSize().Height
+		bottom -= h
+		last.Move(fyne.NewPos(0, bottom))
+		last.Resize(fyne.NewSize(size.Width, h))
+	}
+	y, full := float32(0), false
+	for _, o := range objs[:len(objs)-1] {
+		if !o.Visible() {
+			continue
+		}
+		h := o.MinSize().Height
+		if full || y+h > bottom {
+			full = true
+			o.Move(fyne.NewPos(0, 0))
+			o.Resize(fyne.NewSize(0, 0))
+			continue
+		}
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h + fitVBoxGap
+	}
+}
+
+func (fitVBox) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for i, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		ms := o.MinSize()
+		m.Width = max(m.Width, ms.Width)
+		if i == 0 || i == len(objs)-1 {
+			m.Height += ms.Height
 		}
 	}
 	return m
