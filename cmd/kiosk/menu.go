@@ -19,3 +19,15 @@ func (c *core) loadMenu(loc *time.Location) {
 	}
 	c.canteen.SetMenuBook(c.menu)
 }
+
+// refreshOnMenu refreshes the canteen's idle screen as soon as a pull
+// brings a changed menu or calendar (a substitution during the day), not
+// at the next tick.
+func (k *kioskWindow) refreshOnMenu(r *running) {
+	r.core.menu.OnChange(func(app.MenuCalendar) {
+		select {
+		case r.kick <- struct{}{}:
+		default: // a refresh is already due
+		}
+	})
+}
