@@ -42,7 +42,7 @@ const (
 func al(as ...app.Allergen) []app.Allergen { return as }
 
 var (
-	breadDish = dish{app.CourseBread, "Pane comune", al(a1), map[string]dish{"GLUT": {app.CourseBread, "Pane senza glutine", nil, nil}}}
+	breadDish  = dish{app.CourseBread, "Pane comune", al(a1), map[string]dish{"GLUT": {app.CourseBread, "Pane senza glutine", nil, nil}}}
 	glutenFree = func(name string) map[string]dish {
 		return map[string]dish{"GLUT": {app.CourseFirst, name, nil, nil}}
 	}
