@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -29,7 +30,7 @@ func (s *Server) MenuCalendar(from, to app.Day) (app.MenuCalendar, error) {
 	}
 	mc := app.MenuCalendar{From: from, To: to, AsOf: s.now()}
 	err := s.db.View(func(tx *bolt.Tx) error {
-		mc.Version = menuVersion(tx)
+		mc.Version = s.menuVersionOf(tx)
 		if b := tx.Bucket(bMenuGroups); b != nil {
 			if err := b.ForEach(func(k, v []byte) error {
 				mc.Groups = append(mc.Groups, app.MenuGroup{School: string(k), Group: string(v)})
@@ -58,6 +59,19 @@ func (s *Server) MenuCalendar(from, to app.Day) (app.MenuCalendar, error) {
 		})
 	})
 	return mc, err
+}
+
+// menuVersionOf is the version kiosks see: 21 bits of the database's id
+// above the 32 bits of the revision (under 2^53, exact in any JSON
+// reader), so a kiosk's version from another database (a restored
+// server, whose revision may be the same number) does not read as
+// current (but for one chance in two million).
+func (s *Server) menuVersionOf(tx *bolt.Tx) uint64 {
+	var id uint64
+	if len(s.dbID) >= 4 {
+		id = uint64(binary.BigEndian.Uint32(s.dbID[:4]) & 0x1fffff)
+	}
+	return id<<32 | menuVersion(tx)&0xffffffff
 }
 
 // scanDays calls fn with the values of a bucket keyed day \0 … whose day

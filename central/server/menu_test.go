@@ -33,7 +33,7 @@ func TestImportMenuCSVAndJSON(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 	mc := menuSpan(t, s)
-	if mc.Version != 1 || len(mc.Groups) != 2 || len(mc.Days) != 3 || len(mc.Closed) != 7 {
+	if rev(mc.Version) != 1 || len(mc.Groups) != 2 || len(mc.Days) != 3 || len(mc.Closed) != 7 {
 		t.Fatalf("version %d, %d groups, %d days, %d closed", mc.Version, len(mc.Groups), len(mc.Days), len(mc.Closed))
 	}
 	m, ok := mc.MenuOf("Primaria G. Rodari", "2025-03-10")
@@ -57,7 +57,7 @@ func TestImportMenuCSVAndJSON(t *testing.T) {
 	}
 	// The same files again change nothing, and spend no version.
 	st, err = s.ImportFile("testdata/menu")
-	if err != nil || st.Inserted+st.Updated != 0 || menuSpan(t, s).Version != 1 {
+	if err != nil || st.Inserted+st.Updated != 0 || rev(menuSpan(t, s).Version) != 1 {
 		t.Fatalf("re-import: %+v %v version %d", st, err, menuSpan(t, s).Version)
 	}
 	// The JSON form, with a closed day.
@@ -65,7 +65,7 @@ func TestImportMenuCSVAndJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	mc = menuSpan(t, s)
-	if _, ok := mc.MenuOf("Primaria G. Rodari", "2025-03-12"); !ok || mc.Version != 2 {
+	if _, ok := mc.MenuOf("Primaria G. Rodari", "2025-03-12"); !ok || rev(mc.Version) != 2 {
 		t.Errorf("JSON menu of the 12th missing (version %d)", mc.Version)
 	}
 	// A substitution during the day: the day's rows again, one dish changed.
@@ -75,7 +75,7 @@ func TestImportMenuCSVAndJSON(t *testing.T) {
 	}
 	mc = menuSpan(t, s)
 	m, _ = mc.MenuOf("Infanzia Il Girasole", "2025-03-10")
-	if mc.Version != 3 || len(m.Dishes) != 2 || m.Dishes[0].Name != "Pasta e ceci" || m.Dishes[1].Name != "Mela" {
+	if rev(mc.Version) != 3 || len(m.Dishes) != 2 || m.Dishes[0].Name != "Pasta e ceci" || m.Dishes[1].Name != "Mela" {
 		t.Errorf("after the substitution (version %d): %+v", mc.Version, m.Dishes)
 	}
 	// A closed day taken back.
@@ -190,7 +190,7 @@ func TestMenuEndpoint(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", role, err)
 		}
-		if mc.Version != 1 || len(mc.Days) != 1 || len(mc.Closed) != 1 || mc.AsOf.IsZero() {
+		if rev(mc.Version) != 1 || len(mc.Days) != 1 || len(mc.Closed) != 1 || mc.AsOf.IsZero() {
 			t.Fatalf("%s: %+v", role, mc)
 		}
 		again, err := c.Menu(ctx, "2025-03-03", "2025-04-14", mc.Version)
@@ -222,5 +222,22 @@ func TestDayReportOnClosedDay(t *testing.T) {
 	}
 	if hol, err := s.DayReport("2025-04-25", ""); err != nil || hol.Totals.Booked != 0 {
 		t.Errorf("25 April: booked %d, %v", hol.Totals.Booked, err)
+	}
+}
+
+// rev is the import revision in a menu version (below the database id).
+func rev(v uint64) uint64 { return v & 0xffffffff }
+
+func TestMenuVersionNamesTheDatabase(t *testing.T) {
+	a, b := openTemp(t), openTemp(t)
+	for _, s := range []*Server{a, b} {
+		mustImport(t, s, fixture())
+		if _, err := s.ImportFile("testdata/menu.json"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	va, vb := menuSpan(t, a).Version, menuSpan(t, b).Version
+	if rev(va) != rev(vb) || va == vb {
+		t.Errorf("two databases at the same revision give versions %x and %x: a kiosk moved from one to the other would keep a stale menu", va, vb)
 	}
 }
