@@ -256,8 +256,9 @@ type Canteen struct {
 
 	// The menu and calendar, and the day staff opened though closed
 	// (canteen_calendar.go).
-	menu     *MenuBook
-	override Day
+	menu      *MenuBook
+	override  Day
+	menuOrder menuOrder
 }
 
 // NewCanteen returns the canteen use case. log may be nil.

@@ -1,8 +1,11 @@
 package app
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 )
 
 // The canteen and the school calendar: on a day the pupil's school is
@@ -120,6 +123,12 @@ func (c *Canteen) idleMenu(st *IdleStatus) {
 				st.Menus = append(st.Menus, m)
 			}
 		}
+		if len(st.Menus) > 1 {
+			counts := c.groupCounts(cal, st.Day)
+			slices.SortStableFunc(st.Menus, func(a, b MenuDay) int {
+				return cmp.Or(cmp.Compare(counts[b.Group], counts[a.Group]), cmp.Compare(a.Group, b.Group))
+			})
+		}
 	}
 	if cd, closed := b.ClosedOn("", st.Day); closed {
 		st.Closed = &cd
@@ -132,4 +141,38 @@ func (c *Canteen) closedFunc(day Day) func(string) bool {
 	b, _ := c.book()
 	cal, _ := b.Get()
 	return cal.ClosedSchools(day)
+}
+
+// menuOrder caches how many pupils of the roster each menu group feeds,
+// worked out once a day and menu version: the idle screen shows first the
+// menu most of the canteen's pupils eat.
+type menuOrder struct {
+	key    string
+	counts map[string]int
+}
+
+func (c *Canteen) groupCounts(cal MenuCalendar, day Day) map[string]int {
+	key := string(day) + "/" + strconv.FormatUint(cal.Version, 10)
+	c.mu.Lock()
+	if c.menuOrder.key == key {
+		counts := c.menuOrder.counts
+		c.mu.Unlock()
+		return counts
+	}
+	c.mu.Unlock()
+	counts := map[string]int{}
+	err := c.store.View(func(tx CanteenTx) error {
+		return tx.ForEachPupil(func(p Pupil) error {
+			counts[cal.GroupOf(p.School)]++
+			return nil
+		})
+	})
+	if err != nil {
+		c.log.Warn("menu order: roster not read", "err", err)
+		return counts
+	}
+	c.mu.Lock()
+	c.menuOrder = menuOrder{key: key, counts: counts}
+	c.mu.Unlock()
+	return counts
 }

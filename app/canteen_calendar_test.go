@@ -119,3 +119,25 @@ func TestReportOnClosedDay(t *testing.T) {
 		t.Errorf("8 December: booked %d, not eaten %d; want none", holiday.Totals.Booked, len(holiday.NotEaten))
 	}
 }
+
+func TestIdleMenuOrderedByPupils(t *testing.T) {
+	k := newKiosk(t, config(), fixture()) // two pupils at Primaria Dante, two at Infanzia Rodari
+	r := fixture()
+	r.Pupils = append(r.Pupils, app.Pupil{ID: "P5", AccountID: "A3", FirstName: "Ada", LastName: "Neri", School: "Infanzia Rodari", Class: "Sez. A"})
+	if err := k.s.PutRoster(r); err != nil {
+		t.Fatal(err)
+	}
+	b := &app.MenuBook{}
+	b.Set(app.MenuCalendar{Version: 1, Days: []app.MenuDay{
+		{Group: "Primaria Dante", Day: today, Dishes: []app.Dish{{Course: app.CourseFirst, Name: "Pasta"}}},
+		{Group: "Infanzia Rodari", Day: today, Dishes: []app.Dish{{Course: app.CourseFirst, Name: "Pastina"}}},
+	}})
+	k.c.SetMenuBook(b)
+	st, err := k.c.Idle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Menus) != 2 || st.Menus[0].Group != "Infanzia Rodari" {
+		t.Errorf("the menu of most pupils first: %+v", st.Menus)
+	}
+}

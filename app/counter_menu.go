@@ -48,7 +48,7 @@ type MenuDayView struct {
 }
 
 // MenuWeek is the menu of child p, Monday to Friday of the week holding
-// today moved by weeks, for the child's school and diet, and the time
+// today (at the weekend, the coming week) moved by weeks, for the child's school and diet, and the time
 // the menu was pulled (zero when the kiosk holds none).
 func (c *Counter) MenuWeek(p PupilID, weeks int) ([]MenuDayView, time.Time) {
 	f, ok := c.Current()

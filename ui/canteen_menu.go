@@ -36,6 +36,7 @@ type menuBoard struct {
 	asOf   *widget.Label
 	closed *panel
 	list   *fyne.Container
+	fit    *fitVBox
 	shown  string // what is on screen, to redraw only on a change
 }
 
@@ -48,7 +49,9 @@ func newMenuBoard(tr *Catalogue) *menuBoard {
 	m := &menuBoard{tr: tr}
 	m.title = newLabel(SizeNameResultText, true)
 	m.title.Wrapping, m.title.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
-	objs := []fyne.CanvasObject{m.title}
+	m.more = newLabel(SizeNameSmall, false)
+	m.more.Wrapping, m.more.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
+	objs := []fyne.CanvasObject{m.title, m.more}
 	for range menuRows {
 		r := &menuRow{dish: newLabel(SizeNameResultText, true), info: newLabel(SizeNameSmall, false)}
 		r.dish.Wrapping, r.dish.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
@@ -58,16 +61,16 @@ func newMenuBoard(tr *Catalogue) *menuBoard {
 		objs = append(objs, r.box)
 	}
 	m.none = newLabel(SizeNameNote, false)
-	m.more = newLabel(SizeNameSmall, false)
-	m.more.Wrapping, m.more.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
 	m.asOf = newLabel(SizeNameSmall, false)
 	m.asOf.Wrapping, m.asOf.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
-	objs = append(objs, m.none, m.more, m.asOf)
-	m.list = container.New(fitVBox{}, objs...)
+	objs = append(objs, m.none, m.asOf)
+	m.fit = &fitVBox{want: map[fyne.CanvasObject]bool{}}
+	m.list = container.New(m.fit, objs...)
 	m.closed = newPanel(toneAmber, 96, SizeNameResultTitle, SizeNameResultText, 2)
 	bg := canvas.NewRectangle(colorHeader)
 	bg.CornerRadius = 12
-	card := container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(8, 8, 16, 16), m.list))
+	card := container.NewStack(bg, container.NewThemeOverride(
+		container.New(layout.NewCustomPaddedLayout(8, 8, 16, 16), m.list), denseTheme{kioskTheme{}}))
 	m.root = container.New(boardLayout{}, card, m.closed.root)
 	m.root.Hide()
 	return m
@@ -104,41 +107,42 @@ func (m *menuBoard) set(st app.IdleStatus, loc *time.Location) {
 	if len(st.Menus) > 0 {
 		menu = st.Menus[0]
 	}
+	want := m.fit.want
+	clear(want)
+	want[m.title] = true
 	if len(st.Menus) > 1 {
 		m.title.SetText(m.tr.T("menu.title_group", menu.Group))
 		var others []string
 		for _, o := range st.Menus[1:] {
 			others = append(others, o.Group)
 		}
-		setText(m.more, m.tr.T("menu.more_groups", strings.Join(others, ", ")))
+		m.more.SetText(m.tr.T("menu.more_groups", strings.Join(others, ", ")))
+		want[m.more] = true
 	} else {
 		m.title.SetText(m.tr.T("menu.title"))
-		m.more.Hide()
 	}
 	dishes := menu.Resolve("")
 	for i, r := range m.rows {
 		if i >= len(dishes) {
-			r.box.Hide()
 			continue
 		}
 		d := dishes[i]
 		r.dish.SetText(d.Name)
 		r.info.SetText(courseName(m.tr, d.Course) + " · " + allergenText(m.tr, d.Allergens))
-		r.box.Show()
+		want[r.box] = true
 	}
 	if len(dishes) == 0 {
-		setText(m.none, m.tr.T("menu.none"))
-	} else {
-		m.none.Hide()
+		m.none.SetText(m.tr.T("menu.none"))
+		want[m.none] = true
 	}
 	if st.ClosedOverride && st.Closed != nil {
-		setText(m.more, m.tr.T("closed.override"))
+		m.more.SetText(m.tr.T("closed.override"))
+		want[m.more] = true
 	}
-	if st.MenuAsOf.IsZero() {
-		m.asOf.Hide()
-	} else {
+	if !st.MenuAsOf.IsZero() {
 		t := st.MenuAsOf.In(loc)
-		setText(m.asOf, m.tr.T("menu.as_of", FormatDate(t), FormatTime(t)))
+		m.asOf.SetText(m.tr.T("menu.as_of", FormatDate(t), FormatTime(t)))
+		want[m.asOf] = true
 	}
 	relayout(m.list)
 	relayout(m.root)
@@ -163,48 +167,56 @@ func (boardLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(boardWidth, 0)
 }
 
-// fitVBox stacks its objects from the top, the last one (the as-of line)
-// at the bottom; objects that would not fit between are left out, so the
-// board never makes the screen taller than its window (on a small screen
-// the last dishes are cut, never the prompt or the footer).
-type fitVBox struct{}
+// fitVBox stacks the objects the board wants shown from the top, the last
+// one (the as-of line) at the bottom; those that would not fit between
+// are hidden, so the board never makes the screen taller than its window
+// (on a small screen the last dishes are left out, never the prompt or
+// the footer). An "Altri menù" line comes right after the title, so it is
+// never the one left out.
+type fitVBox struct {
+	want map[fyne.CanvasObject]bool
+}
 
-const fitVBoxGap = 4
+const fitVBoxGap = 2
 
-func (fitVBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+func (l *fitVBox) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	if len(objs) == 0 {
 		return
 	}
 	last := objs[len(objs)-1]
 	bottom := size.Height
-	if last.Visible() {
+	if l.want[last] {
 		h := last.MinSize().Height
 		bottom -= h
 		last.Move(fyne.NewPos(0, bottom))
 		last.Resize(fyne.NewSize(size.Width, h))
+		last.Show()
+	} else {
+		last.Hide()
 	}
 	y, full := float32(0), false
 	for _, o := range objs[:len(objs)-1] {
-		if !o.Visible() {
+		if !l.want[o] {
+			o.Hide()
 			continue
 		}
 		h := o.MinSize().Height
 		if full || y+h > bottom {
 			full = true
-			o.Move(fyne.NewPos(0, 0))
-			o.Resize(fyne.NewSize(0, 0))
+			o.Hide()
 			continue
 		}
 		o.Move(fyne.NewPos(0, y))
 		o.Resize(fyne.NewSize(size.Width, h))
+		o.Show()
 		y += h + fitVBoxGap
 	}
 }
 
-func (fitVBox) MinSize(objs []fyne.CanvasObject) fyne.Size {
+func (l *fitVBox) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	var m fyne.Size
 	for i, o := range objs {
-		if !o.Visible() {
+		if !l.want[o] {
 			continue
 		}
 		ms := o.MinSize()

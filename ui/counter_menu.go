@@ -96,7 +96,7 @@ func (s *CounterScreen) menuTab() fyne.CanvasObject {
 		if d.Closed != nil {
 			dishes.Importance = widget.WarningImportance
 		}
-		rows = append(rows, container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(170, day.MinSize().Height), day), nil, dishes))
+		rows = append(rows, container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(200, day.MinSize().Height), day), nil, dishes))
 	}
 	box.Add(counterDense(rows...))
 	var foot []string

@@ -14,12 +14,12 @@ import (
 	"mensakiosk/assets/demo"
 )
 
-// TestMenuWalk runs the real binary under Xvfb in demo mode: the canteen's
+// TestEndToEndMenu runs the real binary under Xvfb in demo mode: the canteen's
 // idle screen shows today's menu; a pupil whose diet replaces one of
 // today's dishes gets the diet's dish in the banner; at the counter the
 // family's week menu tab shows the child's school and diet. Screenshots
 // are kept in the artifacts directory.
-func TestMenuWalk(t *testing.T) {
+func TestEndToEndMenu(t *testing.T) {
 	display := startXvfb(t)
 	const W, H = 1600, 900
 	now := time.Now()
