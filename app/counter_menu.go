@@ -48,8 +48,9 @@ type MenuDayView struct {
 }
 
 // MenuWeek is the menu of child p, Monday to Friday of the week holding
-// today (at the weekend, the coming week) moved by weeks, for the child's school and diet, and the time
-// the menu was pulled (zero when the kiosk holds none).
+// today (at the weekend, the coming week) moved by weeks, for the child's
+// school and diet, and the time the menu was pulled (zero when the kiosk
+// holds none).
 func (c *Counter) MenuWeek(p PupilID, weeks int) ([]MenuDayView, time.Time) {
 	f, ok := c.Current()
 	if !ok {
@@ -65,6 +66,9 @@ func (c *Counter) MenuWeek(p PupilID, weeks int) ([]MenuDayView, time.Time) {
 	}
 	cal, _ := c.menuBook().Get()
 	today := DayOf(c.clock.Now(), c.cfg.Location)
+	if wd := today.Weekday(); wd == time.Saturday || wd == time.Sunday {
+		today = today.AddDays(2) // at the weekend, "this week" is the coming one
+	}
 	monday := today.AddDays(-((int(today.Weekday()) + 6) % 7) + 7*weeks)
 	out := make([]MenuDayView, 0, 5)
 	for i := range 5 {

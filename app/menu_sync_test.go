@@ -86,6 +86,12 @@ func TestMenuPulledAndClosedDayAtCounter(t *testing.T) {
 	if len(week) != 5 || week[2].Closed == nil || !week[0].HasMenu || asOf.IsZero() {
 		t.Errorf("Sara's week: %+v", week)
 	}
+	// At the weekend "this week" is the coming one.
+	e.clk.Set(at("2026-11-29", "10:00:00")) // a Sunday
+	if week, _ := e.c.MenuWeek("P2", 0); len(week) != 5 || week[0].Day != "2026-11-30" {
+		t.Errorf("on Sunday the week starts %v, want Monday 30 November", week)
+	}
+	e.clk.Set(at("2026-11-23", "08:00:00"))
 	// A counter that has not pulled the calendar: the server refuses.
 	e.c.SetMenuBook(&app.MenuBook{})
 	_, err = e.c.Book(ctx, app.BookingRequest{PupilID: "P1", Day: wed, Cancelled: true})

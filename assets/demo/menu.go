@@ -17,8 +17,8 @@ import (
 // Menu groups: the primary school and the nursery school eat different
 // menus (smaller portions, softer dishes at the nursery).
 const (
-	groupPrimaria = "Primarie di Borgo Demo"
-	groupInfanzia = "Infanzie di Borgo Demo"
+	groupPrimaria = "Scuole primarie"
+	groupInfanzia = "Scuole dell'infanzia"
 )
 
 type dish struct {
