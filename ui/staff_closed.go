@@ -38,7 +38,11 @@ func (s *StaffScreen) addClosedDay(grid *fyne.Container) {
 		l.SetText(s.tr.T("staff.closed.opened"))
 		grid.Add(l)
 	default:
-		b := s.button(s.tr.T("staff.closed.open")+" ("+closedText(s.tr, cd)+")", theme.WarningIcon(), func() {
+		why := newLabel(SizeNameSmall, true)
+		why.Wrapping, why.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
+		why.SetText(s.tr.T("closed.title") + ": " + closedText(s.tr, cd))
+		grid.Add(why)
+		b := s.button(s.tr.T("staff.closed.open"), theme.WarningIcon(), func() {
 			if err := cb.OverrideClosedDay(); err != nil {
 				s.show("staff.menu.title", widget.NewLabel(s.tr.T("staff.error", err.Error())), s.staff.Name)
 				return
