@@ -135,7 +135,7 @@ const (
 )
 
 // Courses lists the courses in serving order.
-var Courses = []Course{CourseStarter, CourseFirst, CourseMain, CourseSide, CourseSingle, CourseBread, CourseFruit,
+var Courses = []Course{CourseStarter, CourseFirst, CourseMain, CourseSingle, CourseSide, CourseBread, CourseFruit,
 	CourseDessert, CourseSnack}
 
 var courseAliases = map[string]Course{
