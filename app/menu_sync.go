@@ -81,8 +81,14 @@ func (s *Syncer) pullMenu(ctx context.Context) error {
 		if !have || version == 0 {
 			return errors.New("pull the menu: the server said unchanged to a kiosk that holds none")
 		}
+		// Confirmed current: the screens' as-of time moves on, the store
+		// is not written (a kiosk syncs every 15 s; rewriting the menu
+		// each time would wear its flash for nothing).
 		held.AsOf = got.AsOf
-		got = held
+		if book != nil {
+			book.Set(held)
+		}
+		return nil
 	}
 	if err := store.PutMenuCalendar(got); err != nil {
 		return fmt.Errorf("store the menu: %w", err)

@@ -62,9 +62,18 @@ func TestMenuPulledAndClosedDayAtCounter(t *testing.T) {
 	if m, _ := book.MenuOf("Primaria Dante", "2026-11-23"); m.Dishes[0].Name != "Risotto alla zucca" {
 		t.Errorf("after the substitution: %+v", m.Dishes)
 	}
-	// Nothing changed: the server answers unchanged, the kiosk keeps its menu.
+	// Nothing changed: the server answers unchanged, the kiosk keeps its
+	// menu; the as-of time on screen moves on, the store is not rewritten.
+	stored, _, _ := e.store.MenuCalendar()
+	e.clk.Add(time.Minute)
 	if err := sy.SyncOnce(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if again, _, _ := e.store.MenuCalendar(); !again.AsOf.Equal(stored.AsOf) {
+		t.Errorf("an unchanged menu was written again (as of %v, was %v)", again.AsOf, stored.AsOf)
+	}
+	if cal, _ := book.Get(); !cal.AsOf.After(stored.AsOf) {
+		t.Errorf("the as-of time on screen did not move on: %v", cal.AsOf)
 	}
 	if m, ok := book.MenuOf("Primaria Dante", "2026-11-23"); !ok || m.Dishes[0].Name != "Risotto alla zucca" {
 		t.Errorf("after an unchanged sync: %+v %v", m, ok)
