@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/ui"
 )
 
 // loadMenu makes the kiosk's menu book, fills it with the menu and
@@ -31,3 +32,6 @@ func (k *kioskWindow) refreshOnMenu(r *running) {
 		}
 	})
 }
+
+// Staff mode's "Apri il servizio di oggi" (app.StaffDesk has it).
+var _ ui.StaffClosedDayBackend = staffBackend{}
