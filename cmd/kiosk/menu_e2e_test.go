@@ -54,7 +54,7 @@ func TestEndToEndMenu(t *testing.T) {
 			dir := t.TempDir()
 			cfg := DefaultConfig()
 			cfg.DataDir = dir
-			cfg.Window = WindowConfig{Fullscreen: false, Width: W, Height: H}
+			cfg.Window = windowSection{Fullscreen: false, Width: W, Height: H}
 			b, _ := json.MarshalIndent(cfg, "", "  ")
 			cfgPath := filepath.Join(dir, "kiosk.json")
 			if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
