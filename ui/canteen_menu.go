@@ -66,7 +66,7 @@ func newMenuBoard(tr *Catalogue) *menuBoard {
 	objs = append(objs, m.none, m.asOf)
 	m.fit = &fitVBox{want: map[fyne.CanvasObject]bool{}}
 	m.list = container.New(m.fit, objs...)
-	m.closed = newPanel(toneAmber, 96, SizeNameResultTitle, SizeNameResultText, 2)
+	m.closed = newPanel(toneAmber, 80, SizeNameResultText, SizeNameNote, 2)
 	bg := canvas.NewRectangle(colorHeader)
 	bg.CornerRadius = 12
 	card := container.NewStack(bg, container.NewThemeOverride(
@@ -89,6 +89,9 @@ func (m *menuBoard) set(st app.IdleStatus, loc *time.Location) {
 	m.shown = key
 	card := m.root.Objects[0]
 	if st.Closed != nil && !st.ClosedOverride {
+		// The board is always boardWidth wide: laid out at that width
+		// first, the panel's wrapped lines measure their real height.
+		m.closed.root.Resize(fyne.NewSize(boardWidth, max(m.root.Size().Height, 300)))
 		m.closed.set(theme.WarningIcon(), m.tr.T("closed.title"), []string{closedText(m.tr, *st.Closed)}, "")
 		card.Hide()
 		m.closed.root.Show()
