@@ -18,11 +18,35 @@ import (
 // ErrNotClosed: staff asked to open a day that is not closed.
 var ErrNotClosed = errors.New("today is not a closed day")
 
+// ClosedDayOverrideTx is a canteen transaction that keeps the day staff
+// opened (the kiosk's store has it): written with the audit entry, so a
+// kiosk restarted that day keeps serving.
+type ClosedDayOverrideTx interface {
+	PutClosedDayOverride(Day) error
+}
+
+// ClosedDayOverrideStore reads the day kept by ClosedDayOverrideTx.
+type ClosedDayOverrideStore interface {
+	ClosedDayOverride() (Day, error)
+}
+
 // SetMenuBook gives the canteen the menu and calendar it applies. Without
-// one only the national holidays close the canteen.
+// one only the national holidays close the canteen. A day staff opened
+// earlier (kept by the store) is opened again.
 func (c *Canteen) SetMenuBook(b *MenuBook) {
+	var opened Day
+	if ds, ok := c.store.(ClosedDayOverrideStore); ok {
+		d, err := ds.ClosedDayOverride()
+		if err != nil {
+			c.log.Error("closed day override not read", "err", err)
+		}
+		opened = d
+	}
 	c.mu.Lock()
 	c.menu = b
+	if opened != "" {
+		c.override = opened
+	}
 	c.mu.Unlock()
 }
 
@@ -78,7 +102,15 @@ func (c *Canteen) OverrideClosedDay(staff Staff) error {
 	if err != nil {
 		return err
 	}
-	if err := c.store.Update(func(tx CanteenTx) error { return tx.AppendEvent(&ev) }); err != nil {
+	err = c.store.Update(func(tx CanteenTx) error {
+		if ot, ok := tx.(ClosedDayOverrideTx); ok {
+			if err := ot.PutClosedDayOverride(day); err != nil {
+				return err
+			}
+		}
+		return tx.AppendEvent(&ev)
+	})
+	if err != nil {
 		return fmt.Errorf("closed day override: %w", err)
 	}
 	c.mu.Lock()

@@ -1,8 +1,10 @@
 package app_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"mensakiosk/app"
 )
@@ -139,5 +141,37 @@ func TestIdleMenuOrderedByPupils(t *testing.T) {
 	}
 	if len(st.Menus) != 2 || st.Menus[0].Group != "Infanzia Rodari" {
 		t.Errorf("the menu of most pupils first: %+v", st.Menus)
+	}
+}
+
+// A kiosk restarted on the day staff opened keeps serving; the next day
+// the override is gone.
+func TestClosedDayOverrideSurvivesRestart(t *testing.T) {
+	k := newKiosk(t, config(), fixture())
+	k.c.SetMenuBook(closedBook())
+	if err := k.c.OverrideClosedDay(app.Staff{ID: "S1"}); err != nil {
+		t.Fatal(err)
+	}
+	// The restart: a new canteen on the same store.
+	c2, err := app.NewCanteen(k.s, k.clk, config(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2.SetMenuBook(closedBook())
+	k.clk.Add(10 * time.Second)
+	if r, err := c2.Tap(context.Background(), "0100000001"); err != nil || r.Outcome != app.OutcomeServed {
+		t.Errorf("after a restart the same day: %v %v", r.Outcome, err)
+	}
+	// Another closed day: the old override opens nothing.
+	b := &app.MenuBook{}
+	b.Set(app.MenuCalendar{Closed: []app.ClosedDay{{School: "Primaria Dante", Day: "2026-11-24", Reason: app.ClosedStrike}}})
+	c3, err := app.NewCanteen(k.s, k.clk, config(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c3.SetMenuBook(b)
+	k.clk.Set(at("2026-11-24", "12:00:00"))
+	if r, err := c3.Tap(context.Background(), "0100000002"); err != nil || r.Outcome != app.OutcomeClosedDay {
+		t.Errorf("the next closed day: %v %v", r.Outcome, err)
 	}
 }

@@ -15,9 +15,12 @@ import (
 // by the first pull that stores one: a file without it holds no menu yet,
 // and an older kiosk opening the file ignores it.
 var (
-	bMenu    = []byte("menu")
-	kMenuCal = []byte("calendar")
-	_        = app.MenuStore((*Store)(nil))
+	bMenu     = []byte("menu")
+	kMenuCal  = []byte("calendar")
+	kOverride = []byte("closed_day_override") // the day staff opened though closed
+	_         = app.MenuStore((*Store)(nil))
+	_         = app.ClosedDayOverrideTx(canteenTx{})
+	_         = app.ClosedDayOverrideStore((*Store)(nil))
 )
 
 // MenuCalendar returns the menu and calendar last stored, and whether
@@ -57,4 +60,27 @@ func (s *Store) PutMenuCalendar(mc app.MenuCalendar) error {
 		}
 		return b.Put(kMenuCal, raw)
 	})
+}
+
+// PutClosedDayOverride keeps the day staff opened though closed, in the
+// transaction of its audit entry (app.ClosedDayOverrideTx).
+func (t canteenTx) PutClosedDayOverride(d app.Day) error {
+	b, err := t.tx.CreateBucketIfNotExists(bMenu)
+	if err != nil {
+		return err
+	}
+	return b.Put(kOverride, []byte(d))
+}
+
+// ClosedDayOverride is the day staff last opened though closed ("" if
+// never): a kiosk restarted that day keeps serving.
+func (s *Store) ClosedDayOverride() (app.Day, error) {
+	var d app.Day
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bMenu); b != nil {
+			d = app.Day(b.Get(kOverride))
+		}
+		return nil
+	})
+	return d, err
 }
