@@ -22,7 +22,7 @@ type closedDayStaff struct {
 	openedBy       []string
 }
 
-func (b *closedDayStaff) Begin(*app.Staff)              {}
+func (b *closedDayStaff) Begin(*app.Staff)             {}
 func (b *closedDayStaff) LockState() (time.Time, bool) { return time.Time{}, false }
 func (b *closedDayStaff) Touch()                       {}
 func (b *closedDayStaff) IdleExpired() bool            { return false }
