@@ -76,7 +76,7 @@ func (s *CounterScreen) familyView() fyne.CanvasObject {
 		}
 		tabs.Add(bt)
 	}
-	top.Add(tabs)
+	top.Add(container.NewThemeOverride(tabs, counterTabsTheme{})) // counter_menu.go: seven tabs in the width
 	var body fyne.CanvasObject
 	switch s.tab {
 	case tabMeals:

@@ -149,3 +149,19 @@ func (s *CounterScreen) closedBookingRow(p app.PupilID, d app.Day) (fyne.CanvasO
 	label.Importance = widget.WarningImportance
 	return label, true
 }
+
+// counterTabsTheme makes the family view's tab buttons a little tighter
+// (inner padding 12, icons 24: buttons 56 px high, still a big target), so
+// that seven tabs (messages and menu included) fit the demo's role screen
+// (1100 px) and a 1280-pixel one.
+type counterTabsTheme struct{ kioskTheme }
+
+func (t counterTabsTheme) Size(n fyne.ThemeSizeName) float32 {
+	switch n {
+	case theme.SizeNameInnerPadding:
+		return 12
+	case theme.SizeNameInlineIcon:
+		return 24
+	}
+	return t.kioskTheme.Size(n)
+}
