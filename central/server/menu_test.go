@@ -241,3 +241,24 @@ func TestMenuVersionNamesTheDatabase(t *testing.T) {
 		t.Errorf("two databases at the same revision give versions %x and %x: a kiosk moved from one to the other would keep a stale menu", va, vb)
 	}
 }
+
+// An absence over a closed day cancels the open days only: a closed day
+// has no meal to cancel (and the report of it stays empty).
+func TestAbsenceSkipsClosedDays(t *testing.T) {
+	s := openTemp(t)
+	mustImport(t, s, fixture())
+	if _, err := s.ImportFiles([]ImportFile{{Name: "calendar.csv", Data: []byte("day;school;reason\n2025-03-12;Rodari;gita\n")}}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Absence(app.AbsenceRequest{AccountID: "A1", PupilIDs: []app.PupilID{"P1"}, From: "2025-03-11", To: "2025-03-13"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var days []app.Day
+	for _, b := range rep.Bookings {
+		days = append(days, b.Day)
+	}
+	if len(days) != 2 || days[0] != "2025-03-11" || days[1] != "2025-03-13" {
+		t.Errorf("absence over the closed 12th cancelled %v, want the 11th and the 13th", days)
+	}
+}
