@@ -120,9 +120,13 @@ const (
 	// OutcomeStaff: the badge is a staff member's, not a pupil's: the
 	// screen offers staff mode (TapResult.Staff). Nothing is recorded.
 	OutcomeStaff
+	// OutcomeClosedDay: the pupil's school has no canteen service today
+	// (school calendar or national holiday): nothing recorded, unless
+	// staff override the closed day (canteen_calendar.go).
+	OutcomeClosedDay
 )
 
-var outcomeNames = [...]string{"ignored", "unknown_badge", "blocked_badge", "outside_window", "already_served", "refused_floor", "served", "staff"}
+var outcomeNames = [...]string{"ignored", "unknown_badge", "blocked_badge", "outside_window", "already_served", "refused_floor", "served", "staff", "closed_day"}
 
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) {
@@ -156,6 +160,13 @@ type TapResult struct {
 	Window         ServiceWindow
 	// Staff is the staff member whose badge was tapped (OutcomeStaff).
 	Staff *Staff
+	// Closed is the closed day (OutcomeClosedDay), or the day served under
+	// staff's override (OutcomeServed with ClosedOverride).
+	Closed         *ClosedDay
+	ClosedOverride bool
+	// DietDishes are today's dishes the pupil's diet replaces (each with
+	// the standard dish it replaces), when the menu has them.
+	DietDishes []ServedDish
 }
 
 // Banner reports whether the result must carry the unmissable diet banner.
@@ -242,6 +253,12 @@ type Canteen struct {
 
 	mu       sync.Mutex
 	lastSeen map[BadgeID]time.Time
+
+	// The menu and calendar, and the day staff opened though closed
+	// (canteen_calendar.go).
+	menu      *MenuBook
+	override  Day
+	menuOrder menuOrder
 }
 
 // NewCanteen returns the canteen use case. log may be nil.
@@ -339,6 +356,9 @@ func (c *Canteen) serve(tx CanteenTx, res *TapResult, p Pupil, now time.Time, vi
 	local := now.In(c.cfg.Location)
 	day := DayOf(now, c.cfg.Location)
 	res.Window = c.cfg.Window
+	if c.closedRule(res, p, day) { // canteen_calendar.go
+		return c.fillBalance(tx, res, p, 0)
+	}
 	if !c.cfg.Window.Contains(local) {
 		res.Outcome = OutcomeOutsideWindow
 		return c.fillBalance(tx, res, p, 0)
@@ -381,6 +401,7 @@ func (c *Canteen) serve(tx CanteenTx, res *TapResult, p Pupil, now time.Time, vi
 	}
 	res.Outcome = OutcomeServed
 	res.Meal = m
+	c.dietDishes(res, p, day) // canteen_calendar.go
 	return nil
 }
 
@@ -417,6 +438,13 @@ type IdleStatus struct {
 	ServedToday int
 	// Waiting is the number of outbox events not yet acknowledged.
 	Waiting int
+	// Menus are today's menus (one per menu group), MenuAsOf when they
+	// were pulled; Closed is set when today is closed for every school,
+	// and ClosedOverride when staff opened it anyway.
+	Menus          []MenuDay
+	MenuAsOf       time.Time
+	Closed         *ClosedDay
+	ClosedOverride bool
 }
 
 // Idle returns the idle screen's figures.
@@ -432,6 +460,7 @@ func (c *Canteen) Idle() (IdleStatus, error) {
 		st.Waiting, err = tx.OutboxLen()
 		return err
 	})
+	c.idleMenu(&st) // canteen_calendar.go
 	return st, err
 }
 
@@ -473,6 +502,8 @@ const (
 	ActionSync        = "sync"
 	ActionExport      = "report_export"
 	ActionQuit        = "quit"
+	// ActionClosedDayOverride: staff served meals on a closed day.
+	ActionClosedDayOverride = "closed_day_override"
 )
 
 // Errors of staff actions.
@@ -727,7 +758,7 @@ var foldAccent = func() map[rune]rune {
 // Report computes the day's report from the local store: it works offline,
 // and matches the server's for the same day once the kiosk has synced.
 func (c *Canteen) Report(day Day) (DayReport, error) {
-	in := ReportInput{Day: day, Service: c.cfg.Service}
+	in := ReportInput{Day: day, Service: c.cfg.Service, Closed: c.closedFunc(day)}
 	err := c.store.View(func(tx CanteenTx) error {
 		var err error
 		if in.Pupils, err = tx.Pupils(); err != nil {

@@ -212,6 +212,7 @@ type Counter struct {
 	log       *slog.Logger
 
 	mu        sync.Mutex
+	menu      *MenuBook // counter_menu.go
 	online    bool
 	family    *Family
 	lastTouch time.Time
@@ -555,9 +556,12 @@ func (c *Counter) Book(ctx context.Context, r BookingRequest) (Family, error) {
 	if !c.BookingOpen(r.Day) {
 		return Family{}, ErrAfterCutoff
 	}
+	if _, closed := c.ClosedOn(r.PupilID, r.Day); closed { // counter_menu.go
+		return Family{}, ErrClosedDay
+	}
 	if _, err := c.central.Book(ctx, r); err != nil {
 		switch {
-		case errors.Is(err, ErrAfterCutoff), errors.Is(err, ErrNotCanteenDay):
+		case errors.Is(err, ErrAfterCutoff), errors.Is(err, ErrNotCanteenDay), errors.Is(err, ErrClosedDay):
 			return Family{}, err
 		case errors.Is(err, ErrBadRequest):
 			return Family{}, fmt.Errorf("%w: %w", ErrBookingRefused, err)

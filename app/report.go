@@ -27,6 +27,9 @@ type ReportInput struct {
 	// Meals of the day and service; voided ones are ignored and a pupil
 	// counts once however many meals name them.
 	Meals []Meal
+	// Closed, when set, says whether a school is closed on Day (school
+	// calendar, national holiday): its pupils are booked for nothing.
+	Closed func(school string) bool
 }
 
 // ReportRow is one line of the report: a class of a school, or the totals.
@@ -137,7 +140,7 @@ func BuildDayReport(in ReportInput) DayReport {
 			}
 			known[p.ID] = true
 		}
-		enrolled := p.EatsOn(wd)
+		enrolled := p.EatsOn(wd) && (in.Closed == nil || !in.Closed(p.School))
 		ate := served[p.ID]
 		if ate {
 			servedKnown++

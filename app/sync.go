@@ -101,6 +101,12 @@ type Syncer struct {
 	status      SyncStatus
 	lastContact time.Time
 	onStatus    func(SyncStatus)
+
+	// The menu and calendar (menu_sync.go).
+	menuStore MenuStore
+	menuBook  *MenuBook
+	menuLoc   *time.Location
+	menuErr   string
 }
 
 // NewSyncer makes a sync engine.
@@ -213,6 +219,9 @@ func (s *Syncer) SyncOnce(ctx context.Context) error {
 	pulled := 0
 	if err == nil {
 		pulled, err = s.pullAndCheck(ctx)
+	}
+	if err == nil {
+		s.noteMenuErr(s.pullMenu(ctx)) // menu_sync.go
 	}
 	if err == nil {
 		err = s.store.SetLastSync(s.clock.Now())

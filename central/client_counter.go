@@ -86,6 +86,8 @@ func counterNotFound(err error) error {
 			return fmt.Errorf("%w: %w", app.ErrAfterCutoff, err)
 		case CodeNotCanteenDay:
 			return fmt.Errorf("%w: %w", app.ErrNotCanteenDay, err)
+		case CodeClosedDay:
+			return fmt.Errorf("%w: %w", app.ErrClosedDay, err)
 		}
 	}
 	return err

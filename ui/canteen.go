@@ -106,6 +106,8 @@ type CanteenScreen struct {
 	errPanel                                     *panel
 	dismiss                                      *widget.Button
 	centre                                       *fyne.Container
+	// menu is today's menu beside the prompt (canteen_menu.go).
+	menu *menuBoard
 }
 
 // NewCanteenScreen builds the canteen screen, showing idle with no figures
@@ -194,11 +196,13 @@ func (s *CanteenScreen) build() {
 	s.idleNotes = container.NewVBox(s.readerNone.root, s.outsideWindow.root,
 		s.clockNote.root, s.alarmNote.root, s.rejectedNote.root, s.skewNote.root)
 	s.promptBox = container.New(promptLayout{icon: promptIcon}, promptIcon, s.prompt)
-	// The prompt and the reader-down panel take the centre in turn.
-	s.idleView = container.NewBorder(nil, s.idleNotes, nil, nil, s.promptBox, s.readerDown.root)
+	// The prompt and the reader-down panel take the centre in turn; today's
+	// menu stands beside them (canteen_menu.go).
+	s.menu = newMenuBoard(s.tr)
+	s.idleView = container.NewBorder(nil, s.idleNotes, nil, s.menu.root, s.promptBox, s.readerDown.root)
 
 	// Result view: the diet banner on top, the outcome's panel, notes below.
-	s.banner = newPanel(toneBanner, 96, SizeNameBannerTitle, SizeNameBannerText, 2)
+	s.banner = newPanel(toneBanner, 96, SizeNameBannerTitle, SizeNameBannerText, 4)
 	s.banner.bg.StrokeColor = colorBannerInk
 	s.banner.bg.StrokeWidth = 10
 	s.green = newPanel(toneGreen, 128, SizeNameResultTitle, SizeNameResultText, 3)
@@ -490,6 +494,7 @@ func (s *CanteenScreen) renderStatus() {
 		s.outsideWindow.set(theme.HistoryIcon(), s.tr.T("idle.outside_window", st.Window.Start, st.Window.End), nil, "")
 	}
 	show(s.outsideWindow.root, outside)
+	s.menu.set(st, s.loc)
 	s.renderSyncNotes()
 	relayout(s.idleNotes)
 	relayout(s.idleView)
@@ -669,6 +674,13 @@ func (s *CanteenScreen) fillResult(r app.TapResult) {
 		}
 		main = s.amber
 		main.set(theme.WarningIcon(), title, []string{name, nothing}, "")
+	case app.OutcomeClosedDay:
+		why := ""
+		if r.Closed != nil {
+			why = closedText(s.tr, *r.Closed)
+		}
+		main = s.amber
+		main.set(theme.WarningIcon(), s.tr.T("closed.title"), []string{why, name, s.tr.T("closed.hint")}, "")
 	case app.OutcomeRefusedFloor:
 		main = s.red
 		main.set(theme.ErrorIcon(), s.tr.T("result.refused.title"),
@@ -697,7 +709,8 @@ func (s *CanteenScreen) fillResult(r app.TapResult) {
 	served := r.Outcome == app.OutcomeServed
 	if served && r.Banner() {
 		title, lines := bannerText(s.tr, r)
-		s.banner.set(theme.WarningIcon(), title, lines, "")
+		dishes, instead := dietDishLines(s.tr, r.DietDishes) // canteen_menu.go
+		s.banner.set(theme.WarningIcon(), title, append(lines, dishes...), instead)
 		s.banner.root.Show()
 	} else {
 		s.banner.root.Hide()

@@ -101,6 +101,7 @@ const (
 	tabTopUp
 	tabNotices
 	tabMessages // counter_messages.go
+	tabMenu     // counter_menu.go
 )
 
 // CounterScreen is the counter role's screen (sportello): home with news,
@@ -168,6 +169,7 @@ type CounterScreen struct {
 	pollStp     context.CancelFunc
 
 	newsPage, docPage, childPage, monthBack, mealPage, bookPage, noticePage int
+	menuPage                                                                int // counter_menu.go
 
 	fx familyExtras // messages, take-home view, absence: counter_messages.go
 
@@ -289,6 +291,7 @@ func (s *CounterScreen) openFamilyLocked(f app.Family) {
 	s.view, s.tab = cvFamily, tabChildren
 	s.cf, s.code, s.errText = "", "", ""
 	s.childPage, s.monthBack, s.mealPage, s.bookPage, s.noticePage = 0, 0, 0, 0, 0
+	s.menuPage = 0
 	s.lastTouch = s.b.Now()
 	s.openMessagesLocked() // counter_messages.go
 }
@@ -474,6 +477,8 @@ func (s *CounterScreen) errorText(err error) string {
 		return s.tr.T("counter.booking.after_cutoff")
 	case errors.Is(err, app.ErrNotCanteenDay):
 		return s.tr.T("counter.booking.not_canteen_day")
+	case errors.Is(err, app.ErrClosedDay):
+		return s.tr.T("counter.booking.closed_refused")
 	case errors.Is(err, app.ErrBookingRefused):
 		return s.tr.T("counter.booking.refused")
 	case errors.Is(err, app.ErrAbsenceSpan):

@@ -46,18 +46,23 @@ func (s *CounterScreen) familyView() fyne.CanvasObject {
 		top.Add(counterError(s.errText))
 	}
 	tabs := container.NewHBox()
-	for _, t := range []struct {
+	type tabSpec struct {
 		tab familyTab
 		key string
 		ico fyne.Resource
-	}{
+	}
+	specs := []tabSpec{
 		{tabChildren, "counter.tab.children", theme.AccountIcon()},
 		{tabMeals, "counter.tab.meals", theme.ListIcon()},
 		{tabBookings, "counter.tab.bookings", theme.CalendarIcon()},
 		{tabTopUp, "counter.tab.topup", theme.ContentAddIcon()},
 		{tabNotices, "counter.tab.notices", theme.DocumentIcon()},
 		{tabMessages, "counter.tab.messages", theme.MailComposeIcon()},
-	} {
+	}
+	if _, ok := s.menuBackend(); ok { // counter_menu.go
+		specs = append(specs, tabSpec{tabMenu, "counter.tab.menu", theme.GridIcon()})
+	}
+	for _, t := range specs {
 		tab := t.tab
 		text := s.tr.T(t.key)
 		if tab == tabMessages { // counter_messages.go
@@ -72,7 +77,7 @@ func (s *CounterScreen) familyView() fyne.CanvasObject {
 		}
 		tabs.Add(bt)
 	}
-	top.Add(tabs)
+	top.Add(container.NewThemeOverride(tabs, counterTabsTheme{})) // counter_menu.go: seven tabs in the width
 	var body fyne.CanvasObject
 	switch s.tab {
 	case tabMeals:
@@ -88,6 +93,8 @@ func (s *CounterScreen) familyView() fyne.CanvasObject {
 		body = s.noticesTab()
 	case tabMessages:
 		body = s.messagesTab() // counter_messages.go
+	case tabMenu:
+		body = s.menuTab() // counter_menu.go
 	default:
 		body = s.childrenTab()
 	}
@@ -278,6 +285,9 @@ func (s *CounterScreen) bookingsTab() fyne.CanvasObject {
 // change is on its way the buttons stay where they are, disabled: the row
 // keeps its shape, so nothing on screen moves or grows for that moment.
 func (s *CounterScreen) bookingRow(p app.PupilID, d app.Day) fyne.CanvasObject {
+	if row, closed := s.closedBookingRow(p, d); closed { // counter_menu.go
+		return row
+	}
 	bk := s.family.Booking(p, d)
 	state := s.tr.T("counter.booking.present")
 	switch {

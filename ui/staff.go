@@ -359,6 +359,7 @@ func (s *StaffScreen) showMenu() {
 	for _, it := range items {
 		grid.Add(s.button(s.tr.T(it.key), it.icon, it.fn))
 	}
+	s.addClosedDay(grid) // staff_closed.go
 	s.show("staff.menu.title", grid, s.staff.Name)
 }
 

@@ -207,6 +207,13 @@ func (s *StaffScreen) resultView(r app.TapResult) fyne.CanvasObject {
 	case app.OutcomeOutsideWindow:
 		main = newPanel(toneAmber, 96, SizeNameResultText, SizeNameNote, 3)
 		main.set(theme.HistoryIcon(), s.tr.T("result.outside.title"), []string{name, nothing}, "")
+	case app.OutcomeClosedDay: // staff_closed.go opens the day
+		why := ""
+		if r.Closed != nil {
+			why = closedText(s.tr, *r.Closed)
+		}
+		main = newPanel(toneAmber, 96, SizeNameResultText, SizeNameNote, 3)
+		main.set(theme.WarningIcon(), s.tr.T("closed.title"), []string{why, name, nothing}, "")
 	default: // refused by the floor
 		main = newPanel(toneRed, 96, SizeNameResultText, SizeNameNote, 3)
 		main.set(theme.ErrorIcon(), s.tr.T("result.refused.title"), []string{name, s.tr.T("result.refused.hint"), s.tr.T("result.balance", FormatCents(r.Balance))}, "")

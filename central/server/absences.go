@@ -77,6 +77,11 @@ func (s *Server) Absence(r app.AbsenceRequest) (app.AbsenceReply, error) {
 				if !p.EatsOn(d.Weekday()) {
 					continue
 				}
+				if _, closed, err := closedDayTx(tx, p.School, app.DayOf(d, s.loc)); err != nil { // menu.go
+					return err
+				} else if closed {
+					continue // no meal to cancel on a closed day
+				}
 				b := app.Booking{PupilID: id, Day: app.DayOf(d, s.loc), Cancelled: true}
 				bid := bookingID(b)
 				data, err := json.Marshal(b)

@@ -143,6 +143,11 @@ func (s *Server) Book(r app.BookingRequest) (app.Booking, error) {
 		if !p.EatsOn(day.Weekday()) {
 			return refuse(http.StatusBadRequest, central.CodeNotCanteenDay, "day", "pupil %s has no canteen on %s (%s)", r.PupilID, day.Weekday(), r.Day)
 		}
+		if cd, closed, err := closedDayTx(tx, p.School, r.Day); err != nil { // menu.go
+			return err
+		} else if closed {
+			return refuse(http.StatusBadRequest, central.CodeClosedDay, "day", "no canteen service at %s on %s (%s)", p.School, r.Day, cd.Reason)
+		}
 		refs := tx.Bucket(bRefs)
 		if !b.Cancelled && !b.Bland {
 			// The default needs no record: delete it (a tombstone).

@@ -40,6 +40,9 @@ var csvSpecs = []csvSpec{
 	{"staff.csv", app.KindStaff, []string{"id", "name", "role", "pin", "pin_hash", "badge_id"}, []string{"id", "name", "role"}},
 	{"news.csv", app.KindNews, []string{"id", "title", "body", "published"}, []string{"id", "title", "published"}},
 	{"documents.csv", app.KindDocument, []string{"id", "title", "url", "published"}, []string{"id", "title", "url", "published"}},
+	{"menu_groups.csv", kindMenuGroup, []string{"school", "group"}, []string{"school", "group"}},
+	{"menu.csv", kindMenu, []string{"day", "school", "course", "dish", "allergens", "diet"}, []string{"day", "school", "course", "dish"}},
+	{"calendar.csv", kindCalendar, []string{"day", "to", "school", "reason", "note"}, []string{"day", "reason"}},
 }
 
 func specFor(file string) (csvSpec, bool) {
@@ -85,7 +88,7 @@ func (s *Server) ImportFile(path string) (ImportStats, error) {
 // Len is the number of records (and deletions) in d.
 func (d ImportData) Len() int {
 	return len(d.Accounts) + len(d.Pupils) + len(d.Badges) + len(d.Bookings) + len(d.FeeBands) + len(d.Diets) +
-		len(d.Staff) + len(d.News) + len(d.Documents) + len(d.Deleted)
+		len(d.Staff) + len(d.News) + len(d.Documents) + len(d.Deleted) + len(d.Menu) + len(d.MenuGroups) + len(d.Calendar)
 }
 
 // Merge appends o's records to d (several files imported at once).
@@ -94,6 +97,7 @@ func (d *ImportData) Merge(o ImportData) {
 		app.KindAccount: len(d.Accounts), app.KindPupil: len(d.Pupils), app.KindBadge: len(d.Badges),
 		app.KindBooking: len(d.Bookings), app.KindFeeBand: len(d.FeeBands), app.KindDiet: len(d.Diets),
 		app.KindStaff: len(d.Staff), app.KindNews: len(d.News), app.KindDocument: len(d.Documents), "deleted": len(d.Deleted),
+		kindMenu: len(d.Menu), kindMenuGroup: len(d.MenuGroups), kindCalendar: len(d.Calendar),
 	}
 	for kind, w := range o.where {
 		if d.where == nil {
@@ -121,6 +125,9 @@ func (d *ImportData) Merge(o ImportData) {
 	d.News = append(d.News, o.News...)
 	d.Documents = append(d.Documents, o.Documents...)
 	d.Deleted = append(d.Deleted, o.Deleted...)
+	d.Menu = append(d.Menu, o.Menu...)
+	d.MenuGroups = append(d.MenuGroups, o.MenuGroups...)
+	d.Calendar = append(d.Calendar, o.Calendar...)
 }
 
 // ParseImportJSON decodes the JSON import format strictly: unknown fields
@@ -332,6 +339,8 @@ func addRow(d *ImportData, kind string, r *row) error {
 			return r.fail("published", "%v", err)
 		}
 		d.Documents = append(d.Documents, app.Document{ID: r.get("id"), Title: r.get("title"), URL: r.get("url"), Published: t})
+	case kindMenu, kindMenuGroup, kindCalendar:
+		return addMenuRow(d, kind, r) // menu_import.go
 	}
 	return nil
 }

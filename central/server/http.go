@@ -96,6 +96,9 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	if s.serveCertificates(w, r) { // certificates.go
 		return
 	}
+	if s.serveMenu(w, r) { // the menu and calendar: menu.go
+		return
+	}
 	switch r.URL.Path {
 	case central.PathPull:
 		if r.Method != http.MethodGet {

@@ -41,6 +41,10 @@ type ImportData struct {
 	// An account is deleted only without pupils, a pupil only without
 	// badges and bookings (delete those in the same import).
 	Deleted []app.Ref `json:"deleted,omitempty"`
+	// The menu, its groups and the school calendar (menu_import.go).
+	Menu       []ImportMenuDish  `json:"menu,omitempty"`
+	MenuGroups []app.MenuGroup   `json:"menu_groups,omitempty"`
+	Calendar   []ImportClosedDay `json:"calendar,omitempty"`
 
 	// where locates records read from CSV (kind → index → "pupils.csv
 	// line 5") so that errors name the line.
@@ -108,7 +112,7 @@ func (d *ImportData) at(kind string, i int) string {
 
 func plural(kind string) string {
 	switch kind {
-	case app.KindStaff, app.KindNews:
+	case app.KindStaff, app.KindNews, kindMenu, kindCalendar:
 		return kind
 	}
 	return kind + "s"
@@ -211,7 +215,7 @@ func (s *Server) importTx(tx *bolt.Tx, d *ImportData, st *ImportStats) error {
 	// Dependencies first: pupils read fee bands, diets and accounts;
 	// badges and bookings read pupils.
 	steps := []func() error{im.feeBands, im.diets, im.accounts, im.pupils, im.badges, im.bookings,
-		im.staff, im.news, im.documents, im.deletions}
+		im.staff, im.news, im.documents, im.deletions, im.menuAndCalendar}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err

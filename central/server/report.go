@@ -36,6 +36,9 @@ func (s *Server) DayReport(day app.Day, svc app.Service) (app.DayReport, error) 
 		if in.Pupils, err = livePupils(tx); err != nil {
 			return err
 		}
+		if in.Closed, err = closedSchools(tx, day); err != nil { // menu.go
+			return err
+		}
 		// Bookings' ids are "<day>/<pupil>": the day's are one range.
 		prefix := []byte(string(day) + "/")
 		c := tx.Bucket(kindIndex[app.KindBooking]).Cursor()

@@ -42,6 +42,9 @@ type core struct {
 	demo demoKit
 	// link is the link to the central server (nil: standalone).
 	link *syncLink
+	// menu is the menu and calendar the screens and rules read (menu.go).
+	menu    *app.MenuBook
+	menuLoc *time.Location
 
 	mu       sync.Mutex
 	onResult func(app.TapResult, error)
@@ -126,6 +129,7 @@ func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 	if c.canteen, err = app.NewCanteen(st, clock, cc, log); err != nil {
 		return nil, err
 	}
+	c.loadMenu(cc.Location) // menu.go
 	sc := cfg.Staff
 	if c.staff, err = app.NewStaffMode(st, clock, app.StaffConfig{MaxTries: sc.MaxTries,
 		LockBase: time.Duration(sc.LockSeconds) * time.Second, IdleTimeout: time.Duration(sc.IdleSeconds) * time.Second},
@@ -153,6 +157,7 @@ func startCore(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 		if c.counter, err = newCounter(c, cc.Location, clock, log); err != nil {
 			return nil, err
 		}
+		c.counter.SetMenuBook(c.menu)
 	}
 	if err := c.startReader(ctx); err != nil {
 		return nil, err

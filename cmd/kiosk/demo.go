@@ -182,6 +182,7 @@ func demoImport(roster app.Roster, now time.Time) (server.ImportData, error) {
 	}
 	data.News = demo.News(now)
 	data.Documents = demo.Documents(now)
+	demoMenuImport(&data, now) // demo_menu.go
 	return data, nil
 }
 

@@ -67,6 +67,7 @@ func startSync(ctx context.Context, c *core, log *slog.Logger, onStatus func(app
 		KioskID: c.cfg.KioskID, Interval: time.Duration(cc.SyncSeconds) * time.Second,
 	}, log.With("component", "sync"))
 	l.syncer.OnStatus(onStatus)
+	l.syncer.SetMenu(c.store, c.menu, c.menuLoc) // the menu and calendar: menu.go
 	sctx, cancel := context.WithCancel(ctx)
 	l.cancel, l.done = cancel, make(chan struct{})
 	go func() {

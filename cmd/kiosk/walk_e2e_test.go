@@ -123,6 +123,9 @@ func (x *xkiosk) panelBadge(prefix string) {
 
 func walkCanteen(t *testing.T, x *xkiosk, shot func(string)) {
 	shot("idle")
+	if !x.screen().has("Menù di oggi") { // the demo has a menu every day
+		t.Errorf("idle: no menu of the day: %s", x.screen().texts())
+	}
 	_, badges := demo.Build(app.DayOf(time.Now(), time.Local), time.Now())
 	tags := map[string]func(demo.Badge) bool{
 		"diet":      func(b demo.Badge) bool { return b.Diet && !b.Blocked && !b.Negative && !b.Cancelled },
@@ -202,6 +205,9 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 		x.tap(tab)
 		shot("tab-" + strings.ToLower(tab))
 	}
+	x.tap("Menù")
+	x.waitText("Menù della settimana dal", 5*time.Second)
+	shot("tab-menu")
 	// Each booking action, on the first day that offers it.
 	x.tap("Prenotazioni")
 	for _, action := range []string{"Disdici pasto", "Annulla modifica", "Pasto in bianco", "Annulla modifica"} {

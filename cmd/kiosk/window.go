@@ -253,6 +253,7 @@ func (k *kioskWindow) start(cfg Config, cc app.CanteenConfig) {
 		r.core.counter.SetOnline(r.core.link.Status().Online)
 	}
 	if r.core != nil {
+		k.refreshOnMenu(r) // menu.go
 		if !k.noRefreshLoop {
 			r.loops.Add(1)
 			go func() {

@@ -61,7 +61,8 @@ func ForResult(r app.TapResult) Kind {
 			return Banner
 		}
 		return Served
-	case app.OutcomeUnknownBadge, app.OutcomeBlockedBadge, app.OutcomeOutsideWindow, app.OutcomeAlreadyServed, app.OutcomeRefusedFloor:
+	case app.OutcomeUnknownBadge, app.OutcomeBlockedBadge, app.OutcomeOutsideWindow, app.OutcomeAlreadyServed, app.OutcomeRefusedFloor,
+		app.OutcomeClosedDay:
 		return Refused
 	}
 	return None

@@ -1,0 +1,162 @@
+package server
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	bolt "go.etcd.io/bbolt"
+
+	"mensakiosk/app"
+	"mensakiosk/central"
+)
+
+// The menu and the school calendar as kiosks read them (GET /v1/menu),
+// and the closed days the server applies itself: no booking change on a
+// closed day (bookings.go) and nobody booked in the day's report
+// (report.go).
+
+// MenuCalendar reads the menu and closed days from..to (inclusive), every
+// school's, with the menu groups and the current version.
+func (s *Server) MenuCalendar(from, to app.Day) (app.MenuCalendar, error) {
+	if !validDay(from) || !validDay(to) || to < from {
+		return app.MenuCalendar{}, fmt.Errorf("menu: span %q..%q: want two days YYYY-MM-DD, the first not after the second", from, to)
+	}
+	if to > from.AddDays(central.MaxMenuDays) {
+		return app.MenuCalendar{}, fmt.Errorf("menu: span %s..%s: at most %d days", from, to, central.MaxMenuDays)
+	}
+	mc := app.MenuCalendar{From: from, To: to, AsOf: s.now()}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		mc.Version = s.menuVersionOf(tx)
+		if b := tx.Bucket(bMenuGroups); b != nil {
+			if err := b.ForEach(func(k, v []byte) error {
+				mc.Groups = append(mc.Groups, app.MenuGroup{School: string(k), Group: string(v)})
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		if err := scanDays(tx, bMenuDays, from, to, func(raw []byte) error {
+			var m app.MenuDay
+			if err := json.Unmarshal(raw, &m); err != nil {
+				return err
+			}
+			mc.Days = append(mc.Days, m)
+			return nil
+		}); err != nil {
+			return err
+		}
+		return scanDays(tx, bClosedDays, from, to, func(raw []byte) error {
+			var c app.ClosedDay
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return err
+			}
+			mc.Closed = append(mc.Closed, c)
+			return nil
+		})
+	})
+	return mc, err
+}
+
+// menuVersionOf is the version kiosks see: 21 bits of the database's id
+// above the 32 bits of the revision (under 2^53, exact in any JSON
+// reader), so a kiosk's version from another database (a restored
+// server, whose revision may be the same number) does not read as
+// current (but for one chance in two million).
+func (s *Server) menuVersionOf(tx *bolt.Tx) uint64 {
+	var id uint64
+	if len(s.dbID) >= 4 {
+		id = uint64(binary.BigEndian.Uint32(s.dbID[:4]) & 0x1fffff)
+	}
+	return id<<32 | menuVersion(tx)&0xffffffff
+}
+
+// scanDays calls fn with the values of a bucket keyed day \0 … whose day
+// is in from..to.
+func scanDays(tx *bolt.Tx, name []byte, from, to app.Day, fn func([]byte) error) error {
+	b := tx.Bucket(name)
+	if b == nil {
+		return nil
+	}
+	end := []byte(string(to) + "\x01")
+	c := b.Cursor()
+	for k, v := c.Seek([]byte(from)); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
+		if err := fn(v); err != nil {
+			return fmt.Errorf("%s %q: %w", name, k, err)
+		}
+	}
+	return nil
+}
+
+// closedDayTx says whether school has no canteen service on d: a national
+// holiday, a closed day of every school or of this one.
+func closedDayTx(tx *bolt.Tx, school string, d app.Day) (app.ClosedDay, bool, error) {
+	if name, ok := app.NationalHoliday(d); ok {
+		return app.ClosedDay{Day: d, Reason: app.ClosedHoliday, Note: name, National: true}, true, nil
+	}
+	b := tx.Bucket(bClosedDays)
+	if b == nil {
+		return app.ClosedDay{}, false, nil
+	}
+	for _, sc := range []string{"", school} {
+		if raw := b.Get(key(string(d), sc)); raw != nil {
+			var c app.ClosedDay
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return app.ClosedDay{}, false, fmt.Errorf("closed day %s %q: %w", d, sc, err)
+			}
+			return c, true, nil
+		}
+	}
+	return app.ClosedDay{}, false, nil
+}
+
+// closedSchools is, for the day's report, whether a school is closed on d.
+func closedSchools(tx *bolt.Tx, d app.Day) (func(string) bool, error) {
+	cal := app.MenuCalendar{}
+	if err := scanDays(tx, bClosedDays, d, d, func(raw []byte) error {
+		var c app.ClosedDay
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return err
+		}
+		cal.Closed = append(cal.Closed, c)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return cal.ClosedSchools(d), nil
+}
+
+// serveMenu answers GET /v1/menu; false when the path is another.
+func (s *Server) serveMenu(w http.ResponseWriter, r *http.Request) bool {
+	if r.URL.Path != central.PathMenu {
+		return false
+	}
+	if r.Method != http.MethodGet {
+		methodNotAllowed(w, "GET")
+		return true
+	}
+	q := r.URL.Query()
+	from, to := app.Day(q.Get("from")), app.Day(q.Get("to"))
+	var version uint64
+	if v := q.Get("version"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad_request", "version", "version "+strconv.Quote(v)+": want a number")
+			return true
+		}
+		version = n
+	}
+	mc, err := s.MenuCalendar(from, to)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "bad_request", "from", err.Error())
+		return true
+	}
+	if version != 0 && version == mc.Version {
+		mc = app.MenuCalendar{Version: mc.Version, Unchanged: true, From: mc.From, To: mc.To, AsOf: mc.AsOf}
+	}
+	writeJSON(w, mc)
+	return true
+}

@@ -1,0 +1,234 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"mensakiosk/app"
+)
+
+// menuCounter is an in-memory counter backend: one identified family, a
+// menu book, and the bookings asked for. It implements CounterBackend and
+// CounterMenuBackend through a real app.MenuCalendar's rules.
+type menuCounter struct {
+	mu     sync.Mutex
+	now    time.Time
+	family app.Family
+	cal    app.MenuCalendar
+	booked []app.BookingRequest
+}
+
+func (m *menuCounter) IdentifyBadge(context.Context, app.BadgeID) (app.Family, error) {
+	return m.family, nil
+}
+func (m *menuCounter) IdentifyFiscalCode(context.Context, string, string) (app.Family, error) {
+	return m.family, nil
+}
+func (m *menuCounter) Current() (app.Family, bool)                 { return m.family, true }
+func (m *menuCounter) Refresh(context.Context) (app.Family, error) { return m.family, nil }
+func (m *menuCounter) Forget()                                     {}
+func (m *menuCounter) Touch()                                      {}
+func (m *menuCounter) IdleExpired() bool                           { return false }
+func (m *menuCounter) SetOnline(bool)                              {}
+func (m *menuCounter) Online() bool                                { return true }
+func (m *menuCounter) BookingOpen(d app.Day) bool                  { return d > app.DayOf(m.now, rome) }
+func (m *menuCounter) NewTopUp()                                   {}
+func (m *menuCounter) News() ([]app.News, error)                   { return nil, nil }
+func (m *menuCounter) Documents() ([]app.Document, error)          { return nil, nil }
+func (m *menuCounter) Config() app.CounterConfig {
+	return app.CounterConfig{Location: rome, MonthsBack: 1}
+}
+func (m *menuCounter) Now() time.Time             { return m.now }
+func (m *menuCounter) AttemptWait() time.Duration { return 0 }
+func (m *menuCounter) TopUp(context.Context, app.Cents) (app.Notice, error) {
+	return app.Notice{}, app.ErrOffline
+}
+func (m *menuCounter) PollNotice(context.Context, string) (app.Notice, app.Family, error) {
+	return app.Notice{}, m.family, app.ErrOffline
+}
+func (m *menuCounter) Book(_ context.Context, r app.BookingRequest) (app.Family, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.booked = append(m.booked, r)
+	return m.family, nil
+}
+
+func (m *menuCounter) school(p app.PupilID) (app.Pupil, bool) { return m.family.Pupil(p) }
+
+func (m *menuCounter) ClosedOn(p app.PupilID, d app.Day) (app.ClosedDay, bool) {
+	pp, _ := m.school(p)
+	return m.cal.ClosedOn(pp.School, d)
+}
+
+func (m *menuCounter) MenuWeek(p app.PupilID, weeks int) ([]app.MenuDayView, time.Time) {
+	pp, _ := m.school(p)
+	diet := ""
+	if pp.Diet != nil {
+		diet = pp.Diet.Code
+	}
+	today := app.DayOf(m.now, rome)
+	monday := today.AddDays(-((int(today.Weekday()) + 6) % 7) + 7*weeks)
+	var out []app.MenuDayView
+	for i := range 5 {
+		d := monday.AddDays(i)
+		v := app.MenuDayView{Day: d}
+		if cd, ok := m.cal.ClosedOn(pp.School, d); ok {
+			v.Closed = &cd
+		} else if md, ok := m.cal.MenuOf(pp.School, d); ok {
+			v.Dishes, v.HasMenu = md.Resolve(diet), true
+		}
+		out = append(out, v)
+	}
+	return out, m.cal.AsOf
+}
+
+// weekMenuFixture: Giulia (gluten-free) at Primaria Dante, the week of
+// Monday 23 November 2026 with a strike on Wednesday.
+func weekMenuFixture() *menuCounter {
+	giulia := app.Pupil{ID: "P1", AccountID: "F1", FirstName: "Giulia", LastName: "Rossi", School: "Scuola Primaria Dante Alighieri",
+		Class: "3B", Weekdays: []time.Weekday{1, 2, 3, 4, 5}, MealPrice: 390, Diet: &celiac}
+	var days []app.MenuDay
+	for i, d := range []app.Day{"2026-11-23", "2026-11-24", "2026-11-26", "2026-11-27"} {
+		md := todayMenu()
+		md.Day, md.Group = d, "Primarie"
+		md.Dishes[1].Name = []string{"Frittata al forno", "Merluzzo gratinato", "Polpette al sugo", "Formaggio fresco"}[i]
+		days = append(days, md)
+	}
+	return &menuCounter{now: noon, family: app.Family{Account: app.Account{ID: "F1", Holder: "Rossi Maria", Balance: 3650},
+		Pupils: []app.Pupil{giulia}, AsOf: asOf},
+		cal: app.MenuCalendar{Version: 3, AsOf: time.Date(2026, 11, 23, 9, 40, 0, 0, rome),
+			Groups: []app.MenuGroup{{School: giulia.School, Group: "Primarie"}}, Days: days,
+			Closed: []app.ClosedDay{{Day: "2026-11-25", Reason: app.ClosedStrike, Note: "Sciopero del personale"}}}}
+}
+
+func menuScreen(t *testing.T, m *menuCounter, lang string) (*CounterScreen, fyne.Window) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(KioskTheme())
+	s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, m,
+		CounterOptions{Location: rome, Language: lang})
+	w := test.NewTempWindow(t, s.Content())
+	w.SetPadded(false)
+	w.Resize(fyne.NewSize(kioskW, kioskH))
+	s.PostBadge("1A00A10025")
+	s.wait()
+	return s, w
+}
+
+func screenTexts(s *CounterScreen) string {
+	s.wait()
+	var b strings.Builder
+	counterWalk(s.Content(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && l.Text != "" {
+			b.WriteString(l.Text + "\n")
+		}
+	})
+	return b.String()
+}
+
+func tapText(t *testing.T, s *CounterScreen, text string) {
+	t.Helper()
+	s.wait()
+	var found *widget.Button
+	counterWalk(s.Content(), func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			found = b
+		}
+	})
+	if found == nil {
+		t.Fatalf("no button %q on screen:\n%s", text, screenTexts(s))
+	}
+	test.Tap(found)
+	s.wait()
+}
+
+func TestCounterWeekMenu(t *testing.T) {
+	m := weekMenuFixture()
+	s, w := menuScreen(t, m, "it")
+	tapText(t, s, "Menù")
+	got := screenTexts(s)
+	for _, want := range []string{
+		"Giulia R. — Scuola Primaria Dante Alighieri · Dieta: Senza glutine (celiachia)",
+		// The diet's dishes, not the standard ones, with the allergen numbers.
+		"Pasta di mais al pomodoro · Frittata al forno (3, 7) · Carote julienne · Pane senza glutine · Mela",
+		"Mensa chiusa — Sciopero — Sciopero del personale",
+		// Only the allergens of her days' dishes: no gluten.
+		"Allergeni: 3 Uova · 7 Latte — Menù aggiornato al 23/11/2026 alle 09:40",
+		"Menù della settimana dal 23/11/2026",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("week menu lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "Pasta al pomodoro e basilico") {
+		t.Error("the standard dish her diet replaces is shown")
+	}
+	assertCounterMarkup(t, "week_menu", w)
+	for _, sc := range fitScreens {
+		sz := sc.size()
+		fitCheck(t, "counter week menu "+sc.String(), w, s.Content(), sz.Width, sz.Height)
+	}
+	// Thursday and Friday, then the next week, which has no menu yet.
+	tapText(t, s, "Successivo")
+	if got := screenTexts(s); !strings.Contains(got, "Formaggio fresco (3, 7)") {
+		t.Errorf("Thursday–Friday:\n%s", got)
+	}
+	tapText(t, s, "Successivo")
+	got = screenTexts(s)
+	if !strings.Contains(got, "Menù della settimana dal 30/11/2026") || !strings.Contains(got, "Menù non pubblicato") {
+		t.Errorf("next week:\n%s", got)
+	}
+	for _, sc := range fitScreens {
+		sz := sc.size()
+		fitCheck(t, "counter week menu "+sc.String(), w, s.Content(), sz.Width, sz.Height)
+	}
+	fitCheck(t, "counter demo week menu", w, s.Content(), fitDemoW, fitDemoH)
+}
+
+func TestCounterWeekMenuEnglish(t *testing.T) {
+	s, _ := menuScreen(t, weekMenuFixture(), "en")
+	tapText(t, s, "Menu")
+	got := screenTexts(s)
+	for _, want := range []string{"Diet: Senza glutine (celiachia)", "Canteen closed — Strike — Sciopero del personale", "Allergens: 3 Eggs · 7 Milk"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("English week menu lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestCounterBookingsClosedDay(t *testing.T) {
+	m := weekMenuFixture()
+	s, _ := menuScreen(t, m, "it")
+	tapText(t, s, "Prenotazioni")
+	got := screenTexts(s)
+	if !strings.Contains(got, "mercoledì 25/11/2026 — mensa chiusa (Sciopero — Sciopero del personale)") {
+		t.Fatalf("the strike is not marked closed in the bookings:\n%s", got)
+	}
+	// Its row offers no button: the page (Monday 23, Tuesday 24, Wednesday
+	// 25) has two "Disdici pasto", the open days'.
+	buttons := 0
+	counterWalk(s.Content(), func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Disdici pasto" {
+			buttons++
+		}
+	})
+	if buttons != 2 {
+		t.Errorf("%d cancel buttons on the page with the closed day, want 2", buttons)
+	}
+	// No booking change can be sent for it: Book was never called.
+	if len(m.booked) != 0 {
+		t.Errorf("bookings sent: %+v", m.booked)
+	}
+}
+
+func assertCounterMarkup(t *testing.T, name string, w fyne.Window) {
+	t.Helper()
+	assertMarkup(t, "../counter_menu/"+name, w)
+}
