@@ -14,7 +14,6 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/app/pagopa"
-	"mensakiosk/central/server"
 )
 
 // decodeQR captures the window through Fyne's software renderer, crops the
@@ -67,15 +66,15 @@ func TestCounterTopUpToPaid(t *testing.T) {
 	wantCounterTexts(t, f.texts(), "Importo: 20,00 €")
 	f.tap(t, "Crea l'avviso di pagamento")
 
-	ns, err := f.srv.FamilyNotices("F1")
-	if err != nil || len(ns) != 1 {
-		t.Fatalf("server notices: %d, %v", len(ns), err)
+	ns := f.central.Notices("F1")
+	if len(ns) != 1 {
+		t.Fatalf("server notices: %d", len(ns))
 	}
 	n := ns[0]
 	if n.Amount != 2000 || n.State != app.NoticeValid {
 		t.Fatalf("notice = %+v", n)
 	}
-	want, err := pagopa.Payload(n.NoticeCode, server.TestCreditorCF, 2000)
+	want, err := pagopa.Payload(n.NoticeCode, f.central.Creditor.FiscalCode, 2000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,8 +82,8 @@ func TestCounterTopUpToPaid(t *testing.T) {
 		t.Errorf("QR on screen = %q, want %q", got, want)
 	}
 	got := f.texts()
-	wantCounterTexts(t, got, "Avviso di pagamento", pagopa.GroupNoticeCode(n.NoticeCode), server.TestCreditorName,
-		server.TestCreditorCF, "20,00 €", n.Subject, "Dove pagare", "In attesa del pagamento…")
+	wantCounterTexts(t, got, "Avviso di pagamento", pagopa.GroupNoticeCode(n.NoticeCode), f.central.Creditor.Name,
+		f.central.Creditor.FiscalCode, "20,00 €", n.Subject, "Dove pagare", "In attesa del pagamento…")
 	due, _ := time.ParseInLocation(time.DateOnly, string(n.DueDate), romeTZ)
 	wantCounterTexts(t, got, "Da pagare entro il "+FormatDate(due))
 
@@ -101,7 +100,7 @@ func TestCounterTopUpToPaid(t *testing.T) {
 
 	// pagoPA's receipt reaches the server.
 	f.clk.Add(3 * time.Minute)
-	if _, err := f.srv.RecordReceipt(app.Receipt{ReceiptID: "R-1", NoticeCode: n.NoticeCode, Amount: 2000, PaidAt: f.clk.Now(), PSP: "Banca Test"}); err != nil {
+	if _, err := f.central.Pay(app.Receipt{ReceiptID: "R-1", NoticeCode: n.NoticeCode, Amount: 2000, PaidAt: f.clk.Now(), PSP: "Banca Test"}); err != nil {
 		t.Fatal(err)
 	}
 	f.tap(t, "Verifica il pagamento")
@@ -129,11 +128,11 @@ func TestCounterPollsUntilPaid(t *testing.T) {
 	f.s.opts.PollInterval = 20 * time.Millisecond
 	f.s.PostBadge("0A00000001")
 	f.tap(t, "Ricarica", "50,00 €", "Crea l'avviso di pagamento")
-	ns, err := f.srv.FamilyNotices("F1")
-	if err != nil || len(ns) != 1 {
-		t.Fatalf("server notices: %d, %v", len(ns), err)
+	ns := f.central.Notices("F1")
+	if len(ns) != 1 {
+		t.Fatalf("server notices: %d", len(ns))
 	}
-	if _, err := f.srv.RecordReceipt(app.Receipt{ReceiptID: "R-2", NoticeCode: ns[0].NoticeCode, Amount: 5000, PaidAt: f.clk.Now(), PSP: "Banca Test"}); err != nil {
+	if _, err := f.central.Pay(app.Receipt{ReceiptID: "R-2", NoticeCode: ns[0].NoticeCode, Amount: 5000, PaidAt: f.clk.Now(), PSP: "Banca Test"}); err != nil {
 		t.Fatal(err)
 	}
 	// The poller ends its goroutine once it has seen the payment: wait for

@@ -1,11 +1,7 @@
 package ui
 
 import (
-	"context"
-	"net"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,22 +11,11 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"mensakiosk/app"
-	"mensakiosk/central"
-	"mensakiosk/central/pinhash"
-	"mensakiosk/central/server"
-	"mensakiosk/storage"
+	"mensakiosk/app/apptest"
 )
 
-// The counter screen's fixtures: the real use case (app.Counter) on a
-// real kiosk store, with the real reference server on loopback or none.
-
-type counterClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *counterClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *counterClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+// The counter screen's fixtures: the real use case (app.Counter) on
+// apptest's in-memory kiosk store, with apptest's central server or none.
 
 var (
 	romeTZ       = counterZone("Europe/Rome")
@@ -50,9 +35,20 @@ const (
 	tCode = "482913"
 )
 
-func counterRosterData() server.ImportData {
+// counterData is what the Comune's office imports for the counter: the
+// roster, the news and documents, and the families' access codes.
+type counterData struct {
+	Accounts    []app.Account
+	Pupils      []app.Pupil
+	Badges      []app.Badge
+	News        []app.News
+	Documents   []app.Document
+	AccessCodes map[app.AccountID]string
+}
+
+func counterRosterData() counterData {
 	days := []time.Weekday{time.Monday, time.Wednesday, time.Friday}
-	return server.ImportData{
+	return counterData{
 		Accounts: []app.Account{{ID: "F1", Holder: "Rossi Anna", HolderFiscalCode: "RSSNNA80A41H501L", Balance: 3650}},
 		Pupils: []app.Pupil{
 			{ID: "P1", AccountID: "F1", FirstName: "Marco", LastName: "Rossi", FiscalCode: tCF, School: "Primaria Dante", Class: "3B", Weekdays: days, FeeBand: "B", MealPrice: 390},
@@ -66,22 +62,19 @@ func counterRosterData() server.ImportData {
 	}
 }
 
-// counterTokenRole is the role of the fixture's token (a test of a
-// canteen's token at the counter changes it).
-var counterTokenRole = server.RoleCounter
-
 type counterFixture struct {
-	clk   *counterClock
-	store *storage.Store
-	srv   *server.Server
-	c     *app.Counter
-	s     *CounterScreen
-	w     fyne.Window
+	clk     *apptest.Clock
+	store   *apptest.Store
+	central *apptest.Central // nil: standalone
+	c       *app.Counter
+	s       *CounterScreen
+	w       fyne.Window
 }
 
 // newCounterFixture builds the screen in a 1920×1080 test window. With
-// withServer the roster comes by a real pull from the reference server;
-// without, it is written to the store and the counter is standalone.
+// withServer the kiosk has the roster, news and documents a pull from the
+// central server gives and talks to it; without, the roster is written to
+// the store and the counter is standalone.
 func newCounterFixture(t *testing.T, withServer bool) *counterFixture {
 	t.Helper()
 	return newCounterFixtureWith(t, withServer, counterRosterData())
@@ -89,67 +82,33 @@ func newCounterFixture(t *testing.T, withServer bool) *counterFixture {
 
 // newCounterFixtureWith is newCounterFixture with the given roster, news
 // and documents.
-func newCounterFixtureWith(t *testing.T, withServer bool, data server.ImportData) *counterFixture {
+func newCounterFixtureWith(t *testing.T, withServer bool, data counterData) *counterFixture {
 	t.Helper()
-	pinhash.Cost = 4
-	f := &counterFixture{clk: &counterClock{t: counterStart}}
-	st, err := storage.Open(filepath.Join(t.TempDir(), "kiosk.db"), storage.Options{SkipCheck: true})
-	if err != nil {
+	f := &counterFixture{clk: apptest.NewClock(counterStart), store: apptest.NewStore()}
+	r := app.Roster{Accounts: data.Accounts, Pupils: data.Pupils, Badges: data.Badges}
+	asOf := counterStart.Add(-30 * time.Minute) // standalone: the balance as last imported
+	if withServer {
+		asOf = counterStart // as the pull gives it
+	}
+	r.Accounts = append([]app.Account(nil), data.Accounts...)
+	for i := range r.Accounts {
+		if code, ok := data.AccessCodes[r.Accounts[i].ID]; ok {
+			r.Accounts[i].AccessHash = apptest.HashPIN(code)
+		}
+		r.Accounts[i].BalanceAsOf = asOf
+	}
+	if err := f.store.PutRoster(r); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	f.store = st
 	var cc app.CounterCentral
 	if withServer {
-		srv, err := server.Open(t.TempDir(), server.Options{Clock: f.clk, Location: romeTZ})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.srv = srv
-		if _, err := srv.Import(data); err != nil {
-			t.Fatal(err)
-		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error, 1)
-		go func() { done <- srv.Serve(ctx, ln, nil) }()
-		t.Cleanup(func() { cancel(); <-done; srv.Close() })
-		tok, err := srv.CreateToken("counter-1", counterTokenRole)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cl, err := central.NewClient(central.ClientConfig{BaseURL: "http://" + ln.Addr().String(), Token: tok, Retries: -1, Timeout: 5 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for cursor := ""; ; {
-			p, err := cl.Pull(context.Background(), cursor, 100)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := st.ApplyPull(p); err != nil {
-				t.Fatal(err)
-			}
-			if cursor = p.Cursor; !p.More {
-				break
-			}
-		}
-		cc = cl
-	} else {
-		r := data
-		h, err := pinhash.Hash(tCode)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.Accounts[0].AccessHash, r.Accounts[0].BalanceAsOf = h, counterStart.Add(-30*time.Minute)
-		if err := st.PutRoster(app.Roster{Accounts: r.Accounts, Pupils: r.Pupils, Badges: r.Badges}); err != nil {
-			t.Fatal(err)
-		}
+		f.central = apptest.NewCentral(f.clk, romeTZ)
+		f.central.PutRoster(r)
+		f.store.PutNews(data.News...)
+		f.store.PutDocuments(data.Documents...)
+		cc = f.central
 	}
-	c, err := app.NewCounter(st, cc, f.clk, app.CounterConfig{Location: romeTZ}, pinhash.Verify, nil)
+	c, err := app.NewCounter(f.store, cc, f.clk, app.CounterConfig{Location: romeTZ}, apptest.VerifyPIN, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,9 +268,8 @@ func TestCounterScreenBadgeErrors(t *testing.T) {
 // token pulls its roster, but the server refuses it the family view (403):
 // the screen says the kiosk is not enabled as a counter, not "try again".
 func TestCounterScreenCanteenToken(t *testing.T) {
-	counterTokenRole = server.RoleCanteen
-	t.Cleanup(func() { counterTokenRole = server.RoleCounter })
 	f := newCounterFixture(t, true)
+	f.central.Fail(app.ErrForbidden)
 	f.s.PostBadge("0A00000001")
 	wantCounterTexts(t, f.texts(), "Il server centrale non abilita questo chiosco come sportello: rivolgiti alla segreteria")
 	if _, ok := f.c.Current(); ok {
@@ -415,7 +373,7 @@ func TestCounterScreenTopUpRange(t *testing.T) {
 	wantCounterTexts(t, f.texts(), "Importo: 600,00 €")
 	f.tap(t, "Crea l'avviso di pagamento")
 	wantCounterTexts(t, f.texts(), "Importo non ammesso: scegli da 1,00 € a 500,00 €")
-	if ns, _ := f.srv.FamilyNotices("F1"); len(ns) != 0 {
+	if ns := f.central.Notices("F1"); len(ns) != 0 {
 		t.Errorf("%d notices made for an amount out of range", len(ns))
 	}
 }

@@ -2,15 +2,10 @@ package ui
 
 import (
 	"context"
-	"crypto/pbkdf2"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,44 +16,24 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"mensakiosk/app"
-	"mensakiosk/central/pinhash"
-	"mensakiosk/storage"
+	"mensakiosk/app/apptest"
 )
 
-// staffClock is a settable clock shared by the backend and the screen.
-type staffClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *staffClock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *staffClock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
-// kioskBackend is StaffBackend over the real parts, as cmd/kiosk wires it:
-// staff mode and the canteen over a bbolt store in a temp dir.
+// kioskBackend is StaffBackend as cmd/kiosk wires it: the real staff mode
+// and canteen use cases, over apptest's in-memory store and clock.
 type kioskBackend struct {
 	t        *testing.T
 	tr       *Catalogue
 	m        *app.StaffMode
 	c        *app.Canteen
-	s        *storage.Store
-	clk      *staffClock
+	s        *apptest.Store
+	clk      *apptest.Clock
 	settings app.KioskSettings
 	dirs     []string
 	synced   int
 	quit     bool
 	// reader, when set, is what the reader page shows.
 	reader *ReaderInfo
-}
-
-func legacyHash(t *testing.T, pin string) string {
-	salt := []byte("salt" + pin)
-	k, err := pbkdf2.Key(sha256.New, pin, salt, 1000, 32)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc := base64.RawStdEncoding
-	return fmt.Sprintf("pbkdf2-sha256$1000$%s$%s", enc.EncodeToString(salt), enc.EncodeToString(k))
 }
 
 func newKioskBackend(t *testing.T) *kioskBackend {
@@ -75,11 +50,7 @@ func newKioskBackend(t *testing.T) *kioskBackend {
 // A1) and badges.
 func newKioskBackendWith(t *testing.T, pupils []app.Pupil, badges []app.Badge) *kioskBackend {
 	t.Helper()
-	s, err := storage.Open(filepath.Join(t.TempDir(), "k.db"), storage.Options{SkipCheck: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := apptest.NewStore()
 	asOf := noon.Add(-5 * time.Hour)
 	if err := s.PutRoster(app.Roster{
 		Accounts: []app.Account{{ID: "A1", Balance: 3650, BalanceAsOf: asOf}},
@@ -88,12 +59,9 @@ func newKioskBackendWith(t *testing.T, pupils []app.Pupil, badges []app.Badge) *
 	}); err != nil {
 		t.Fatal(err)
 	}
-	staff := []app.Staff{{ID: "S1", Name: "Anna Cuoca", Role: app.StaffCanteen, PINHash: legacyHash(t, "2468")}}
-	if err := s.ApplyPull(app.PullPage{Delta: app.Delta{Staff: staff}, Cursor: "c1"}); err != nil {
-		t.Fatal(err)
-	}
-	clk := &staffClock{t: noon}
-	m, err := app.NewStaffMode(s, clk, app.StaffConfig{}, pinhash.Verify)
+	s.PutStaff(app.Staff{ID: "S1", Name: "Anna Cuoca", Role: app.StaffCanteen, PINHash: apptest.HashPIN("2468")})
+	clk := apptest.NewClock(noon)
+	m, err := app.NewStaffMode(s, clk, app.StaffConfig{}, apptest.VerifyPIN)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,9 +111,8 @@ func (b *kioskBackend) ExportCSV(dir string) (string, error) {
 	return path, errors.Join(f.Sync(), b.m.Record(app.ActionExport, path))
 }
 func (b *kioskBackend) Outbox() (OutboxSummary, error) {
-	st, err := b.s.SyncState()
-	return OutboxSummary{Sync: app.SyncStatus{Configured: true, Waiting: st.Waiting}, Rejected: []RejectedItem{{Seq: 7, Reason: "unknown pupil \"P9\""},
-		{Seq: 9, Code: app.RejectVoidOtherKiosk, Reason: "void_other_kiosk: meal m1 was recorded by kiosk porta-2"}}}, err
+	return OutboxSummary{Sync: app.SyncStatus{Configured: true, Waiting: b.s.OutboxLen()}, Rejected: []RejectedItem{{Seq: 7, Reason: "unknown pupil \"P9\""},
+		{Seq: 9, Code: app.RejectVoidOtherKiosk, Reason: "void_other_kiosk: meal m1 was recorded by kiosk porta-2"}}}, nil
 }
 func (b *kioskBackend) ForceSync() error { b.synced++; return b.m.Record(app.ActionSync, "") }
 func (b *kioskBackend) Reader() ReaderInfo {
@@ -363,8 +330,8 @@ func TestStaffScreenManualMeal(t *testing.T) {
 	tapButton(t, s, "Rossi Marco · 1A · Primaria Dante · già servito oggi · Dieta: Senza glutine")
 	tapButton(t, s, "Registra il pasto")
 	wantText(t, s, "Già servito")
-	if st, _ := b.s.SyncState(); st.Waiting != 3 { // login, meal, its audit
-		t.Fatalf("waiting %d", st.Waiting)
+	if n := b.s.OutboxLen(); n != 3 { // login, meal, its audit
+		t.Fatalf("waiting %d", n)
 	}
 	tapButton(t, s, "Altro pasto manuale")
 	for _, k := range "ZZ" {
@@ -483,7 +450,7 @@ func TestStaffScreenOutboxAndQuit(t *testing.T) {
 	if !b.quit {
 		t.Fatal("not quit")
 	}
-	evs, _ := b.s.Events()
+	evs := b.s.Events()
 	var kinds []string
 	for _, e := range evs {
 		kinds = append(kinds, string(e.Payload))
@@ -497,7 +464,7 @@ func TestStaffScreenOutboxAndQuit(t *testing.T) {
 }
 
 func TestHiddenCorner(t *testing.T) {
-	clk := &staffClock{t: noon}
+	clk := apptest.NewClock(noon)
 	fired := 0
 	h := newHiddenCorner(func() { fired++ }, clk.Now)
 	for range 4 {
