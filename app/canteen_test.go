@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/storage"
+	"mensakiosk/storage/storagetest"
 )
 
 var rome = mustLoc("Europe/Rome")
@@ -21,15 +23,6 @@ func mustLoc(name string) *time.Location {
 	return l
 }
 
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 func at(day, hhmm string) time.Time {
 	t, err := time.ParseInLocation("2006-01-02 15:04:05", day+" "+hhmm, rome)
 	if err != nil {
@@ -81,7 +74,7 @@ func config() app.CanteenConfig {
 type kiosk struct {
 	c    *app.Canteen
 	s    *storage.Store
-	clk  *clock
+	clk  *apptest.Clock
 	path string
 	t    *testing.T
 }
@@ -89,15 +82,11 @@ type kiosk struct {
 func newKiosk(t *testing.T, cfg app.CanteenConfig, r app.Roster) *kiosk {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "kiosk.db")
-	s, err := storage.Open(path, storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := storagetest.OpenPath(t, path, storage.Options{})
 	if err := s.PutRoster(r); err != nil {
 		t.Fatal(err)
 	}
-	clk := &clock{t: at(today, "12:00:00")}
+	clk := apptest.NewClock(at(today, "12:00:00"))
 	c, err := app.NewCanteen(s, clk, cfg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -357,11 +346,7 @@ func TestTapDurableAfterReturn(t *testing.T) {
 	if err := k.s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, err := storage.Open(k.path, storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storagetest.OpenPath(t, k.path, storage.Options{})
 	var got []app.Meal
 	if err := s.ForEachMeal(func(m app.Meal) error { got = append(got, m); return nil }); err != nil {
 		t.Fatal(err)

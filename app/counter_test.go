@@ -3,23 +3,24 @@ package app_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/central"
 	"mensakiosk/central/pinhash"
 	"mensakiosk/central/server"
 	"mensakiosk/central/server/servertest"
 	"mensakiosk/storage"
+	"mensakiosk/storage/storagetest"
 )
 
 // counterEnv is the counter on a real kiosk store, against the real
 // reference server on loopback (or none).
 type counterEnv struct {
-	clk    *clock
+	clk    *apptest.Clock
 	store  *storage.Store
 	srv    *server.Server
 	stop   func() // stops serving: the server becomes unreachable
@@ -63,12 +64,8 @@ func counterRoster() server.ImportData {
 func newCounterEnv(t *testing.T, withServer bool, cfg app.CounterConfig) *counterEnv {
 	t.Helper()
 	pinhash.Cost = 4 // bcrypt's least: the tests check logic, not strength
-	e := &counterEnv{clk: &clock{t: at("2026-11-23", "08:00:00")}}
-	st, err := storage.Open(filepath.Join(t.TempDir(), "kiosk.db"), storage.Options{SkipCheck: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	e := &counterEnv{clk: apptest.NewClock(at("2026-11-23", "08:00:00"))}
+	st := storagetest.Open(t)
 	e.store = st
 	var cc app.CounterCentral
 	if withServer {

@@ -11,6 +11,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/storage"
+	"mensakiosk/storage/storagetest"
 )
 
 // TestFullDiskLosesNothing fills the "disk" (a file-size limit, which
@@ -104,11 +105,7 @@ days:
 	}
 	// And it all survives a reopen.
 	k.s.Close()
-	s, err := storage.Open(k.path, storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storagetest.OpenPath(t, k.path, storage.Options{})
 	n := 0
 	s.ForEachMeal(func(app.Meal) error { n++; return nil })
 	if n != served+1 {

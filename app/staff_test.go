@@ -15,6 +15,7 @@ import (
 	"mensakiosk/app"
 	"mensakiosk/central/pinhash"
 	"mensakiosk/storage"
+	"mensakiosk/storage/storagetest"
 )
 
 // testPINHash makes a PIN hash in the legacy PBKDF2 format with the fewest
@@ -126,11 +127,7 @@ func TestStaffPINLockout(t *testing.T) {
 	if err := k.s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s2, err := storage.Open(k.path, storage.Options{SkipCheck: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s2.Close() })
+	s2 := storagetest.OpenPath(t, k.path, storage.Options{SkipCheck: true})
 	m2 := newStaffMode(t, s2, k.clk)
 	if until, locked := m2.LockState(); !locked || !until.Equal(second.Add(60*time.Second)) {
 		t.Fatalf("after reopen: locked %v until %s", locked, until)

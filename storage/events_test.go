@@ -7,11 +7,8 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 )
-
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
 
 // Non-meal events share the meals' sequence, go out in order with them,
 // leave the outbox when answered (even out of order, beyond a hole), and
@@ -97,7 +94,7 @@ func BenchmarkSearchPupils(b *testing.B) {
 	if err := s.PutRoster(r); err != nil {
 		b.Fatal(err)
 	}
-	c, err := app.NewCanteen(s, fixedClock{time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}, app.CanteenConfig{KioskID: "k", Location: time.UTC,
+	c, err := app.NewCanteen(s, apptest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)), app.CanteenConfig{KioskID: "k", Location: time.UTC,
 		Window: app.ServiceWindow{Start: 0, End: 24 * 60}}, nil)
 	if err != nil {
 		b.Fatal(err)
