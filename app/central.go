@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"time"
@@ -264,14 +263,6 @@ type Health struct {
 	Status     string    `json:"status"`
 	Version    string    `json:"version"`
 	ServerTime time.Time `json:"server_time"`
-}
-
-// Central is the central server as the kiosk's sync engine needs it.
-// central.Client implements it over HTTP.
-type Central interface {
-	Health(ctx context.Context) (Health, error)
-	Pull(ctx context.Context, cursor string, limit int) (PullPage, error)
-	Push(ctx context.Context, b PushBatch) (PushReply, error)
 }
 
 // Errors a Central returns, to be told apart with errors.Is.

@@ -148,6 +148,21 @@ func (f Family) Booking(p PupilID, d Day) Booking {
 	return Booking{PupilID: p, Day: d}
 }
 
+// CounterCentral is the central server as the counter role needs it.
+type CounterCentral interface {
+	// Family returns the family view with the meals of the days from..to
+	// (inclusive).
+	Family(ctx context.Context, a AccountID, from, to Day) (FamilyView, error)
+	// TopUp creates (or, for a repeated idempotency key, returns) a
+	// payment position.
+	TopUp(ctx context.Context, r TopUpRequest) (Notice, error)
+	// Notice reads a position's current state, by notice code.
+	Notice(ctx context.Context, code string) (Notice, error)
+	// Book records a parent's booking change; ErrBadRequest after the
+	// cut-off or for a day that is not coming.
+	Book(ctx context.Context, r BookingRequest) (Booking, error)
+}
+
 // CounterStore is the kiosk's store as the counter needs it.
 // *storage.Store implements it.
 type CounterStore interface {

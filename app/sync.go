@@ -29,6 +29,14 @@ type PushAcks struct {
 	Acked     uint64 // the watermark after
 }
 
+// Central is the central server as the kiosk's sync engine needs it.
+// central.Client implements it over HTTP.
+type Central interface {
+	Health(ctx context.Context) (Health, error)
+	Pull(ctx context.Context, cursor string, limit int) (PullPage, error)
+	Push(ctx context.Context, b PushBatch) (PushReply, error)
+}
+
 // SyncStore is the kiosk's store as the sync engine needs it.
 type SyncStore interface {
 	// Epoch is the random id made when the database was created.

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"time"
 )
 
@@ -131,19 +130,4 @@ type FamilyView struct {
 	// Messages are the office's messages to the family (messages.go), newest
 	// first, each with when the family read it.
 	Messages []Message `json:"messages,omitempty"`
-}
-
-// CounterCentral is the central server as the counter role needs it.
-type CounterCentral interface {
-	// Family returns the family view with the meals of the days from..to
-	// (inclusive).
-	Family(ctx context.Context, a AccountID, from, to Day) (FamilyView, error)
-	// TopUp creates (or, for a repeated idempotency key, returns) a
-	// payment position.
-	TopUp(ctx context.Context, r TopUpRequest) (Notice, error)
-	// Notice reads a position's current state, by notice code.
-	Notice(ctx context.Context, code string) (Notice, error)
-	// Book records a parent's booking change; ErrBadRequest after the
-	// cut-off or for a day that is not coming.
-	Book(ctx context.Context, r BookingRequest) (Booking, error)
 }
