@@ -226,10 +226,9 @@ func (t *canteenTx) DayMeals(d app.Day) ([]app.Meal, error) {
 
 // ForEachPupil calls fn for every pupil, in id order.
 func (t *canteenTx) ForEachPupil(fn func(app.Pupil) error) error {
-	var dec pupilDecoder
 	return t.tx.Bucket(bPupils).ForEach(func(k, v []byte) error {
 		var p app.Pupil
-		if err := dec.decode(v, &p); err != nil {
+		if err := json.Unmarshal(v, &p); err != nil {
 			return fmt.Errorf("pupil %q: %w", k, err)
 		}
 		return fn(p)
@@ -240,10 +239,9 @@ func (t *canteenTx) ForEachPupil(fn func(app.Pupil) error) error {
 func (t *canteenTx) Pupils() ([]app.Pupil, error) {
 	b := t.tx.Bucket(bPupils)
 	out := make([]app.Pupil, 0, b.Stats().KeyN)
-	var dec pupilDecoder
 	err := b.ForEach(func(k, v []byte) error {
 		out = append(out, app.Pupil{})
-		if err := dec.decode(v, &out[len(out)-1]); err != nil {
+		if err := json.Unmarshal(v, &out[len(out)-1]); err != nil {
 			return fmt.Errorf("pupil %q: %w", k, err)
 		}
 		return nil
