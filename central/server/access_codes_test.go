@@ -19,6 +19,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/central/pinhash"
 )
 
@@ -75,7 +76,7 @@ func accessHashes(t *testing.T, s *Server) map[app.AccountID]string {
 // access_hash is not taken for the code's.
 func TestAccessCodeRehashOnlyChanged(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(dir, Options{Clock: &testClock{t: testNow}})
+	s, err := Open(dir, Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func TestAccessCodeRehashOnlyChanged(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if s, err = Open(dir, Options{Clock: &testClock{t: testNow}}); err != nil {
+	if s, err = Open(dir, Options{Clock: apptest.NewClock(testNow)}); err != nil {
 		t.Fatal(err)
 	}
 	s.access.hash = h.hash
@@ -240,7 +241,7 @@ func TestAccessKeyNeverSent(t *testing.T) {
 // type, without naming any code.
 func TestAccessCodeAdviceLogged(t *testing.T) {
 	var buf bytes.Buffer
-	s, err := Open(t.TempDir(), Options{Clock: &testClock{t: testNow}, Log: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{
+	s, err := Open(t.TempDir(), Options{Clock: apptest.NewClock(testNow), Log: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 			if a.Key == slog.TimeKey {
 				return slog.Attr{} // digits that could match a code by chance

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mensakiosk/app/apptest"
 )
 
 // serveAdmin runs the real Serve (TCP) and ServeAdmin (the socket) on a
@@ -20,7 +22,7 @@ import (
 func serveAdmin(t *testing.T) (e *env, client *AdminClient, stop func()) {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := Open(dir, Options{Clock: &testClock{t: testNow}})
+	s, err := Open(dir, Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		t.Fatal(err)
 	}

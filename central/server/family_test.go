@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/central"
 	"mensakiosk/central/pinhash"
 )
@@ -49,7 +50,7 @@ func TestFiscalCode(t *testing.T) {
 func TestImportCounterFields(t *testing.T) {
 	lowCost(t)
 	dir := t.TempDir()
-	s, err := Open(dir, Options{Clock: &testClock{t: testNow}})
+	s, err := Open(dir, Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,7 +308,7 @@ func TestCutoffOption(t *testing.T) {
 	if _, err := Open(t.TempDir(), Options{BookingCutoff: "9.30"}); err == nil {
 		t.Fatal("a malformed cut-off accepted")
 	}
-	s, err := Open(t.TempDir(), Options{BookingCutoff: "10:15", Location: time.UTC, Clock: &testClock{t: testNow}})
+	s, err := Open(t.TempDir(), Options{BookingCutoff: "10:15", Location: time.UTC, Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -405,7 +406,7 @@ func TestDayReport(t *testing.T) {
 func TestImportTestdataCounterFields(t *testing.T) {
 	lowCost(t)
 	for _, path := range []string{"testdata/import.json", "testdata/csv"} {
-		s, err := Open(t.TempDir(), Options{Clock: &testClock{t: testNow}})
+		s, err := Open(t.TempDir(), Options{Clock: apptest.NewClock(testNow)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/central"
 )
 
@@ -89,7 +90,7 @@ func FuzzPullQuery(f *testing.F) {
 }
 
 func FuzzImportJSON(f *testing.F) {
-	s, err := Open(f.TempDir(), Options{Clock: &testClock{t: testNow}})
+	s, err := Open(f.TempDir(), Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func FuzzImportJSON(f *testing.F) {
 }
 
 func FuzzImportCSV(f *testing.F) {
-	s, err := Open(f.TempDir(), Options{Clock: &testClock{t: testNow}})
+	s, err := Open(f.TempDir(), Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -11,33 +11,15 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/central"
 )
-
-// testClock is a settable clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 // testDay is the fixtures' school day; testNow is lunch time on it.
 const testDay app.Day = "2025-03-10"
@@ -51,7 +33,7 @@ type env struct {
 	s     *Server
 	dir   string
 	base  string
-	clock *testClock
+	clock *apptest.Clock
 	http  *http.Client
 	stop  func()
 }
@@ -59,7 +41,7 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	dir := t.TempDir()
-	clock := &testClock{t: testNow}
+	clock := apptest.NewClock(testNow)
 	s, err := Open(dir, Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)

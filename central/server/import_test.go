@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/central/pinhash"
 )
 
@@ -36,7 +37,7 @@ func decodeStrict(body []byte, v any) error {
 
 func openTemp(t *testing.T) *Server {
 	t.Helper()
-	s, err := Open(t.TempDir(), Options{Clock: &testClock{t: testNow}})
+	s, err := Open(t.TempDir(), Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		t.Fatal(err)
 	}

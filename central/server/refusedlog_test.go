@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/central"
 )
 
@@ -75,7 +76,7 @@ func testCert(t *testing.T) tls.Certificate {
 // by reason and a few escaped examples, not one line per request.
 func TestRefusedRequestsLogBounded(t *testing.T) {
 	var logBuf syncBuffer
-	s, err := Open(t.TempDir(), Options{Clock: &testClock{t: testNow},
+	s, err := Open(t.TempDir(), Options{Clock: apptest.NewClock(testNow),
 		Log: slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +169,7 @@ func TestRefusedRequestsLogBounded(t *testing.T) {
 // line, not one line per event.
 func TestPushWarningsLogBounded(t *testing.T) {
 	var logBuf syncBuffer
-	s, err := Open(t.TempDir(), Options{Clock: &testClock{t: testNow},
+	s, err := Open(t.TempDir(), Options{Clock: apptest.NewClock(testNow),
 		Log: slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/central"
 	"mensakiosk/central/pinhash"
 )
@@ -534,7 +535,7 @@ func (fakeAddrListener) Addr() net.Addr {
 
 func TestReopenKeepsEverything(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(dir, Options{Clock: &testClock{t: testNow}})
+	s, err := Open(dir, Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -553,7 +554,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	}
 	before, _ := s.Counts()
 	s.Close()
-	s, err = Open(dir, Options{Clock: &testClock{t: testNow}})
+	s, err = Open(dir, Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 )
 
 func voidBy(id string, seq uint64, mealID, staff string) app.OutboxEvent {
@@ -118,7 +119,7 @@ func TestVoidAuthority(t *testing.T) {
 // once; the audit trail lists it.
 func TestOfficeVoid(t *testing.T) {
 	e, client, _ := serveAdmin(t)
-	e.clock = &testClock{t: testNow}
+	e.clock = apptest.NewClock(testNow)
 	mustImport(t, e.s, fixture())
 	k1 := e.roleToken("k1", RoleCanteen)
 	e.push(k1, app.PushBatch{Epoch: "E1", Events: []app.OutboxEvent{meal("m1", 1, "k1", "P1"), mealOn("m2", 2, "P3", testDay, 0)}})
