@@ -53,7 +53,7 @@ func TestCounterBookingInFlightFits(t *testing.T) {
 			t.Errorf("%s on its way: the view asks for %.0f × %.0f in a %d × %d window", action, ms.Width, ms.Height, kioskW, kioskH)
 		}
 		var rows, disabled int
-		counterWalk(f.s.Content(), func(o fyne.CanvasObject) {
+		walk(f.s.Content(), func(o fyne.CanvasObject) {
 			if bt, ok := o.(*widget.Button); ok && (bt.Text == "Disdici pasto" || bt.Text == "Pasto in bianco" || bt.Text == "Annulla modifica") {
 				rows++
 				if bt.Disabled() {
@@ -76,7 +76,7 @@ func TestCounterBookingInFlightFits(t *testing.T) {
 // textsNow is texts without waiting for the calls in flight.
 func (f *counterFixture) textsNow() string {
 	var b strings.Builder
-	counterWalk(f.s.Content(), func(o fyne.CanvasObject) {
+	walk(f.s.Content(), func(o fyne.CanvasObject) {
 		if l, ok := o.(*widget.Label); ok && l.Text != "" {
 			b.WriteString(l.Text + "\n")
 		}
@@ -92,7 +92,7 @@ func TestCounterBookingsOnePager(t *testing.T) {
 	f.tap(t, "Prenotazioni")
 	pagers := func() int {
 		n := 0
-		counterWalk(f.s.Content(), func(o fyne.CanvasObject) {
+		walk(f.s.Content(), func(o fyne.CanvasObject) {
 			if bt, ok := o.(*widget.Button); ok && bt.Text == "Successivo" {
 				n++
 			}

@@ -112,7 +112,7 @@ func TestCounterTopUpToPaid(t *testing.T) {
 	if qr := decodeScreenQR(t, f); !strings.HasPrefix(qr, "RICEVUTA PAGOPA\n") || !strings.Contains(qr, "ID ricevuta: R-1") {
 		t.Errorf("the paid notice's QR code reads %q, want the receipt", qr)
 	}
-	counterWalk(f.s.Content(), func(o fyne.CanvasObject) {
+	walk(f.s.Content(), func(o fyne.CanvasObject) {
 		if b, ok := o.(*widget.Button); ok && b.Text == "Stampa avviso" {
 			t.Error("a paid notice can still be printed as an avviso")
 		}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -125,29 +124,11 @@ func newCounterFixtureWith(t *testing.T, withServer bool, data counterData) *cou
 	return f
 }
 
-// counterWalk calls fn for every object under o, hidden ones left out.
-func counterWalk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
-	if o == nil || !o.Visible() {
-		return
-	}
-	fn(o)
-	switch x := o.(type) {
-	case *fyne.Container:
-		for _, c := range x.Objects {
-			counterWalk(c, fn)
-		}
-	case *container.ThemeOverride:
-		counterWalk(x.Content, fn)
-	case *counterTapZone:
-		counterWalk(x.obj, fn)
-	}
-}
-
 // texts is every label's text on screen, one per line.
 func (f *counterFixture) texts() string {
 	f.s.wait()
 	var b strings.Builder
-	counterWalk(f.s.Content(), func(o fyne.CanvasObject) {
+	walk(f.s.Content(), func(o fyne.CanvasObject) {
 		if l, ok := o.(*widget.Label); ok && l.Text != "" {
 			b.WriteString(l.Text + "\n")
 		}
@@ -159,7 +140,7 @@ func (f *counterFixture) button(t *testing.T, text string) *widget.Button {
 	t.Helper()
 	f.s.wait()
 	var found *widget.Button
-	counterWalk(f.s.Content(), func(o fyne.CanvasObject) {
+	walk(f.s.Content(), func(o fyne.CanvasObject) {
 		if b, ok := o.(*widget.Button); ok && b.Text == text && found == nil {
 			found = b
 		}
@@ -383,7 +364,7 @@ func TestCounterScreenStaffGesture(t *testing.T) {
 	n := 0
 	f.s.OnStaffGesture = func() { n++ }
 	var zone *counterTapZone
-	counterWalk(f.s.Content(), func(o fyne.CanvasObject) {
+	walk(f.s.Content(), func(o fyne.CanvasObject) {
 		if z, ok := o.(*counterTapZone); ok {
 			zone = z
 		}

@@ -134,6 +134,8 @@ func (b *kioskBackend) Quit() { b.quit = true; _ = b.m.Record(app.ActionQuit, ""
 
 // --- walking the screen
 
+// walk calls fn for every object under o, hidden ones left out, into the
+// staff rows' lines and the counter's tap zone.
 func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 	if o == nil || !o.Visible() {
 		return
@@ -150,6 +152,8 @@ func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 		for _, l := range x.lines {
 			walk(l, fn)
 		}
+	case *counterTapZone:
+		walk(x.obj, fn)
 	}
 }
 
