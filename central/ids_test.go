@@ -1,12 +1,11 @@
 package central
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"mensakiosk/app"
-	"mensakiosk/storage"
+	"mensakiosk/storage/storagetest"
 )
 
 // TestKioskMadeIDsFollowTheRule: what a kiosk makes (event ids, its
@@ -22,14 +21,10 @@ func TestKioskMadeIDsFollowTheRule(t *testing.T) {
 		}
 	}
 	for i := range 3 {
-		st, err := storage.Open(filepath.Join(t.TempDir(), "kiosk.db"), storage.Options{SkipCheck: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		st := storagetest.Open(t)
 		if err := CheckID(st.Epoch()); err != nil {
 			t.Fatalf("epoch %d %q: %v", i, st.Epoch(), err)
 		}
-		st.Close()
 	}
 }
 
