@@ -26,13 +26,14 @@ type Central struct {
 	clock app.Clock
 	loc   *time.Location
 
-	// Creditor, Subject, DueDays and Cutoff are what a notice and the
-	// family view carry; NewCentral sets the reference server's test
-	// values.
-	Creditor app.Creditor
-	Subject  string
-	DueDays  int
-	Cutoff   string
+	// Creditor, Subject, DueDays, the top-up bounds and Cutoff are what a
+	// notice and the family view carry; NewCentral sets the reference
+	// server's defaults (its test creditor).
+	Creditor           app.Creditor
+	Subject            string
+	DueDays            int
+	MinTopUp, MaxTopUp app.Cents
+	Cutoff             string
 
 	mu       sync.Mutex
 	err      error
@@ -49,19 +50,23 @@ type Central struct {
 // from clock in the Comune's time zone loc.
 func NewCentral(clock app.Clock, loc *time.Location) *Central {
 	return &Central{clock: clock, loc: loc,
-		Creditor: app.Creditor{FiscalCode: "99999000013", Name: "Comune di Esempio", Sector: "Servizi scolastici"},
-		Subject:  "Ricarica servizio mensa scolastica", DueDays: 30, Cutoff: "09:30",
+		Creditor: app.Creditor{FiscalCode: "99999000013", Name: "Comune di Esempio", Sector: "Servizi scolastici", Contacts: "mensa@comune.esempio.it"},
+		Subject:  "Ricarica servizio mensa scolastica", DueDays: 30, MinTopUp: 100, MaxTopUp: 50_000, Cutoff: "09:30",
 		accounts: map[app.AccountID]app.Account{}, pupils: map[app.PupilID]app.Pupil{},
 		bookings: map[bookingKey]app.Booking{}, notices: map[string]app.Notice{}, keys: map[string]string{},
 		iuv: 1_000_000_000_000}
 }
 
 // PutRoster adds (or replaces) accounts and pupils, and the bookings that
-// differ from the default.
+// differ from the default. An account without BalanceAsOf gets the clock's
+// time, as the server's import gives it.
 func (c *Central) PutRoster(r app.Roster) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, a := range r.Accounts {
+		if a.BalanceAsOf.IsZero() {
+			a.BalanceAsOf = c.clock.Now().UTC()
+		}
 		c.accounts[a.ID] = stored(a)
 	}
 	for _, p := range r.Pupils {
@@ -98,7 +103,7 @@ func (c *Central) Family(_ context.Context, a app.AccountID, from, to app.Day) (
 	}
 	acc, ok := c.accounts[a]
 	if !ok {
-		return app.FamilyView{}, fmt.Errorf("unknown account %q: %w", a, app.ErrBadRequest)
+		return app.FamilyView{}, unknown("account", string(a))
 	}
 	acc.AccessHash = ""
 	today := c.today()
@@ -125,7 +130,8 @@ func (c *Central) Family(_ context.Context, a app.AccountID, from, to app.Day) (
 
 // Book records a booking change; app.ErrAfterCutoff for a day past, or
 // today after the cut-off; app.ErrNotCanteenDay for a day the pupil does
-// not eat at the canteen.
+// not eat at the canteen (both app.ErrBadRequest too, as the client gives
+// them).
 func (c *Central) Book(_ context.Context, r app.BookingRequest) (app.Booking, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -134,7 +140,7 @@ func (c *Central) Book(_ context.Context, r app.BookingRequest) (app.Booking, er
 	}
 	p, ok := c.pupils[r.PupilID]
 	if !ok {
-		return app.Booking{}, fmt.Errorf("unknown pupil %q: %w", r.PupilID, app.ErrBadRequest)
+		return app.Booking{}, unknown("pupil", string(r.PupilID))
 	}
 	day, err := time.ParseInLocation(time.DateOnly, string(r.Day), c.loc)
 	if err != nil {
@@ -147,10 +153,10 @@ func (c *Central) Book(_ context.Context, r app.BookingRequest) (app.Booking, er
 	now := c.clock.Now().In(c.loc)
 	today := app.DayOf(now, c.loc)
 	if r.Day < today || (r.Day == today && app.TimeOfDay(now.Hour()*60+now.Minute()) >= cutoff) {
-		return app.Booking{}, app.ErrAfterCutoff
+		return app.Booking{}, fmt.Errorf("%w: %w: %s", app.ErrAfterCutoff, app.ErrBadRequest, r.Day)
 	}
 	if !p.EatsOn(day.Weekday()) {
-		return app.Booking{}, app.ErrNotCanteenDay
+		return app.Booking{}, fmt.Errorf("%w: %w: %s", app.ErrNotCanteenDay, app.ErrBadRequest, r.Day)
 	}
 	b := app.Booking(r)
 	if !b.Cancelled && !b.Bland {
@@ -176,12 +182,12 @@ func (c *Central) TopUp(_ context.Context, r app.TopUpRequest) (app.Notice, erro
 		}
 		return c.currentLocked(n), nil
 	}
-	if err := pagopa.CheckAmount(int64(r.Amount)); err != nil {
-		return app.Notice{}, fmt.Errorf("%w: %w", app.ErrBadRequest, err)
+	if r.Amount < c.MinTopUp || r.Amount > c.MaxTopUp {
+		return app.Notice{}, fmt.Errorf("%w: a top-up is from %d to %d cents", app.ErrBadRequest, c.MinTopUp, c.MaxTopUp)
 	}
 	acc, ok := c.accounts[r.AccountID]
 	if !ok {
-		return app.Notice{}, fmt.Errorf("unknown account %q: %w", r.AccountID, app.ErrBadRequest)
+		return app.Notice{}, unknown("account", string(r.AccountID))
 	}
 	c.iuv++
 	code, err := pagopa.NewNoticeCode(1, c.iuv)
@@ -208,9 +214,15 @@ func (c *Central) Notice(_ context.Context, code string) (app.Notice, error) {
 	}
 	n, ok := c.notices[code]
 	if !ok {
-		return app.Notice{}, fmt.Errorf("unknown notice %q: %w", code, app.ErrBadRequest)
+		return app.Notice{}, unknown("notice", code)
 	}
 	return c.currentLocked(n), nil
+}
+
+// unknown is the client's error for a 404 the server explained: an unknown
+// account, pupil or notice.
+func unknown(what, id string) error {
+	return fmt.Errorf("%w: %w: unknown %s %q", app.ErrNotFound, app.ErrBadRequest, what, id)
 }
 
 // currentLocked applies expiry: a valid notice past its due date reads as
