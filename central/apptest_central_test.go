@@ -139,15 +139,5 @@ func TestAppTestCentralAnswersLikeTheServer(t *testing.T) {
 	fake.PutRoster(app.Roster{Accounts: accounts, Pupils: pupils})
 	got := counterStory(t, fake, fakeClock, func(r app.Receipt) error { _, err := fake.Pay(r); return err })
 
-	if len(got) != len(want) {
-		t.Fatalf("apptest gave %d answers, the server %d", len(got), len(want))
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("apptest and the server differ:\napptest: %s\nserver:  %s", got[i], want[i])
-		}
-	}
-	if t.Failed() || testing.Verbose() {
-		t.Logf("the server's answers:\n%s", strings.Join(want, "\n"))
-	}
+	apptest.SameAnswers(t, got, want)
 }

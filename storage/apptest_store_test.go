@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -154,15 +153,5 @@ func TestAppTestStoreAnswersLikeStorage(t *testing.T) {
 	if fake.OutboxLen() != st.Waiting {
 		t.Errorf("outbox: apptest %d, storage %d", fake.OutboxLen(), st.Waiting)
 	}
-	if len(got) != len(want) {
-		t.Fatalf("apptest gave %d answers, storage %d", len(got), len(want))
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("apptest and storage differ:\napptest: %s\nstorage: %s", got[i], want[i])
-		}
-	}
-	if t.Failed() || testing.Verbose() {
-		t.Logf("storage's answers:\n%s", strings.Join(want, "\n"))
-	}
+	apptest.SameAnswers(t, got, want)
 }

@@ -6,30 +6,15 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/pagopa"
 )
 
 // FormatCents formats an amount the Italian way, as the families' portal
 // does: thousands separated by dots, a decimal comma, two decimals and the
 // euro sign after a normal space: 102050 → "1.020,50 €", -320 → "-3,20 €".
-func FormatCents(c app.Cents) string {
-	neg := c < 0
-	// Magnitude as unsigned, so that the smallest int64 does not overflow.
-	u := uint64(c)
-	if neg {
-		u = -u
-	}
-	euros, cents := u/100, u%100
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	writeGrouped(&b, euros)
-	b.WriteByte(',')
-	b.WriteByte(byte('0' + cents/10))
-	b.WriteByte(byte('0' + cents%10))
-	b.WriteString(" €")
-	return b.String()
-}
+// It is pagopa.FormatEuro, which the printed avviso uses, so screen and
+// paper agree.
+func FormatCents(c app.Cents) string { return pagopa.FormatEuro(int64(c)) }
 
 // FormatCount formats a count the Italian way, with thousands separated by
 // dots: 50000 → "50.000", -1234 → "-1.234".

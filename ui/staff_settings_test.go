@@ -41,9 +41,7 @@ func TestStaffSettingsByTouch(t *testing.T) {
 	}
 	wantText(t, s, "Impostazioni — Indirizzo del server")
 	tapButton(t, s, "Azzera")
-	for _, k := range []string{"h", "t", "t", "p", "s", ":", "/", "/", "m", "e", "n", "s", "a", ".", "e", "u"} {
-		tapButton(t, s, k)
-	}
+	typeKeys(t, s, "https://mensa.eu")
 	tapButton(t, s, "⇧")
 	tapButton(t, s, "X")
 	tapButton(t, s, "Cancella")

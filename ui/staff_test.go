@@ -241,11 +241,17 @@ func newStaffTestScreenWith(t *testing.T, b *kioskBackend) (*StaffScreen, *kiosk
 	return s, b
 }
 
+// typeKeys taps the keys of keys, one rune each.
+func typeKeys(t *testing.T, s *StaffScreen, keys string) {
+	t.Helper()
+	for _, k := range keys {
+		tapButton(t, s, string(k))
+	}
+}
+
 func typePIN(t *testing.T, s *StaffScreen, pin string) {
 	t.Helper()
-	for _, d := range pin {
-		tapButton(t, s, string(d))
-	}
+	typeKeys(t, s, pin)
 	tapButton(t, s, "Entra")
 }
 
@@ -316,9 +322,7 @@ func TestStaffScreenManualMeal(t *testing.T) {
 	s, b := newStaffTestScreen(t)
 	login(t, s)
 	tapButton(t, s, "Pasto manuale")
-	for _, k := range "ROS" {
-		tapButton(t, s, string(k))
-	}
+	typeKeys(t, s, "ROS")
 	tapButton(t, s, "Rossi Marco · 1A · Primaria Dante · Dieta: Senza glutine")
 	wantText(t, s, "Marco Rossi")
 	tapButton(t, s, "Registra il pasto")
@@ -328,9 +332,7 @@ func TestStaffScreenManualMeal(t *testing.T) {
 	wantText(t, s, "32,00 €")
 	// Again: the search marks him served; the rules say already served.
 	tapButton(t, s, "Altro pasto manuale")
-	for _, k := range "ROSSI" {
-		tapButton(t, s, string(k))
-	}
+	typeKeys(t, s, "ROSSI")
 	tapButton(t, s, "Rossi Marco · 1A · Primaria Dante · già servito oggi · Dieta: Senza glutine")
 	tapButton(t, s, "Registra il pasto")
 	wantText(t, s, "Già servito")
@@ -338,9 +340,7 @@ func TestStaffScreenManualMeal(t *testing.T) {
 		t.Fatalf("waiting %d", n)
 	}
 	tapButton(t, s, "Altro pasto manuale")
-	for _, k := range "ZZ" {
-		tapButton(t, s, string(k))
-	}
+	typeKeys(t, s, "ZZ")
 	wantText(t, s, "Nessun alunno")
 }
 

@@ -36,8 +36,8 @@ func FormatQRAmount(cents int64) (string, error) {
 
 // FormatEuro formats an amount the Italian way for the printed notice:
 // thousands separated by dots, a decimal comma, two decimals and the euro
-// sign after a space: 102050 → "1.020,50 €". It matches ui.FormatCents,
-// which the screens use.
+// sign after a space: 102050 → "1.020,50 €". The screens use it too
+// (ui.FormatCents), so screen and paper agree.
 func FormatEuro(cents int64) string {
 	neg := cents < 0
 	u := uint64(cents) // magnitude as unsigned: the smallest int64 does not overflow

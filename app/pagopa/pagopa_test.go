@@ -249,7 +249,7 @@ func TestAmounts(t *testing.T) {
 }
 
 func TestFormatEuro(t *testing.T) {
-	// The same vectors as ui.FormatCents, so screen and paper agree.
+	// ui.FormatCents is this function, so screen and paper agree.
 	for _, tc := range []struct {
 		in   int64
 		want string
