@@ -11,8 +11,8 @@ import (
 
 // Staff mode's use cases on the canteen (PRODUCT.md §4): a meal recorded by
 // hand for a forgotten badge, a void, the search they start from (search.go),
-// the day's report (report.go). Each writes its audit event in the same
-// transaction as its fact.
+// the day's report (computed by report.go). Each writes its audit event in
+// the same transaction as its fact.
 
 // Reasons for voiding a meal (MealVoid.Reason): fixed codes, so the audit
 // can count them; the screens translate them.
@@ -211,4 +211,25 @@ func (c *Canteen) TodayMeals() ([]MealEntry, error) {
 		return nil
 	})
 	return out, err
+}
+
+// Report computes the day's report from the local store: it works offline,
+// and matches the server's for the same day once the kiosk has synced.
+func (c *Canteen) Report(day Day) (DayReport, error) {
+	in := ReportInput{Day: day, Service: c.cfg.Service, Closed: c.closedFunc(day)}
+	err := c.store.View(func(tx CanteenTx) error {
+		var err error
+		if in.Pupils, err = tx.Pupils(); err != nil {
+			return err
+		}
+		if in.Bookings, err = tx.DayBookings(day); err != nil {
+			return err
+		}
+		in.Meals, err = tx.DayMeals(day)
+		return err
+	})
+	if err != nil {
+		return DayReport{}, fmt.Errorf("report of %s: %w", day, err)
+	}
+	return BuildDayReport(in), nil
 }

@@ -3,7 +3,6 @@ package app
 import (
 	"cmp"
 	"encoding/csv"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -516,25 +515,4 @@ func safeCell(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-// Report computes the day's report from the local store: it works offline,
-// and matches the server's for the same day once the kiosk has synced.
-func (c *Canteen) Report(day Day) (DayReport, error) {
-	in := ReportInput{Day: day, Service: c.cfg.Service, Closed: c.closedFunc(day)}
-	err := c.store.View(func(tx CanteenTx) error {
-		var err error
-		if in.Pupils, err = tx.Pupils(); err != nil {
-			return err
-		}
-		if in.Bookings, err = tx.DayBookings(day); err != nil {
-			return err
-		}
-		in.Meals, err = tx.DayMeals(day)
-		return err
-	})
-	if err != nil {
-		return DayReport{}, fmt.Errorf("report of %s: %w", day, err)
-	}
-	return BuildDayReport(in), nil
 }
