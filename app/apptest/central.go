@@ -92,15 +92,26 @@ func (c *Central) Fail(err error) {
 	c.err = err
 }
 
+// answer runs fn, the server's side of one call, with c locked, unless
+// Fail set a failure to return instead.
+func answer[T any](c *Central, fn func() (T, error)) (T, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		var zero T
+		return zero, c.err
+	}
+	return fn()
+}
+
 func (c *Central) today() app.Day { return app.DayOf(c.clock.Now(), c.loc) }
 
 // Family returns the family view of account a with the meals of from..to.
 func (c *Central) Family(_ context.Context, a app.AccountID, from, to app.Day) (app.FamilyView, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.err != nil {
-		return app.FamilyView{}, c.err
-	}
+	return answer(c, func() (app.FamilyView, error) { return c.family(a, from, to) })
+}
+
+func (c *Central) family(a app.AccountID, from, to app.Day) (app.FamilyView, error) {
 	acc, ok := c.accounts[a]
 	if !ok {
 		return app.FamilyView{}, unknown("account", string(a))
@@ -133,11 +144,10 @@ func (c *Central) Family(_ context.Context, a app.AccountID, from, to app.Day) (
 // not eat at the canteen (both app.ErrBadRequest too, as the client gives
 // them).
 func (c *Central) Book(_ context.Context, r app.BookingRequest) (app.Booking, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.err != nil {
-		return app.Booking{}, c.err
-	}
+	return answer(c, func() (app.Booking, error) { return c.book(r) })
+}
+
+func (c *Central) book(r app.BookingRequest) (app.Booking, error) {
 	p, ok := c.pupils[r.PupilID]
 	if !ok {
 		return app.Booking{}, unknown("pupil", string(r.PupilID))
@@ -170,11 +180,10 @@ func (c *Central) Book(_ context.Context, r app.BookingRequest) (app.Booking, er
 // TopUp makes a payment position of r.Amount for the account, or returns
 // the one made before for the same idempotency key.
 func (c *Central) TopUp(_ context.Context, r app.TopUpRequest) (app.Notice, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.err != nil {
-		return app.Notice{}, c.err
-	}
+	return answer(c, func() (app.Notice, error) { return c.topUp(r) })
+}
+
+func (c *Central) topUp(r app.TopUpRequest) (app.Notice, error) {
 	if code, ok := c.keys[r.IdempotencyKey]; ok {
 		n := c.notices[code]
 		if n.Amount != r.Amount || n.AccountID != r.AccountID {
@@ -207,11 +216,10 @@ func (c *Central) TopUp(_ context.Context, r app.TopUpRequest) (app.Notice, erro
 
 // Notice reads a notice's current state.
 func (c *Central) Notice(_ context.Context, code string) (app.Notice, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.err != nil {
-		return app.Notice{}, c.err
-	}
+	return answer(c, func() (app.Notice, error) { return c.notice(code) })
+}
+
+func (c *Central) notice(code string) (app.Notice, error) {
 	n, ok := c.notices[code]
 	if !ok {
 		return app.Notice{}, unknown("notice", code)
