@@ -3,6 +3,7 @@ package app
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // FoldName folds a name for search and sorting: lower case, accents
@@ -33,3 +34,31 @@ var foldAccent = func() map[rune]rune {
 	}
 	return m
 }()
+
+// foldNameFast is FoldName with a shortcut for plain ASCII names (most of
+// a roster): lower case, letters and digits kept; others go to FoldName.
+func foldNameFast(s string) string {
+	keep := true // s is already folded: return it, no copy
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			return FoldName(s)
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		default:
+			keep = false
+		}
+	}
+	if keep {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+			b = append(b, c)
+		case 'A' <= c && c <= 'Z':
+			b = append(b, c+'a'-'A')
+		}
+	}
+	return string(b)
+}

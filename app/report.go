@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // The day's report (PRODUCT.md §4): booked against served, by school and
@@ -347,34 +346,6 @@ func (n *nameRanks) ranks() []uint32 {
 		rank[f.num] = r
 	}
 	return rank
-}
-
-// foldNameFast is FoldName with a shortcut for plain ASCII names (most of
-// a roster): lower case, letters and digits kept; others go to FoldName.
-func foldNameFast(s string) string {
-	keep := true // s is already folded: return it, no copy
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= utf8.RuneSelf:
-			return FoldName(s)
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-		default:
-			keep = false
-		}
-	}
-	if keep {
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-			b = append(b, c)
-		case 'A' <= c && c <= 'Z':
-			b = append(b, c+'a'-'A')
-		}
-	}
-	return string(b)
 }
 
 // compareClass orders classes as a school lists them: "2A" before "10A"
