@@ -84,12 +84,11 @@ func newCounterFixture(t *testing.T, withServer bool) *counterFixture {
 func newCounterFixtureWith(t *testing.T, withServer bool, data counterData) *counterFixture {
 	t.Helper()
 	f := &counterFixture{clk: apptest.NewClock(counterStart), store: apptest.NewStore()}
-	r := app.Roster{Accounts: data.Accounts, Pupils: data.Pupils, Badges: data.Badges}
+	r := app.Roster{Accounts: append([]app.Account(nil), data.Accounts...), Pupils: data.Pupils, Badges: data.Badges}
 	asOf := counterStart.Add(-30 * time.Minute) // standalone: the balance as last imported
 	if withServer {
 		asOf = counterStart // as the pull gives it
 	}
-	r.Accounts = append([]app.Account(nil), data.Accounts...)
 	for i := range r.Accounts {
 		if code, ok := data.AccessCodes[r.Accounts[i].ID]; ok {
 			r.Accounts[i].AccessHash = apptest.HashPIN(code)
