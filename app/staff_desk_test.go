@@ -6,54 +6,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 )
-
-// deskKiosk records what staff actions ask of the kiosk program.
-type deskKiosk struct {
-	mu       sync.Mutex
-	calls    []string
-	files    map[string]string
-	saveErr  error
-	settings app.KioskSettings
-}
-
-func (k *deskKiosk) note(c string) { k.mu.Lock(); k.calls = append(k.calls, c); k.mu.Unlock() }
-func (k *deskKiosk) SyncNow()      { k.note("sync-now") }
-func (k *deskKiosk) SyncSoon()     { k.note("sync-soon") }
-func (k *deskKiosk) Restart()      { k.note("restart") }
-func (k *deskKiosk) Quit()         { k.note("quit") }
-
-func (k *deskKiosk) WriteFile(path string, data []byte) error {
-	k.note("write")
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.files == nil {
-		k.files = map[string]string{}
-	}
-	k.files[path] = string(data)
-	return nil
-}
-
-func (k *deskKiosk) SaveSettings(s app.KioskSettings) (before, after app.KioskSettings, err error) {
-	k.note("save")
-	if k.saveErr != nil {
-		return before, after, k.saveErr
-	}
-	before, k.settings = k.settings, s
-	return before, s, nil
-}
-
-func (k *deskKiosk) taken() []string {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	out := k.calls
-	k.calls = nil
-	return out
-}
 
 // TestStaffDeskAuditsEveryStaffAction: each staff action of a session is in
 // the audit trail, written by app (manual meal and void by the canteen, the
@@ -64,7 +21,7 @@ func TestStaffDeskAuditsEveryStaffAction(t *testing.T) {
 	k := newKiosk(t, config(), fixture())
 	putStaff(t, k.s, staffRoster(t))
 	m := newStaffMode(t, k.s, k.clk)
-	kiosk := &deskKiosk{settings: app.KioskSettings{Role: "canteen"}}
+	kiosk := apptest.NewKiosk(app.KioskSettings{Role: "canteen"})
 	d, err := app.NewStaffDesk(m, k.c, kiosk, app.StaffDeskConfig{KioskID: "porta/1",
 		Header: func(key string) string { return "«" + key + "»" }}, nil)
 	if err != nil {
@@ -84,7 +41,7 @@ func TestStaffDeskAuditsEveryStaffAction(t *testing.T) {
 	if err := d.ApplySettings(app.KioskSettings{Role: "counter"}); !errors.Is(err, app.ErrNoStaff) {
 		t.Fatalf("settings without staff: %v", err)
 	}
-	if got := kiosk.taken(); len(got) != 0 {
+	if got := kiosk.Taken(); len(got) != 0 {
 		t.Fatalf("refused actions reached the kiosk: %v", got)
 	}
 	if acts := staffEvents(t, k.s); len(acts) != 0 {
@@ -109,20 +66,21 @@ func TestStaffDeskAuditsEveryStaffAction(t *testing.T) {
 	if want := filepath.Join(dir, "report-porta_1-"+today+".csv"); path != want {
 		t.Fatalf("exported to %s, want %s", path, want)
 	}
-	if csv := kiosk.files[path]; !strings.Contains(csv, "«") {
+	if csv := string(kiosk.Files()[path]); !strings.Contains(csv, "«") {
 		t.Fatalf("the CSV's headings are not translated: %q", csv)
 	}
 	if err := d.ForceSync(); err != nil {
 		t.Fatal(err)
 	}
-	kiosk.saveErr = errors.New("reader port: not a serial device")
-	if err := d.ApplySettings(app.KioskSettings{Role: "counter"}); !errors.Is(err, kiosk.saveErr) {
+	refused := errors.New("reader port: not a serial device")
+	kiosk.FailSave(refused)
+	if err := d.ApplySettings(app.KioskSettings{Role: "counter"}); !errors.Is(err, refused) {
 		t.Fatalf("a refused change: %v", err)
 	}
 	if _, ok := d.Active(); !ok {
 		t.Fatal("a refused change ended the session")
 	}
-	kiosk.saveErr = nil
+	kiosk.FailSave(nil)
 	if err := d.ApplySettings(app.KioskSettings{Role: "counter"}); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +94,7 @@ func TestStaffDeskAuditsEveryStaffAction(t *testing.T) {
 	}
 	d.Quit()
 
-	if got, want := kiosk.taken(), []string{"sync-soon", "sync-soon", "write", "sync-now", "save", "save", "restart", "quit", "quit"}; !slices.Equal(got, want) {
+	if got, want := kiosk.Taken(), []string{"sync-soon", "sync-soon", "write", "sync-now", "save", "save", "restart", "quit", "quit"}; !slices.Equal(got, want) {
 		t.Fatalf("the kiosk was asked %v, want %v", got, want)
 	}
 	var got []string
