@@ -18,8 +18,7 @@ import (
 // session every one is refused before it touches the kiosk, except quit,
 // which still ends the program.
 func TestStaffDeskAuditsEveryStaffAction(t *testing.T) {
-	k := newKiosk(t, config(), fixture())
-	putStaff(t, k.s, staffRoster(t))
+	k := newStaffKiosk(t)
 	m := newStaffMode(t, k.s, k.clk)
 	kiosk := apptest.NewKiosk(app.KioskSettings{Role: "canteen"})
 	d, err := app.NewStaffDesk(m, k.c, kiosk, app.StaffDeskConfig{KioskID: "porta/1",

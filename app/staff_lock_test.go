@@ -13,8 +13,7 @@ import (
 // LockBase << Locks to overflow int64 must not give a lock that is already
 // over (a free run of PINs) or shorter than the one before.
 func TestStaffLockNeverShrinks(t *testing.T) {
-	k := newKiosk(t, config(), fixture())
-	putStaff(t, k.s, staffRoster(t))
+	k := newStaffKiosk(t)
 	cfg := app.StaffConfig{LockBase: time.Hour, LockMax: 24 * time.Hour}
 	for _, locks := range []int{20, 22, 25, 28, 29, 31, 62, 100} {
 		if err := k.s.SaveStaffLock(app.StaffLock{Locks: locks}); err != nil {

@@ -49,6 +49,14 @@ func putStaff(t testing.TB, s *storage.Store, staff []app.Staff) {
 	}
 }
 
+// newStaffKiosk is a canteen kiosk on the fixture, with the staff roster.
+func newStaffKiosk(t *testing.T) *kiosk {
+	t.Helper()
+	k := newKiosk(t, config(), fixture())
+	putStaff(t, k.s, staffRoster(t))
+	return k
+}
+
 func newStaffMode(t testing.TB, s *storage.Store, clk app.Clock) *app.StaffMode {
 	t.Helper()
 	m, err := app.NewStaffMode(s, clk, app.StaffConfig{}, pinhash.Verify)
@@ -91,8 +99,7 @@ func wantLocked(t *testing.T, err error, until time.Time) {
 }
 
 func TestStaffPINLockout(t *testing.T) {
-	k := newKiosk(t, config(), fixture())
-	putStaff(t, k.s, staffRoster(t))
+	k := newStaffKiosk(t)
 	m := newStaffMode(t, k.s, k.clk)
 	anna := staffRoster(t)[0]
 	m.Begin(&anna)
@@ -168,8 +175,7 @@ func TestStaffPINLockout(t *testing.T) {
 }
 
 func TestStaffGestureAndIdle(t *testing.T) {
-	k := newKiosk(t, config(), fixture())
-	putStaff(t, k.s, staffRoster(t))
+	k := newStaffKiosk(t)
 	m := newStaffMode(t, k.s, k.clk)
 	if _, err := m.SubmitPIN("1357"); !errors.Is(err, app.ErrNoCandidate) {
 		t.Fatalf("PIN before Begin: %v", err)
@@ -218,8 +224,7 @@ func TestStaffGestureAndIdle(t *testing.T) {
 }
 
 func TestStaffBadgeAtCanteen(t *testing.T) {
-	k := newKiosk(t, config(), fixture())
-	putStaff(t, k.s, staffRoster(t))
+	k := newStaffKiosk(t)
 	r := k.tap(staffBadge)
 	if r.Outcome != app.OutcomeStaff || r.Staff == nil || r.Staff.ID != "S1" || r.Staff.PINHash != "" {
 		t.Fatalf("staff badge: %+v", r)
