@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/central"
 	"mensakiosk/central/gpd"
 	"mensakiosk/central/gpdsim"
@@ -54,7 +55,7 @@ func (l *lockedBuffer) String() string {
 
 func newGPDEnv(t *testing.T) *gpdEnv {
 	t.Helper()
-	clock := &testClock{t: testNow}
+	clock := apptest.NewClock(testNow)
 	sim := gpdsim.New(gpdTestKey, clock.Now)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
