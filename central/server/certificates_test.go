@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/central"
 )
 
@@ -24,7 +25,7 @@ func certificateEnv(t *testing.T) (*env, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &testClock{t: time.Date(2025, 1, 20, 9, 0, 0, 0, time.UTC)}
+	clock := apptest.NewClock(time.Date(2025, 1, 20, 9, 0, 0, 0, time.UTC))
 	s, err := Open(dir, Options{Clock: clock, Location: rome})
 	if err != nil {
 		t.Fatal(err)
