@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 )
 
 // TestStaffDeskOpensClosedDay: the staff desk opens a closed day only for
@@ -16,7 +17,7 @@ func TestStaffDeskOpensClosedDay(t *testing.T) {
 	k := newKiosk(t, config(), fixture())
 	putStaff(t, k.s, staffRoster(t))
 	k.c.SetMenuBook(closedBook()) // Primaria Dante on a trip today
-	kiosk := &deskKiosk{settings: app.KioskSettings{Role: "canteen"}}
+	kiosk := apptest.NewKiosk(app.KioskSettings{Role: "canteen"})
 	d, err := app.NewStaffDesk(newStaffMode(t, k.s, k.clk), k.c, kiosk, app.StaffDeskConfig{KioskID: "porta-1"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -38,8 +39,8 @@ func TestStaffDeskOpensClosedDay(t *testing.T) {
 	if err := d.OverrideClosedDay(); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Contains(kiosk.taken(), "sync-soon") {
-		t.Errorf("no sync asked for: %v", kiosk.taken())
+	if !slices.Contains(kiosk.Taken(), "sync-soon") {
+		t.Errorf("no sync asked for: %v", kiosk.Taken())
 	}
 	found := false
 	for _, a := range staffEvents(t, k.s) {

@@ -125,7 +125,7 @@ func menuScreen(t *testing.T, m *menuCounter, lang string) (*CounterScreen, fyne
 func screenTexts(s *CounterScreen) string {
 	s.wait()
 	var b strings.Builder
-	counterWalk(s.Content(), func(o fyne.CanvasObject) {
+	walk(s.Content(), func(o fyne.CanvasObject) {
 		if l, ok := o.(*widget.Label); ok && l.Text != "" {
 			b.WriteString(l.Text + "\n")
 		}
@@ -137,7 +137,7 @@ func tapText(t *testing.T, s *CounterScreen, text string) {
 	t.Helper()
 	s.wait()
 	var found *widget.Button
-	counterWalk(s.Content(), func(o fyne.CanvasObject) {
+	walk(s.Content(), func(o fyne.CanvasObject) {
 		if b, ok := o.(*widget.Button); ok && b.Text == text {
 			found = b
 		}
@@ -214,7 +214,7 @@ func TestCounterBookingsClosedDay(t *testing.T) {
 	// Its row offers no button: the page (Monday 23, Tuesday 24, Wednesday
 	// 25) has two "Disdici pasto", the open days'.
 	buttons := 0
-	counterWalk(s.Content(), func(o fyne.CanvasObject) {
+	walk(s.Content(), func(o fyne.CanvasObject) {
 		if b, ok := o.(*widget.Button); ok && b.Text == "Disdici pasto" {
 			buttons++
 		}

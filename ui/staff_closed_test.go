@@ -46,7 +46,7 @@ func (b *closedDayStaff) OverrideClosedDay() error {
 
 func staffButtons(o fyne.CanvasObject) map[string]*widget.Button {
 	out := map[string]*widget.Button{}
-	counterWalk(o, func(o fyne.CanvasObject) {
+	walk(o, func(o fyne.CanvasObject) {
 		if b, ok := o.(*widget.Button); ok {
 			out[b.Text] = b
 		}
@@ -107,7 +107,7 @@ func TestStaffOpensClosedDay(t *testing.T) {
 
 func screenHas(o fyne.CanvasObject, text string) bool {
 	found := false
-	counterWalk(o, func(o fyne.CanvasObject) {
+	walk(o, func(o fyne.CanvasObject) {
 		if l, ok := o.(*widget.Label); ok && l.Text == text {
 			found = true
 		}
