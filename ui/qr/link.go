@@ -3,9 +3,6 @@ package qr
 import (
 	"fmt"
 	"image"
-	"image/color"
-
-	"github.com/skip2/go-qrcode"
 )
 
 // A link's QR code (a document's or a message's address, for a parent to
@@ -23,21 +20,7 @@ func LinkModules(link string) ([][]bool, error) {
 	if len(link) > MaxLinkBytes {
 		return nil, fmt.Errorf("qr: a link of %d bytes is too long for a QR code read from a screen (at most %d)", len(link), MaxLinkBytes)
 	}
-	q, err := qrcode.New(link, qrcode.Medium)
-	if err != nil {
-		return nil, fmt.Errorf("qr: %w", err)
-	}
-	q.DisableBorder = true
-	sym := q.Bitmap()
-	n := len(sym) + 2*QuietZone
-	out := make([][]bool, n)
-	for y := range out {
-		out[y] = make([]bool, n)
-		if sy := y - QuietZone; sy >= 0 && sy < len(sym) {
-			copy(out[y][QuietZone:], sym[sy])
-		}
-	}
-	return out, nil
+	return mediumModules(link)
 }
 
 // LinkImage is LinkModules as a grey image, one pixel per module.
@@ -46,15 +29,5 @@ func LinkImage(link string) (image.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	img := image.NewGray(image.Rect(0, 0, len(m), len(m)))
-	for y, row := range m {
-		for x, dark := range row {
-			c := color.Gray{Y: 0xff}
-			if dark {
-				c.Y = 0
-			}
-			img.SetGray(x, y, c)
-		}
-	}
-	return img, nil
+	return grey(m), nil
 }

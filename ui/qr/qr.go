@@ -12,7 +12,6 @@ package qr
 import (
 	"fmt"
 	"image"
-	"image/color"
 
 	"github.com/skip2/go-qrcode"
 )
@@ -37,17 +36,9 @@ func Modules(payload string) ([][]bool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("qr: %w", err)
 	}
-	q.DisableBorder = true
-	sym := q.Bitmap()
-	if len(sym) != SymbolSize {
-		return nil, fmt.Errorf("qr: symbol is %d modules wide, want %d", len(sym), SymbolSize)
-	}
-	out := make([][]bool, Size)
-	for y := range out {
-		out[y] = make([]bool, Size)
-		if sy := y - QuietZone; sy >= 0 && sy < SymbolSize {
-			copy(out[y][QuietZone:], sym[sy])
-		}
+	out := bordered(q)
+	if len(out) != Size {
+		return nil, fmt.Errorf("qr: symbol is %d modules wide, want %d", len(out)-2*QuietZone, SymbolSize)
 	}
 	return out, nil
 }
@@ -59,15 +50,5 @@ func Image(payload string) (image.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	img := image.NewGray(image.Rect(0, 0, Size, Size))
-	for y, row := range m {
-		for x, dark := range row {
-			c := color.Gray{Y: 0xff}
-			if dark {
-				c.Y = 0
-			}
-			img.SetGray(x, y, c)
-		}
-	}
-	return img, nil
+	return grey(m), nil
 }
