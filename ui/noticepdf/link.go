@@ -1,13 +1,8 @@
 package noticepdf
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-
-	"github.com/signintech/gopdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
 
 	"mensakiosk/ui/qr"
 )
@@ -37,21 +32,10 @@ func WriteLink(w io.Writer, l Link, tr Translator) error {
 	if err != nil {
 		return fmt.Errorf("link pdf: %w", err)
 	}
-	d := &doc{pdf: &gopdf.GoPdf{}, tr: tr}
-	d.pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitMM})
-	if noCompression {
-		d.pdf.SetNoCompression()
+	d, err := startDoc(tr)
+	if err != nil {
+		return fmt.Errorf("link pdf: %w", err)
 	}
-	for _, f := range []struct {
-		family string
-		ttf    []byte
-	}{{regular, goregular.TTF}, {bold, gobold.TTF}} {
-		if err := d.pdf.AddTTFFontData(f.family, f.ttf); err != nil {
-			return fmt.Errorf("link pdf: font %s: %w", f.family, err)
-		}
-	}
-	d.pdf.AddPage()
-	d.pdf.SetLineWidth(0.3)
 	y := d.line(margin, margin, 18, bold, tr.T("takehome.pdf.title"))
 	if l.From != "" {
 		y = d.para(margin, y, contentW, 11, regular, l.From)
@@ -66,13 +50,8 @@ func WriteLink(w io.Writer, l Link, tr Translator) error {
 	d.qr(margin, y, module, modules)
 	d.para(margin+LinkQRSide+8, y+4, contentW-LinkQRSide-8, 11, regular, tr.T("takehome.pdf.hint"))
 	d.para(margin+LinkQRSide+8, y+24, contentW-LinkQRSide-8, 10, bold, l.URL)
-	if d.err != nil {
-		return fmt.Errorf("link pdf: %w", d.err)
-	}
-	var buf bytes.Buffer
-	if _, err := d.pdf.WriteTo(&buf); err != nil {
+	if err := d.finish(w); err != nil {
 		return fmt.Errorf("link pdf: %w", err)
 	}
-	_, err = buf.WriteTo(w)
-	return err
+	return nil
 }

@@ -1,7 +1,6 @@
 package noticepdf
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -10,8 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/signintech/gopdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
 
 	"mensakiosk/app"
 	"mensakiosk/app/pagopa"
@@ -77,21 +74,10 @@ func Write(w io.Writer, n app.Notice, tr Translator) error {
 		due = d.Format("02/01/2006")
 	}
 
-	d := &doc{pdf: &gopdf.GoPdf{}, tr: tr}
-	d.pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitMM})
-	if noCompression {
-		d.pdf.SetNoCompression()
+	d, err := startDoc(tr)
+	if err != nil {
+		return fmt.Errorf("notice pdf: %w", err)
 	}
-	for _, f := range []struct {
-		family string
-		ttf    []byte
-	}{{regular, goregular.TTF}, {bold, gobold.TTF}} {
-		if err := d.pdf.AddTTFFontData(f.family, f.ttf); err != nil {
-			return fmt.Errorf("notice pdf: font %s: %w", f.family, err)
-		}
-	}
-	d.pdf.AddPage()
-	d.pdf.SetLineWidth(0.3)
 
 	subject := truncate(sentenceCase(n.Subject), MaxSubject)
 	creditor := truncate(n.Creditor.Name, MaxCreditorName)
@@ -107,16 +93,10 @@ func Write(w io.Writer, n app.Notice, tr Translator) error {
 		subject: subject, cbill: n.Creditor.CBILL,
 		code: grouped, fiscalCode: n.Creditor.FiscalCode, amount: amount,
 	})
-	if d.err != nil {
-		return fmt.Errorf("notice pdf: %w", d.err)
-	}
-	// Compile in memory first so that a failure leaves w untouched.
-	var buf bytes.Buffer
-	if _, err := d.pdf.WriteTo(&buf); err != nil {
+	if err := d.finish(w); err != nil {
 		return fmt.Errorf("notice pdf: %w", err)
 	}
-	_, err = buf.WriteTo(w)
-	return err
+	return nil
 }
 
 // header draws the creditor's logo (a box with the initials: the kiosk has
