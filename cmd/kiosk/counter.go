@@ -1,18 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"fmt"
+	"io"
 	"log/slog"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"time"
 
 	"mensakiosk/app"
 	"mensakiosk/central/pinhash"
-	"mensakiosk/internal/atomicfile"
 	"mensakiosk/ui"
 	"mensakiosk/ui/noticepdf"
 )
@@ -51,27 +47,9 @@ func printDir(cfg Config) string {
 // the print directory, for the office printer, and returns its path. The
 // file is written whole or not at all.
 func printNotice(cfg Config, n app.Notice, tr *ui.Catalogue) (string, error) {
-	var buf bytes.Buffer
-	if err := noticepdf.Write(&buf, n, tr); err != nil {
-		return "", err
-	}
-	dir := printDir(cfg)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("print directory: %w", err)
-	}
-	path := filepath.Join(dir, "avviso-"+n.NoticeCode+".pdf")
-	if err := atomicfile.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		return "", err
-	}
-	if pc := cfg.Counter.PrintCommand; len(pc) > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, pc[0], append(pc[1:len(pc):len(pc)], path)...).CombinedOutput()
-		if err != nil {
-			return path, fmt.Errorf("print command %s: %w: %s", pc[0], err, bytes.TrimSpace(out))
-		}
-	}
-	return path, nil
+	return printPDF(cfg, "avviso-"+n.NoticeCode+".pdf", func(w io.Writer) error {
+		return noticepdf.Write(w, n, tr)
+	})
 }
 
 // counterBackend is the counter screen's backend: the counter use case,

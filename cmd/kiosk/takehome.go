@@ -1,17 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"time"
+	"io"
 
-	"mensakiosk/internal/atomicfile"
 	"mensakiosk/ui"
 	"mensakiosk/ui/noticepdf"
 )
@@ -22,28 +15,10 @@ import (
 // path. The file is named after the link, so printing it again replaces
 // it.
 func printTakeHome(cfg Config, l ui.TakeHome, tr *ui.Catalogue) (string, error) {
-	var buf bytes.Buffer
-	if err := noticepdf.WriteLink(&buf, noticepdf.Link{Title: l.Title, Body: l.Body, URL: l.URL}, tr); err != nil {
-		return "", err
-	}
-	dir := printDir(cfg)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("print directory: %w", err)
-	}
 	sum := sha256.Sum256([]byte(l.URL))
-	path := filepath.Join(dir, "foglio-"+hex.EncodeToString(sum[:6])+".pdf")
-	if err := atomicfile.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		return "", err
-	}
-	if pc := cfg.Counter.PrintCommand; len(pc) > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, pc[0], append(pc[1:len(pc):len(pc)], path)...).CombinedOutput()
-		if err != nil {
-			return path, fmt.Errorf("print command %s: %w: %s", pc[0], err, bytes.TrimSpace(out))
-		}
-	}
-	return path, nil
+	return printPDF(cfg, "foglio-"+hex.EncodeToString(sum[:6])+".pdf", func(w io.Writer) error {
+		return noticepdf.WriteLink(w, noticepdf.Link{Title: l.Title, Body: l.Body, URL: l.URL}, tr)
+	})
 }
 
 // wireTakeHome lets the counter screen print take-home sheets.
