@@ -71,16 +71,7 @@ func certificatesCmd(args []string, stdout, stderr io.Writer) error {
 	case *lang != "it" && *lang != "en":
 		return usageError{"-lang: it or en"}
 	}
-	if _, err := os.Stat(*data); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	var cfg Config
-	if *config != "" {
-		if err := loadConfig(*config, fs, &cfg); err != nil {
-			return err
-		}
-	}
-	opts, err := bookingOptions(cfg) // staff_cmd.go
+	ops, srv, opts, err := openCertificateCommand(fs, *data, *config, stderr) // command_setup.go
 	if err != nil {
 		return err
 	}
@@ -89,10 +80,6 @@ func certificatesCmd(args []string, stdout, stderr io.Writer) error {
 		if loc, err = time.LoadLocation("Europe/Rome"); err != nil {
 			loc = time.UTC
 		}
-	}
-	ops, srv, err := openCertificateOps(*data, opts, cfg, stderr)
-	if err != nil {
-		return err
 	}
 	if srv != nil {
 		defer srv.Close()
@@ -192,20 +179,7 @@ func refundCmd(args []string, stdout, stderr io.Writer) error {
 	case strings.TrimSpace(*reason) == "":
 		return usageError{"-reason TEXT is required: say why the family is refunded"}
 	}
-	if _, err := os.Stat(*data); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	var cfg Config
-	if *config != "" {
-		if err := loadConfig(*config, fs, &cfg); err != nil {
-			return err
-		}
-	}
-	opts, err := bookingOptions(cfg)
-	if err != nil {
-		return err
-	}
-	ops, srv, err := openCertificateOps(*data, opts, cfg, stderr)
+	ops, srv, _, err := openCertificateCommand(fs, *data, *config, stderr) // command_setup.go
 	if err != nil {
 		return err
 	}

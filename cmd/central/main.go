@@ -301,11 +301,7 @@ func admin(cmd string, args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "JSON output (alarms, kiosks, review)")
 	stale := fs.Duration("stale", time.Hour, "kiosks: mark STALE a kiosk not heard from for longer")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
-	configPath := fs.String("config", "", configUsage)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	base, err := commandConfig(fs, *configPath, data) // config_cmd.go
+	base, err := parseWithConfig(fs, args, data) // command_setup.go
 	if err != nil {
 		return err
 	}

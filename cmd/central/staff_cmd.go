@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"strings"
 	"text/tabwriter"
@@ -42,11 +41,7 @@ func staffCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 	service := fs.String("service", string(app.ServiceLunch), "report: the service")
 	asCSV := fs.Bool("csv", false, "report: CSV (';' separated, for spreadsheets)")
 	lang := fs.String("lang", "it", "report -csv: the headings' language (it, en), as the kiosk's export")
-	configPath := fs.String("config", "", configUsage)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	base, err := commandConfig(fs, *configPath, data) // config_cmd.go
+	base, err := parseWithConfig(fs, args, data) // command_setup.go
 	if err != nil {
 		return err
 	}
@@ -58,10 +53,7 @@ func staffCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 			return usageError{fmt.Sprintf("-day %q: want YYYY-MM-DD", *day)}
 		}
 	}
-	if _, err := os.Stat(*data); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	ops, done, err := openCommand(*data, stderr, base)
+	ops, done, err := openExisting(*data, stderr, base) // command_setup.go
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 
 	"mensakiosk/app"
@@ -65,11 +64,7 @@ func topUpCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 	account := fs.String("account", "", "family account id (notices)")
 	receipts := fs.String("receipts", "", "name of the receipts token (token)")
 	asJSON := fs.Bool("json", false, "JSON output")
-	configPath := fs.String("config", "", configUsage)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	base, err := commandConfig(fs, *configPath, data) // config_cmd.go
+	base, err := parseWithConfig(fs, args, data) // command_setup.go
 	if err != nil {
 		return err
 	}
@@ -103,8 +98,8 @@ func topUpCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 	}
 	if cmd != "receipts-token" {
 		// Reading commands must not create a data directory by mistake.
-		if _, err := os.Stat(*data); err != nil {
-			return fmt.Errorf("data directory: %w", err)
+		if err := dataDirExists(*data); err != nil { // command_setup.go
+			return err
 		}
 	}
 	ops, done, err := openCommand(*data, stderr, base)

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"mensakiosk/central/server"
+)
+
+// The steps the administration commands share before they do their work:
+// parsing their flags with the server's -config file, and opening the
+// database (or the running server's admin socket) in a data directory
+// that must already exist.
+
+// parseWithConfig adds -config (configUsage) to fs, parses args and applies
+// the settings file, if one is named, to *data (commandConfig).
+func parseWithConfig(fs *flag.FlagSet, args []string, data *string) (server.Options, error) {
+	configPath := fs.String("config", "", configUsage)
+	if err := fs.Parse(args); err != nil {
+		return server.Options{}, err
+	}
+	return commandConfig(fs, *configPath, data) // config_cmd.go
+}
+
+// openExisting is openCommand on a data directory that must exist: a
+// command that reads must not create one by mistake.
+func openExisting(data string, stderr io.Writer, base server.Options) (adminOps, func(), error) {
+	if err := dataDirExists(data); err != nil {
+		return nil, nil, err
+	}
+	return openCommand(data, stderr, base)
+}
+
+// dataDirExists is the error of a data directory that is not there.
+func dataDirExists(data string) error {
+	if _, err := os.Stat(data); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	return nil
+}
+
+// openCertificateCommand is the set-up of the certificate and refund
+// commands: the data directory must exist, the optional settings file
+// (config) gives the time zone and pagoPA, and the operations come from the
+// database (srv set, to close) or the running server's admin socket. opts
+// are the booking options the settings give.
+func openCertificateCommand(fs *flag.FlagSet, data, config string, stderr io.Writer) (ops certificateOps, srv *server.Server, opts server.Options, err error) {
+	if err := dataDirExists(data); err != nil {
+		return nil, nil, server.Options{}, err
+	}
+	var cfg Config
+	if config != "" {
+		if err := loadConfig(config, fs, &cfg); err != nil {
+			return nil, nil, server.Options{}, err
+		}
+	}
+	if opts, err = bookingOptions(cfg); err != nil { // staff_cmd.go
+		return nil, nil, server.Options{}, err
+	}
+	ops, srv, err = openCertificateOps(data, opts, cfg, stderr)
+	return ops, srv, opts, err
+}
