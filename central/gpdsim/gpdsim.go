@@ -367,9 +367,8 @@ func (s *Sim) responseLocked(p *position) gpd.PositionResponse {
 func (s *Sim) get(w http.ResponseWriter, org, iupd string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.positions[org+"\x00"+iupd]
+	p := s.foundLocked(w, org, iupd)
 	if p == nil {
-		problem(w, http.StatusNotFound, "Not found the debt position", fmt.Sprintf("Not found a debt position for Organization Fiscal Code %s and IUPD %s", org, iupd))
 		return
 	}
 	writeJSON(w, http.StatusOK, s.responseLocked(p))
@@ -486,9 +485,8 @@ func (s *Sim) list(w http.ResponseWriter, r *http.Request, org string) {
 func (s *Sim) invalidate(w http.ResponseWriter, org, iupd string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.positions[org+"\x00"+iupd]
+	p := s.foundLocked(w, org, iupd)
 	if p == nil {
-		problem(w, http.StatusNotFound, "Not found the debt position", fmt.Sprintf("Not found a debt position for Organization Fiscal Code %s and IUPD %s", org, iupd))
 		return
 	}
 	s.expireLocked(p)
