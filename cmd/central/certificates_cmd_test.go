@@ -45,6 +45,11 @@ func TestCertificatesCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
+	if now.YearDay() <= 2 || now.Month() == time.December && now.Day() == 31 {
+		// The fixture's days (today, yesterday, and in the Comune's time
+		// zone) all in one calendar year.
+		now = now.AddDate(0, 0, -3)
+	}
 	year := now.Year()
 	var evs []app.OutboxEvent
 	for i, p := range []app.PupilID{"P1", "P1", "P2"} {
