@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -140,7 +141,10 @@ type CounterScreen struct {
 	// OnPrint (counter_messages.go).
 	OnPrintLink func(l TakeHome, tr *Catalogue) (PrintResult, error)
 
-	tasks   sync.WaitGroup // backend calls in flight (tests wait on it)
+	tasks sync.WaitGroup // backend calls in flight (tests wait on it)
+	// resized: the centre changed size while the screen was busy; the
+	// home view renders again at the next Tick.
+	resized atomic.Bool
 	pollers sync.WaitGroup // notice pollers running
 
 	mu        sync.Mutex
@@ -168,8 +172,8 @@ type CounterScreen struct {
 	printFailed bool
 	pollStp     context.CancelFunc
 
-	newsPage, docPage, childPage, monthBack, mealPage, bookPage, noticePage int
-	menuPage                                                                int // counter_menu.go
+	newsPage, docFirst, childPage, monthBack, mealPage, bookPage, noticePage int
+	menuPage                                                                 int // counter_menu.go
 
 	fx familyExtras // messages, take-home view, absence: counter_messages.go
 
@@ -257,7 +261,7 @@ func (s *CounterScreen) build() {
 	head := container.NewStack(headerBg, container.NewPadded(container.NewBorder(nil, nil, nil, s.header, titleZone)))
 	s.status = newLabel(SizeNameSmall, false)
 	footer := container.NewStack(canvas.NewRectangle(colorHeader), container.NewPadded(counterDense(s.status)))
-	s.centre = container.NewStack()
+	s.centre = container.New(&counterCentreLayout{s: s})
 	bg := canvas.NewRectangle(colorPaper)
 	s.root = container.NewThemeOverride(container.NewStack(bg, container.NewBorder(head, footer, nil, nil,
 		container.New(layout.NewCustomPaddedLayout(8, 8, 16, 16), s.centre))), KioskTheme())
@@ -340,6 +344,9 @@ func (s *CounterScreen) PostSync(st app.SyncStatus) { fyne.Do(func() { s.SetSync
 func (s *CounterScreen) Tick() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.resized.Swap(false) && s.view == cvHome {
+		s.renderLocked()
+	}
 	if s.view == cvHome && !s.hasFam {
 		return
 	}
@@ -374,7 +381,7 @@ func (s *CounterScreen) forgetLocked() {
 	s.certState = counterCertState{}
 	// The next family starts in the kiosk's language, on the first news.
 	s.tr = s.home
-	s.newsPage, s.docPage = 0, 0
+	s.newsPage, s.docFirst = 0, 0
 }
 
 // Reset forgets the family and anything typed and shows the home view in
@@ -602,73 +609,151 @@ func (s *CounterScreen) homeView() fyne.CanvasObject {
 		top = append(top, counterError(s.errText))
 	}
 
+	topBox := container.NewVBox(top...)
 	news, _ := s.b.News()
-	newsTitle := newLabel(SizeNameNote, true)
-	newsTitle.SetText(s.tr.T("counter.home.news"))
-	var newsBox fyne.CanvasObject
-	if len(news) == 0 {
-		newsBox = counterDense(newsTitle, counterText(s.tr.T("counter.home.no_news")))
-	} else {
-		// A long body is cut into pages of its own: the pager turns them
-		// as it turns the news, so that nothing scrolls and all is read.
-		type newsPage struct {
-			n    app.News
-			body string
+	docs, _ := s.b.Documents()
+	// Each column pages to the height the window leaves it: the prompt
+	// takes two lines on a narrow screen, an error line takes one more,
+	// and a 1280×720 screen holds less than a 1280×800 one. Before the
+	// first frame the centre has no size yet, and the defaults are used;
+	// the centre renders again when it gets one (counterCentreLayout).
+	newsChars, docsPerPage := counterNewsChars, counterDocsPerPage
+	var newsBox, docBox fyne.CanvasObject
+	if avail := s.centre.Size(); avail.Width > 0 && avail.Height > 0 {
+		pad := theme.Padding()
+		topBox.Resize(fyne.NewSize(avail.Width, topBox.MinSize().Height))
+		col := fyne.NewSize((avail.Width-pad)/2, avail.Height-topBox.MinSize().Height-pad)
+		fits := func(o fyne.CanvasObject) bool {
+			o.Resize(col)
+			return o.MinSize().Height <= col.Height
 		}
-		var pages []newsPage
-		for _, n := range news {
-			for _, part := range counterSplitText(n.Body, counterNewsChars) {
-				pages = append(pages, newsPage{n, part})
+		for ; ; newsChars -= counterNewsCharsStep {
+			if newsBox = s.newsColumn(news, newsChars); newsChars <= counterNewsCharsMin || fits(newsBox) {
+				break
 			}
 		}
-		s.newsPage = counterClamp(s.newsPage, len(pages))
-		pg := pages[s.newsPage]
+		for ; ; docsPerPage-- {
+			if docBox = s.docsColumn(docs, docsPerPage); docsPerPage <= 1 || fits(docBox) {
+				break
+			}
+		}
+	} else {
+		newsBox, docBox = s.newsColumn(news, newsChars), s.docsColumn(docs, docsPerPage)
+	}
+	return container.NewBorder(topBox, nil, nil, nil, container.NewGridWithColumns(2, newsBox, docBox))
+}
+
+// newsColumn is the home view's news, a page of at most chars of a body
+// at a time.
+func (s *CounterScreen) newsColumn(news []app.News, chars int) fyne.CanvasObject {
+	newsTitle := newLabel(SizeNameNote, true)
+	newsTitle.SetText(s.tr.T("counter.home.news"))
+	if len(news) == 0 {
+		return counterDense(newsTitle, counterText(s.tr.T("counter.home.no_news")))
+	}
+	// A long body is cut into pages of its own: the pager turns them
+	// as it turns the news, so that nothing scrolls and all is read.
+	type newsPage struct {
+		n    app.News
+		body string
+	}
+	var pages []newsPage
+	for _, n := range news {
+		for _, part := range counterSplitText(n.Body, chars) {
+			pages = append(pages, newsPage{n, part})
+		}
+	}
+	s.newsPage = counterClamp(s.newsPage, len(pages))
+	pg := pages[s.newsPage]
+	t := newLabel(theme.SizeNameText, true)
+	t.Wrapping = fyne.TextWrapOff
+	t.Truncation = fyne.TextTruncateEllipsis
+	t.SetText(pg.n.Title)
+	lines := []fyne.CanvasObject{newsTitle, t}
+	if !pg.n.Published.IsZero() {
+		lines = append(lines, counterSmall(FormatDate(pg.n.Published.In(s.loc))))
+	}
+	lines = append(lines, counterText(pg.body))
+	return container.NewBorder(nil, s.pager(&s.newsPage, len(pages)), nil, nil, counterDense(lines...))
+}
+
+// docsColumn is the home view's documents, perPage titles with their
+// addresses at a time.
+func (s *CounterScreen) docsColumn(docs []app.Document, perPage int) fyne.CanvasObject {
+	docTitle := newLabel(SizeNameNote, true)
+	docTitle.SetText(s.tr.T("counter.home.documents"))
+	if len(docs) == 0 {
+		return counterDense(docTitle, counterText(s.tr.T("counter.home.no_documents")))
+	}
+	// s.docFirst is the first document shown, not a page number: the
+	// page size changes with the room (an error line comes and goes), and
+	// turning the page must show the next document, not skip some.
+	s.docFirst = max(0, min(s.docFirst, len(docs)-1))
+	lines := []fyne.CanvasObject{docTitle}
+	for _, d := range docs[s.docFirst:min(len(docs), s.docFirst+perPage)] {
 		t := newLabel(theme.SizeNameText, true)
 		t.Wrapping = fyne.TextWrapOff
 		t.Truncation = fyne.TextTruncateEllipsis
-		t.SetText(pg.n.Title)
-		lines := []fyne.CanvasObject{newsTitle, t}
-		if !pg.n.Published.IsZero() {
-			lines = append(lines, counterSmall(FormatDate(pg.n.Published.In(s.loc))))
-		}
-		lines = append(lines, counterText(pg.body))
-		newsBox = container.NewBorder(nil, s.pager(&s.newsPage, len(pages)), nil, nil, counterDense(lines...))
+		t.SetText(d.Title)
+		take := widget.NewButtonWithIcon(s.tr.T("takehome.button"), theme.DocumentPrintIcon(), s.act(func() {
+			s.openTakeHomeLocked(TakeHome{Title: d.Title, URL: d.URL})
+		}))
+		lines = append(lines, container.NewBorder(nil, nil, nil, take, counterDense(t, counterOneLine(d.URL))))
 	}
-
-	docs, _ := s.b.Documents()
-	docTitle := newLabel(SizeNameNote, true)
-	docTitle.SetText(s.tr.T("counter.home.documents"))
-	var docBox fyne.CanvasObject
-	if len(docs) == 0 {
-		docBox = counterDense(docTitle, counterText(s.tr.T("counter.home.no_documents")))
-	} else {
-		pages := (len(docs) + counterDocsPerPage - 1) / counterDocsPerPage
-		s.docPage = counterClamp(s.docPage, pages)
-		lines := []fyne.CanvasObject{docTitle}
-		for _, d := range docs[s.docPage*counterDocsPerPage : min(len(docs), (s.docPage+1)*counterDocsPerPage)] {
-			t := newLabel(theme.SizeNameText, true)
-			t.Wrapping = fyne.TextWrapOff
-			t.Truncation = fyne.TextTruncateEllipsis
-			t.SetText(d.Title)
-			d := d
-			take := widget.NewButtonWithIcon(s.tr.T("takehome.button"), theme.DocumentPrintIcon(), s.act(func() {
-				s.openTakeHomeLocked(TakeHome{Title: d.Title, URL: d.URL})
-			}))
-			lines = append(lines, container.NewBorder(nil, nil, nil, take, counterDense(t, counterOneLine(d.URL))))
-		}
-		docBox = container.NewBorder(nil, s.pager(&s.docPage, pages), nil, nil, container.NewVBox(lines...))
-	}
-	return container.NewBorder(container.NewVBox(top...), nil, nil, nil,
-		container.NewGridWithColumns(2, newsBox, docBox))
+	page, pages := (s.docFirst+perPage-1)/perPage, (s.docFirst+perPage-1)/perPage+(len(docs)-s.docFirst+perPage-1)/perPage
+	return container.NewBorder(nil, s.pagerBy(&s.docFirst, perPage, len(docs), counterPageOf(page, pages)), nil, nil, container.NewVBox(lines...))
 }
 
 // The home view's paging: a page of news is at most counterNewsChars of
 // its body (about seven lines in half the screen), a page of documents
-// counterDocsPerPage titles with their addresses.
+// counterDocsPerPage titles with their addresses; fewer where the window
+// leaves less room, down to counterNewsCharsMin and one document.
 const (
-	counterNewsChars   = 220
-	counterDocsPerPage = 3
+	counterNewsChars     = 220
+	counterNewsCharsStep = 20
+	counterNewsCharsMin  = 60
+	counterDocsPerPage   = 3
 )
+
+// counterCentreLayout stacks the view in the centre, and renders the home
+// view again when the centre's size changes (the first frame, a resize):
+// its columns page to the height they get.
+type counterCentreLayout struct {
+	s    *CounterScreen
+	last fyne.Size
+}
+
+func (l *counterCentreLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+	if size == l.last {
+		return
+	}
+	l.last = size
+	s := l.s
+	// The screen's lock is held when a render lays the centre out (at the
+	// size it measured, so no change) or when another goroutine holds it:
+	// then the next Tick renders.
+	if !s.mu.TryLock() {
+		s.resized.Store(true)
+		return
+	}
+	defer s.mu.Unlock()
+	s.resized.Store(false)
+	if s.view == cvHome {
+		s.renderLocked()
+	}
+}
+
+func (l *counterCentreLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	return m
+}
 
 // counterSplitText cuts text into parts of at most n bytes, at spaces
 // where it can; the parts joined with spaces give the text back.
@@ -698,13 +783,19 @@ func (s *CounterScreen) pager(page *int, pages int) fyne.CanvasObject {
 
 // pagerWith is pager with its own text between the buttons.
 func (s *CounterScreen) pagerWith(page *int, pages int, text string) fyne.CanvasObject {
-	prev := widget.NewButtonWithIcon(s.tr.T("counter.prev"), theme.NavigateBackIcon(), s.act(func() { *page-- }))
-	next := widget.NewButtonWithIcon(s.tr.T("counter.next"), theme.NavigateNextIcon(), s.act(func() { *page++ }))
+	return s.pagerBy(page, 1, pages, text)
+}
+
+// pagerBy turns *pos by step, within [0, count): a page number (step 1,
+// count pages) or the first item shown (step items a page, count items).
+func (s *CounterScreen) pagerBy(pos *int, step, count int, text string) fyne.CanvasObject {
+	prev := widget.NewButtonWithIcon(s.tr.T("counter.prev"), theme.NavigateBackIcon(), s.act(func() { *pos = max(0, *pos-step) }))
+	next := widget.NewButtonWithIcon(s.tr.T("counter.next"), theme.NavigateNextIcon(), s.act(func() { *pos += step }))
 	next.IconPlacement = widget.ButtonIconTrailingText
-	if *page <= 0 {
+	if *pos <= 0 {
 		prev.Disable()
 	}
-	if *page >= pages-1 {
+	if *pos+step >= count {
 		next.Disable()
 	}
 	where := counterText(text)
@@ -718,8 +809,15 @@ func (s *CounterScreen) pagerWith(page *int, pages int, text string) fyne.Canvas
 // (the kiosk theme's inner padding, sized for buttons) would make every
 // line twice as tall as its text. The text keeps its size; only the space
 // around it shrinks. Put no buttons in it: they would lose their height.
+// Labels alone are packed without a theme override (newDense); anything
+// else still gets counterDenseTheme.
 func counterDense(objs ...fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewThemeOverride(container.NewVBox(objs...), counterDenseTheme{})
+	for _, o := range objs {
+		if _, ok := o.(*widget.Label); !ok {
+			return container.NewThemeOverride(container.NewVBox(objs...), counterDenseTheme{})
+		}
+	}
+	return newDense(objs...)
 }
 
 type counterDenseTheme struct{ kioskTheme }

@@ -123,6 +123,10 @@ func newKioskWindow(ctx context.Context, a fyne.App, cfg Config, tr *ui.Catalogu
 	// kiosk (PRODUCT.md §4).
 	k.w.SetCloseIntercept(k.closeRefused)
 	k.w.SetFullScreen(cfg.Window.Fullscreen)
+	// No margin around the screen: the views are made to fit the window's
+	// whole size (ui's fit tests), and a padded window took 16 units of
+	// it on each axis.
+	k.w.SetPadded(false)
 	if !cfg.Window.Fullscreen {
 		k.w.Resize(fyne.NewSize(float32(cfg.Window.Width), float32(cfg.Window.Height)))
 	}

@@ -1,0 +1,226 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"mensakiosk/app"
+)
+
+// counterHomeBackend is the counter's backend as its home view uses it:
+// news, documents and a badge that is never known. Whatever a family
+// would need answers an error.
+type counterHomeBackend struct {
+	news []app.News
+	docs []app.Document
+}
+
+var errHomeOnly = errors.New("home view only")
+
+func (counterHomeBackend) IdentifyBadge(context.Context, app.BadgeID) (app.Family, error) {
+	return app.Family{}, app.ErrUnknownBadge
+}
+func (counterHomeBackend) IdentifyFiscalCode(context.Context, string, string) (app.Family, error) {
+	return app.Family{}, app.ErrIdentification
+}
+func (counterHomeBackend) Current() (app.Family, bool) { return app.Family{}, false }
+func (counterHomeBackend) Refresh(context.Context) (app.Family, error) {
+	return app.Family{}, errHomeOnly
+}
+func (counterHomeBackend) Forget()           {}
+func (counterHomeBackend) Touch()            {}
+func (counterHomeBackend) IdleExpired() bool { return false }
+func (counterHomeBackend) SetOnline(bool)    {}
+func (counterHomeBackend) Online() bool      { return true }
+func (counterHomeBackend) Book(context.Context, app.BookingRequest) (app.Family, error) {
+	return app.Family{}, errHomeOnly
+}
+func (counterHomeBackend) BookingOpen(app.Day) bool { return false }
+func (counterHomeBackend) TopUp(context.Context, app.Cents) (app.Notice, error) {
+	return app.Notice{}, errHomeOnly
+}
+func (counterHomeBackend) NewTopUp() {}
+func (counterHomeBackend) PollNotice(context.Context, string) (app.Notice, app.Family, error) {
+	return app.Notice{}, app.Family{}, errHomeOnly
+}
+func (b counterHomeBackend) News() ([]app.News, error)          { return b.news, nil }
+func (b counterHomeBackend) Documents() ([]app.Document, error) { return b.docs, nil }
+func (counterHomeBackend) Config() app.CounterConfig {
+	return app.CounterConfig{Location: romeTZ, IdleTimeout: time.Minute}
+}
+func (counterHomeBackend) Now() time.Time             { return counterStart }
+func (counterHomeBackend) AttemptWait() time.Duration { return 0 }
+
+// placed is an object on screen with its rectangle in the window.
+type placed struct {
+	o        fyne.CanvasObject
+	pos      fyne.Position
+	size     fyne.Size
+	document bool // a document's title or address
+}
+
+// placedObjects lists the visible labels and buttons under o with their
+// rectangles in the window.
+func placedObjects(o fyne.CanvasObject, at fyne.Position, docTexts map[string]bool, out *[]placed) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	at = at.Add(o.Position())
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			placedObjects(c, at, docTexts, out)
+		}
+	case *container.ThemeOverride:
+		placedObjects(x.Content, at, docTexts, out)
+	case *counterTapZone:
+		placedObjects(x.obj, at, docTexts, out)
+	case *widget.Label:
+		if x.Text != "" {
+			*out = append(*out, placed{o: x, pos: at, size: x.Size(), document: docTexts[x.Text]})
+		}
+	case *widget.Button:
+		*out = append(*out, placed{o: x, pos: at, size: x.Size()})
+	}
+}
+
+// settle lays the window out until it stops changing, as the real driver
+// does frame after frame: a wrapping label measured before it had a width
+// asks for one word a line, and the test driver lays a container out again
+// only when its size changes. Each round resizes the window a pixel
+// smaller and back, so every container is laid out again at sizes its
+// labels now know.
+func settle(w fyne.Window, size fyne.Size) {
+	for range 3 {
+		w.Resize(size.SubtractWidthHeight(1, 1))
+		w.Resize(size)
+	}
+}
+
+// textBand is where a label's lines are drawn: from its top inset by its
+// inner padding, as many lines as it needs at its width, even where its
+// container gave it less height (the text then runs over what is below).
+func textBand(p placed) (top, bottom float32) {
+	l := p.o.(*widget.Label)
+	inner := theme.CurrentForWidget(l).Size(theme.SizeNameInnerPadding)
+	return p.pos.Y + inner, p.pos.Y + l.MinSize().Height - inner
+}
+
+// TestCounterHomeTextClearOfPagers: on the counter's home, every text
+// (the news, each document's title and address) is above the pagers and
+// inside the window, whatever height the window leaves them (the
+// demo's 1280×720 full screen, where the demo panel narrows the screen and
+// the prompt takes two lines, ran the third document under the pager),
+// also with an error line above; and the pager reaches every document.
+func TestCounterHomeTextClearOfPagers(t *testing.T) {
+	data := fitCounterDocs()
+	docTexts := map[string]bool{}
+	for _, d := range data.docs {
+		docTexts[d.Title], docTexts[d.URL] = true, true
+	}
+	sizes := []fyne.Size{
+		{Width: fitDemo720W, Height: 720},
+		{Width: 1280, Height: 720},
+		{Width: 1280, Height: 800},
+		{Width: fitDemoW, Height: fitDemoH},
+	}
+	for _, size := range sizes {
+		for _, withError := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%.0fx%.0f error=%v", size.Width, size.Height, withError), func(t *testing.T) {
+				a := test.NewTempApp(t)
+				a.Settings().SetTheme(KioskTheme())
+				s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, data, CounterOptions{PollInterval: time.Hour})
+				t.Cleanup(func() { s.Close(); s.wait() })
+				s.SetSync(app.SyncStatus{Configured: true, Online: true})
+				w := test.NewTempWindow(t, WindowContent(s.Content()))
+				w.SetPadded(false)
+				w.Resize(size)
+				if withError {
+					s.PostBadge("0A99999999")
+					s.wait()
+				}
+				settle(w, size)
+				seen := map[string]int{}
+				for page := 0; ; page++ {
+					var objs []placed
+					placedObjects(w.Content(), fyne.Position{}, docTexts, &objs)
+					var docsNext *widget.Button
+					var docsNextX float32
+					for _, p := range objs {
+						if b, ok := p.o.(*widget.Button); ok && strings.HasPrefix(b.Text, "Successivo") && p.pos.X >= docsNextX {
+							docsNext, docsNextX = b, p.pos.X
+						}
+					}
+					for _, p := range objs {
+						l, ok := p.o.(*widget.Label)
+						if !ok {
+							continue
+						}
+						if p.document {
+							seen[l.Text]++
+						}
+						top, bottom := textBand(p)
+						if bottom > size.Height || top < 0 {
+							t.Errorf("page %d: %q at %.0f–%.0f is outside the %.0f-high window", page+1, l.Text, top, bottom, size.Height)
+						}
+						for _, q := range objs {
+							b, ok := q.o.(*widget.Button)
+							if !ok || q.pos.X >= p.pos.X+p.size.Width || q.pos.X+q.size.Width <= p.pos.X {
+								continue
+							}
+							if top < q.pos.Y+q.size.Height && bottom > q.pos.Y {
+								t.Errorf("page %d: %q (%.0f–%.0f) runs under the button %q (%.0f–%.0f)",
+									page+1, l.Text, top, bottom, b.Text, q.pos.Y, q.pos.Y+q.size.Height)
+							}
+						}
+					}
+					if docsNext == nil {
+						t.Fatal("no pager for the documents")
+					}
+					if docsNext.Disabled() || page > len(data.docs) {
+						break
+					}
+					test.Tap(docsNext)
+					s.wait()
+					settle(w, size)
+				}
+				for _, d := range data.docs {
+					if seen[d.Title] != 1 || seen[d.URL] != 1 {
+						t.Errorf("document %q shown %d times, its address %d times: want once each", d.Title, seen[d.Title], seen[d.URL])
+					}
+				}
+			})
+		}
+	}
+}
+
+// fitDemo720W is the role screen's width in the demo at a 1280×720 full
+// screen: the window less the demo panel beside it (measured in the real
+// window: the panel takes 276 px).
+const fitDemo720W = 1004
+
+// fitCounterDocs is the home view's data of the fit tests: long news and
+// documents with long titles and addresses.
+func fitCounterDocs() counterHomeBackend {
+	b := counterHomeBackend{
+		news: []app.News{{ID: "n1", Title: "Nuovo menu invernale nelle scuole dell'infanzia e primarie del Comune", Published: counterStart.Add(-48 * time.Hour),
+			Body: strings.Repeat("Dal 1° dicembre entra in vigore il menu invernale approvato dalla commissione mensa. ", 4)}},
+	}
+	for i, title := range []string{"Regolamento del servizio di refezione scolastica del Comune", "Tariffe e fasce ISEE",
+		"Modulo di richiesta dieta speciale per motivi di salute o religiosi", "Menu invernale", "Menu estivo"} {
+		b.docs = append(b.docs, app.Document{ID: fmt.Sprint("d", i), Title: title,
+			URL:       fmt.Sprintf("https://www.comune.example.it/amministrazione/servizi-scolastici/refezione/documento-%d.pdf", i),
+			Published: counterStart.Add(-72 * time.Hour)})
+	}
+	return b
+}
