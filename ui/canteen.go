@@ -71,7 +71,7 @@ type CanteenScreen struct {
 	reader app.ReaderStatus
 	sync   app.SyncStatus
 
-	root *container.ThemeOverride
+	root *fyne.Container
 	side *fyne.Container
 
 	// Header.
@@ -132,6 +132,9 @@ func NewCanteenScreen(tr *Catalogue, opts CanteenOptions) *CanteenScreen {
 	return s
 }
 
+// headerInset is the space left around the header's and footer's texts.
+const headerInset float32 = 4
+
 func (s *CanteenScreen) build() {
 	// Header: the day and the service.
 	s.date = newLabel(SizeNameHeader, true)
@@ -142,8 +145,10 @@ func (s *CanteenScreen) build() {
 	s.service = newLabel(SizeNameHeader, true)
 	s.service.Wrapping = fyne.TextWrapOff
 	headerBg := canvas.NewRectangle(colorHeader)
-	header := container.NewThemeOverride(container.NewStack(headerBg, container.NewPadded(container.NewBorder(nil, nil,
-		s.date, s.service, s.clock))), denseTheme{kioskTheme{}})
+	// The header's and footer's lines are read, not touched: their texts
+	// keep headerInset around them (newInset, no theme override).
+	header := container.NewStack(headerBg, container.NewPadded(container.NewBorder(nil, nil,
+		newInset(s.date, headerInset), newInset(s.service, headerInset), newInset(s.clock, headerInset))))
 	headerLine := canvas.NewRectangle(colorLine)
 	headerLine.SetMinSize(fyne.NewSize(1, 3))
 
@@ -165,16 +170,15 @@ func (s *CanteenScreen) build() {
 	// bar's pale unfilled part. The words are beside it, in ink.
 	s.pullBar = widget.NewProgressBar()
 	s.pullBar.TextFormatter = func() string { return "" }
-	s.pullLine = container.NewBorder(nil, nil, s.pullText, nil,
-		container.New(layout.NewCustomPaddedLayout(10, 10, 8, 8), s.pullBar))
+	s.pullLine = container.NewBorder(nil, nil, newInset(s.pullText, headerInset), nil,
+		container.New(layout.NewCustomPaddedLayout(10, 10, 8, 8), newInset(s.pullBar, headerInset)))
 	s.pullRow = container.NewBorder(nil, nil, widget.NewIcon(theme.DownloadIcon()), nil, s.pullLine)
 	s.pullRow.Hide()
 	s.footerBox = container.NewVBox(
-		container.NewBorder(nil, nil, s.readerIcon, s.served, s.readerText),
-		container.NewBorder(nil, nil, s.syncIcon, nil, s.syncText),
+		container.NewBorder(nil, nil, s.readerIcon, newInset(s.served, headerInset), newInset(s.readerText, headerInset)),
+		container.NewBorder(nil, nil, s.syncIcon, nil, newInset(s.syncText, headerInset)),
 		s.pullRow)
-	footer := container.NewThemeOverride(container.NewStack(footerBg, container.NewPadded(s.footerBox)),
-		denseTheme{kioskTheme{}})
+	footer := container.NewStack(footerBg, container.NewPadded(s.footerBox))
 
 	// Idle view: the prompt, notes when a tap cannot work and notes for staff
 	// about the sync.
@@ -227,7 +231,9 @@ func (s *CanteenScreen) build() {
 	s.mainBox = container.NewBorder(container.NewVBox(header, headerLine), container.NewVBox(footerLine, footer), nil, nil,
 		container.New(layout.NewCustomPaddedLayout(0, 0, 8, 8), s.centre))
 	bg := canvas.NewRectangle(colorPaper)
-	s.root = container.NewThemeOverride(container.NewStack(bg, container.NewBorder(nil, nil, nil, s.side, s.mainBox)), KioskTheme())
+	// The app's theme is the kiosk theme (cmd/kiosk sets it): no override
+	// of its own, which Fyne would give a theme scope and fonts of its own.
+	s.root = container.NewStack(bg, container.NewBorder(nil, nil, nil, s.side, s.mainBox))
 }
 
 // Content returns the screen's root object, to set as the window content.

@@ -143,7 +143,7 @@ func TestCanteenEnglish(t *testing.T) {
 	s, w := newTestScreen(t, "en", time.Hour)
 	assertMarkup(t, "idle_en", w)
 	s.SetReader(app.ReaderStatus{State: app.ReaderDisconnected, Port: "/dev/ttyUSB0", Err: "open /dev/ttyUSB0: no such file or directory"})
-	if got := s.readerDown.title.Text + " / " + s.readerDown.lines[0].Text; !s.readerDown.root.Visible() || got != "The badge reader is not working / Please call the staff" {
+	if got := s.readerDown.title.Text() + " / " + s.readerDown.lines[0].Text(); !s.readerDown.root.Visible() || got != "The badge reader is not working / Please call the staff" {
 		t.Errorf("reader down in English: %q", got)
 	}
 	if got := s.readerText.Text; got != "Reader disconnected — retrying (/dev/ttyUSB0)" {
@@ -175,7 +175,7 @@ func TestIdleStates(t *testing.T) {
 	if s.promptBox.Visible() {
 		t.Error("reader down: the prompt to tap a badge is still shown")
 	}
-	if got := s.readerDown.title.Text + " / " + s.readerDown.lines[0].Text; got != "Il lettore di badge non funziona / Chiamare il personale" {
+	if got := s.readerDown.title.Text() + " / " + s.readerDown.lines[0].Text(); got != "Il lettore di badge non funziona / Chiamare il personale" {
 		t.Errorf("reader down panel %q", got)
 	}
 	if p, c := s.readerDown.root.Size(), s.promptBox.Size(); p != c || p.Height < 300 {
@@ -225,7 +225,7 @@ func TestSyncStates(t *testing.T) {
 		t.Helper()
 		for _, n := range []*panel{s.skewNote, s.alarmNote, s.rejectedNote} {
 			if n.root.Visible() {
-				t.Errorf("%s: a sync note is shown: %q", name, n.title.Text)
+				t.Errorf("%s: a sync note is shown: %q", name, n.title.Text())
 			}
 		}
 	}
@@ -335,8 +335,8 @@ func TestSyncSkew(t *testing.T) {
 		if got := s.skewNote.root.Visible(); got != (tc.want != "") {
 			t.Errorf("skew %s: note shown %v", tc.skew, got)
 		}
-		if tc.want != "" && s.skewNote.title.Text != tc.want {
-			t.Errorf("skew %s: note %q, want %q", tc.skew, s.skewNote.title.Text, tc.want)
+		if tc.want != "" && s.skewNote.title.Text() != tc.want {
+			t.Errorf("skew %s: note %q, want %q", tc.skew, s.skewNote.title.Text(), tc.want)
 		}
 	}
 	st := base
@@ -388,13 +388,13 @@ func TestSyncAlarms(t *testing.T) {
 		s.SetSync(st)
 		if got := s.alarmNote.root.Visible(); got != (tc.alarm != "") {
 			t.Errorf("%s: alarm note shown %v", tc.name, got)
-		} else if got && s.alarmNote.title.Text != tc.alarm {
-			t.Errorf("%s: alarm %q, want %q", tc.name, s.alarmNote.title.Text, tc.alarm)
+		} else if got && s.alarmNote.title.Text() != tc.alarm {
+			t.Errorf("%s: alarm %q, want %q", tc.name, s.alarmNote.title.Text(), tc.alarm)
 		}
 		if got := s.rejectedNote.root.Visible(); got != (tc.rejectTx != "") {
 			t.Errorf("%s: rejected note shown %v", tc.name, got)
-		} else if got && s.rejectedNote.title.Text != tc.rejectTx {
-			t.Errorf("%s: rejected %q, want %q", tc.name, s.rejectedNote.title.Text, tc.rejectTx)
+		} else if got && s.rejectedNote.title.Text() != tc.rejectTx {
+			t.Errorf("%s: rejected %q, want %q", tc.name, s.rejectedNote.title.Text(), tc.rejectTx)
 		}
 	}
 
@@ -450,9 +450,9 @@ func TestSyncAlarmsEnglish(t *testing.T) {
 	st.Pulling, st.PullDone, st.PullTotal = true, 12000, 50000
 	s.SetSync(st)
 	for _, tc := range []struct{ got, want string }{
-		{s.alarmNote.title.Text, "Sync alarm: the kiosk's database was replaced or recreated (+1 more)"},
-		{s.rejectedNote.title.Text, "2 events rejected by the server, awaiting review"},
-		{s.skewNote.title.Text, "The kiosk's clock is 3 min ahead of the server's: call for support"},
+		{s.alarmNote.title.Text(), "Sync alarm: the kiosk's database was replaced or recreated (+1 more)"},
+		{s.rejectedNote.title.Text(), "2 events rejected by the server, awaiting review"},
+		{s.skewNote.title.Text(), "The kiosk's clock is 3 min ahead of the server's: call for support"},
 		{s.pullText.Text, "Downloading records: 12.000 of 50.000"},
 		{s.syncText.Text, "Central server unreachable since 11:40 · 3 events to send · last sync 11:39"},
 	} {
@@ -462,7 +462,7 @@ func TestSyncAlarmsEnglish(t *testing.T) {
 	}
 	st.ClockSkew = 3 * time.Minute
 	s.SetSync(st)
-	if got := s.skewNote.title.Text; got != "The kiosk's clock is 3 min behind the server's: call for support" {
+	if got := s.skewNote.title.Text(); got != "The kiosk's clock is 3 min behind the server's: call for support" {
 		t.Errorf("skew behind %q", got)
 	}
 	assertMarkup(t, "idle_sync_alarms_en", w)
@@ -488,9 +488,9 @@ func TestBanner(t *testing.T) {
 	r := served(p)
 	r.Bland = true
 	s.ShowResult(r)
-	if !s.banner.root.Visible() || s.banner.title.Text != "DIETA SPECIALE + PASTO IN BIANCO" ||
-		s.banner.lines[0].Text != "Senza glutine (celiachia)" || s.banner.lines[1].Text != "Allergeni: glutine" {
-		t.Errorf("banner: %q %q %q", s.banner.title.Text, s.banner.lines[0].Text, s.banner.lines[1].Text)
+	if !s.banner.root.Visible() || s.banner.title.Text() != "DIETA SPECIALE + PASTO IN BIANCO" ||
+		s.banner.lines[0].Text() != "Senza glutine (celiachia)" || s.banner.lines[1].Text() != "Allergeni: glutine" {
+		t.Errorf("banner: %q %q %q", s.banner.title.Text(), s.banner.lines[0].Text(), s.banner.lines[1].Text())
 	}
 }
 
@@ -513,8 +513,8 @@ func TestResultTexts(t *testing.T) {
 				continue
 			}
 			s.ShowResult(r.r)
-			if !tc.panel.root.Visible() || tc.panel.title.Text != tc.title {
-				t.Errorf("%s: panel visible %v, title %q, want %q", tc.name, tc.panel.root.Visible(), tc.panel.title.Text, tc.title)
+			if !tc.panel.root.Visible() || tc.panel.title.Text() != tc.title {
+				t.Errorf("%s: panel visible %v, title %q, want %q", tc.name, tc.panel.root.Visible(), tc.panel.title.Text(), tc.title)
 			}
 			for _, p := range []*panel{s.green, s.amber, s.red} {
 				if p != tc.panel && p.root.Visible() {
@@ -524,14 +524,14 @@ func TestResultTexts(t *testing.T) {
 		}
 	}
 	s.ShowResult(results()[0].r)
-	if got := s.red.small.Text; got != "Codice badge: 1F00C0FFEE" {
+	if got := s.red.small.Text(); got != "Codice badge: 1F00C0FFEE" {
 		t.Errorf("unknown badge id line %q", got)
 	}
 	s.ShowResult(served(marco))
-	if got := s.green.lines[1].Text; got != "Saldo previsto 12,30 €" {
+	if got := s.green.lines[1].Text(); got != "Saldo previsto 12,30 €" {
 		t.Errorf("balance line %q", got)
 	}
-	if got := s.green.small.Text; got != "aggiornato al 22/11/2026 alle 20:15" {
+	if got := s.green.small.Text(); got != "aggiornato al 22/11/2026 alle 20:15" {
 		t.Errorf("as-of line %q", got)
 	}
 	// The counter comes from the idle status, which the wiring refreshes
@@ -609,7 +609,7 @@ func TestErrors(t *testing.T) {
 	if s.current() != viewError || !s.dismiss.Visible() {
 		t.Fatal("error view not shown with its dismiss button")
 	}
-	if got := s.errPanel.title.Text; got != "Errore: il pasto NON è stato registrato" {
+	if got := s.errPanel.title.Text(); got != "Errore: il pasto NON è stato registrato" {
 		t.Errorf("error title %q", got)
 	}
 	assertMarkup(t, "error", w)
@@ -714,8 +714,8 @@ func TestClockBehindNote(t *testing.T) {
 			t.Errorf("%s: the note shows with a sound clock", lang)
 		}
 		s.SetSync(app.SyncStatus{ClockBehind: cb})
-		if !s.clockNote.root.Visible() || !strings.HasPrefix(s.clockNote.title.Text, want) {
-			t.Errorf("%s: note shown %v: %q, want %q…", lang, s.clockNote.root.Visible(), s.clockNote.title.Text, want)
+		if !s.clockNote.root.Visible() || !strings.HasPrefix(s.clockNote.title.Text(), want) {
+			t.Errorf("%s: note shown %v: %q, want %q…", lang, s.clockNote.root.Visible(), s.clockNote.title.Text(), want)
 		}
 		s.Close()
 	}

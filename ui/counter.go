@@ -177,7 +177,7 @@ type CounterScreen struct {
 
 	fx familyExtras // messages, take-home view, absence: counter_messages.go
 
-	root   *container.ThemeOverride
+	root   *fyne.Container
 	title  *widget.Label
 	header *fyne.Container
 	status *widget.Label
@@ -263,8 +263,10 @@ func (s *CounterScreen) build() {
 	footer := container.NewStack(canvas.NewRectangle(colorHeader), container.NewPadded(counterDense(s.status)))
 	s.centre = container.New(&counterCentreLayout{s: s})
 	bg := canvas.NewRectangle(colorPaper)
-	s.root = container.NewThemeOverride(container.NewStack(bg, container.NewBorder(head, footer, nil, nil,
-		container.New(layout.NewCustomPaddedLayout(8, 8, 16, 16), s.centre))), KioskTheme())
+	// The app's theme is the kiosk theme (cmd/kiosk sets it): no override
+	// of its own, which Fyne would give a theme scope and fonts of its own.
+	s.root = container.NewStack(bg, container.NewBorder(head, footer, nil, nil,
+		container.New(layout.NewCustomPaddedLayout(8, 8, 16, 16), s.centre)))
 }
 
 // Content returns the screen's root object.

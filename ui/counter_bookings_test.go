@@ -79,6 +79,8 @@ func (f *counterFixture) textsNow() string {
 	walk(f.s.Content(), func(o fyne.CanvasObject) {
 		if l, ok := o.(*widget.Label); ok && l.Text != "" {
 			b.WriteString(l.Text + "\n")
+		} else if it, ok := o.(*inkText); ok && it.Text() != "" {
+			b.WriteString(it.Text() + "\n")
 		}
 	})
 	return b.String()

@@ -184,7 +184,7 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 	amount := newLabel(SizeNameNote, true)
 	amount.Wrapping = fyne.TextWrapOff
 	amount.SetText(FormatCents(n.Amount))
-	data := container.NewVBox(title,
+	data := newDense(title,
 		counterField(s.tr.T("notice.subject"), n.Subject),
 		// The creditor and its codice fiscale on one line: the avviso
 		// fits a 1280×720 window with what printing it did.
@@ -225,8 +225,7 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 	// must fit the screen with its QR code at full size.
 	bottom.Objects[0] = container.NewBorder(nil, nil, nil, container.NewHBox(back, check, printBt), state)
 	// The notice's data holds no button: all of it is set dense.
-	return container.NewBorder(nil, bottom, container.New(layout.NewCustomPaddedLayout(0, 0, 0, 16), code), nil,
-		container.NewThemeOverride(data, counterDenseTheme{}))
+	return container.NewBorder(nil, bottom, container.New(layout.NewCustomPaddedLayout(0, 0, 0, 16), code), nil, data)
 }
 
 // counterPaidStamp is a square of side px with "PAGATO" in it, green,
@@ -239,9 +238,10 @@ func counterPaidStamp(text string, side float32) fyne.CanvasObject {
 	word.TextStyle = fyne.TextStyle{Bold: true}
 	word.TextSize = side / 5
 	word.Alignment = fyne.TextAlignCenter
-	icon := bigIcon(theme.ConfirmIcon(), side/3)
-	return container.NewStack(bg, container.NewCenter(container.NewVBox(
-		container.NewThemeOverride(container.NewCenter(icon), toneTheme{Theme: kioskTheme{}, bg: colorPaper, fg: colorGreen}), word)))
+	icon := canvas.NewImageFromResource(theme.NewColoredResource(theme.ConfirmIcon(), theme.ColorNameSuccess))
+	icon.FillMode = canvas.ImageFillContain
+	icon.SetMinSize(fyne.NewSquareSize(side / 3))
+	return container.NewStack(bg, container.NewCenter(container.NewVBox(container.NewCenter(icon), word)))
 }
 
 // counterField is "Ente creditore  Comune di …": a small caption and a value.

@@ -9,16 +9,16 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// bigIcon is a theme icon drawn in a panel's text colour at size px.
-func bigIcon(res fyne.Resource, px float32) *canvas.Image {
-	img := canvas.NewImageFromResource(theme.NewThemedResource(res))
+// bigIcon is a theme icon drawn in colour ink at size px.
+func bigIcon(res fyne.Resource, ink fyne.ThemeColorName, px float32) *canvas.Image {
+	img := canvas.NewImageFromResource(theme.NewColoredResource(res, ink))
 	img.FillMode = canvas.ImageFillContain
 	img.SetMinSize(fyne.NewSquareSize(px))
 	return img
 }
 
-func setIcon(img *canvas.Image, res fyne.Resource) {
-	img.Resource = theme.NewThemedResource(res)
+func setIcon(img *canvas.Image, res fyne.Resource, ink fyne.ThemeColorName) {
+	img.Resource = theme.NewColoredResource(res, ink)
 	img.Refresh()
 }
 
@@ -43,16 +43,17 @@ func setText(l *widget.Label, text string) {
 // panel is a coloured block: a signal colour, a big icon and words in the
 // colour that contrasts with it. The result, error and banner views are
 // panels; notes are small panels.
+//
+// A panel has no theme override of its own: its words and icons name the
+// tone's ink colour (tone.ink) and keep panelInset around them.
 type panel struct {
-	// root is what goes in the screen's tree: a plain container around the
-	// panel's theme override, so that showing or hiding it does not refresh
-	// the override (which would re-measure every text of the screen).
 	root  *fyne.Container
 	bg    *canvas.Rectangle
+	ink   fyne.ThemeColorName
 	icon  *canvas.Image
-	title *widget.Label
-	lines []*widget.Label
-	small *widget.Label
+	title *inkText
+	lines []*inkText
+	small *inkText
 	box   *fyne.Container
 }
 
@@ -60,19 +61,18 @@ type panel struct {
 // (for staff details). iconPx is the icon's side; titleSize and lineSize the
 // theme sizes of the title and of the lines.
 func newPanel(t tone, iconPx float32, titleSize, lineSize fyne.ThemeSizeName, n int) *panel {
-	p := &panel{}
-	th := t.theme()
-	p.bg = canvas.NewRectangle(th.bg)
+	p := &panel{ink: t.ink()}
+	p.bg = canvas.NewRectangle(t.theme().bg)
 	p.bg.CornerRadius = 12
-	p.icon = bigIcon(theme.InfoIcon(), iconPx)
-	p.title = newLabel(titleSize, true)
+	p.icon = bigIcon(theme.InfoIcon(), p.ink, iconPx)
+	p.title = newInkText(titleSize, true, p.ink)
 	texts := []fyne.CanvasObject{layout.NewSpacer(), p.title}
 	for range n {
-		l := newLabel(lineSize, lineSize != SizeNameSmall)
+		l := newInkText(lineSize, lineSize != SizeNameSmall, p.ink)
 		p.lines = append(p.lines, l)
 		texts = append(texts, l)
 	}
-	p.small = newLabel(SizeNameSmall, false)
+	p.small = newInkText(SizeNameSmall, false, p.ink)
 	texts = append(texts, p.small, layout.NewSpacer())
 	p.box = container.New(layout.NewCustomPaddedVBoxLayout(lineGap), texts...)
 	body := container.NewBorder(nil, nil, container.NewCenter(p.icon), nil, p.box)
@@ -83,23 +83,23 @@ func newPanel(t tone, iconPx float32, titleSize, lineSize fyne.ThemeSizeName, n 
 	case n == 0: // a note: one line
 		inner = container.New(layout.NewCustomPaddedLayout(4, 4, 8, 8), body)
 	}
-	p.root = container.NewStack(container.NewThemeOverride(container.NewStack(p.bg, inner), th))
+	p.root = container.NewStack(p.bg, inner)
 	return p
 }
 
 // set fills the panel: icon, title, lines (empty ones and missing ones are
 // hidden) and the small line.
 func (p *panel) set(icon fyne.Resource, title string, lines []string, small string) {
-	setIcon(p.icon, icon)
-	setText(p.title, title)
+	setIcon(p.icon, icon, p.ink)
+	p.title.set(title)
 	for i, l := range p.lines {
 		text := ""
 		if i < len(lines) {
 			text = lines[i]
 		}
-		setText(l, text)
+		l.set(text)
 	}
-	setText(p.small, small)
+	p.small.set(small)
 	relayout(p.box)
 }
 

@@ -214,6 +214,8 @@ func screenText(s *StaffScreen) string {
 	walk(s.Content(), func(o fyne.CanvasObject) {
 		if l, ok := o.(*widget.Label); ok && l.Text != "" {
 			out = append(out, l.Text)
+		} else if it, ok := o.(*inkText); ok && it.Text() != "" {
+			out = append(out, it.Text())
 		}
 	})
 	return strings.Join(out, "\n")

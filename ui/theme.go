@@ -98,6 +98,12 @@ func (kioskTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color 
 		return color.NRGBA{A: 0x99}
 	case theme.ColorNameScrollBarBackground:
 		return colorTransparent
+	case colorNameInkOnDark:
+		return colorOnDark
+	case colorNameInkOnAmber:
+		return colorOnAmber
+	case colorNameInkOnBanner:
+		return colorBannerInk
 	}
 	return theme.DefaultTheme().Color(n, theme.VariantLight)
 }
