@@ -72,6 +72,19 @@ func (k *kioskWindow) fontCacheLoop() {
 		runtime.GC()
 		debug.FreeOSMemory()
 		trimCHeap()
+		// The base is the heap once the screen has been drawn again with
+		// the fonts it needs. Taken right after the purge, before the
+		// repaint parsed them again, it made every quiet moment look like
+		// growth, and the kiosk purged (and parsed every font of the
+		// screen anew) at each pause between classes.
+		select {
+		case <-time.After(purgeEvery):
+		case <-k.ctx.Done():
+			return
+		case <-k.closed:
+			return
+		}
+		runtime.GC()
 		base = liveHeap()
 		k.log.Debug("toolkit font cache emptied", "live_heap_before_mib", live>>20, "after_mib", base>>20, "ms", time.Since(start).Milliseconds())
 	}

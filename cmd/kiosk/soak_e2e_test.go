@@ -40,6 +40,8 @@ type memSample struct {
 	anon, rss     float64
 	heapInuseMiB  float64
 	goHeldMiB     float64 // what the Go runtime holds from the system
+	cInUseMiB     float64 // the C heap (glibc's malloc) in use, mapped blocks included
+	cFreeMiB      float64 // the C heap's free memory, kept by malloc
 	sampledAtTime time.Duration
 }
 
@@ -99,7 +101,7 @@ func summary(b *testing.B, name string, s []memSample) (start, peak, end, sl flo
 		name, start, peak, end, s[0].rss, peakRSS, s[len(s)-1].rss, sl, warm[0].actions)
 	// The samples go to stdout: the benchmark's log would truncate them.
 	for _, p := range s {
-		fmt.Printf("  %-8s %6d actions  RssAnon %6.1f MiB  RSS %6.1f MiB  Go heap in use %6.1f MiB  Go runtime holds %6.1f MiB  at %v\n", name, p.actions, p.anon, p.rss, p.heapInuseMiB, p.goHeldMiB, p.sampledAtTime.Round(time.Second))
+		fmt.Printf("  %-8s %6d actions  RssAnon %6.1f MiB  RSS %6.1f MiB  Go heap in use %6.1f MiB  Go runtime holds %6.1f MiB  C heap in use %6.1f MiB, free %6.1f MiB  at %v\n", name, p.actions, p.anon, p.rss, p.heapInuseMiB, p.goHeldMiB, p.cInUseMiB, p.cFreeMiB, p.sampledAtTime.Round(time.Second))
 	}
 	fmt.Println()
 	return start, peak, end, sl
@@ -167,7 +169,8 @@ func BenchmarkSoakGUI(b *testing.B) {
 		var ms map[string]uint64
 		x.ask("memstats", &ms)
 		*s = append(*s, memSample{actions: n, anon: a, rss: r, heapInuseMiB: float64(ms["heap_inuse"]) / (1 << 20),
-			goHeldMiB: float64(ms["sys"]-ms["heap_released"]) / (1 << 20), sampledAtTime: time.Since(t0)})
+			goHeldMiB: float64(ms["sys"]-ms["heap_released"]) / (1 << 20), sampledAtTime: time.Since(t0),
+			cInUseMiB: float64(ms["c_in_use"]) / (1 << 20), cFreeMiB: float64(ms["c_free"]) / (1 << 20)})
 	}
 	t0 := time.Now()
 	time.Sleep(2 * time.Second)

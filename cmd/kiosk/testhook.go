@@ -111,6 +111,11 @@ func (k *kioskWindow) serveHookConn(conn net.Conn) {
 			runtime.ReadMemStats(&m)
 			out = map[string]uint64{"heap_alloc": m.HeapAlloc, "heap_inuse": m.HeapInuse, "heap_sys": m.HeapSys,
 				"stack_inuse": m.StackInuse, "heap_released": m.HeapReleased, "sys": m.Sys, "num_gc": uint64(m.NumGC), "goroutines": uint64(runtime.NumGoroutine())}
+			// The C heap (glibc): Mesa's textures live there.
+			out.(map[string]uint64)["c_in_use"], out.(map[string]uint64)["c_free"], out.(map[string]uint64)["c_mapped"] = cHeapStats()
+		case "trim":
+			trimCHeap()
+			out = "ok"
 		default:
 			out = "unknown command " + cmd
 		}
