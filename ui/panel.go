@@ -117,11 +117,14 @@ func relayout(c *fyne.Container) {
 // note is a one-line panel: an amber or red strip with an icon, for
 // modifiers such as "low balance".
 func newNote(t tone, icon fyne.Resource, text string) *panel {
-	p := newPanel(t, 44, SizeNameNote, SizeNameNote, 0)
+	p := newPanel(t, noteIconPx, SizeNameNote, SizeNameNote, 0)
 	p.bg.CornerRadius = 8
 	p.set(icon, text, nil, "")
 	return p
 }
+
+// noteIconPx is a note's icon side.
+const noteIconPx float32 = 44
 
 // resultGap is the space between the blocks of the result view, lineGap
 // the space between the lines of a panel.

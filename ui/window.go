@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 )
 
@@ -36,11 +35,36 @@ func (windowLayout) MinSize([]fyne.CanvasObject) fyne.Size {
 
 // ConfirmationOver lays a green strip with text over the top of o: what
 // the kiosk did at staff's request (settings saved and applied) after it
-// changed the screen. It takes no touch: o under it works as before.
+// changed the screen. It takes no touch: o under it works as before. The
+// strip is as wide as its words need, from the left, so that it leaves
+// alone what is at the right of the screen (the demo's reader panel).
 func ConfirmationOver(o fyne.CanvasObject, text string) fyne.CanvasObject {
-	note := newNote(toneGreen, theme.ConfirmIcon(), text).root
-	return container.NewStack(o, container.NewVBox(container.New(layout.NewCustomPaddedLayout(96, 0, 96, 96), note)))
+	p := newNote(toneGreen, theme.ConfirmIcon(), text)
+	// The words on one line, the icon and the note's paddings, with room
+	// to spare for rounding.
+	th := fyne.CurrentApp().Settings().Theme()
+	w := fyne.MeasureText(text, th.Size(SizeNameNote), fyne.TextStyle{Bold: true}).Width +
+		2*panelInset + noteIconPx + 4*th.Size(theme.SizeNamePadding)
+	return container.NewStack(o, container.New(confirmationLayout{width: w}, p.root))
 }
+
+// confirmationLayout puts the strip confirmationMargin from the top left,
+// width wide at most (and confirmationMargin short of the right edge).
+type confirmationLayout struct{ width float32 }
+
+const confirmationMargin float32 = 96
+
+func (l confirmationLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := max(min(l.width, size.Width-2*confirmationMargin), 0)
+	for _, o := range objs {
+		o.Resize(fyne.NewSize(w, o.MinSize().Height))
+		o.Resize(fyne.NewSize(w, o.MinSize().Height)) // wrapped at its width
+		o.Move(fyne.NewPos(confirmationMargin, confirmationMargin))
+	}
+}
+
+// MinSize is nothing: the strip lies over the screen.
+func (confirmationLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{} }
 
 // The design size: every view of every screen fits DesignWidth ×
 // DesignHeight units (ui's fit tests), the 1280×720 of the smallest panel

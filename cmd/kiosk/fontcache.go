@@ -11,11 +11,13 @@ import (
 
 // Fyne 2.7 keeps the parsed font faces of each theme-override scope in a
 // cache that is never trimmed, and a ThemeOverride container takes a new
-// scope each time it is refreshed: every screen change under one (the
-// screens use them for their header, footer and dense lists) parses the
-// fonts again (the text font, the emoji font, the system's fallback:
+// scope each time it is refreshed: every screen change under one parses
+// the fonts again (the text font, the emoji font, the system's fallback:
 // megabytes) and keeps them. On the kiosk that was nearly all of its Go
-// heap, growing with every tap and every counter session. Setting the
+// heap, growing with every tap and every counter session. The canteen and
+// counter screens no longer use overrides (ui's TestCanteenMakesNoThemeScopes
+// and TestCounterSessionMakesNoThemeScopes); staff pages and the demo
+// panel still do, and this purge still bounds what they leave. Setting the
 // theme again is the public way to empty that cache: Fyne then reloads
 // only the faces of what is on screen. The kiosk does it when its heap has
 // grown by purgeGrowth since the last time, and only while nobody is at
