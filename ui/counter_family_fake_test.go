@@ -238,6 +238,8 @@ func (f *familyFixture) texts() string {
 	familyWalk(f.s.Content(), func(o fyne.CanvasObject) {
 		if l, ok := o.(*widget.Label); ok && l.Text != "" {
 			b.WriteString(l.Text + "\n")
+		} else if it, ok := o.(*inkText); ok && it.Text() != "" {
+			b.WriteString(it.Text() + "\n") // a note's words
 		}
 	})
 	return b.String()

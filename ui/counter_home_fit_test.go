@@ -175,7 +175,9 @@ func TestCounterHomeTextClearOfPagers(t *testing.T) {
 						}
 						for _, q := range objs {
 							b, ok := q.o.(*widget.Button)
-							if !ok || q.pos.X >= p.pos.X+p.size.Width || q.pos.X+q.size.Width <= p.pos.X {
+							// Across, too, the text lies inside the label's padding.
+							inner := theme.CurrentForWidget(l).Size(theme.SizeNameInnerPadding)
+							if !ok || q.pos.X >= p.pos.X+p.size.Width-inner || q.pos.X+q.size.Width <= p.pos.X+inner {
 								continue
 							}
 							if top < q.pos.Y+q.size.Height && bottom > q.pos.Y {
