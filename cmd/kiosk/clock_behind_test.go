@@ -38,6 +38,14 @@ func visibleTexts(o fyne.CanvasObject) []string {
 		return visibleTexts(x.Content)
 	case *widget.Label:
 		return []string{x.Text}
+	case *widget.RichText:
+		return []string{x.String()}
+	case fyne.Widget: // a screen's own widget (a panel's words): what it draws
+		var out []string
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			out = append(out, visibleTexts(c)...)
+		}
+		return out
 	}
 	return nil
 }

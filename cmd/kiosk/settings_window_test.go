@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -26,6 +27,12 @@ func windowTexts(k *kioskWindow) string {
 			}
 		case *container.ThemeOverride:
 			walk(x.Content)
+		case *widget.RichText:
+			b.WriteString(x.String() + "\n")
+		case fyne.Widget: // a screen's own widget (a panel's words): what it draws
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				walk(c)
+			}
 		}
 	}
 	fyne.DoAndWait(func() { walk(k.w.Content()) })

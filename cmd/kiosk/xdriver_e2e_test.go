@@ -165,7 +165,7 @@ func (s hookScr) has(text string) bool {
 func (s hookScr) texts() string {
 	var out []string
 	for _, o := range s.Objects {
-		if o.Text != "" && (o.Tappable || o.Kind == "widget.Label") {
+		if o.Text != "" && (o.Tappable || o.Kind == "widget.Label" || o.Kind == "widget.RichText") {
 			out = append(out, strconv.Quote(o.Text))
 		}
 	}
