@@ -691,7 +691,7 @@ func (s *CounterScreen) docsColumn(docs []app.Document, perPage int) fyne.Canvas
 	// page size changes with the room (an error line comes and goes), and
 	// turning the page must show the next document, not skip some.
 	s.docFirst = max(0, min(s.docFirst, len(docs)-1))
-	lines := []fyne.CanvasObject{docTitle}
+	lines := []fyne.CanvasObject{counterDense(docTitle)} // level with the news' title
 	for _, d := range docs[s.docFirst:min(len(docs), s.docFirst+perPage)] {
 		t := newLabel(theme.SizeNameText, true)
 		t.Wrapping = fyne.TextWrapOff
