@@ -78,16 +78,16 @@ func TestCanteenClosedDay(t *testing.T) {
 	st := idleWithMenu()
 	st.Closed = &app.ClosedDay{Day: st.Day, Reason: app.ClosedStrike, Note: "Sciopero del personale"}
 	s.SetIdle(st)
-	if !s.menu.closed.root.Visible() || s.menu.closed.title.Text != "Servizio non previsto oggi" ||
-		s.menu.closed.lines[0].Text != "Sciopero — Sciopero del personale" {
-		t.Errorf("closed idle: visible %v %q %q", s.menu.closed.root.Visible(), s.menu.closed.title.Text, s.menu.closed.lines[0].Text)
+	if !s.menu.closed.root.Visible() || s.menu.closed.title.Text() != "Servizio non previsto oggi" ||
+		s.menu.closed.lines[0].Text() != "Sciopero — Sciopero del personale" {
+		t.Errorf("closed idle: visible %v %q %q", s.menu.closed.root.Visible(), s.menu.closed.title.Text(), s.menu.closed.lines[0].Text())
 	}
 	p := marco
 	s.ShowResult(app.TapResult{Outcome: app.OutcomeClosedDay, Badge: "1A00A10025", At: noon, Pupil: &p, Closed: st.Closed, Balance: 1620})
-	if !s.amber.root.Visible() || s.amber.title.Text != "Servizio non previsto oggi" || s.green.root.Visible() || s.banner.root.Visible() {
-		t.Errorf("closed result: amber %v %q, green %v", s.amber.root.Visible(), s.amber.title.Text, s.green.root.Visible())
+	if !s.amber.root.Visible() || s.amber.title.Text() != "Servizio non previsto oggi" || s.green.root.Visible() || s.banner.root.Visible() {
+		t.Errorf("closed result: amber %v %q, green %v", s.amber.root.Visible(), s.amber.title.Text(), s.green.root.Visible())
 	}
-	if got := s.amber.lines[2].Text; got != "Nessun pasto registrato" {
+	if got := s.amber.lines[2].Text(); got != "Nessun pasto registrato" {
 		t.Errorf("closed result's last line %q", got)
 	}
 	assertMarkup(t, "closed_day", w)
@@ -99,8 +99,8 @@ func TestCanteenClosedDay(t *testing.T) {
 	}
 	e, _ := newTestScreen(t, "en", time.Hour)
 	e.ShowResult(app.TapResult{Outcome: app.OutcomeClosedDay, Pupil: &p, Closed: &app.ClosedDay{Reason: app.ClosedHoliday, Note: "Immacolata Concezione", National: true}})
-	if e.amber.title.Text != "No canteen service today" || e.amber.lines[0].Text != "Holiday — Immacolata Concezione" {
-		t.Errorf("English closed result: %q %q", e.amber.title.Text, e.amber.lines[0].Text)
+	if e.amber.title.Text() != "No canteen service today" || e.amber.lines[0].Text() != "Holiday — Immacolata Concezione" {
+		t.Errorf("English closed result: %q %q", e.amber.title.Text(), e.amber.lines[0].Text())
 	}
 }
 
@@ -113,12 +113,12 @@ func TestBannerDietDishes(t *testing.T) {
 	s.ShowResult(r)
 	lines := []string{}
 	for _, l := range s.banner.lines {
-		lines = append(lines, l.Text)
+		lines = append(lines, l.Text())
 	}
 	if !s.banner.root.Visible() || lines[2] != "Primo: Pasta di mais al pomodoro" || lines[3] != "Pane: Pane senza glutine" {
 		t.Errorf("banner lines %q", lines)
 	}
-	if got := s.banner.small.Text; got != "Al posto di: Pasta al pomodoro e basilico, Pane comune" {
+	if got := s.banner.small.Text(); got != "Al posto di: Pasta al pomodoro e basilico, Pane comune" {
 		t.Errorf("banner's instead line %q", got)
 	}
 	assertMarkup(t, "banner_diet_dishes", w)

@@ -103,7 +103,7 @@ func (s *CounterScreen) receiptView() fyne.CanvasObject {
 		return l
 	}
 	paid := r.PaidAt.In(s.loc)
-	data := container.NewVBox(title,
+	data := newDense(title,
 		container.NewHBox(counterCaption(s.tr.T("notice.code")), bold(pagopa.GroupNoticeCode(n.NoticeCode))),
 		container.NewHBox(counterCaption(s.tr.T("receipt.amount")), bold(FormatCents(r.Amount))),
 		counterField(s.tr.T("receipt.paid_at"), s.tr.T("receipt.paid_at_value", FormatDate(paid), FormatTime(paid))),
@@ -123,8 +123,8 @@ func (s *CounterScreen) receiptView() fyne.CanvasObject {
 	if s.errText != "" {
 		bottom.Add(counterError(s.errText))
 	}
-	return container.NewBorder(nil, bottom, container.New(layout.NewCustomPaddedLayout(0, 0, 0, 16), code), nil,
-		container.NewThemeOverride(data, counterDenseTheme{}))
+	// The receipt's data holds no button: all of it is set dense.
+	return container.NewBorder(nil, bottom, container.New(layout.NewCustomPaddedLayout(0, 0, 0, 16), code), nil, data)
 }
 
 // printKeys are the texts of what a print button did.
