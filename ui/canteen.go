@@ -203,7 +203,8 @@ func (s *CanteenScreen) build() {
 	// The prompt and the reader-down panel take the centre in turn; today's
 	// menu stands beside them (canteen_menu.go).
 	s.menu = newMenuBoard(s.tr)
-	s.idleView = container.NewBorder(nil, s.idleNotes, nil, s.menu.root, s.promptBox, s.readerDown.root)
+	s.idleView = container.New(boardSizer{layout.NewBorderLayout(nil, s.idleNotes, nil, s.menu.root), s.menu.size},
+		s.promptBox, s.readerDown.root, s.idleNotes, s.menu.root)
 
 	// Result view: the diet banner on top, the outcome's panel, notes below.
 	s.banner = newPanel(toneBanner, 96, SizeNameBannerTitle, SizeNameBannerText, 4)

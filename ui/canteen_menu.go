@@ -38,6 +38,8 @@ type menuBoard struct {
 	list   *fyne.Container
 	fit    *fitVBox
 	shown  string // what is on screen, to redraw only on a change
+	// size is the board's width, set by the idle view's layout.
+	size *boardLayout
 }
 
 type menuRow struct {
@@ -71,7 +73,8 @@ func newMenuBoard(tr *Catalogue) *menuBoard {
 	bg.CornerRadius = 12
 	card := container.NewStack(bg, container.NewThemeOverride(
 		container.New(layout.NewCustomPaddedLayout(8, 8, 16, 16), m.list), denseTheme{kioskTheme{}}))
-	m.root = container.New(boardLayout{}, card, m.closed.root)
+	m.size = &boardLayout{width: boardWidth}
+	m.root = container.New(m.size, card, m.closed.root)
 	m.root.Hide()
 	return m
 }
@@ -152,22 +155,45 @@ func (m *menuBoard) set(st app.IdleStatus, loc *time.Location) {
 }
 
 // boardWidth is the menu board's width beside the prompt: most of a
-// 1280-pixel screen, the prompt keeping the rest.
-const boardWidth = 700
+// 1280-pixel screen, the prompt keeping the rest. promptMinWidth is what
+// the prompt keeps at the least, so that its words are never cut inside
+// ("Avvicin/a il badge" beside the demo's reader panel): on a narrower
+// screen the board is narrower.
+const (
+	boardWidth     = 700
+	promptMinWidth = 460
+)
 
-// boardLayout stacks its objects at a fixed width (the idle view's border
+// boardLayout stacks its objects at its width (the idle view's border
 // layout gives its right object its minimum width) and the full height.
-type boardLayout struct{}
+type boardLayout struct{ width float32 }
 
-func (boardLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+func (*boardLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	for _, o := range objs {
 		o.Move(fyne.NewPos(0, 0))
 		o.Resize(size)
 	}
 }
 
-func (boardLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	return fyne.NewSize(boardWidth, 0)
+func (b *boardLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return fyne.NewSize(b.width, 0)
+}
+
+// boardSizer is the idle view's layout: the border layout, after it has
+// set the board's width from the view's (boardWidth, less where the
+// prompt would keep under promptMinWidth).
+type boardSizer struct {
+	border fyne.Layout
+	board  *boardLayout
+}
+
+func (l boardSizer) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	l.board.width = max(0, min(boardWidth, size.Width-promptMinWidth))
+	l.border.Layout(objs, size)
+}
+
+func (l boardSizer) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	return l.border.MinSize(objs)
 }
 
 // fitVBox stacks the objects the board wants shown from the top, the last

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+
 	"mensakiosk/app"
 )
 
@@ -151,5 +154,29 @@ func TestCanteenMenuViewsFit(t *testing.T) {
 			fitCheck(t, "canteen idle "+name+" "+sc.String(), w, s.Content(), sz.Width, sz.Height)
 		}
 		fitCheck(t, "canteen demo idle "+name, w, s.Content(), fitDemoW, fitDemoH)
+	}
+}
+
+// TestCanteenPromptWordsBesideMenu: beside today's menu the prompt keeps
+// every word whole, also where the screen is narrowed (the demo's reader
+// panel leaves the canteen about 990 px of a 1280 px display, and the
+// board at its full width broke "Avvicina" inside the word).
+func TestCanteenPromptWordsBesideMenu(t *testing.T) {
+	s, w := newTestScreen(t, "it", time.Hour)
+	s.SetIdle(idleWithMenu())
+	for _, width := range []float32{990, 1100, 1280} {
+		w.Resize(fyne.NewSize(width, 720))
+		s.Content().Resize(fyne.NewSize(width, 720))
+		if !s.menu.root.Visible() {
+			t.Fatal("no menu board beside the prompt")
+		}
+		style := s.prompt.TextStyle
+		size := theme.SizeForWidget(SizeNamePrompt, s.prompt)
+		room := s.prompt.Size().Width - 2*theme.InnerPadding()
+		for _, word := range strings.Fields(s.prompt.Text) {
+			if ww := fyne.MeasureText(word, size, style).Width; ww > room {
+				t.Errorf("at %.0f px the prompt is %.0f px wide inside: %q needs %.0f, cut inside the word", width, room, word, ww)
+			}
+		}
 	}
 }
