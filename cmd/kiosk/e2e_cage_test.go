@@ -162,13 +162,24 @@ func (k *cageKiosk) compositing(t *testing.T, logFile string) string {
 		redirect = " 2>>" + logFile
 	}
 	path := filepath.Join(k.dir, "session.sh")
+	pidFile := filepath.Join(k.dir, "wf-recorder.pid")
 	script := "#!/bin/sh\n" +
 		"wf-recorder -m null -c rawvideo -f /dev/null >" + filepath.Join(k.dir, "wf-recorder.log") + " 2>&1 &\n" +
+		"echo $! >" + pidFile + "\n" +
 		"sleep 1\n" +
 		"exec \"$@\"" + redirect + "\n"
 	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// wf-recorder outlives cage (it waits on a connection that is gone):
+	// it ends with the test.
+	t.Cleanup(func() {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
 	return path
 }
 
