@@ -1,0 +1,118 @@
+// Package kvbolt is the kv store on one bbolt file: the reference server's
+// embedded default. It is a thin adapter: bbolt already has kv's semantics
+// (one writer at a time, so every Update is serializable and runs once;
+// Views are snapshots).
+package kvbolt
+
+import (
+	"errors"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"mensakiosk/central/server/kv"
+)
+
+// DB is a kv.DB on a bbolt database.
+type DB struct{ Bolt *bolt.DB }
+
+// New wraps an open bbolt database. Bolt stays reachable for what only a
+// file has (backup by copy, consistency check, size).
+func New(db *bolt.DB) *DB { return &DB{Bolt: db} }
+
+// View implements kv.DB.
+func (d *DB) View(fn func(kv.Tx) error) error {
+	return d.Bolt.View(func(tx *bolt.Tx) error { return fn(Tx{tx}) })
+}
+
+// Update implements kv.DB; bbolt runs fn once.
+func (d *DB) Update(fn func(kv.Tx) error) error {
+	return d.Bolt.Update(func(tx *bolt.Tx) error { return fn(Tx{tx}) })
+}
+
+// Close implements kv.DB.
+func (d *DB) Close() error { return d.Bolt.Close() }
+
+// Tx is a kv.Tx on a bbolt transaction.
+type Tx struct{ Bolt *bolt.Tx }
+
+func bucket(b *bolt.Bucket) kv.Bucket {
+	if b == nil {
+		return nil // a nil interface, not a typed nil
+	}
+	return Bucket{b}
+}
+
+func mapErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, bolterrors.ErrBucketExists):
+		return kv.ErrBucketExists
+	case errors.Is(err, bolterrors.ErrBucketNotFound):
+		return kv.ErrBucketNotFound
+	case errors.Is(err, bolterrors.ErrIncompatibleValue):
+		return kv.ErrIncompatibleValue
+	case errors.Is(err, bolterrors.ErrTxNotWritable):
+		return kv.ErrTxNotWritable
+	case errors.Is(err, bolterrors.ErrKeyRequired), errors.Is(err, bolterrors.ErrBucketNameRequired):
+		return kv.ErrKeyRequired
+	}
+	return err
+}
+
+func (t Tx) Bucket(name []byte) kv.Bucket { return bucket(t.Bolt.Bucket(name)) }
+func (t Tx) CreateBucket(name []byte) (kv.Bucket, error) {
+	b, err := t.Bolt.CreateBucket(name)
+	return bucket(b), mapErr(err)
+}
+func (t Tx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
+	b, err := t.Bolt.CreateBucketIfNotExists(name)
+	return bucket(b), mapErr(err)
+}
+func (t Tx) DeleteBucket(name []byte) error { return mapErr(t.Bolt.DeleteBucket(name)) }
+func (t Tx) Writable() bool                 { return t.Bolt.Writable() }
+
+// Bucket is a kv.Bucket on a bbolt bucket.
+type Bucket struct{ Bolt *bolt.Bucket }
+
+func (b Bucket) Get(k []byte) []byte { return b.Bolt.Get(k) }
+func (b Bucket) Put(k, v []byte) error {
+	if v == nil {
+		return kv.ErrValueNil
+	}
+	return mapErr(b.Bolt.Put(k, v))
+}
+func (b Bucket) Delete(k []byte) error { return mapErr(b.Bolt.Delete(k)) }
+func (b Bucket) Cursor() kv.Cursor     { return Cursor{b.Bolt.Cursor()} }
+func (b Bucket) ForEach(fn func(k, v []byte) error) error {
+	return b.Bolt.ForEach(fn)
+}
+func (b Bucket) KeyN() int                    { return b.Bolt.Stats().KeyN }
+func (b Bucket) Bucket(name []byte) kv.Bucket { return bucket(b.Bolt.Bucket(name)) }
+func (b Bucket) CreateBucket(name []byte) (kv.Bucket, error) {
+	nb, err := b.Bolt.CreateBucket(name)
+	return bucket(nb), mapErr(err)
+}
+func (b Bucket) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
+	nb, err := b.Bolt.CreateBucketIfNotExists(name)
+	return bucket(nb), mapErr(err)
+}
+func (b Bucket) DeleteBucket(name []byte) error { return mapErr(b.Bolt.DeleteBucket(name)) }
+
+// Cursor is a kv.Cursor on a bbolt cursor.
+type Cursor struct{ Bolt *bolt.Cursor }
+
+func (c Cursor) First() ([]byte, []byte)        { return c.Bolt.First() }
+func (c Cursor) Last() ([]byte, []byte)         { return c.Bolt.Last() }
+func (c Cursor) Seek(s []byte) ([]byte, []byte) { return c.Bolt.Seek(s) }
+func (c Cursor) Next() ([]byte, []byte)         { return c.Bolt.Next() }
+func (c Cursor) Prev() ([]byte, []byte)         { return c.Bolt.Prev() }
+func (c Cursor) Delete() error                  { return mapErr(c.Bolt.Delete()) }
+
+var (
+	_ kv.DB     = (*DB)(nil)
+	_ kv.Tx     = Tx{}
+	_ kv.Bucket = Bucket{}
+	_ kv.Cursor = Cursor{}
+)
