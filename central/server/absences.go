@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/central"
@@ -50,7 +50,8 @@ func (s *Server) Absence(r app.AbsenceRequest) (app.AbsenceReply, error) {
 	}
 	rep := app.AbsenceReply{Bookings: []app.Booking{}}
 	changed := 0
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx kv.Tx) error {
+		rep.Bookings, changed = rep.Bookings[:0], 0 // fn may run again (kv.DB.Update)
 		if _, ok, err := getJSON[app.Account](tx, app.KindAccount, string(r.AccountID)); err != nil {
 			return err
 		} else if !ok {

@@ -12,7 +12,7 @@ import (
 	"runtime"
 	"sync"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/central/pinhash"
@@ -63,7 +63,7 @@ func (s *Server) accessKey() ([]byte, error) {
 	if s.access.key != nil {
 		return s.access.key, nil
 	}
-	path := filepath.Join(filepath.Dir(s.path), AccessKeyFile)
+	path := filepath.Join(s.dataDir, AccessKeyFile)
 	key, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -115,7 +115,7 @@ type preHashed struct{ code, hash string }
 
 // keeps reports whether the stored hash of acc is a hash of code, by its
 // fingerprint.
-func (p *accessPrep) keeps(tx *bolt.Tx, acc app.AccountID, code, storedHash string) bool {
+func (p *accessPrep) keeps(tx kv.Tx, acc app.AccountID, code, storedHash string) bool {
 	if storedHash == "" {
 		return false
 	}
@@ -138,7 +138,7 @@ func (s *Server) prepareAccessCodes(d *ImportData) (*accessPrep, error) {
 	s.adviseAccessCodes(d)
 	p := &accessPrep{key: key, hashed: map[app.AccountID]preHashed{}}
 	var todo []app.AccountID
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx kv.Tx) error {
 		for _, a := range d.Accounts {
 			code, ok := d.AccessCodes[a.ID]
 			if !ok || !validAccessCode(code) || a.AccessHash != "" {

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/bcrypt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/app/apptest"
@@ -192,7 +192,7 @@ func TestAccessKeyNeverSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	secrets := [][]byte{key}
-	if err := e.s.db.View(func(tx *bolt.Tx) error {
+	if err := e.s.db.View(func(tx kv.Tx) error {
 		return tx.Bucket(bAccessFP).ForEach(func(_, fp []byte) error {
 			secrets = append(secrets, bytes.Clone(fp))
 			return nil
@@ -306,7 +306,7 @@ func TestAccessCodeStoreChangedMeanwhile(t *testing.T) {
 	h.take()
 	d.access = prep
 	var st ImportStats
-	if err := s.db.Update(func(tx *bolt.Tx) error { return s.importTx(tx, &d, &st) }); err != nil {
+	if err := s.db.Update(func(tx kv.Tx) error { return s.importTx(tx, &d, &st) }); err != nil {
 		t.Fatal(err)
 	}
 	if got := h.take(); !slices.Equal(got, []string{"4821093375"}) {
@@ -343,7 +343,7 @@ func TestAccessCodesHashedOutsideTheWriteTransaction(t *testing.T) {
 	<-started
 	wrote := make(chan error, 1)
 	go func() { // any write: a push, a token, another command's transaction
-		wrote <- s.db.Update(func(tx *bolt.Tx) error {
+		wrote <- s.db.Update(func(tx kv.Tx) error {
 			_, err := tx.CreateBucketIfNotExists([]byte("probe"))
 			return err
 		})

@@ -10,7 +10,7 @@ import (
 	"errors"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/central"
@@ -59,7 +59,7 @@ func (s *Server) CreateToken(kioskID, role string) (string, error) {
 		return "", err
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw)
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		return putToken(tx, kioskID, role, tokenHash(token))
 	})
 	if err != nil {
@@ -73,7 +73,7 @@ func (s *Server) CreateToken(kioskID, role string) (string, error) {
 // kiosk's previous token. The stored value is the kiosk id, then NUL and
 // the role; a value without NUL is a token made before roles (kiosk ids
 // never hold NUL: ValidKioskID).
-func putToken(tx *bolt.Tx, kioskID, role string, h []byte) error {
+func putToken(tx kv.Tx, kioskID, role string, h []byte) error {
 	tk, byKiosk := tx.Bucket(bTokens), tx.Bucket(bKioskTk)
 	if old := byKiosk.Get([]byte(kioskID)); old != nil {
 		if err := tk.Delete(old); err != nil {
@@ -89,7 +89,7 @@ func putToken(tx *bolt.Tx, kioskID, role string, h []byte) error {
 
 // RevokeToken revokes a kiosk's token: its requests are refused from now.
 func (s *Server) RevokeToken(kioskID string) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		tk, byKiosk := tx.Bucket(bTokens), tx.Bucket(bKioskTk)
 		h := byKiosk.Get([]byte(kioskID))
 		if h == nil {
@@ -106,7 +106,7 @@ func (s *Server) RevokeToken(kioskID string) error {
 // kioskFor returns the kiosk a token belongs to and its role (roleLegacy
 // for a token made before roles), or "" for an unknown token.
 func (s *Server) kioskFor(token string) (kiosk, role string, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx kv.Tx) error {
 		v := tx.Bucket(bTokens).Get(tokenHash(token))
 		k, r, _ := bytes.Cut(v, []byte{0})
 		kiosk, role = string(k), string(r)
@@ -119,7 +119,7 @@ func (s *Server) kioskFor(token string) (kiosk, role string, err error) {
 // a flag (double serve, sequence conflict, below zero).
 func (s *Server) Review() ([]ReviewItem, error) {
 	var out []ReviewItem
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		evb := tx.Bucket(bEvents)
 		return tx.Bucket(bReview).ForEach(func(k, _ []byte) error {
 			var it ReviewItem
@@ -135,7 +135,7 @@ func (s *Server) Review() ([]ReviewItem, error) {
 
 // Event returns a stored event; ok is false when the id is unknown.
 func (s *Server) Event(id string) (it ReviewItem, ok bool, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx kv.Tx) error {
 		v := tx.Bucket(bEvents).Get([]byte(id))
 		if v == nil {
 			return nil
@@ -150,7 +150,7 @@ func (s *Server) Event(id string) (it ReviewItem, ok bool, err error) {
 // minus the meals charged (voids give back).
 func (s *Server) Balance(id app.AccountID) (app.Cents, error) {
 	var bal app.Cents
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		opening, charged, ok := getLedger(tx, id)
 		if !ok {
 			return fmt.Errorf("account %q: %w", id, app.ErrNotFound)
@@ -165,7 +165,7 @@ func (s *Server) Balance(id app.AccountID) (app.Cents, error) {
 // but duplicates).
 func (s *Server) EventCount(kioskID string) (int, error) {
 	var n int
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		ks, err := getKiosk(tx, kioskID)
 		n = ks.Events
 		return err
@@ -177,7 +177,7 @@ func (s *Server) EventCount(kioskID string) (int, error) {
 // ("" for the kiosk's latest).
 func (s *Server) KioskView(kioskID, epoch string) (app.KioskView, error) {
 	var v app.KioskView
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		v = kioskView(tx, kioskID, epoch)
 		return nil
 	})

@@ -70,7 +70,7 @@ const AdminTimeout = 10 * time.Minute
 // is removed; one that answers (another server) is an error. Closing the
 // listener removes the socket file.
 func (s *Server) ListenAdmin() (net.Listener, error) {
-	dir := filepath.Dir(s.path)
+	dir := s.dataDir
 	path := AdminSocketPath(dir)
 	if fi, err := os.Stat(dir); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		s.log.Warn("the data directory is open to other users: make it 0700", "dir", dir, "mode", fi.Mode().Perm().String())

@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/central"
@@ -43,7 +43,7 @@ type storedAlarm struct {
 
 // raiseKioskAlarm adds n occurrences of a (with KioskID set) to its
 // aggregate for day, and returns the aggregate.
-func raiseKioskAlarm(tx *bolt.Tx, day app.Day, a app.Alarm, n int) (app.Alarm, error) {
+func raiseKioskAlarm(tx kv.Tx, day app.Day, a app.Alarm, n int) (app.Alarm, error) {
 	a.Message = cutMessage(a.Message)
 	b := tx.Bucket(bKioskAlarms)
 	k := key(a.KioskID, string(day), a.Code)
@@ -77,7 +77,7 @@ func raiseKioskAlarm(tx *bolt.Tx, day app.Day, a app.Alarm, n int) (app.Alarm, e
 // recentKioskAlarms are a kiosk's aggregates whose latest occurrence is at
 // or after since, the newest central.MaxReplyAlarms of them, oldest first.
 // It reads only the kiosk's records from since's day on.
-func recentKioskAlarms(tx *bolt.Tx, kiosk string, since time.Time, loc *time.Location) ([]app.Alarm, error) {
+func recentKioskAlarms(tx kv.Tx, kiosk string, since time.Time, loc *time.Location) ([]app.Alarm, error) {
 	prefix := append([]byte(kiosk), 0)
 	// A day starts in loc; the day before since's covers any offset.
 	from := key(kiosk, since.In(loc).AddDate(0, 0, -1).Format(time.DateOnly))
@@ -116,7 +116,7 @@ func cutMessage(m string) string {
 // code, with its count, first time and latest message).
 func (s *Server) Alarms() ([]app.Alarm, error) {
 	var all []storedAlarm
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		all = all[:0]
 		err := tx.Bucket(bAlarms).ForEach(func(k, v []byte) error {
 			st := storedAlarm{N: binary.BigEndian.Uint64(k)}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/central"
@@ -103,7 +103,7 @@ func TestReplyAlarmsBounded(t *testing.T) {
 	e := newEnv(t)
 	tok := e.token("k1")
 	mustImport(t, e.s, fixture())
-	err := e.s.db.Update(func(tx *bolt.Tx) error {
+	err := e.s.db.Update(func(tx kv.Tx) error {
 		for i := range 40 {
 			a := app.Alarm{Code: fmt.Sprintf("code_%02d", i), KioskID: "k1", At: testNow.Add(time.Duration(i-40) * time.Minute), Message: strings.Repeat("x", 5000)}
 			if _, err := raiseKioskAlarm(tx, testDay, a, 1); err != nil {

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 )
@@ -67,7 +67,7 @@ func (s *Server) Audit(q AuditQuery) ([]AuditEntry, error) {
 		return nil, fmt.Errorf("audit: limit %d: want 0 (all) or more", q.Limit)
 	}
 	var out []AuditEntry
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		out = out[:0]
 		return tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
 			var it ReviewItem

@@ -9,7 +9,7 @@ import (
 	"time"
 	_ "time/tzdata" // Europe/Rome without the system's zoneinfo (minimal images)
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/central"
@@ -132,7 +132,7 @@ func (s *Server) Book(r app.BookingRequest) (app.Booking, error) {
 	b := app.Booking(r)
 	id := bookingID(b)
 	var changed bool
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx kv.Tx) error {
 		p, ok, err := getJSON[app.Pupil](tx, app.KindPupil, string(r.PupilID))
 		if err != nil {
 			return err

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/central"
@@ -35,7 +35,7 @@ func (s *Server) Certificate(a app.AccountID, year int) (app.FamilyCertificate, 
 		return app.FamilyCertificate{}, err
 	}
 	var c app.FamilyCertificate
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		acc, ok, err := getJSON[app.Account](tx, app.KindAccount, string(a))
 		if err != nil {
 			return err
@@ -56,7 +56,7 @@ func (s *Server) Certificates(year int) ([]app.FamilyCertificate, error) {
 		return nil, err
 	}
 	var out []app.FamilyCertificate
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		out = nil
 		return tx.Bucket(kindIndex[app.KindAccount]).ForEach(func(k, _ []byte) error {
 			acc, ok, err := getJSON[app.Account](tx, app.KindAccount, string(k))
@@ -86,7 +86,7 @@ func (s *Server) checkCertificateYear(year int) error {
 
 // certificateTx builds acc's certificate of year from the positions paid
 // and the meals of its children.
-func (s *Server) certificateTx(tx *bolt.Tx, acc app.Account, year int) (app.FamilyCertificate, error) {
+func (s *Server) certificateTx(tx kv.Tx, acc app.Account, year int) (app.FamilyCertificate, error) {
 	var payments []app.CertificatePayment
 	prefix := key(string(acc.ID), "")
 	c := tx.Bucket(bAccNotices).Cursor()

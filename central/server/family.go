@@ -10,7 +10,7 @@ import (
 	"slices"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/central"
@@ -34,13 +34,13 @@ func mealIndexKey(p app.PupilID, d app.Day, eventID string) []byte {
 }
 
 // indexPupilMeal notes an accepted meal in the index (push.go calls it).
-func indexPupilMeal(tx *bolt.Tx, m app.Meal, eventID string) error {
+func indexPupilMeal(tx kv.Tx, m app.Meal, eventID string) error {
 	return tx.Bucket(bPupilMeals).Put(mealIndexKey(m.PupilID, m.Day, eventID), nil)
 }
 
 // ensureMealIndex creates the index in a database made before it, filling
 // it from the events held (once: a scan of every event).
-func ensureMealIndex(tx *bolt.Tx) error {
+func ensureMealIndex(tx kv.Tx) error {
 	if tx.Bucket(bPupilMeals) != nil {
 		return nil
 	}
@@ -89,7 +89,7 @@ func (s *Server) Family(a app.AccountID, from, to app.Day) (app.FamilyView, erro
 	now := s.clock.Now()
 	today := s.localDay(now)
 	v := app.FamilyView{BookingCutoff: s.cutoff.text, AsOf: now.UTC(), Meals: []app.Meal{}, Bookings: []app.Booking{}}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		acc, ok, err := getJSON[app.Account](tx, app.KindAccount, string(a))
 		if err != nil {
 			return err
@@ -133,7 +133,7 @@ func (s *Server) Family(a app.AccountID, from, to app.Day) (app.FamilyView, erro
 }
 
 // familyPupils lists the ids of account a's pupils.
-func familyPupils(tx *bolt.Tx, a app.AccountID) []app.PupilID {
+func familyPupils(tx kv.Tx, a app.AccountID) []app.PupilID {
 	var out []app.PupilID
 	prefix := key(string(a), "")
 	c := tx.Bucket(bFamily).Cursor()
@@ -145,7 +145,7 @@ func familyPupils(tx *bolt.Tx, a app.AccountID) []app.PupilID {
 
 // pupilMeals reads pupil p's meals of from..to charged to account a (a
 // pupil who changed family keeps the old family's meals there).
-func pupilMeals(tx *bolt.Tx, p app.PupilID, a app.AccountID, from, to app.Day) ([]app.Meal, error) {
+func pupilMeals(tx kv.Tx, p app.PupilID, a app.AccountID, from, to app.Day) ([]app.Meal, error) {
 	var out []app.Meal
 	evb := tx.Bucket(bEvents)
 	c := tx.Bucket(bPupilMeals).Cursor()
@@ -179,7 +179,7 @@ func pupilMeals(tx *bolt.Tx, p app.PupilID, a app.AccountID, from, to app.Day) (
 }
 
 // pupilBookings reads pupil p's bookings of today and the coming days.
-func pupilBookings(tx *bolt.Tx, p app.PupilID, today app.Day) ([]app.Booking, error) {
+func pupilBookings(tx kv.Tx, p app.PupilID, today app.Day) ([]app.Booking, error) {
 	var out []app.Booking
 	prefix := key(string(p), app.KindBooking, "")
 	c := tx.Bucket(bRefs).Cursor()

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/bcrypt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/app/apptest"
@@ -210,7 +210,7 @@ func TestFamilyView(t *testing.T) {
 func TestMealIndexBackfill(t *testing.T) {
 	e := newEnv(t)
 	servedDay(t, e)
-	if err := e.s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bPupilMeals) }); err != nil {
+	if err := e.s.db.Update(func(tx kv.Tx) error { return tx.DeleteBucket(bPupilMeals) }); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.s.db.Update(ensureMealIndex); err != nil {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/central"
@@ -40,7 +40,7 @@ const (
 // it.
 func (s *Server) gpdCashPaid(code, receiptID string) error {
 	queued := false
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		queued = false
 		p, ok, err := getPosition(tx, code)
 		if err != nil || !ok || p.GPD == nil || p.Receipt == nil || p.Receipt.ReceiptID != receiptID || !p.GPD.MarkPaid.IsZero() {
@@ -67,7 +67,7 @@ func (s *Server) gpdPollPayments(ctx context.Context) (credited int, err error) 
 		return 0, nil
 	}
 	var since time.Time
-	if err := s.db.View(func(tx *bolt.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		if v := tx.Bucket(bMeta).Get(kGPDPaidSince); v != nil {
 			return since.UnmarshalText(v)
 		}
@@ -114,7 +114,7 @@ func (s *Server) gpdPollPayments(ctx context.Context) (credited int, err error) 
 		}
 	}
 	if latest.After(since) {
-		err = s.db.Update(func(tx *bolt.Tx) error {
+		err = s.db.Update(func(tx kv.Tx) error {
 			v, err := latest.UTC().MarshalText()
 			if err != nil {
 				return err
@@ -145,7 +145,7 @@ func (s *Server) gpdRecordOption(o gpd.OptionResponse) (int, time.Time, error) {
 	}
 	var p position
 	var ok bool
-	if err := s.db.View(func(tx *bolt.Tx) error {
+	if err := s.db.View(func(tx kv.Tx) error {
 		var err error
 		p, ok, err = getPosition(tx, code)
 		return err

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/central/gpd"
@@ -95,7 +95,7 @@ func (g *gpdState) next() gpdOp {
 }
 
 // gpdNew marks a new position for GPD, in its creating transaction.
-func (s *Server) gpdNew(tx *bolt.Tx, p *position) error {
+func (s *Server) gpdNew(tx kv.Tx, p *position) error {
 	if s.pagopa.gpd == nil {
 		return nil
 	}
@@ -106,7 +106,7 @@ func (s *Server) gpdNew(tx *bolt.Tx, p *position) error {
 
 // gpdQueue puts a position in the outbox (its gpdState says what to do)
 // and wakes the worker.
-func (s *Server) gpdQueue(tx *bolt.Tx, p *position) error {
+func (s *Server) gpdQueue(tx kv.Tx, p *position) error {
 	if p.GPD == nil {
 		return nil
 	}
@@ -199,7 +199,7 @@ func (s *Server) gpdProcess(ctx context.Context, code string, force bool) error 
 	defer gpdInflight.Delete(k)
 	var p position
 	var ok bool
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		var err error
 		p, ok, err = getPosition(tx, code)
 		return err
@@ -218,7 +218,7 @@ func (s *Server) gpdProcess(ctx context.Context, code string, force bool) error 
 		op = gpdNothing
 	}
 	if op == gpdNothing {
-		return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bGPDOutbox).Delete([]byte(code)) })
+		return s.db.Update(func(tx kv.Tx) error { return tx.Bucket(bGPDOutbox).Delete([]byte(code)) })
 	}
 	if !force && s.now().Before(p.GPD.NextTry) {
 		return nil
@@ -274,7 +274,7 @@ func (s *Server) gpdProcess(ctx context.Context, code string, force bool) error 
 	}
 	var raised []app.Alarm
 	attempts := 0
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx kv.Tx) error {
 		raised = nil
 		p, ok, err := getPosition(tx, code)
 		if err != nil || !ok || p.GPD == nil {
@@ -367,7 +367,7 @@ func oneLineGPD(s string) string {
 // gpdWorkOutbox works every position of the outbox whose next try is due.
 func (s *Server) gpdWorkOutbox(ctx context.Context) error {
 	var codes []string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		return tx.Bucket(bGPDOutbox).ForEach(func(k, _ []byte) error {
 			codes = append(codes, string(k))
 			return nil
@@ -389,7 +389,7 @@ func (s *Server) gpdWorkOutbox(ctx context.Context) error {
 
 // gpdOutboxLen counts the positions GPD must still be told about, and
 // those not payable for now.
-func gpdOutboxLen(tx *bolt.Tx) (pending, unavailable int, err error) {
+func gpdOutboxLen(tx kv.Tx) (pending, unavailable int, err error) {
 	err = tx.Bucket(bGPDOutbox).ForEach(func(k, _ []byte) error {
 		pending++
 		p, ok, err := getPosition(tx, string(k))

@@ -3,7 +3,7 @@ package server
 import (
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 )
 
 // What `central status` says of pagoPA.
@@ -13,7 +13,7 @@ const (
 )
 
 // gpdCounts fills the pagoPA part of Counts.
-func (s *Server) gpdCounts(tx *bolt.Tx, c *Counts) error {
+func (s *Server) gpdCounts(tx kv.Tx, c *Counts) error {
 	if s.pagopa.gpd == nil {
 		c.PagoPA = PagoPANotPayable
 	} else {

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/app/apptest"
@@ -101,7 +101,7 @@ func legacyToken(t testing.TB, s *Server, kiosk string) string {
 		t.Fatal(err)
 	}
 	tok := base64.RawURLEncoding.EncodeToString(raw)
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		return putToken(tx, kiosk, roleLegacy, tokenHash(tok))
 	})
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/central"
 )
@@ -77,7 +77,7 @@ func kioskVersion(v string) string {
 }
 
 // loadContacts reads the persisted contacts into memory (at Open).
-func (s *Server) loadContacts(tx *bolt.Tx) error {
+func (s *Server) loadContacts(tx kv.Tx) error {
 	s.contacts.m = map[string]*contactEntry{}
 	return tx.Bucket(bContacts).ForEach(func(k, v []byte) error {
 		var c KioskContact
@@ -115,7 +115,7 @@ func (s *Server) recordContact(kiosk, role, version, method, path string) {
 	}
 	s.contacts.mu.Unlock()
 	if write != nil {
-		if err := s.db.Update(func(tx *bolt.Tx) error { return putContact(tx, *write) }); err != nil {
+		if err := s.db.Update(func(tx kv.Tx) error { return putContact(tx, *write) }); err != nil {
 			s.log.Error("kiosk contact not saved", "kiosk", kiosk, "err", err)
 			s.contacts.mu.Lock()
 			e.dirty = true
@@ -124,7 +124,7 @@ func (s *Server) recordContact(kiosk, role, version, method, path string) {
 	}
 }
 
-func putContact(tx *bolt.Tx, c KioskContact) error {
+func putContact(tx kv.Tx, c KioskContact) error {
 	c.HasToken = false // told by the tokens when listed
 	data, err := json.Marshal(c)
 	if err != nil {
@@ -148,7 +148,7 @@ func (s *Server) flushContacts() error {
 	if len(write) == 0 {
 		return nil
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		for _, c := range write {
 			if err := putContact(tx, c); err != nil {
 				return err
@@ -169,7 +169,7 @@ func (s *Server) Kiosks() ([]KioskContact, error) {
 		byKiosk[k] = e.c
 	}
 	s.contacts.mu.Unlock()
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		tk := tx.Bucket(bTokens)
 		return tx.Bucket(bKioskTk).ForEach(func(k, h []byte) error {
 			c, ok := byKiosk[string(k)]

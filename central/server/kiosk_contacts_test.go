@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/central"
 )
@@ -32,7 +32,7 @@ func contactOf(t *testing.T, s *Server, kiosk string) KioskContact {
 // savedContact returns kiosk's contact as written in the database.
 func savedContact(t *testing.T, s *Server, kiosk string) (c KioskContact, ok bool) {
 	t.Helper()
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		v := tx.Bucket(bContacts).Get([]byte(kiosk))
 		if v == nil {
 			return nil

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/central"
@@ -29,7 +29,7 @@ func (s *Server) MenuCalendar(from, to app.Day) (app.MenuCalendar, error) {
 		return app.MenuCalendar{}, fmt.Errorf("menu: span %s..%s: at most %d days", from, to, central.MaxMenuDays)
 	}
 	mc := app.MenuCalendar{From: from, To: to, AsOf: s.now()}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		mc.Version = s.menuVersionOf(tx)
 		if b := tx.Bucket(bMenuGroups); b != nil {
 			if err := b.ForEach(func(k, v []byte) error {
@@ -66,7 +66,7 @@ func (s *Server) MenuCalendar(from, to app.Day) (app.MenuCalendar, error) {
 // reader), so a kiosk's version from another database (a restored
 // server, whose revision may be the same number) does not read as
 // current (but for one chance in two million).
-func (s *Server) menuVersionOf(tx *bolt.Tx) uint64 {
+func (s *Server) menuVersionOf(tx kv.Tx) uint64 {
 	var id uint64
 	if len(s.dbID) >= 4 {
 		id = uint64(binary.BigEndian.Uint32(s.dbID[:4]) & 0x1fffff)
@@ -76,7 +76,7 @@ func (s *Server) menuVersionOf(tx *bolt.Tx) uint64 {
 
 // scanDays calls fn with the values of a bucket keyed day \0 … whose day
 // is in from..to.
-func scanDays(tx *bolt.Tx, name []byte, from, to app.Day, fn func([]byte) error) error {
+func scanDays(tx kv.Tx, name []byte, from, to app.Day, fn func([]byte) error) error {
 	b := tx.Bucket(name)
 	if b == nil {
 		return nil
@@ -93,7 +93,7 @@ func scanDays(tx *bolt.Tx, name []byte, from, to app.Day, fn func([]byte) error)
 
 // closedDayTx says whether school has no canteen service on d: a national
 // holiday, a closed day of every school or of this one.
-func closedDayTx(tx *bolt.Tx, school string, d app.Day) (app.ClosedDay, bool, error) {
+func closedDayTx(tx kv.Tx, school string, d app.Day) (app.ClosedDay, bool, error) {
 	if name, ok := app.NationalHoliday(d); ok {
 		return app.ClosedDay{Day: d, Reason: app.ClosedHoliday, Note: name, National: true}, true, nil
 	}
@@ -114,7 +114,7 @@ func closedDayTx(tx *bolt.Tx, school string, d app.Day) (app.ClosedDay, bool, er
 }
 
 // closedSchools is, for the day's report, whether a school is closed on d.
-func closedSchools(tx *bolt.Tx, d app.Day) (func(string) bool, error) {
+func closedSchools(tx kv.Tx, d app.Day) (func(string) bool, error) {
 	cal := app.MenuCalendar{}
 	if err := scanDays(tx, bClosedDays, d, d, func(raw []byte) error {
 		var c app.ClosedDay

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 )
@@ -112,7 +112,7 @@ func (im *importer) menuAndCalendar() error {
 	if err != nil {
 		return err
 	}
-	var buckets [3]*bolt.Bucket
+	var buckets [3]kv.Bucket
 	for i, name := range [][]byte{bMenuDays, bMenuGroups, bClosedDays} {
 		if buckets[i], err = im.tx.CreateBucketIfNotExists(name); err != nil {
 			return err
@@ -120,7 +120,7 @@ func (im *importer) menuAndCalendar() error {
 	}
 	days, groups, closed := buckets[0], buckets[1], buckets[2]
 	changed := false
-	put := func(b *bolt.Bucket, k, v []byte) error {
+	put := func(b kv.Bucket, k, v []byte) error {
 		old := b.Get(k)
 		switch {
 		case old == nil:
@@ -288,7 +288,7 @@ func (im *importer) menuAndCalendar() error {
 }
 
 // menuVersion is the menu and calendar's revision (0: never imported).
-func menuVersion(tx *bolt.Tx) uint64 {
+func menuVersion(tx kv.Tx) uint64 {
 	if v := tx.Bucket(bMeta).Get(kMenuVer); len(v) == 8 {
 		return binary.BigEndian.Uint64(v)
 	}

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/central"
@@ -74,7 +74,7 @@ func (s *Server) SendMessage(m app.Message) (app.Message, error) {
 		return app.Message{}, &central.Error{Code: "bad_message", Message: err.Error()}
 	}
 	m.Sent = s.now()
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		if m.Audience.Kind == app.AudienceFamily {
 			if _, ok, err := getJSON[app.Account](tx, app.KindAccount, string(m.Audience.AccountID)); err != nil {
 				return err
@@ -115,7 +115,7 @@ type MessageSummary struct {
 // Messages lists the messages sent, newest first, with their reads.
 func (s *Server) Messages() ([]MessageSummary, error) {
 	out := []MessageSummary{}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		reads := map[string]int{}
 		if err := tx.Bucket(bMessageReads).ForEach(func(k, _ []byte) error {
 			reads[string(k[bytes.IndexByte(k, 0)+1:])]++
@@ -139,7 +139,7 @@ func (s *Server) Messages() ([]MessageSummary, error) {
 // familyMessages reads the messages that reach account a's family, newest
 // first, each with when the family read it: through the index, the
 // family's own, its children's classes' and schools', and everyone's.
-func (s *Server) familyMessages(tx *bolt.Tx, a app.AccountID, pupils []app.PupilID) ([]app.Message, error) {
+func (s *Server) familyMessages(tx kv.Tx, a app.AccountID, pupils []app.PupilID) ([]app.Message, error) {
 	auds := []app.MessageAudience{{Kind: app.AudienceAll}, {Kind: app.AudienceFamily, AccountID: a}}
 	for _, id := range pupils {
 		p, ok, err := getJSON[app.Pupil](tx, app.KindPupil, string(id))
@@ -240,7 +240,7 @@ func (p *pusher) pushMessageRead(item *ReviewItem) error {
 // read).
 func (s *Server) MessageReadAt(a app.AccountID, id string) (time.Time, error) {
 	var t time.Time
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		if v := tx.Bucket(bMessageReads).Get(key(string(a), id)); v != nil {
 			var err error
 			t, err = time.Parse(time.RFC3339Nano, string(v))
@@ -306,7 +306,7 @@ func (s *Server) MessagesAfter(after string, limit int) (app.MessagePage, error)
 	}
 	page := app.MessagePage{Messages: []app.Message{}, Last: after, ServerTime: s.now()}
 	oldest := s.now().AddDate(0, 0, -FamilyMessagesDays)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		var ids []string
 		if err := tx.Bucket(bMessages).ForEach(func(k, _ []byte) error {
 			if id := string(k); after == "" || compareMessageIDs(id, after) > 0 {

@@ -9,7 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/app/pagopa"
@@ -82,7 +82,7 @@ func current(p position, today app.Day) position {
 	return p
 }
 
-func getPosition(tx *bolt.Tx, code string) (position, bool, error) {
+func getPosition(tx kv.Tx, code string) (position, bool, error) {
 	v := tx.Bucket(bPositions).Get([]byte(code))
 	if v == nil {
 		return position{}, false, nil
@@ -94,7 +94,7 @@ func getPosition(tx *bolt.Tx, code string) (position, bool, error) {
 	return p, true, nil
 }
 
-func putPosition(tx *bolt.Tx, p position) error {
+func putPosition(tx kv.Tx, p position) error {
 	data, err := json.Marshal(p)
 	if err != nil {
 		return err
@@ -136,7 +136,7 @@ func (s *Server) CreateTopUp(kioskID string, r app.TopUpRequest) (n app.Notice, 
 		return app.Notice{}, false, err
 	}
 	cfg := s.pagopa.cfg
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx kv.Tx) error {
 		created = false
 		keys := tx.Bucket(bTopUpKeys)
 		if code := keys.Get([]byte(r.IdempotencyKey)); code != nil {
@@ -212,7 +212,7 @@ func (s *Server) CreateTopUp(kioskID string, r app.TopUpRequest) (n app.Notice, 
 }
 
 // allocateCode gives out the next IUV base and makes its notice code.
-func (s *Server) allocateCode(tx *bolt.Tx) (string, error) {
+func (s *Server) allocateCode(tx kv.Tx) (string, error) {
 	meta := tx.Bucket(bMeta)
 	last := getU64(meta, kIUVBase)
 	base := max(last+1, uint64(max(s.now().UnixMilli()/10, 0)))
@@ -241,7 +241,7 @@ func truncateRunes(s string, n int) string {
 // (expiry applied). An unknown code is central.CodeUnknownNotice.
 func (s *Server) Notice(code string) (app.Notice, error) {
 	var n app.Notice
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		p, ok, err := getPosition(tx, code)
 		if err != nil {
 			return err
@@ -260,7 +260,7 @@ func (s *Server) Notice(code string) (app.Notice, error) {
 // unknown) has none.
 func (s *Server) FamilyNotices(a app.AccountID) ([]app.Notice, error) {
 	var out []app.Notice
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		out = out[:0]
 		today := s.noticeDay()
 		prefix := key(string(a), "")
@@ -294,7 +294,7 @@ func (s *Server) FamilyNotices(a app.AccountID) ([]app.Notice, error) {
 // date (reads apply it anyway) and returns how many it changed.
 func (s *Server) ExpireNotices() (int, error) {
 	n := 0
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		n = 0
 		today := s.noticeDay()
 		var expired []position
@@ -342,7 +342,7 @@ func (s *Server) InvalidateNotice(code, reason string) (app.Notice, error) {
 	}
 	var n app.Notice
 	changed := false
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		changed = false
 		p, ok, err := getPosition(tx, code)
 		if err != nil {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 )
@@ -42,7 +42,7 @@ type pricePeriod struct {
 }
 
 // lastBefore is the last entry whose key sorts before seek (nil if none).
-func lastBefore(c *bolt.Cursor, seek []byte) (k, v []byte) {
+func lastBefore(c kv.Cursor, seek []byte) (k, v []byte) {
 	if k, _ = c.Seek(seek); k == nil {
 		return c.Last()
 	}
@@ -50,7 +50,7 @@ func lastBefore(c *bolt.Cursor, seek []byte) (k, v []byte) {
 }
 
 // latestPrice returns the pupil's latest price period and its day, if any.
-func latestPrice(tx *bolt.Tx, pupil app.PupilID) (pricePeriod, string, bool, error) {
+func latestPrice(tx kv.Tx, pupil app.PupilID) (pricePeriod, string, bool, error) {
 	prefix := key(string(pupil), "")
 	// The first key after the pupil's: its prefix with the NUL made 0x01.
 	k, v := lastBefore(tx.Bucket(bPrices).Cursor(), append(bytes.Clone(prefix[:len(prefix)-1]), 1))
@@ -71,7 +71,7 @@ func latestPrice(tx *bolt.Tx, pupil app.PupilID) (pricePeriod, string, bool, err
 // first time, the old price as the period before (since ever). The latest
 // period is always the stored pupil's price: an unchanged pupil costs no
 // read.
-func recordPrice(tx *bolt.Tx, p app.Pupil, old app.Pupil, had bool, today app.Day, now time.Time) error {
+func recordPrice(tx kv.Tx, p app.Pupil, old app.Pupil, had bool, today app.Day, now time.Time) error {
 	if !had || (old.FeeBand == p.FeeBand && old.MealPrice == p.MealPrice) {
 		return nil
 	}
@@ -102,7 +102,7 @@ func recordPrice(tx *bolt.Tx, p app.Pupil, old app.Pupil, had bool, today app.Da
 
 // deletePrices forgets a deleted pupil's price history: a pupil made
 // again with the same id starts afresh.
-func deletePrices(tx *bolt.Tx, pupil string) error {
+func deletePrices(tx kv.Tx, pupil string) error {
 	prefix := key(pupil, "")
 	c := tx.Bucket(bPrices).Cursor()
 	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
@@ -116,7 +116,7 @@ func deletePrices(tx *bolt.Tx, pupil string) error {
 // priceOn is pupil's meal price on day at time at: the period in force
 // then, or (a pupil without history, stored before it was kept) the
 // pupil's price.
-func priceOn(tx *bolt.Tx, pupil app.Pupil, day app.Day, at time.Time) (app.Cents, error) {
+func priceOn(tx kv.Tx, pupil app.Pupil, day app.Day, at time.Time) (app.Cents, error) {
 	prefix := key(string(pupil.ID), "")
 	// The last key ≤ pupil \0 day \0 at: just before the key past it.
 	k, v := lastBefore(tx.Bucket(bPrices).Cursor(), append(key(string(pupil.ID), string(day), at.UTC().Format(periodTime)), 0))

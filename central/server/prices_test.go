@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 )
@@ -149,7 +149,7 @@ func TestPriceHistoryOfAnOlderDatabase(t *testing.T) {
 	e := newEnv(t)
 	mustImport(t, e.s, fixture())
 	// As a database of the previous version: no history.
-	if err := e.s.db.Update(func(tx *bolt.Tx) error {
+	if err := e.s.db.Update(func(tx kv.Tx) error {
 		if err := tx.DeleteBucket(bPrices); err != nil {
 			return err
 		}
@@ -174,7 +174,7 @@ func TestPriceHistoryOfAnOlderDatabase(t *testing.T) {
 func pricePeriods(t *testing.T, s *Server, pupil app.PupilID) int {
 	t.Helper()
 	n := 0
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		prefix := key(string(pupil), "")
 		c := tx.Bucket(bPrices).Cursor()
 		for k, v := c.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 )
@@ -126,7 +126,7 @@ func (s *Server) PullView(kioskID, cursor string, limit int, epoch string, redac
 		return nil, errors.New("pull: limit below 1")
 	}
 	var out []byte
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx kv.Tx) error {
 		meta := tx.Bucket(bMeta)
 		ch := tx.Bucket(bChanges)
 		head := getU64(meta, kHead)
@@ -236,7 +236,7 @@ func withoutAccessHash(data []byte) ([]byte, error) {
 
 // countAfter counts the change entries above rev: the size of a delta
 // (small but for a first pull, which counts from the live counter).
-func countAfter(ch *bolt.Bucket, rev uint64) int {
+func countAfter(ch kv.Bucket, rev uint64) int {
 	n := 0
 	c := ch.Cursor()
 	for k, _ := c.Seek(u64(rev + 1)); k != nil; k, _ = c.Next() {
@@ -247,7 +247,7 @@ func countAfter(ch *bolt.Bucket, rev uint64) int {
 
 // kioskView is what the server holds of one kiosk's stream for epoch (the
 // kiosk's latest epoch when epoch is "").
-func kioskView(tx *bolt.Tx, kioskID, epoch string) app.KioskView {
+func kioskView(tx kv.Tx, kioskID, epoch string) app.KioskView {
 	v := app.KioskView{KioskID: kioskID, Epoch: epoch}
 	ks, err := getKiosk(tx, kioskID)
 	if err != nil {

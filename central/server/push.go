@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/central"
@@ -63,7 +63,7 @@ type streamState struct {
 	Since      time.Time `json:"since"`
 }
 
-func getKiosk(tx *bolt.Tx, id string) (kioskState, error) {
+func getKiosk(tx kv.Tx, id string) (kioskState, error) {
 	ks := kioskState{Streams: map[string]*streamState{}}
 	v := tx.Bucket(bKiosks).Get([]byte(id))
 	if v == nil {
@@ -133,7 +133,7 @@ func (s *Server) PushAs(kioskID, role string, b app.PushBatch) (app.PushReply, e
 	}
 	reply := app.PushReply{Results: make([]app.EventAck, 0, len(b.Events))}
 	if len(b.Events) == 0 {
-		err := s.db.View(func(tx *bolt.Tx) error {
+		err := s.db.View(func(tx kv.Tx) error {
 			reply.Kiosk = kioskView(tx, kioskID, b.Epoch)
 			return nil
 		})
@@ -142,7 +142,7 @@ func (s *Server) PushAs(kioskID, role string, b app.PushBatch) (app.PushReply, e
 	}
 	var warnings []string
 	var raised []app.Alarm
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		reply.Results, reply.Alarms, reply.Accounts, warnings = reply.Results[:0], nil, nil, nil
 		p := &pusher{s: s, tx: tx, kiosk: kioskID, role: role, epoch: b.Epoch, now: s.now()}
 		if err := p.run(b.Events, &reply); err != nil {
@@ -188,7 +188,7 @@ func (s *Server) PushAs(kioskID, role string, b app.PushBatch) (app.PushReply, e
 
 type pusher struct {
 	s        *Server
-	tx       *bolt.Tx
+	tx       kv.Tx
 	kiosk    string
 	role     string // the token's (roleLegacy: both kiosk roles)
 	epoch    string

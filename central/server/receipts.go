@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/app/pagopa"
@@ -126,7 +126,7 @@ func (s *Server) RecordReceipt(r app.Receipt) (app.Notice, error) {
 		outcome error // the caller's answer, with the transaction committed
 		dup     bool
 	)
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		n, raised, outcome, dup = app.Notice{}, nil, nil, false
 		rb := tx.Bucket(bReceipts)
 		if old := rb.Get([]byte(r.ReceiptID)); old != nil {
@@ -235,7 +235,7 @@ func (s *Server) RecordReceipt(r app.Receipt) (app.Notice, error) {
 // and rewrites the account record at a new revision, so that every kiosk
 // pulls the new balance. found is false when the account record is gone:
 // the ledger still takes the credit.
-func creditAccount(tx *bolt.Tx, acc app.AccountID, amount app.Cents, now time.Time) (found bool, err error) {
+func creditAccount(tx kv.Tx, acc app.AccountID, amount app.Cents, now time.Time) (found bool, err error) {
 	opening, charged, _ := getLedger(tx, acc)
 	charged -= amount
 	if err := putLedger(tx, acc, opening, charged); err != nil {
@@ -254,7 +254,7 @@ func creditAccount(tx *bolt.Tx, acc app.AccountID, amount app.Cents, now time.Ti
 	return true, err
 }
 
-func putJSON(b *bolt.Bucket, k string, v any) error {
+func putJSON(b kv.Bucket, k string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -263,7 +263,7 @@ func putJSON(b *bolt.Bucket, k string, v any) error {
 }
 
 // storeAlarm appends an alarm for the office.
-func storeAlarm(tx *bolt.Tx, a app.Alarm) error {
+func storeAlarm(tx kv.Tx, a app.Alarm) error {
 	data, err := json.Marshal(a)
 	if err != nil {
 		return err
@@ -289,7 +289,7 @@ func (s *Server) CreateReceiptToken(name string) (string, error) {
 		return "", err
 	}
 	token := base64.RawURLEncoding.EncodeToString(raw)
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		tk, byName := tx.Bucket(bReceiptTokens), tx.Bucket(bReceiptTokenNames)
 		if old := byName.Get([]byte(name)); old != nil {
 			if err := tk.Delete(old); err != nil {
@@ -308,7 +308,7 @@ func (s *Server) CreateReceiptToken(name string) (string, error) {
 
 // RevokeReceiptToken revokes a receipts token.
 func (s *Server) RevokeReceiptToken(name string) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		tk, byName := tx.Bucket(bReceiptTokens), tx.Bucket(bReceiptTokenNames)
 		h := byName.Get([]byte(name))
 		if h == nil {
@@ -325,7 +325,7 @@ func (s *Server) RevokeReceiptToken(name string) error {
 // receiptsTokenName returns the name of a receipts token, or "".
 func (s *Server) receiptsTokenName(token string) (string, error) {
 	var name string
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		name = string(tx.Bucket(bReceiptTokens).Get(tokenHash(token)))
 		return nil
 	})

@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/central"
@@ -151,7 +151,7 @@ func (s *Server) Import(d ImportData) (ImportStats, error) {
 		return ImportStats{}, err
 	}
 	var st ImportStats
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx kv.Tx) error {
 		st = ImportStats{}
 		return s.importTx(tx, &d, &st)
 	})
@@ -164,7 +164,7 @@ func (s *Server) Import(d ImportData) (ImportStats, error) {
 
 type importer struct {
 	s   *Server
-	tx  *bolt.Tx
+	tx  kv.Tx
 	d   *ImportData
 	st  *ImportStats
 	now time.Time
@@ -210,7 +210,7 @@ func (im *importer) unique(m seen, kind string, i int, field, id string) error {
 	return nil
 }
 
-func (s *Server) importTx(tx *bolt.Tx, d *ImportData, st *ImportStats) error {
+func (s *Server) importTx(tx kv.Tx, d *ImportData, st *ImportStats) error {
 	im := &importer{s: s, tx: tx, d: d, st: st, now: s.now()}
 	// Dependencies first: pupils read fee bands, diets and accounts;
 	// badges and bookings read pupils.
@@ -257,7 +257,7 @@ func (im *importer) diets() error {
 }
 
 // Ledger: opening balance and meals charged (net of voids).
-func getLedger(tx *bolt.Tx, acc app.AccountID) (opening, charged app.Cents, ok bool) {
+func getLedger(tx kv.Tx, acc app.AccountID) (opening, charged app.Cents, ok bool) {
 	v := tx.Bucket(bLedger).Get([]byte(acc))
 	if len(v) != 16 {
 		return 0, 0, false
@@ -265,7 +265,7 @@ func getLedger(tx *bolt.Tx, acc app.AccountID) (opening, charged app.Cents, ok b
 	return app.Cents(int64(binary.BigEndian.Uint64(v))), app.Cents(int64(binary.BigEndian.Uint64(v[8:]))), true
 }
 
-func putLedger(tx *bolt.Tx, acc app.AccountID, opening, charged app.Cents) error {
+func putLedger(tx kv.Tx, acc app.AccountID, opening, charged app.Cents) error {
 	v := make([]byte, 16)
 	binary.BigEndian.PutUint64(v, uint64(opening))
 	binary.BigEndian.PutUint64(v[8:], uint64(charged))
@@ -610,7 +610,7 @@ func (im *importer) deletions() error {
 	return nil
 }
 
-func hasPrefix(b *bolt.Bucket, prefix []byte) bool {
+func hasPrefix(b kv.Bucket, prefix []byte) bool {
 	k, _ := b.Cursor().Seek(prefix)
 	return k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix)
 }

@@ -11,7 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/central"
@@ -64,7 +64,7 @@ func (s *Server) RecordRefund(acc app.AccountID, id string, amount app.Cents, re
 	case len(reason) > 500 || !utf8.ValidString(reason):
 		return Refund{}, false, badRequest("reason", "at most 500 bytes of UTF-8")
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.db.Update(func(tx kv.Tx) error {
 		created = false
 		b, err := tx.CreateBucketIfNotExists(bRefunds)
 		if err != nil {
@@ -108,7 +108,7 @@ func (s *Server) RecordRefund(acc app.AccountID, id string, amount app.Cents, re
 }
 
 // accountRefunds lists account acc's refunds.
-func accountRefunds(tx *bolt.Tx, acc app.AccountID) ([]Refund, error) {
+func accountRefunds(tx kv.Tx, acc app.AccountID) ([]Refund, error) {
 	b := tx.Bucket(bRefunds)
 	if b == nil {
 		return nil, nil

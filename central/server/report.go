@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 )
@@ -31,7 +31,7 @@ func (s *Server) DayReport(day app.Day, svc app.Service) (app.DayReport, error) 
 		return app.DayReport{}, fmt.Errorf("report: unknown service %q (the canteen serves %s)", svc, app.ServiceLunch)
 	}
 	in := app.ReportInput{Day: day, Service: svc}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		var err error
 		if in.Pupils, err = livePupils(tx); err != nil {
 			return err
@@ -78,7 +78,7 @@ func (s *Server) DayReport(day app.Day, svc app.Service) (app.DayReport, error) 
 }
 
 // livePupils reads every pupil of the roster.
-func livePupils(tx *bolt.Tx) ([]app.Pupil, error) {
+func livePupils(tx kv.Tx) ([]app.Pupil, error) {
 	var out []app.Pupil
 	err := tx.Bucket(kindIndex[app.KindPupil]).ForEach(func(k, _ []byte) error {
 		p, ok, err := getJSON[app.Pupil](tx, app.KindPupil, string(k))

@@ -15,6 +15,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"mensakiosk/central/server/kv"
+
 	"mensakiosk/app"
 )
 
@@ -33,7 +35,7 @@ func (s *Server) MarkRestored() error {
 	if _, err := rand.Read(id); err != nil {
 		return err
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		meta := tx.Bucket(bMeta)
 		a := app.Alarm{Code: AlarmServerRestored, At: s.now(),
 			Message: fmt.Sprintf("database restored from a backup (head revision %d): every kiosk pulls afresh and re-sends the events the backup lacks", getU64(meta, kHead))}
@@ -58,8 +60,11 @@ const AlarmServerRestored = "server_restored"
 // transaction: the server keeps serving (pushes wait for nothing). It
 // returns the bytes written.
 func (s *Server) Backup(w io.Writer) (int64, error) {
+	if s.bolt == nil {
+		return 0, ErrBackupNotFile
+	}
 	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.bolt.View(func(tx *bolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(w)
 		return err
@@ -67,9 +72,18 @@ func (s *Server) Backup(w io.Writer) (int64, error) {
 	return n, err
 }
 
+// ErrBackupNotFile: the store is PostgreSQL, whose backups are the
+// operator's own (pg_dump, or a base backup with WAL archiving for
+// point-in-time recovery; docs/central.md).
+var ErrBackupNotFile = errors.New("this server's store is PostgreSQL: back it up with pg_dump (or a base backup and WAL archiving for point-in-time recovery), see docs/central.md")
+
 // adminBackup answers GET /admin/backup with the database's bytes.
 func (s *Server) adminBackup(w http.ResponseWriter, _ *http.Request) {
-	err := s.db.View(func(tx *bolt.Tx) error {
+	if s.bolt == nil {
+		http.Error(w, ErrBackupNotFile.Error(), http.StatusNotImplemented)
+		return
+	}
+	err := s.bolt.View(func(tx *bolt.Tx) error {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Length", strconv.FormatInt(tx.Size(), 10))
 		_, err := tx.WriteTo(w)

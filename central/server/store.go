@@ -36,6 +36,9 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"mensakiosk/central/server/kv"
+	"mensakiosk/central/server/kv/kvbolt"
+
 	"mensakiosk"
 	"mensakiosk/app"
 	"mensakiosk/internal/logagg"
@@ -83,11 +86,17 @@ type Options struct {
 
 // Server is the central server: its store and its HTTP handler.
 type Server struct {
-	db    *bolt.DB
-	log   *slog.Logger
-	clock app.Clock
-	dbID  []byte // random, made with the database: cursors name it
-	path  string
+	db kv.DB
+	// bolt is the bbolt file under db when the store is kvbolt (backup
+	// and its size need a file); nil on PostgreSQL.
+	bolt *bolt.DB
+	// dataDir holds the access codes' key; path is the bbolt file ("" on
+	// PostgreSQL).
+	dataDir string
+	log     *slog.Logger
+	clock   app.Clock
+	dbID    []byte // random, made with the database: cursors name it
+	path    string
 	// loc and cutoff: see Options.Location and Options.BookingCutoff.
 	loc    *time.Location
 	cutoff cutoff
@@ -154,27 +163,14 @@ func kindByte(kind string) byte {
 	panic("unknown kind " + kind)
 }
 
-// Open opens (creating if needed) the database in dataDir.
+// Open opens (creating if needed) the bbolt database in dataDir: the
+// embedded default store.
 func Open(dataDir string, opts Options) (*Server, error) {
-	if opts.Log == nil {
-		opts.Log = slog.New(slog.DiscardHandler)
-	}
-	if opts.Clock == nil {
-		opts.Clock = app.SystemClock{}
-	}
 	if opts.LockTimeout == 0 {
 		opts.LockTimeout = 2 * time.Second
 	}
 	if dataDir == "" {
 		return nil, errors.New("central server: no data directory given")
-	}
-	loc, cut, err := bookingOptions(opts)
-	if err != nil {
-		return nil, fmt.Errorf("central server: %w", err)
-	}
-	pp, err := resolvePagoPA(opts.PagoPA, opts.Log)
-	if err != nil {
-		return nil, fmt.Errorf("central server: %w", err)
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("central server: data directory: %w", err)
@@ -190,19 +186,55 @@ func Open(dataDir string, opts Options) (*Server, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Server{db: db, log: opts.Log, clock: opts.Clock, path: path, loc: loc, cutoff: cut, pagopa: pp,
+	s, err := OpenStore(kvbolt.New(db), dataDir, opts)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s.path = path
+	return s, nil
+}
+
+// OpenStore opens a server on an open store (kvbolt, or one Comune's key
+// space on kvpg), preparing it at first use. dataDir holds what is never in
+// the store: the access codes' fingerprint key (access_codes.go). The
+// server closes db when it is closed.
+func OpenStore(db kv.DB, dataDir string, opts Options) (*Server, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Clock == nil {
+		opts.Clock = app.SystemClock{}
+	}
+	if dataDir == "" {
+		return nil, errors.New("central server: no data directory given")
+	}
+	loc, cut, err := bookingOptions(opts)
+	if err != nil {
+		return nil, fmt.Errorf("central server: %w", err)
+	}
+	pp, err := resolvePagoPA(opts.PagoPA, opts.Log)
+	if err != nil {
+		return nil, fmt.Errorf("central server: %w", err)
+	}
+	s := &Server{db: db, dataDir: dataDir, log: opts.Log, clock: opts.Clock, loc: loc, cutoff: cut, pagopa: pp,
 		refused:   logagg.New(opts.Log, opts.LogInterval, 5, logagg.WithMessage("requests refused")),
 		repeats:   logagg.New(opts.Log, opts.LogInterval, 3, logagg.WithMessage("alarms raised again"), logagg.WithLevel(slog.LevelError)),
 		pushWarns: logagg.New(opts.Log, opts.LogInterval, 3, logagg.WithMessage("push warnings"))}
+	if b, ok := db.(*kvbolt.DB); ok {
+		s.bolt = b.Bolt
+	}
 	if err := s.init(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		s.refused.Close()
+		s.repeats.Close()
+		s.pushWarns.Close()
+		return nil, err
 	}
 	return s, nil
 }
 
 func (s *Server) init() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.db.Update(func(tx kv.Tx) error {
 		all := [][]byte{bMeta, bChanges, bLedger, bFamily, bRefs, bEvents, bReview, bServed, bStreams, bKiosks, bAlarms, bKioskAlarms, bTokens, bKioskTk}
 		all = append(all, topUpBuckets...) // positions.go
 		all = append(all, bPrices)         // prices.go
@@ -271,7 +303,7 @@ func u64(v uint64) []byte {
 	return b
 }
 
-func getU64(b *bolt.Bucket, k []byte) uint64 {
+func getU64(b kv.Bucket, k []byte) uint64 {
 	v := b.Get(k)
 	if len(v) != 8 {
 		return 0
@@ -279,7 +311,7 @@ func getU64(b *bolt.Bucket, k []byte) uint64 {
 	return binary.BigEndian.Uint64(v)
 }
 
-func addU64(b *bolt.Bucket, k []byte, d int64) error {
+func addU64(b kv.Bucket, k []byte, d int64) error {
 	return b.Put(k, u64(uint64(int64(getU64(b, k))+d)))
 }
 
@@ -335,7 +367,7 @@ func decodeChange(v []byte) (change, error) {
 }
 
 // getRecord returns a live record's JSON (valid during tx), or nil.
-func getRecord(tx *bolt.Tx, kind, id string) ([]byte, error) {
+func getRecord(tx kv.Tx, kind, id string) ([]byte, error) {
 	rev := tx.Bucket(kindIndex[kind]).Get([]byte(id))
 	if rev == nil {
 		return nil, nil
@@ -350,7 +382,7 @@ func getRecord(tx *bolt.Tx, kind, id string) ([]byte, error) {
 	return c.data, nil
 }
 
-func getJSON[T any](tx *bolt.Tx, kind, id string) (T, bool, error) {
+func getJSON[T any](tx kv.Tx, kind, id string) (T, bool, error) {
 	var v T
 	data, err := getRecord(tx, kind, id)
 	if err != nil || data == nil {
@@ -366,7 +398,7 @@ func getJSON[T any](tx *bolt.Tx, kind, id string) (T, bool, error) {
 // byte-for-byte what is stored (re-importing the same file changes
 // nothing, so kiosks pull nothing). It reports whether the record was new
 // (or a tombstone before) and whether anything changed.
-func putRecord(tx *bolt.Tx, kind, id string, data []byte) (inserted, changed bool, err error) {
+func putRecord(tx kv.Tx, kind, id string, data []byte) (inserted, changed bool, err error) {
 	idx := tx.Bucket(kindIndex[kind])
 	ch := tx.Bucket(bChanges)
 	meta := tx.Bucket(bMeta)
@@ -399,7 +431,7 @@ func putRecord(tx *bolt.Tx, kind, id string, data []byte) (inserted, changed boo
 
 // deleteRecord replaces a live record by a tombstone at the next revision.
 // It reports whether there was a live record.
-func deleteRecord(tx *bolt.Tx, kind, id string) (bool, error) {
+func deleteRecord(tx kv.Tx, kind, id string) (bool, error) {
 	idx := tx.Bucket(kindIndex[kind])
 	ch := tx.Bucket(bChanges)
 	meta := tx.Bucket(bMeta)
@@ -452,7 +484,7 @@ type Counts struct {
 // record indexes: an administrator's command, not a request path).
 func (s *Server) Counts() (Counts, error) {
 	var c Counts
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.db.View(func(tx kv.Tx) error {
 		per := map[byte]int{}
 		ch := tx.Bucket(bChanges)
 		err := ch.ForEach(func(_, v []byte) error {
@@ -476,10 +508,10 @@ func (s *Server) Counts() (Counts, error) {
 		c.Revision = getU64(meta, kHead)
 		c.Events = int(getU64(meta, kEvents))
 		c.MealsCharged = int(getU64(meta, kCharged))
-		c.Review = tx.Bucket(bReview).Stats().KeyN
-		c.Alarms = tx.Bucket(bAlarms).Stats().KeyN + tx.Bucket(bKioskAlarms).Stats().KeyN
-		c.Kiosks = tx.Bucket(bKiosks).Stats().KeyN
-		c.Tokens = tx.Bucket(bTokens).Stats().KeyN
+		c.Review = tx.Bucket(bReview).KeyN()
+		c.Alarms = tx.Bucket(bAlarms).KeyN() + tx.Bucket(bKioskAlarms).KeyN()
+		c.Kiosks = tx.Bucket(bKiosks).KeyN()
+		c.Tokens = tx.Bucket(bTokens).KeyN()
 		return s.gpdCounts(tx, &c) // gpd_status.go
 	})
 	return c, err

@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 )
@@ -51,7 +51,7 @@ func (s *Server) OfficeVoid(mealEventID, reason, staffID string) (ReviewItem, er
 	}
 	var out ReviewItem
 	var voided bool
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		voided = false
 		now := s.now()
 		evb := tx.Bucket(bEvents)

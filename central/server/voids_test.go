@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
+	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
 	"mensakiosk/app/apptest"
@@ -29,7 +29,7 @@ func TestVoidAuthority(t *testing.T) {
 	mustImport(t, e.s, d)
 	// A staff record of a role this server does not let void (a roster
 	// written by a later version).
-	if err := e.s.db.Update(func(tx *bolt.Tx) error {
+	if err := e.s.db.Update(func(tx kv.Tx) error {
 		data, _ := json.Marshal(app.Staff{ID: "S9", Name: "Ospite", Role: "visitor"})
 		_, _, err := putRecord(tx, app.KindStaff, "S9", data)
 		return err

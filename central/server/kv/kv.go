@@ -61,7 +61,10 @@ type Tx interface {
 type Bucket interface {
 	// Get is the value of k, or nil (absent, or a nested bucket).
 	Get(k []byte) []byte
-	// Put sets k to v. v must not be nil (an empty slice is a value).
+	// Put sets k to v. A nil or empty v stores an empty value (as bbolt
+	// does; the server keeps sets that way): Get then returns a non-nil
+	// empty slice, and cursors and ForEach a non-nil empty v, so a set
+	// member is told from a nested bucket and from an absent key.
 	// ErrIncompatibleValue when k names a nested bucket.
 	Put(k, v []byte) error
 	// Delete removes k (nothing when absent). ErrIncompatibleValue when k
@@ -107,5 +110,4 @@ var (
 	ErrIncompatibleValue = errors.New("kv: incompatible value (a bucket where a value is, or the reverse)")
 	ErrTxNotWritable     = errors.New("kv: transaction not writable")
 	ErrKeyRequired       = errors.New("kv: key required")
-	ErrValueNil          = errors.New("kv: value must not be nil")
 )

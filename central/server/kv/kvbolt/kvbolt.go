@@ -76,13 +76,8 @@ func (t Tx) Writable() bool                 { return t.Bolt.Writable() }
 // Bucket is a kv.Bucket on a bbolt bucket.
 type Bucket struct{ Bolt *bolt.Bucket }
 
-func (b Bucket) Get(k []byte) []byte { return b.Bolt.Get(k) }
-func (b Bucket) Put(k, v []byte) error {
-	if v == nil {
-		return kv.ErrValueNil
-	}
-	return mapErr(b.Bolt.Put(k, v))
-}
+func (b Bucket) Get(k []byte) []byte   { return b.Bolt.Get(k) }
+func (b Bucket) Put(k, v []byte) error { return mapErr(b.Bolt.Put(k, v)) }
 func (b Bucket) Delete(k []byte) error { return mapErr(b.Bolt.Delete(k)) }
 func (b Bucket) Cursor() kv.Cursor     { return Cursor{b.Bolt.Cursor()} }
 func (b Bucket) ForEach(fn func(k, v []byte) error) error {
