@@ -1,7 +1,14 @@
 // Package kvbolt is the kv store on one bbolt file: the reference server's
 // embedded default. It is a thin adapter: bbolt already has kv's semantics
 // (one writer at a time, so every Update is serializable and runs once;
-// Views are snapshots).
+// Views are snapshots), but for two things the adapter adds:
+//
+//   - KeyN counts the bucket's own keys with a cursor: bbolt's
+//     Stats().KeyN also counts the keys of nested buckets and does not see
+//     the transaction's own writes;
+//   - after Cursor.Delete the cursor is put back on the key after the
+//     deleted one: bbolt's own Next skips that key when the bucket's page
+//     was already changed in the transaction.
 package kvbolt
 
 import (
@@ -79,11 +86,18 @@ type Bucket struct{ Bolt *bolt.Bucket }
 func (b Bucket) Get(k []byte) []byte   { return b.Bolt.Get(k) }
 func (b Bucket) Put(k, v []byte) error { return mapErr(b.Bolt.Put(k, v)) }
 func (b Bucket) Delete(k []byte) error { return mapErr(b.Bolt.Delete(k)) }
-func (b Bucket) Cursor() kv.Cursor     { return Cursor{b.Bolt.Cursor()} }
+func (b Bucket) Cursor() kv.Cursor     { return &Cursor{Bolt: b.Bolt.Cursor()} }
 func (b Bucket) ForEach(fn func(k, v []byte) error) error {
 	return b.Bolt.ForEach(fn)
 }
-func (b Bucket) KeyN() int                    { return b.Bolt.Stats().KeyN }
+func (b Bucket) KeyN() int {
+	n := 0
+	c := b.Bolt.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
+}
 func (b Bucket) Bucket(name []byte) kv.Bucket { return bucket(b.Bolt.Bucket(name)) }
 func (b Bucket) CreateBucket(name []byte) (kv.Bucket, error) {
 	nb, err := b.Bolt.CreateBucket(name)
@@ -96,18 +110,54 @@ func (b Bucket) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
 func (b Bucket) DeleteBucket(name []byte) error { return mapErr(b.Bolt.DeleteBucket(name)) }
 
 // Cursor is a kv.Cursor on a bbolt cursor.
-type Cursor struct{ Bolt *bolt.Cursor }
+type Cursor struct {
+	Bolt *bolt.Cursor
+	// at is the key the cursor is on; after a Delete, next is where the
+	// following Next lands (the key after the deleted one).
+	at      []byte
+	deleted bool
+	nk, nv  []byte
+}
 
-func (c Cursor) First() ([]byte, []byte)        { return c.Bolt.First() }
-func (c Cursor) Last() ([]byte, []byte)         { return c.Bolt.Last() }
-func (c Cursor) Seek(s []byte) ([]byte, []byte) { return c.Bolt.Seek(s) }
-func (c Cursor) Next() ([]byte, []byte)         { return c.Bolt.Next() }
-func (c Cursor) Prev() ([]byte, []byte)         { return c.Bolt.Prev() }
-func (c Cursor) Delete() error                  { return mapErr(c.Bolt.Delete()) }
+func (c *Cursor) on(k, v []byte) ([]byte, []byte) {
+	c.at, c.deleted = k, false
+	return k, v
+}
+
+func (c *Cursor) First() ([]byte, []byte)        { return c.on(c.Bolt.First()) }
+func (c *Cursor) Last() ([]byte, []byte)         { return c.on(c.Bolt.Last()) }
+func (c *Cursor) Seek(s []byte) ([]byte, []byte) { return c.on(c.Bolt.Seek(s)) }
+
+func (c *Cursor) Next() ([]byte, []byte) {
+	if c.deleted {
+		return c.on(c.nk, c.nv)
+	}
+	return c.on(c.Bolt.Next())
+}
+
+func (c *Cursor) Prev() ([]byte, []byte) {
+	if c.deleted && c.nk == nil {
+		// The last key was deleted: the one before it is now the last.
+		return c.on(c.Bolt.Last())
+	}
+	return c.on(c.Bolt.Prev())
+}
+
+func (c *Cursor) Delete() error {
+	if err := c.Bolt.Delete(); err != nil {
+		return mapErr(err)
+	}
+	if c.at != nil {
+		at := append([]byte(nil), c.at...)
+		c.nk, c.nv = c.Bolt.Seek(at)
+		c.at, c.deleted = at, true
+	}
+	return nil
+}
 
 var (
 	_ kv.DB     = (*DB)(nil)
 	_ kv.Tx     = Tx{}
 	_ kv.Bucket = Bucket{}
-	_ kv.Cursor = Cursor{}
+	_ kv.Cursor = (*Cursor)(nil)
 )
