@@ -1,0 +1,287 @@
+// Package kvpg is the kv store on PostgreSQL (through pgx and its pool):
+// one database shared by several server processes and by many Comuni
+// (tenants), each tenant its own key space.
+//
+// # Tables
+//
+// The schema (schema.go) is applied by Open: one transaction holding an
+// advisory lock (so servers that start together apply it once), recorded in
+// schema_version; a database whose version is newer than this program's is
+// refused (ErrSchemaTooNew) rather than written with rules that predate it.
+//
+//	tenants(code text PRIMARY KEY, created timestamptz)
+//	kv(tenant text, bucket bytea, key bytea, value bytea NULL,
+//	   PRIMARY KEY (tenant, bucket, key))
+//	kv_buckets: index on kv (tenant, bucket, key) WHERE value IS NULL
+//
+// One row per key. bucket is the path of nested bucket names from the top,
+// each name with its 0x00 bytes written 0x00 0xff and ended by 0x00 0x01, so
+// that no path is a prefix of another's encoding unless it is its ancestor:
+// a bucket's whole subtree is one range of the primary key (DeleteBucket is
+// one DELETE). A nested bucket is a row in its parent with a NULL value; a
+// top-level bucket is such a row under the empty path. bytea compares
+// bytewise (memcmp, then length) whatever the database's collation, which is
+// kv's key order; tenant is text COLLATE "C". Every query names the tenant
+// in its WHERE clause or its rows: a DB made by Store.Tenant reads and
+// writes its tenant's rows only.
+//
+// Limit: PostgreSQL's btree takes index rows up to about 2,700 bytes, so a
+// key and its bucket path together must stay under that (bbolt takes keys
+// up to 32 KiB); the server's keys are tens of bytes.
+//
+// # Transactions
+//
+// Update runs fn in a SERIALIZABLE read-write transaction, so the
+// read-modify-writes of the server's rules (a sequence, a revision, a
+// balance, "is this event id new?") cannot race between processes: where
+// two Updates could not have run one after the other, PostgreSQL aborts one
+// with a serialization failure (SQLSTATE 40001) or a deadlock (40P01), and
+// Update rolls it back and runs fn again: up to Options.MaxAttempts runs
+// (DefaultMaxAttempts), sleeping between them a jittered backoff that
+// starts at 1 ms and doubles up to 64 ms. Any other failure is returned as
+// it is: a connection lost during COMMIT leaves the outcome unknown, and
+// running fn again could apply it twice.
+//
+// View runs fn in a REPEATABLE READ READ ONLY transaction: one snapshot of
+// everything committed before its first read. It is not SERIALIZABLE
+// because the server decides nothing in a View: every read that leads to a
+// write is inside an Update, whose serializability covers it. A snapshot
+// read never fails with a serialization error and takes no predicate
+// locks, so Views (the pulls) neither abort nor make Updates abort.
+//
+// Get, cursors and ForEach have no error return: the first failure of a
+// transaction's queries is kept ("sticky"); every later read returns nil,
+// every write returns the failure, and View or Update returns it instead of
+// fn's result (running fn again when it is a serialization failure).
+//
+// # Speed
+//
+// A push is thousands of Gets and Puts in one Update; on PostgreSQL each
+// read that leaves the process is a round trip, so a transaction keeps:
+//
+//   - a write buffer: Put, Delete and CreateBucket are kept in memory and
+//     written at COMMIT by one multi-row upsert and one multi-row delete
+//     (two statements in one round trip), or earlier when a range read
+//     (a cursor's batch, KeyN, DeleteBucket) needs them, or when more than
+//     flushEvery writes wait;
+//   - a read cache of every key read or written, which also answers Get
+//     with the transaction's own writes (a cursor's rows are overlaid with
+//     the writes made after its batch was read);
+//   - the nested-bucket keys of each bucket written to, read once (a
+//     partial index holds only those rows), so that a Put can refuse a
+//     bucket's key at once without a round trip.
+//
+// Cursors read Options.CursorBatch rows per query (DefaultCursorBatch),
+// forward or backward as they move. Statements are prepared once per
+// connection (pgx's statement cache) and run by the extended protocol.
+// The benchmarks (kvpg_test.go) measure all this against kvbolt.
+package kvpg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"mensakiosk/central/server/kv"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxAttempts = 10
+	DefaultCursorBatch = 256
+)
+
+// Options tune a Store; the zero value is the defaults.
+type Options struct {
+	// MaxConns is the pool's size; 0 is pgxpool's default (4, or the
+	// number of CPUs when more). A pool_max_conns in the DSN is kept
+	// when this is 0.
+	MaxConns int32
+	// MaxAttempts is how many times an Update runs fn when each run ends
+	// in a serialization failure; 0 is DefaultMaxAttempts.
+	MaxAttempts int
+	// CursorBatch is how many rows a cursor reads per query; 0 is
+	// DefaultCursorBatch.
+	CursorBatch int
+
+	// flushEvery: the writes buffered before they are sent; 0 is
+	// flushEvery (1, no buffer, for the benchmark that measures it).
+	flushEvery int
+}
+
+// Errors of the store itself (the misuses of kv are kv's errors).
+var (
+	ErrSchemaTooNew  = errors.New("kvpg: the database's schema is newer than this program: upgrade the program (or point it at another database)")
+	ErrUnknownTenant = errors.New("kvpg: no such tenant (Comune): create it first")
+	ErrTenantCode    = errors.New("kvpg: a tenant code is 1 to 64 printable characters")
+	ErrClosed        = errors.New("kvpg: store closed")
+)
+
+// Store is an open PostgreSQL database with the kv schema: the pool of
+// connections every tenant's DB shares.
+type Store struct {
+	pool    *pgxpool.Pool
+	opts    Options
+	retries atomic.Int64
+}
+
+// Open connects to dsn (a postgres:// URL or key=value string; a Unix
+// socket is host=/dir), applies the schema's migrations and returns the
+// store. It fails with ErrSchemaTooNew on a database of a newer program.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = DefaultMaxAttempts
+	}
+	if opts.CursorBatch <= 0 {
+		opts.CursorBatch = DefaultCursorBatch
+	}
+	if opts.flushEvery <= 0 {
+		opts.flushEvery = flushEvery
+	}
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("kvpg: %w", err)
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("kvpg: %w", err)
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Store{pool: pool, opts: opts}, nil
+}
+
+// Close closes the pool, waiting for the connections in use.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Pool is the store's pool, for what is not kv (a health check, the
+// admin commands' statistics).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Retries is how many times, since Open, an Update ran fn again after a
+// serialization failure or a deadlock.
+func (s *Store) Retries() int64 { return s.retries.Load() }
+
+// ValidTenantCode tells whether code can name a tenant: 1 to 64 bytes of
+// printable UTF-8 (no spaces at either end).
+func ValidTenantCode(code string) bool {
+	if code == "" || len(code) > 64 || !utf8.ValidString(code) {
+		return false
+	}
+	for i, r := range code {
+		if !unicode.IsPrint(r) || (r == ' ' && (i == 0 || i == len(code)-1)) {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateTenant records a tenant; it is no error if it exists.
+func (s *Store) CreateTenant(ctx context.Context, code string) error {
+	if !ValidTenantCode(code) {
+		return fmt.Errorf("%w: %q", ErrTenantCode, code)
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO tenants (code) VALUES ($1) ON CONFLICT (code) DO NOTHING`, code); err != nil {
+		return fmt.Errorf("kvpg: create tenant %q: %w", code, err)
+	}
+	return nil
+}
+
+// Tenants is the codes of every tenant, sorted.
+func (s *Store) Tenants(ctx context.Context) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT code FROM tenants`)
+	if err != nil {
+		return nil, fmt.Errorf("kvpg: tenants: %w", err)
+	}
+	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("kvpg: tenants: %w", err)
+	}
+	sort.Strings(codes)
+	return codes, nil
+}
+
+// Tenant is one tenant's key space. It does not query: its first
+// transaction fails with ErrUnknownTenant if CreateTenant has not recorded
+// code. Its Close waits for its transactions; the pool stays open until
+// the Store's Close.
+func (s *Store) Tenant(code string) *DB {
+	return &DB{s: s, tenant: code}
+}
+
+// DB is one tenant's kv.DB.
+type DB struct {
+	s      *Store
+	tenant string
+	known  atomic.Bool // the tenant was found in tenants
+
+	mu       sync.Mutex
+	closed   bool
+	inflight sync.WaitGroup
+}
+
+var _ kv.DB = (*DB)(nil)
+
+// TenantCode is the DB's tenant.
+func (d *DB) TenantCode() string { return d.tenant }
+
+func (d *DB) enter() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return ErrClosed
+	}
+	d.inflight.Add(1)
+	return nil
+}
+
+// Close implements kv.DB: later transactions fail with ErrClosed; it
+// waits for those in flight.
+func (d *DB) Close() error {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	d.inflight.Wait()
+	return nil
+}
+
+// View implements kv.DB.
+func (d *DB) View(fn func(kv.Tx) error) error {
+	if err := d.enter(); err != nil {
+		return err
+	}
+	defer d.inflight.Done()
+	return d.once(false, fn)
+}
+
+// Update implements kv.DB.
+func (d *DB) Update(fn func(kv.Tx) error) error {
+	if err := d.enter(); err != nil {
+		return err
+	}
+	defer d.inflight.Done()
+	for attempt := 1; ; attempt++ {
+		err := d.once(true, fn)
+		if !isRetryable(err) || attempt >= d.s.opts.MaxAttempts {
+			return err
+		}
+		d.s.retries.Add(1)
+		backoff(attempt)
+	}
+}

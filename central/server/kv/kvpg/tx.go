@@ -1,0 +1,667 @@
+package kvpg
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"mensakiosk/central/server/kv"
+)
+
+// The statements; every one is filtered by the tenant ($1).
+const (
+	qTenant  = `SELECT EXISTS (SELECT 1 FROM tenants WHERE code = $1)`
+	qGet     = `SELECT value FROM kv WHERE tenant = $1 AND bucket = $2 AND key = $3`
+	qMarkers = `SELECT key FROM kv WHERE tenant = $1 AND bucket = $2 AND value IS NULL`
+	qGE      = `SELECT key, value FROM kv WHERE tenant = $1 AND bucket = $2 AND key >= $3 ORDER BY key LIMIT $4`
+	qGT      = `SELECT key, value FROM kv WHERE tenant = $1 AND bucket = $2 AND key > $3 ORDER BY key LIMIT $4`
+	qLT      = `SELECT key, value FROM kv WHERE tenant = $1 AND bucket = $2 AND key < $3 ORDER BY key DESC LIMIT $4`
+	qLast    = `SELECT key, value FROM kv WHERE tenant = $1 AND bucket = $2 ORDER BY key DESC LIMIT $3`
+	qCount   = `SELECT count(*) FROM kv WHERE tenant = $1 AND bucket = $2`
+	qDelTree = `DELETE FROM kv WHERE tenant = $1 AND bucket >= $2 AND bucket < $3`
+	qUpsert  = `INSERT INTO kv (tenant, bucket, key, value)
+		SELECT $1, b, k, v FROM unnest($2::bytea[], $3::bytea[], $4::bytea[]) AS u(b, k, v)
+		ON CONFLICT (tenant, bucket, key) DO UPDATE SET value = excluded.value`
+	qDelete = `DELETE FROM kv USING unnest($2::bytea[], $3::bytea[]) AS u(b, k)
+		WHERE kv.tenant = $1 AND kv.bucket = u.b AND kv.key = u.k`
+)
+
+// flushEvery is how many buffered writes a transaction keeps before it
+// sends them (a bulk import's Update would otherwise hold all in memory
+// twice, as entries and as the arrays of one statement).
+const flushEvery = 8192
+
+// isRetryable tells a serialization failure or a deadlock, after which
+// the transaction can run again.
+func isRetryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// backoff sleeps before the attempt+1-th run of an Update: a random time
+// in [d/2, d], d = 1 ms doubled per attempt up to 64 ms.
+func backoff(attempt int) {
+	d := time.Millisecond << min(attempt-1, 6)
+	time.Sleep(d/2 + rand.N(d/2+1))
+}
+
+// once runs fn in one transaction.
+func (d *DB) once(writable bool, fn func(kv.Tx) error) error {
+	ctx := context.Background()
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	if writable {
+		opts = pgx.TxOptions{IsoLevel: pgx.Serializable, AccessMode: pgx.ReadWrite}
+	}
+	pg, err := d.s.pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("kvpg: begin: %w", err)
+	}
+	// After a commit, a no-op; a View ends here (read-only: nothing to
+	// commit).
+	defer pg.Rollback(ctx)
+	if !d.known.Load() {
+		var ok bool
+		if err := pg.QueryRow(ctx, qTenant, d.tenant).Scan(&ok); err != nil {
+			return fmt.Errorf("kvpg: tenant: %w", err)
+		}
+		if !ok {
+			return fmt.Errorf("%w: %q", ErrUnknownTenant, d.tenant)
+		}
+		d.known.Store(true)
+	}
+	t := &tx{d: d, ctx: ctx, pg: pg, writable: writable, batch: d.s.opts.CursorBatch,
+		flushEvery: d.s.opts.flushEvery, buckets: map[string]*bstate{}}
+	t.root = t.state([]byte{})
+	ferr := fn(t)
+	if t.err != nil {
+		return t.err
+	}
+	if ferr != nil || !writable {
+		return ferr
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if err := pg.Commit(ctx); err != nil {
+		return fmt.Errorf("kvpg: commit: %w", err)
+	}
+	return nil
+}
+
+type kind uint8
+
+const (
+	kAbsent kind = iota
+	kValue
+	kBucket
+)
+
+// entry is what the transaction knows of one key: read from the database
+// (clean) or written by the transaction (dirty, not yet sent).
+type entry struct {
+	kind  kind
+	dirty bool
+	val   []byte
+}
+
+// bstate is the transaction's state of one bucket.
+type bstate struct {
+	path    []byte           // encoded path (see the package comment)
+	entries map[string]entry // the keys known, the latest state of each
+	dirty   []string         // keys written since the last flush (may repeat)
+	// markers: every nested bucket's key is in entries (read once per
+	// bucket written to, so that Put needs no round trip).
+	markers bool
+	// empty: made in this transaction, the database has no row under it
+	// but those sent from entries: a key not in entries is absent.
+	empty bool
+	// dropped: deleted by DeleteBucket; its writes are not sent.
+	dropped bool
+}
+
+type tx struct {
+	d        *DB
+	ctx      context.Context
+	pg       pgx.Tx
+	writable bool
+	batch    int
+	err      error // the first failure (sticky)
+
+	flushEvery int
+
+	buckets map[string]*bstate // by encoded path
+	root    *bstate
+	dirty   []*bstate // buckets with writes not yet sent
+	ndirty  int
+}
+
+var (
+	_ kv.Tx     = (*tx)(nil)
+	_ kv.Bucket = (*bucket)(nil)
+	_ kv.Cursor = (*cursor)(nil)
+)
+
+func (t *tx) fail(err error) {
+	if t.err == nil {
+		t.err = fmt.Errorf("kvpg: %w", err)
+	}
+}
+
+// childPath is the encoded path of the bucket name under parent.
+func childPath(parent, name []byte) []byte {
+	p := make([]byte, 0, len(parent)+len(name)+2)
+	p = append(p, parent...)
+	for _, c := range name {
+		if c == 0 {
+			p = append(p, 0, 0xff)
+		} else {
+			p = append(p, c)
+		}
+	}
+	return append(p, 0, 1)
+}
+
+func (t *tx) state(path []byte) *bstate {
+	st := t.buckets[string(path)]
+	if st == nil {
+		st = &bstate{path: path, entries: map[string]entry{}}
+		t.buckets[string(path)] = st
+	}
+	return st
+}
+
+// lookup is the state of key k in st; false after a failure.
+func (t *tx) lookup(st *bstate, k []byte) (entry, bool) {
+	if t.err != nil {
+		return entry{}, false // after a failure, nothing is known
+	}
+	if e, ok := st.entries[string(k)]; ok {
+		return e, true
+	}
+	var e entry
+	if !st.empty {
+		var v []byte
+		err := t.pg.QueryRow(t.ctx, qGet, t.d.tenant, st.path, k).Scan(&v)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+		case err != nil:
+			t.fail(err)
+			return entry{}, false
+		case v == nil:
+			e.kind = kBucket
+		default:
+			e.kind, e.val = kValue, v
+		}
+	}
+	st.entries[string(k)] = e
+	return e, true
+}
+
+// isBucket tells whether k names a nested bucket of st.
+func (t *tx) isBucket(st *bstate, k []byte) (bool, error) {
+	if e, ok := st.entries[string(k)]; ok {
+		return e.kind == kBucket, nil
+	}
+	if st.markers || st.empty {
+		return false, nil
+	}
+	rows, err := t.pg.Query(t.ctx, qMarkers, t.d.tenant, st.path)
+	if err == nil {
+		var name []byte
+		for rows.Next() {
+			if err = rows.Scan(&name); err != nil {
+				break
+			}
+			if _, ok := st.entries[string(name)]; !ok {
+				st.entries[string(name)] = entry{kind: kBucket}
+			}
+		}
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+	}
+	if err != nil {
+		t.fail(err)
+		return false, t.err
+	}
+	st.markers = true
+	return st.entries[string(k)].kind == kBucket, nil
+}
+
+// set records a write of k in st.
+func (t *tx) set(st *bstate, k []byte, e entry) error {
+	e.dirty = true
+	st.entries[string(k)] = e
+	if len(st.dirty) == 0 {
+		t.dirty = append(t.dirty, st)
+	}
+	st.dirty = append(st.dirty, string(k))
+	t.ndirty++
+	if t.ndirty >= t.flushEvery {
+		return t.flush()
+	}
+	return nil
+}
+
+// flush sends the buffered writes: one upsert and one delete, in one
+// round trip.
+func (t *tx) flush() error {
+	if t.err != nil || t.ndirty == 0 {
+		return t.err
+	}
+	var pb, pk, pv, db, dk [][]byte
+	for _, st := range t.dirty {
+		for _, key := range st.dirty {
+			e := st.entries[key]
+			if !e.dirty || st.dropped {
+				continue
+			}
+			e.dirty = false
+			st.entries[key] = e
+			if e.kind == kAbsent {
+				db, dk = append(db, st.path), append(dk, []byte(key))
+			} else {
+				pb, pk, pv = append(pb, st.path), append(pk, []byte(key)), append(pv, e.val) // nil: a bucket
+			}
+		}
+		st.dirty = st.dirty[:0]
+	}
+	t.dirty, t.ndirty = t.dirty[:0], 0
+	var b pgx.Batch
+	if len(pk) > 0 {
+		b.Queue(qUpsert, t.d.tenant, pb, pk, pv)
+	}
+	if len(dk) > 0 {
+		b.Queue(qDelete, t.d.tenant, db, dk)
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := t.pg.SendBatch(t.ctx, &b).Close(); err != nil {
+		t.fail(err)
+	}
+	return t.err
+}
+
+// writeCheck is the error of a write of key k, or nil.
+func (t *tx) writeCheck(k []byte) error {
+	switch {
+	case t.err != nil:
+		return t.err
+	case !t.writable:
+		return kv.ErrTxNotWritable
+	case len(k) == 0:
+		return kv.ErrKeyRequired
+	}
+	return nil
+}
+
+func (t *tx) rootBucket() *bucket { return &bucket{t: t, st: t.root} }
+
+func (t *tx) Bucket(name []byte) kv.Bucket { return t.rootBucket().Bucket(name) }
+func (t *tx) CreateBucket(name []byte) (kv.Bucket, error) {
+	return t.rootBucket().CreateBucket(name)
+}
+func (t *tx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
+	return t.rootBucket().CreateBucketIfNotExists(name)
+}
+func (t *tx) DeleteBucket(name []byte) error { return t.rootBucket().DeleteBucket(name) }
+func (t *tx) Writable() bool                 { return t.writable }
+
+// bucket is a kv.Bucket: a transaction and one bucket's state.
+type bucket struct {
+	t  *tx
+	st *bstate
+}
+
+func (b *bucket) Get(k []byte) []byte {
+	if len(k) == 0 {
+		return nil
+	}
+	e, _ := b.t.lookup(b.st, k)
+	if e.kind != kValue {
+		return nil
+	}
+	return e.val
+}
+
+func (b *bucket) Put(k, v []byte) error {
+	t := b.t
+	if err := t.writeCheck(k); err != nil {
+		return err
+	}
+	if v == nil {
+		return kv.ErrValueNil
+	}
+	isB, err := t.isBucket(b.st, k)
+	if err != nil {
+		return err
+	}
+	if isB {
+		return kv.ErrIncompatibleValue
+	}
+	return t.set(b.st, k, entry{kind: kValue, val: bytes.Clone(v)})
+}
+
+func (b *bucket) Delete(k []byte) error {
+	t := b.t
+	if err := t.writeCheck(k); err != nil {
+		if errors.Is(err, kv.ErrKeyRequired) {
+			return nil // no such key
+		}
+		return err
+	}
+	isB, err := t.isBucket(b.st, k)
+	if err != nil {
+		return err
+	}
+	if isB {
+		return kv.ErrIncompatibleValue
+	}
+	return t.set(b.st, k, entry{kind: kAbsent})
+}
+
+func (b *bucket) Cursor() kv.Cursor { return &cursor{b: b} }
+
+func (b *bucket) ForEach(fn func(k, v []byte) error) error {
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	return b.t.err
+}
+
+func (b *bucket) KeyN() int {
+	t := b.t
+	if t.flush() != nil {
+		return 0
+	}
+	var n int64
+	if err := t.pg.QueryRow(t.ctx, qCount, t.d.tenant, b.st.path).Scan(&n); err != nil {
+		t.fail(err)
+		return 0
+	}
+	return int(n)
+}
+
+func (b *bucket) Bucket(name []byte) kv.Bucket {
+	if len(name) == 0 {
+		return nil
+	}
+	if e, _ := b.t.lookup(b.st, name); e.kind != kBucket {
+		return nil
+	}
+	return &bucket{t: b.t, st: b.t.state(childPath(b.st.path, name))}
+}
+
+func (b *bucket) CreateBucket(name []byte) (kv.Bucket, error) {
+	t := b.t
+	if err := t.writeCheck(name); err != nil {
+		return nil, err
+	}
+	e, ok := t.lookup(b.st, name)
+	switch {
+	case !ok:
+		return nil, t.err
+	case e.kind == kBucket:
+		return nil, kv.ErrBucketExists
+	case e.kind == kValue:
+		return nil, kv.ErrIncompatibleValue
+	}
+	return b.make(name)
+}
+
+func (b *bucket) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
+	t := b.t
+	if err := t.writeCheck(name); err != nil {
+		return nil, err
+	}
+	e, ok := t.lookup(b.st, name)
+	switch {
+	case !ok:
+		return nil, t.err
+	case e.kind == kBucket:
+		return &bucket{t: t, st: t.state(childPath(b.st.path, name))}, nil
+	case e.kind == kValue:
+		return nil, kv.ErrIncompatibleValue
+	}
+	return b.make(name)
+}
+
+// make makes the nested bucket name, absent.
+func (b *bucket) make(name []byte) (kv.Bucket, error) {
+	t := b.t
+	if err := t.set(b.st, name, entry{kind: kBucket}); err != nil {
+		return nil, err
+	}
+	path := childPath(b.st.path, name)
+	st := &bstate{path: path, entries: map[string]entry{}, markers: true, empty: true}
+	t.buckets[string(path)] = st
+	return &bucket{t: t, st: st}, nil
+}
+
+func (b *bucket) DeleteBucket(name []byte) error {
+	t := b.t
+	if err := t.writeCheck(name); err != nil {
+		return err
+	}
+	e, ok := t.lookup(b.st, name)
+	switch {
+	case !ok:
+		return t.err
+	case e.kind == kAbsent:
+		return kv.ErrBucketNotFound
+	case e.kind == kValue:
+		return kv.ErrIncompatibleValue
+	}
+	// The subtree is the range [path, path with its last byte 0x01 made
+	// 0x02) of bucket paths.
+	path := childPath(b.st.path, name)
+	end := bytes.Clone(path)
+	end[len(end)-1]++
+	for p, st := range t.buckets {
+		if strings.HasPrefix(p, string(path)) {
+			st.dropped = true
+			delete(t.buckets, p)
+		}
+	}
+	if _, err := t.pg.Exec(t.ctx, qDelTree, t.d.tenant, path, end); err != nil {
+		t.fail(err)
+		return t.err
+	}
+	return t.set(b.st, name, entry{kind: kAbsent})
+}
+
+// row is one key of a cursor's batch; gone once the cursor deleted it.
+type row struct {
+	k, v []byte
+	gone bool
+}
+
+// cursor walks a window of rows of its bucket, read in batches; atStart
+// and atEnd say that no key comes before or after the window.
+type cursor struct {
+	b              *bucket
+	rows           []row
+	i              int
+	atStart, atEnd bool
+}
+
+// fetch reads a batch (bound nil: the last keys) into the window.
+func (c *cursor) fetch(q string, bound []byte, desc bool) bool {
+	t := c.b.t
+	c.rows = c.rows[:0]
+	if t.flush() != nil {
+		return false
+	}
+	var rows pgx.Rows
+	var err error
+	if bound == nil {
+		rows, err = t.pg.Query(t.ctx, q, t.d.tenant, c.b.st.path, t.batch)
+	} else {
+		rows, err = t.pg.Query(t.ctx, q, t.d.tenant, c.b.st.path, bound, t.batch)
+	}
+	if err != nil {
+		t.fail(err)
+		return false
+	}
+	defer rows.Close()
+	binary := true
+	for _, f := range rows.FieldDescriptions() {
+		binary = binary && f.Format == pgx.BinaryFormatCode
+	}
+	// The keys and values of a batch are copied into a few large
+	// allocations; a slice handed out stays valid (kv's rule: for the
+	// transaction), the next batch takes new ones.
+	arena := make([]byte, 0, 16<<10)
+	for rows.Next() {
+		var k, v []byte
+		if binary {
+			raw := rows.RawValues()
+			k, v = raw[0], raw[1]
+		} else if err := rows.Scan(&k, &v); err != nil {
+			t.fail(err)
+			return false
+		}
+		if need := len(k) + len(v); cap(arena)-len(arena) < need {
+			arena = make([]byte, 0, max(need, 16<<10))
+		}
+		n := len(arena)
+		arena = append(arena, k...)
+		r := row{k: arena[n:len(arena):len(arena)]}
+		if v != nil {
+			n = len(arena)
+			arena = append(arena, v...)
+			r.v = arena[n:len(arena):len(arena)]
+		}
+		c.rows = append(c.rows, r)
+	}
+	if err := rows.Err(); err != nil {
+		t.fail(err)
+		c.rows = c.rows[:0]
+		return false
+	}
+	if desc {
+		for i, j := 0, len(c.rows)-1; i < j; i, j = i+1, j-1 {
+			c.rows[i], c.rows[j] = c.rows[j], c.rows[i]
+		}
+	}
+	return true
+}
+
+// settle lands on the first key at or after i in direction dir (+1, -1)
+// that is still there, reading the next batch when the window ends.
+func (c *cursor) settle(dir int) ([]byte, []byte) {
+	t := c.b.t
+	for t.err == nil {
+		switch {
+		case c.i >= len(c.rows):
+			if c.atEnd || len(c.rows) == 0 {
+				c.i = len(c.rows)
+				return nil, nil
+			}
+			if !c.fetch(qGT, c.rows[len(c.rows)-1].k, false) {
+				return nil, nil
+			}
+			c.i, c.atStart, c.atEnd = 0, false, len(c.rows) < t.batch
+			continue
+		case c.i < 0:
+			if c.atStart || len(c.rows) == 0 {
+				c.i = -1
+				return nil, nil
+			}
+			if !c.fetch(qLT, c.rows[0].k, true) {
+				return nil, nil
+			}
+			c.i, c.atStart, c.atEnd = len(c.rows)-1, len(c.rows) < t.batch, false
+			continue
+		}
+		r := &c.rows[c.i]
+		if !r.gone {
+			// The transaction's latest state of the key wins over the
+			// batch (a write since the batch was read).
+			e, known := c.b.st.entries[string(r.k)]
+			switch {
+			case !known:
+				return r.k, r.v
+			case e.kind == kValue:
+				return r.k, e.val
+			case e.kind == kBucket:
+				return r.k, nil
+			}
+			r.gone = true
+		}
+		c.i += dir
+	}
+	return nil, nil
+}
+
+func (c *cursor) First() ([]byte, []byte) {
+	if !c.fetch(qGE, []byte{}, false) {
+		return nil, nil
+	}
+	c.i, c.atStart, c.atEnd = 0, true, len(c.rows) < c.b.t.batch
+	return c.settle(1)
+}
+
+func (c *cursor) Last() ([]byte, []byte) {
+	if !c.fetch(qLast, nil, true) {
+		return nil, nil
+	}
+	c.i, c.atStart, c.atEnd = len(c.rows)-1, len(c.rows) < c.b.t.batch, true
+	return c.settle(-1)
+}
+
+func (c *cursor) Seek(seek []byte) ([]byte, []byte) {
+	if seek == nil {
+		seek = []byte{}
+	}
+	if !c.fetch(qGE, seek, false) {
+		return nil, nil
+	}
+	c.i, c.atStart, c.atEnd = 0, len(seek) == 0, len(c.rows) < c.b.t.batch
+	return c.settle(1)
+}
+
+func (c *cursor) Next() ([]byte, []byte) {
+	if c.i < len(c.rows) {
+		c.i++
+	}
+	return c.settle(1)
+}
+
+func (c *cursor) Prev() ([]byte, []byte) {
+	if c.i >= 0 {
+		c.i--
+	}
+	return c.settle(-1)
+}
+
+func (c *cursor) Delete() error {
+	t := c.b.t
+	switch {
+	case t.err != nil:
+		return t.err
+	case !t.writable:
+		return kv.ErrTxNotWritable
+	case c.i < 0 || c.i >= len(c.rows) || c.rows[c.i].gone:
+		return nil
+	}
+	r := &c.rows[c.i]
+	e, known := c.b.st.entries[string(r.k)]
+	if (known && e.kind == kBucket) || (!known && r.v == nil) {
+		return kv.ErrIncompatibleValue
+	}
+	r.gone = true
+	return t.set(c.b.st, r.k, entry{kind: kAbsent})
+}
