@@ -6,3 +6,10 @@ func WithoutWriteBuffer(opts Options) Options {
 	opts.flushEvery = 1
 	return opts
 }
+
+// WithoutTurns is opts with the retried runs of an Update taking no write
+// turn (only the serializable transaction and the retries).
+func WithoutTurns(opts Options) Options {
+	opts.noTurns = true
+	return opts
+}

@@ -52,14 +52,44 @@ func backoff(attempt int) {
 	time.Sleep(d/2 + rand.N(d/2+1))
 }
 
-// once runs fn in one transaction.
-func (d *DB) once(writable bool, fn func(kv.Tx) error) error {
+// The tenant's write turn: a session-level advisory lock (taken before
+// BEGIN, so that the transaction's snapshot is taken after the wait),
+// keyed by the tenant's hash (two tenants with one hash share their turns,
+// which is harmless).
+const (
+	qLock   = `SELECT pg_advisory_lock(1803970672, hashtext($1))`
+	qUnlock = `SELECT pg_advisory_unlock(1803970672, hashtext($1))`
+)
+
+// once runs fn in one transaction; lock: in the tenant's write turn.
+func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 	ctx := context.Background()
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 	if writable {
 		opts = pgx.TxOptions{IsoLevel: pgx.Serializable, AccessMode: pgx.ReadWrite}
 	}
-	pg, err := d.s.pool.BeginTx(ctx, opts)
+	conn, err := d.s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("kvpg: connect: %w", err)
+	}
+	if lock {
+		if _, err := conn.Exec(ctx, qLock, d.tenant); err != nil {
+			conn.Release()
+			return fmt.Errorf("kvpg: write turn: %w", err)
+		}
+		defer func() {
+			if _, err := conn.Exec(ctx, qUnlock, d.tenant); err != nil {
+				// A connection that may still hold the lock must not
+				// go back to the pool; closing it releases the lock.
+				conn.Hijack().Close(ctx)
+				return
+			}
+			conn.Release()
+		}()
+	} else {
+		defer conn.Release()
+	}
+	pg, err := conn.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("kvpg: begin: %w", err)
 	}
