@@ -68,12 +68,17 @@ func BenchmarkUpdate500(b *testing.B) {
 }
 
 // BenchmarkScan10k: a View walking 10,000 keys with a cursor (a pull's
-// shape).
+// shape), reading at most 256, 1,024 (the default) and 4,096 rows per
+// query.
 func BenchmarkScan10k(b *testing.B) {
-	pg, bolt := tenant(b, open(b, newDSN(b), kvpg.Options{}), "bench"), benchBolt(b)
-	kvtest.PrepareScan(b, pg, 10_000)
-	kvtest.PrepareScan(b, bolt, 10_000)
-	compare(b, pg, bolt, func(db kv.DB) error { return kvtest.ScanOnce(db, 10_000) })
+	for _, batch := range []int{256, kvpg.DefaultCursorBatch, 4096} {
+		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+			pg, bolt := tenant(b, open(b, newDSN(b), kvpg.Options{CursorBatch: batch}), "bench"), benchBolt(b)
+			kvtest.PrepareScan(b, pg, 10_000)
+			kvtest.PrepareScan(b, bolt, 10_000)
+			compare(b, pg, bolt, func(db kv.DB) error { return kvtest.ScanOnce(db, 10_000) })
+		})
+	}
 }
 
 // hotUpdates runs workers goroutines each making n Updates that increment

@@ -81,8 +81,10 @@
 //     partial index holds only those rows), so that a Put can refuse a
 //     bucket's key at once without a round trip.
 //
-// Cursors read Options.CursorBatch rows per query (DefaultCursorBatch),
-// forward or backward as they move. Statements are prepared once per
+// Cursors read batches of rows, forward or backward as they move: 32 rows
+// after First, Last or Seek, then twice as many each time up to
+// Options.CursorBatch (DefaultCursorBatch), so that a short walk reads few
+// rows and a long one makes few queries. Statements are prepared once per
 // connection (pgx's statement cache) and run by the extended protocol.
 // The benchmarks (kvpg_test.go) measure all this against kvbolt.
 package kvpg
@@ -106,7 +108,7 @@ import (
 // Defaults of Options.
 const (
 	DefaultMaxAttempts = 10
-	DefaultCursorBatch = 256
+	DefaultCursorBatch = 1024
 )
 
 // Options tune a Store; the zero value is the defaults.
@@ -118,8 +120,8 @@ type Options struct {
 	// MaxAttempts is how many times an Update runs fn when each run ends
 	// in a serialization failure; 0 is DefaultMaxAttempts.
 	MaxAttempts int
-	// CursorBatch is how many rows a cursor reads per query; 0 is
-	// DefaultCursorBatch.
+	// CursorBatch is the most rows a cursor reads per query (it starts
+	// with 32 and doubles); 0 is DefaultCursorBatch.
 	CursorBatch int
 
 	// SerialWrites makes every Update of a tenant wait for the tenant's

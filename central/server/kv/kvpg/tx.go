@@ -525,7 +525,17 @@ type cursor struct {
 	rows           []row
 	i              int
 	atStart, atEnd bool
+	// fetches is how many batches were read since the cursor was placed
+	// (First, Last, Seek); full: the last batch had all the rows asked.
+	fetches int
+	full    bool
 }
+
+// firstBatch is the rows a cursor asks first after it is placed; each
+// later batch asks twice as many, up to Options.CursorBatch: a short walk
+// (a pull with little to send, a Seek to check one key) reads few rows, a
+// long one few queries.
+const firstBatch = 32
 
 // fetch reads a batch (bound nil: the last keys) into the window.
 func (c *cursor) fetch(q string, bound []byte, desc bool) bool {
@@ -534,12 +544,14 @@ func (c *cursor) fetch(q string, bound []byte, desc bool) bool {
 	if t.flush() != nil {
 		return false
 	}
+	limit := min(t.batch, firstBatch<<min(c.fetches, 16))
+	c.fetches++
 	var rows pgx.Rows
 	var err error
 	if bound == nil {
-		rows, err = t.pg.Query(t.ctx, q, t.d.tenant, c.b.st.path, t.batch)
+		rows, err = t.pg.Query(t.ctx, q, t.d.tenant, c.b.st.path, limit)
 	} else {
-		rows, err = t.pg.Query(t.ctx, q, t.d.tenant, c.b.st.path, bound, t.batch)
+		rows, err = t.pg.Query(t.ctx, q, t.d.tenant, c.b.st.path, bound, limit)
 	}
 	if err != nil {
 		t.fail(err)
@@ -581,6 +593,7 @@ func (c *cursor) fetch(q string, bound []byte, desc bool) bool {
 		c.rows = c.rows[:0]
 		return false
 	}
+	c.full = len(c.rows) == limit
 	if desc {
 		for i, j := 0, len(c.rows)-1; i < j; i, j = i+1, j-1 {
 			c.rows[i], c.rows[j] = c.rows[j], c.rows[i]
@@ -603,7 +616,7 @@ func (c *cursor) settle(dir int) ([]byte, []byte) {
 			if !c.fetch(qGT, c.rows[len(c.rows)-1].k, false) {
 				return nil, nil
 			}
-			c.i, c.atStart, c.atEnd = 0, false, len(c.rows) < t.batch
+			c.i, c.atStart, c.atEnd = 0, false, !c.full
 			continue
 		case c.i < 0:
 			if c.atStart || len(c.rows) == 0 {
@@ -613,7 +626,7 @@ func (c *cursor) settle(dir int) ([]byte, []byte) {
 			if !c.fetch(qLT, c.rows[0].k, true) {
 				return nil, nil
 			}
-			c.i, c.atStart, c.atEnd = len(c.rows)-1, len(c.rows) < t.batch, false
+			c.i, c.atStart, c.atEnd = len(c.rows)-1, !c.full, false
 			continue
 		}
 		r := &c.rows[c.i]
@@ -637,18 +650,20 @@ func (c *cursor) settle(dir int) ([]byte, []byte) {
 }
 
 func (c *cursor) First() ([]byte, []byte) {
+	c.fetches = 0
 	if !c.fetch(qGE, []byte{}, false) {
 		return nil, nil
 	}
-	c.i, c.atStart, c.atEnd = 0, true, len(c.rows) < c.b.t.batch
+	c.i, c.atStart, c.atEnd = 0, true, !c.full
 	return c.settle(1)
 }
 
 func (c *cursor) Last() ([]byte, []byte) {
+	c.fetches = 0
 	if !c.fetch(qLast, nil, true) {
 		return nil, nil
 	}
-	c.i, c.atStart, c.atEnd = len(c.rows)-1, len(c.rows) < c.b.t.batch, true
+	c.i, c.atStart, c.atEnd = len(c.rows)-1, !c.full, true
 	return c.settle(-1)
 }
 
@@ -656,10 +671,11 @@ func (c *cursor) Seek(seek []byte) ([]byte, []byte) {
 	if seek == nil {
 		seek = []byte{}
 	}
+	c.fetches = 0
 	if !c.fetch(qGE, seek, false) {
 		return nil, nil
 	}
-	c.i, c.atStart, c.atEnd = 0, len(seek) == 0, len(c.rows) < c.b.t.batch
+	c.i, c.atStart, c.atEnd = 0, len(seek) == 0, !c.full
 	return c.settle(1)
 }
 
