@@ -139,6 +139,8 @@ e2e: deps
 # Fyne window (SOAK_TAPS, SOAK_SESSIONS to change); sync push/pull rates
 # against a bare commit, over real HTTP with durable commits on both sides; a
 # kiosk's push before and after another kiosk's 10,000 rejected events.
+# The server's kv stores: kvpg (PostgreSQL) against kvbolt in the same run
+# (an Update of 500 Gets and Puts, a 10,000-key scan, a hot counter).
 # Load (cmd/loadgen): 100, 300 and 1,000 kiosks, each syncing with the
 # kiosk's client every 30 s and a second after each of its 30 meals, during
 # the 20-minute lunch rush compressed to 20 s (×60), against a reference
@@ -150,6 +152,7 @@ bench: modules
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'ImportComune' -benchtime 1x -timeout 30m ./central/server
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS),$(DEMO) -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/kiosk
 	@scripts/ensure-deps.sh test
+	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench . -benchtime 20x -timeout 10m ./central/server/kv/...
 	$(GO) test -tags e2e,$(TAGS),$(DEMO) -run '^$$' -bench SoakGUI -benchtime 1x -timeout 60m ./cmd/kiosk
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'BareCommit|Push10k|FirstPull50k' -benchtime 3x -timeout 30m ./central/synctest
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'BareCommit|EmptyDeltaPull|TopUp|FamilyView' -benchtime 200x -timeout 30m ./central/synctest

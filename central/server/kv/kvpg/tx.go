@@ -281,12 +281,9 @@ func (t *tx) set(st *bstate, k []byte, e entry) error {
 	return nil
 }
 
-// flush sends the buffered writes: one upsert and one delete, in one
-// round trip.
-func (t *tx) flush() error {
-	if t.err != nil || t.ndirty == 0 {
-		return t.err
-	}
+// queueWrites moves the buffered writes into b: one upsert and one
+// delete at most.
+func (t *tx) queueWrites(b *pgx.Batch) {
 	var pb, pk, pv, db, dk [][]byte
 	for _, st := range t.dirty {
 		for _, key := range st.dirty {
@@ -305,20 +302,55 @@ func (t *tx) flush() error {
 		st.dirty = st.dirty[:0]
 	}
 	t.dirty, t.ndirty = t.dirty[:0], 0
-	var b pgx.Batch
 	if len(pk) > 0 {
 		b.Queue(qUpsert, t.d.tenant, pb, pk, pv)
 	}
 	if len(dk) > 0 {
 		b.Queue(qDelete, t.d.tenant, db, dk)
 	}
-	if b.Len() == 0 {
+}
+
+// flush sends the buffered writes, in one round trip.
+func (t *tx) flush() error {
+	if t.err != nil || t.ndirty == 0 {
+		return t.err
+	}
+	var b pgx.Batch
+	if t.queueWrites(&b); b.Len() == 0 {
 		return nil
 	}
 	if err := t.pg.SendBatch(t.ctx, &b).Close(); err != nil {
 		t.fail(err)
 	}
 	return t.err
+}
+
+// readAfterWrites runs a range read q after the buffered writes, both in
+// one round trip. The caller closes rows, then calls done for the error
+// of the whole.
+func (t *tx) readAfterWrites(q string, args ...any) (rows pgx.Rows, done func() error, err error) {
+	var b pgx.Batch
+	if t.ndirty > 0 {
+		t.queueWrites(&b)
+	}
+	if b.Len() == 0 {
+		rows, err := t.pg.Query(t.ctx, q, args...)
+		return rows, func() error { return nil }, err
+	}
+	writes := b.Len()
+	b.Queue(q, args...)
+	br := t.pg.SendBatch(t.ctx, &b)
+	for i := 0; i < writes; i++ {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return nil, nil, err
+		}
+	}
+	if rows, err = br.Query(); err != nil {
+		br.Close()
+		return nil, nil, err
+	}
+	return rows, br.Close, nil
 }
 
 // writeCheck is the error of a write of key k, or nil.
@@ -413,11 +445,16 @@ func (b *bucket) ForEach(fn func(k, v []byte) error) error {
 
 func (b *bucket) KeyN() int {
 	t := b.t
-	if t.flush() != nil {
+	if t.err != nil {
 		return 0
 	}
-	var n int64
-	if err := t.pg.QueryRow(t.ctx, qCount, t.d.tenant, b.st.path).Scan(&n); err != nil {
+	rows, done, err := t.readAfterWrites(qCount, t.d.tenant, b.st.path)
+	if err != nil {
+		t.fail(err)
+		return 0
+	}
+	n, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[int64])
+	if err = errors.Join(err, done()); err != nil {
 		t.fail(err)
 		return 0
 	}
@@ -538,26 +575,34 @@ type cursor struct {
 const firstBatch = 32
 
 // fetch reads a batch (bound nil: the last keys) into the window.
-func (c *cursor) fetch(q string, bound []byte, desc bool) bool {
+func (c *cursor) fetch(q string, bound []byte, desc bool) (ok bool) {
 	t := c.b.t
 	c.rows = c.rows[:0]
-	if t.flush() != nil {
+	if t.err != nil {
 		return false
 	}
 	limit := min(t.batch, firstBatch<<min(c.fetches, 16))
 	c.fetches++
 	var rows pgx.Rows
+	var done func() error
 	var err error
 	if bound == nil {
-		rows, err = t.pg.Query(t.ctx, q, t.d.tenant, c.b.st.path, limit)
+		rows, done, err = t.readAfterWrites(q, t.d.tenant, c.b.st.path, limit)
 	} else {
-		rows, err = t.pg.Query(t.ctx, q, t.d.tenant, c.b.st.path, bound, limit)
+		rows, done, err = t.readAfterWrites(q, t.d.tenant, c.b.st.path, bound, limit)
 	}
 	if err != nil {
 		t.fail(err)
 		return false
 	}
-	defer rows.Close()
+	defer func() {
+		rows.Close()
+		if err := done(); err != nil {
+			t.fail(err)
+			c.rows = c.rows[:0]
+			ok = false
+		}
+	}()
 	binary := true
 	for _, f := range rows.FieldDescriptions() {
 		binary = binary && f.Format == pgx.BinaryFormatCode
