@@ -79,19 +79,19 @@ func testGetPutDelete(t *testing.T, db kv.DB) {
 			return err
 		}
 		if got := b.Get([]byte("k")); got != nil {
-			return fmt.Errorf("Get of an absent key = %q, want nil", got)
+			return fmt.Errorf("kvtest: Get of an absent key = %q, want nil", got)
 		}
 		if err := check(b.Put([]byte("k"), []byte("v1")), b.Put([]byte("k2"), []byte("x"))); err != nil {
 			return err
 		}
 		if got := b.Get([]byte("k")); string(got) != "v1" {
-			return fmt.Errorf("Get after Put = %q, want v1", got)
+			return fmt.Errorf("kvtest: Get after Put = %q, want v1", got)
 		}
 		if err := b.Put([]byte("k"), []byte("v2")); err != nil {
 			return err
 		}
 		if got := b.Get([]byte("k")); string(got) != "v2" {
-			return fmt.Errorf("Get after overwrite = %q, want v2", got)
+			return fmt.Errorf("kvtest: Get after overwrite = %q, want v2", got)
 		}
 		return check(b.Delete([]byte("absent")), b.Put([]byte("gone"), []byte("soon")))
 	})
@@ -107,7 +107,7 @@ func testGetPutDelete(t *testing.T, db kv.DB) {
 			return err
 		}
 		if got := b.Get([]byte("gone")); got != nil {
-			return fmt.Errorf("Get after Delete = %q, want nil", got)
+			return fmt.Errorf("kvtest: Get after Delete = %q, want nil", got)
 		}
 		return nil
 	})
@@ -208,7 +208,7 @@ func testMisuseErrors(t *testing.T, db kv.DB) {
 			return fmt.Errorf("the value was changed by a refused CreateBucket: %q", got)
 		}
 		if b.Bucket([]byte("v")) != nil {
-			return errors.New("Bucket on a value key is not nil")
+			return errors.New("kvtest: Bucket on a value key is not nil")
 		}
 		return nil
 	})
@@ -217,7 +217,7 @@ func testMisuseErrors(t *testing.T, db kv.DB) {
 func testNestedBuckets(t *testing.T, db kv.DB) {
 	update(t, db, func(tx kv.Tx) error {
 		if tx.Bucket(bucketA) != nil {
-			return errors.New("Bucket of a missing bucket is not nil")
+			return errors.New("kvtest: Bucket of a missing bucket is not nil")
 		}
 		a, err := tx.CreateBucketIfNotExists(bucketA)
 		if err != nil {
@@ -248,7 +248,7 @@ func testNestedBuckets(t *testing.T, db kv.DB) {
 	view(t, db, func(tx kv.Tx) error {
 		a := tx.Bucket(bucketA)
 		if a.Get([]byte("2")) != nil {
-			return errors.New("Get of a nested bucket's key is not nil")
+			return errors.New("kvtest: Get of a nested bucket's key is not nil")
 		}
 		var got []string
 		if err := a.ForEach(func(k, v []byte) error {
@@ -452,7 +452,7 @@ func testBytewiseOrder(t *testing.T, db kv.DB) {
 			}
 		}
 		if k, v := c.Seek([]byte{0xff, 0xff, 0xff, 0xff}); k != nil || v != nil {
-			return fmt.Errorf("Seek past the end = %x, %x", k, v)
+			return fmt.Errorf("kvtest: Seek past the end = %x, %x", k, v)
 		}
 		if k, _ := c.Seek(nil); !bytes.Equal(k, sorted[0]) {
 			return fmt.Errorf("Seek(nil) = %x, want the first key", k)
@@ -460,11 +460,11 @@ func testBytewiseOrder(t *testing.T, db kv.DB) {
 		// Past either end the cursor answers nil, nil.
 		c.Last()
 		if k, v := c.Next(); k != nil || v != nil {
-			return fmt.Errorf("Next past the end = %x, %x", k, v)
+			return fmt.Errorf("kvtest: Next past the end = %x, %x", k, v)
 		}
 		c.First()
 		if k, v := c.Prev(); k != nil || v != nil {
-			return fmt.Errorf("Prev before the start = %x, %x", k, v)
+			return fmt.Errorf("kvtest: Prev before the start = %x, %x", k, v)
 		}
 		return nil
 	})
@@ -549,13 +549,13 @@ func testCursorManyKeys(t *testing.T, db kv.DB) {
 		// Past the end and back.
 		c.Last()
 		if k, _ := c.Next(); k != nil {
-			return fmt.Errorf("Next past the end = %x", k)
+			return fmt.Errorf("kvtest: Next past the end = %x", k)
 		}
 		if k, _ := c.Seek(key(ManyKeys - 2)); !bytes.Equal(k, key(ManyKeys-2)) {
-			return fmt.Errorf("Seek after the end = %x", k)
+			return fmt.Errorf("kvtest: Seek after the end = %x", k)
 		}
 		if k, _ := c.Prev(); !bytes.Equal(k, key(ManyKeys-3)) {
-			return fmt.Errorf("Prev after Seek = %x", k)
+			return fmt.Errorf("kvtest: Prev after Seek = %x", k)
 		}
 		return nil
 	})
@@ -686,7 +686,7 @@ func testReadYourWrites(t *testing.T, db kv.DB) {
 			return fmt.Errorf("cursor over this transaction's writes = %v, want [4 new5 7]", got)
 		}
 		if k, v := c.Last(); !bytes.Equal(k, key(100)) || string(v) != "new100" {
-			return fmt.Errorf("Last = %x %q, want the key put in this transaction", k, v)
+			return fmt.Errorf("kvtest: Last = %x %q, want the key put in this transaction", k, v)
 		}
 		nb, err := b.CreateBucket([]byte("made"))
 		if err != nil {
