@@ -61,52 +61,99 @@ const (
 	qUnlock = `SELECT pg_advisory_unlock(1803970672, hashtext($1))`
 )
 
+// The statements that begin and end transactions (sent by hand rather
+// than through pgx.Tx, so that they share round trips with others).
+const (
+	qBeginView   = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`
+	qBeginUpdate = `BEGIN ISOLATION LEVEL SERIALIZABLE READ WRITE`
+)
+
+// querier is what a transaction sends its statements through (a pooled
+// connection).
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
 // once runs fn in one transaction; lock: in the tenant's write turn.
+// BEGIN and (on a DB's first transaction) the tenant's check go in one
+// round trip; the buffered writes, COMMIT and the turn's release in
+// another.
 func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 	ctx := context.Background()
-	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-	if writable {
-		opts = pgx.TxOptions{IsoLevel: pgx.Serializable, AccessMode: pgx.ReadWrite}
-	}
 	conn, err := d.s.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("kvpg: connect: %w", err)
 	}
-	if lock {
-		if _, err := conn.Exec(ctx, qLock, d.tenant); err != nil {
-			conn.Release()
-			return fmt.Errorf("kvpg: write turn: %w", err)
-		}
-		defer func() {
-			if _, err := conn.Exec(ctx, qUnlock, d.tenant); err != nil {
-				// A connection that may still hold the lock must not
-				// go back to the pool; closing it releases the lock.
+	var locked, open bool
+	defer func() {
+		// Whatever is left: the transaction, then the turn. A connection
+		// whose state is not known clean is closed (which releases its
+		// lock), not pooled.
+		if open {
+			if _, err := conn.Exec(ctx, "ROLLBACK"); err != nil {
 				conn.Hijack().Close(ctx)
 				return
 			}
-			conn.Release()
-		}()
-	} else {
-		defer conn.Release()
-	}
-	pg, err := conn.BeginTx(ctx, opts)
-	if err != nil {
-		return fmt.Errorf("kvpg: begin: %w", err)
-	}
-	// After a commit, a no-op; a View ends here (read-only: nothing to
-	// commit).
-	defer pg.Rollback(ctx)
-	if !d.known.Load() {
-		var ok bool
-		if err := pg.QueryRow(ctx, qTenant, d.tenant).Scan(&ok); err != nil {
-			return fmt.Errorf("kvpg: tenant: %w", err)
 		}
-		if !ok {
+		if locked {
+			if _, err := conn.Exec(ctx, qUnlock, d.tenant); err != nil {
+				conn.Hijack().Close(ctx)
+				return
+			}
+		}
+		conn.Release()
+	}()
+
+	if lock {
+		// Alone: in a batch it would open the transaction (a pipeline
+		// is one implicit transaction) and take its snapshot before the
+		// wait.
+		if _, err := conn.Exec(ctx, qLock, d.tenant); err != nil {
+			return fmt.Errorf("kvpg: write turn: %w", err)
+		}
+		locked = true
+	}
+	var b pgx.Batch
+	if writable {
+		b.Queue(qBeginUpdate)
+	} else {
+		b.Queue(qBeginView)
+	}
+	check := !d.known.Load()
+	if check {
+		b.Queue(qTenant, d.tenant)
+	}
+	var known bool
+	br := conn.SendBatch(ctx, &b)
+	err = func() error {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("kvpg: begin: %w", err)
+		}
+		open = true
+		if check {
+			if err := br.QueryRow().Scan(&known); err != nil {
+				return fmt.Errorf("kvpg: tenant: %w", err)
+			}
+		}
+		return nil
+	}()
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("kvpg: begin: %w", cerr)
+	}
+	if err != nil {
+		return err
+	}
+	if check {
+		if !known {
 			return fmt.Errorf("%w: %q", ErrUnknownTenant, d.tenant)
 		}
 		d.known.Store(true)
 	}
-	t := &tx{d: d, ctx: ctx, pg: pg, writable: writable, batch: d.s.opts.CursorBatch,
+
+	t := &tx{d: d, ctx: ctx, pg: conn, writable: writable, batch: d.s.opts.CursorBatch,
 		flushEvery: d.s.opts.flushEvery, buckets: map[string]*bstate{}}
 	t.root = t.state([]byte{})
 	ferr := fn(t)
@@ -114,13 +161,37 @@ func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 		return t.err
 	}
 	if ferr != nil || !writable {
-		return ferr
+		return ferr // the deferred ROLLBACK ends the transaction
 	}
-	if err := t.flush(); err != nil {
-		return err
+
+	b = pgx.Batch{}
+	t.queueWrites(&b)
+	writes := b.Len()
+	b.Queue("COMMIT")
+	if locked {
+		b.Queue(qUnlock, d.tenant)
 	}
-	if err := pg.Commit(ctx); err != nil {
+	br = conn.SendBatch(ctx, &b)
+	defer br.Close()
+	for i := 0; i < writes; i++ {
+		if _, err := br.Exec(); err != nil {
+			t.fail(err)
+			return t.err
+		}
+	}
+	tag, err := br.Exec()
+	if err != nil {
 		return fmt.Errorf("kvpg: commit: %w", err)
+	}
+	open = false
+	if tag.String() != "COMMIT" {
+		// Not expected: a transaction that failed is not committed.
+		return fmt.Errorf("kvpg: commit: answered %q", tag)
+	}
+	if locked {
+		if _, err := br.Exec(); err == nil {
+			locked = false
+		}
 	}
 	return nil
 }
@@ -159,7 +230,7 @@ type bstate struct {
 type tx struct {
 	d        *DB
 	ctx      context.Context
-	pg       pgx.Tx
+	pg       querier
 	writable bool
 	batch    int
 	err      error // the first failure (sticky)
