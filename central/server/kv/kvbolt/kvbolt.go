@@ -1,8 +1,10 @@
 // Package kvbolt is the kv store on one bbolt file: the reference server's
 // embedded default. It is a thin adapter: bbolt already has kv's semantics
 // (one writer at a time, so every Update is serializable and runs once;
-// Views are snapshots), but for two things the adapter adds:
+// Views are snapshots), but for three things the adapter adds:
 //
+//   - Put stores a nil value as an empty one at once (bbolt's own Get
+//     returns nil for it until the commit);
 //   - KeyN counts the bucket's own keys with a cursor: bbolt's
 //     Stats().KeyN also counts the keys of nested buckets and does not see
 //     the transaction's own writes;
@@ -83,8 +85,15 @@ func (t Tx) Writable() bool                 { return t.Bolt.Writable() }
 // Bucket is a kv.Bucket on a bbolt bucket.
 type Bucket struct{ Bolt *bolt.Bucket }
 
-func (b Bucket) Get(k []byte) []byte   { return b.Bolt.Get(k) }
-func (b Bucket) Put(k, v []byte) error { return mapErr(b.Bolt.Put(k, v)) }
+func (b Bucket) Get(k []byte) []byte { return b.Bolt.Get(k) }
+func (b Bucket) Put(k, v []byte) error {
+	if v == nil {
+		// bbolt keeps a nil value as nil until the commit: the
+		// transaction's own Get would take the member for absent.
+		v = []byte{}
+	}
+	return mapErr(b.Bolt.Put(k, v))
+}
 func (b Bucket) Delete(k []byte) error { return mapErr(b.Bolt.Delete(k)) }
 func (b Bucket) Cursor() kv.Cursor     { return &Cursor{Bolt: b.Bolt.Cursor()} }
 func (b Bucket) ForEach(fn func(k, v []byte) error) error {

@@ -472,7 +472,7 @@ func (b *bucket) Put(k, v []byte) error {
 		return err
 	}
 	if v == nil {
-		return kv.ErrValueNil
+		v = []byte{} // an empty value, as bbolt stores it
 	}
 	isB, err := t.isBucket(b.st, k)
 	if err != nil {
