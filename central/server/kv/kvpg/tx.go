@@ -165,7 +165,7 @@ func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 	}
 
 	b = pgx.Batch{}
-	t.queueWrites(&b)
+	t.queueWrites(&b, nil)
 	writes := b.Len()
 	b.Queue("COMMIT")
 	if locked {
@@ -352,11 +352,16 @@ func (t *tx) set(st *bstate, k []byte, e entry) error {
 	return nil
 }
 
-// queueWrites moves the buffered writes into b: one upsert and one
-// delete at most.
-func (t *tx) queueWrites(b *pgx.Batch) {
+// queueWrites moves the buffered writes of only (of every bucket when
+// only is nil) into b: one upsert and one delete at most.
+func (t *tx) queueWrites(b *pgx.Batch, only *bstate) {
 	var pb, pk, pv, db, dk [][]byte
+	keep := t.dirty[:0]
 	for _, st := range t.dirty {
+		if only != nil && st != only {
+			keep = append(keep, st)
+			continue
+		}
 		for _, key := range st.dirty {
 			e := st.entries[key]
 			if !e.dirty || st.dropped {
@@ -370,9 +375,10 @@ func (t *tx) queueWrites(b *pgx.Batch) {
 				pb, pk, pv = append(pb, st.path), append(pk, []byte(key)), append(pv, e.val) // nil: a bucket
 			}
 		}
+		t.ndirty -= len(st.dirty)
 		st.dirty = st.dirty[:0]
 	}
-	t.dirty, t.ndirty = t.dirty[:0], 0
+	t.dirty = keep
 	if len(pk) > 0 {
 		b.Queue(qUpsert, t.d.tenant, pb, pk, pv)
 	}
@@ -381,47 +387,50 @@ func (t *tx) queueWrites(b *pgx.Batch) {
 	}
 }
 
-// flush sends the buffered writes, in one round trip.
-func (t *tx) flush() error {
-	if t.err != nil || t.ndirty == 0 {
+// roundTrip sends the buffered writes of only (of every bucket when only
+// is nil: a range read of one bucket needs only that bucket's), then the
+// statements queue adds, in one round trip; results reads the latter's
+// results. A failure is kept as the transaction's.
+func (t *tx) roundTrip(only *bstate, queue func(*pgx.Batch), results func(pgx.BatchResults) error) error {
+	if t.err != nil {
 		return t.err
 	}
 	var b pgx.Batch
-	if t.queueWrites(&b); b.Len() == 0 {
+	t.queueWrites(&b, only)
+	writes := b.Len()
+	if queue != nil {
+		queue(&b)
+	}
+	if b.Len() == 0 {
 		return nil
 	}
-	if err := t.pg.SendBatch(t.ctx, &b).Close(); err != nil {
+	br := t.pg.SendBatch(t.ctx, &b)
+	err := func() error {
+		for i := 0; i < writes; i++ {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		if results != nil {
+			return results(br)
+		}
+		return nil
+	}()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		t.fail(err)
 	}
 	return t.err
 }
 
-// readAfterWrites runs a range read q after the buffered writes, both in
-// one round trip. The caller closes rows, then calls done for the error
-// of the whole.
-func (t *tx) readAfterWrites(q string, args ...any) (rows pgx.Rows, done func() error, err error) {
-	var b pgx.Batch
-	if t.ndirty > 0 {
-		t.queueWrites(&b)
+// flush sends every buffered write, in one round trip.
+func (t *tx) flush() error {
+	if t.ndirty == 0 {
+		return t.err
 	}
-	if b.Len() == 0 {
-		rows, err := t.pg.Query(t.ctx, q, args...)
-		return rows, func() error { return nil }, err
-	}
-	writes := b.Len()
-	b.Queue(q, args...)
-	br := t.pg.SendBatch(t.ctx, &b)
-	for i := 0; i < writes; i++ {
-		if _, err := br.Exec(); err != nil {
-			br.Close()
-			return nil, nil, err
-		}
-	}
-	if rows, err = br.Query(); err != nil {
-		br.Close()
-		return nil, nil, err
-	}
-	return rows, br.Close, nil
+	return t.roundTrip(nil, nil, nil)
 }
 
 // writeCheck is the error of a write of key k, or nil.
@@ -515,18 +524,9 @@ func (b *bucket) ForEach(fn func(k, v []byte) error) error {
 }
 
 func (b *bucket) KeyN() int {
-	t := b.t
-	if t.err != nil {
-		return 0
-	}
-	rows, done, err := t.readAfterWrites(qCount, t.d.tenant, b.st.path)
-	if err != nil {
-		t.fail(err)
-		return 0
-	}
-	n, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[int64])
-	if err = errors.Join(err, done()); err != nil {
-		t.fail(err)
+	var n int64
+	if b.t.roundTrip(b.st, func(q *pgx.Batch) { q.Queue(qCount, b.t.d.tenant, b.st.path) },
+		func(br pgx.BatchResults) error { return br.QueryRow().Scan(&n) }) != nil {
 		return 0
 	}
 	return int(n)
@@ -634,9 +634,8 @@ type cursor struct {
 	i              int
 	atStart, atEnd bool
 	// fetches is how many batches were read since the cursor was placed
-	// (First, Last, Seek); full: the last batch had all the rows asked.
+	// (First, Last, Seek).
 	fetches int
-	full    bool
 }
 
 // firstBatch is the rows a cursor asks first after it is placed; each
@@ -645,42 +644,26 @@ type cursor struct {
 // long one few queries.
 const firstBatch = 32
 
-// fetch reads a batch (bound nil: the last keys) into the window.
-func (c *cursor) fetch(q string, bound []byte, desc bool) (ok bool) {
-	t := c.b.t
-	c.rows = c.rows[:0]
-	if t.err != nil {
-		return false
-	}
-	limit := min(t.batch, firstBatch<<min(c.fetches, 16))
+// limit is the rows the next batch asks.
+func (c *cursor) limit() int {
+	n := min(c.b.t.batch, firstBatch<<min(c.fetches, 16))
 	c.fetches++
-	var rows pgx.Rows
-	var done func() error
-	var err error
-	if bound == nil {
-		rows, done, err = t.readAfterWrites(q, t.d.tenant, c.b.st.path, limit)
-	} else {
-		rows, done, err = t.readAfterWrites(q, t.d.tenant, c.b.st.path, bound, limit)
-	}
+	return n
+}
+
+// collect appends the rows of the next result of br to out. The keys and
+// values are copied into a few large allocations: a slice handed out
+// stays valid (kv's rule: for the transaction).
+func collect(br pgx.BatchResults, out []row) ([]row, error) {
+	rows, err := br.Query()
 	if err != nil {
-		t.fail(err)
-		return false
+		return out, err
 	}
-	defer func() {
-		rows.Close()
-		if err := done(); err != nil {
-			t.fail(err)
-			c.rows = c.rows[:0]
-			ok = false
-		}
-	}()
+	defer rows.Close()
 	binary := true
 	for _, f := range rows.FieldDescriptions() {
 		binary = binary && f.Format == pgx.BinaryFormatCode
 	}
-	// The keys and values of a batch are copied into a few large
-	// allocations; a slice handed out stays valid (kv's rule: for the
-	// transaction), the next batch takes new ones.
 	arena := make([]byte, 0, 16<<10)
 	for rows.Next() {
 		var k, v []byte
@@ -688,8 +671,7 @@ func (c *cursor) fetch(q string, bound []byte, desc bool) (ok bool) {
 			raw := rows.RawValues()
 			k, v = raw[0], raw[1]
 		} else if err := rows.Scan(&k, &v); err != nil {
-			t.fail(err)
-			return false
+			return out, err
 		}
 		if need := len(k) + len(v); cap(arena)-len(arena) < need {
 			arena = make([]byte, 0, max(need, 16<<10))
@@ -702,20 +684,62 @@ func (c *cursor) fetch(q string, bound []byte, desc bool) (ok bool) {
 			arena = append(arena, v...)
 			r.v = arena[n:len(arena):len(arena)]
 		}
-		c.rows = append(c.rows, r)
+		out = append(out, r)
 	}
-	if err := rows.Err(); err != nil {
-		t.fail(err)
-		c.rows = c.rows[:0]
-		return false
-	}
-	c.full = len(c.rows) == limit
-	if desc {
-		for i, j := 0, len(c.rows)-1; i < j; i, j = i+1, j-1 {
-			c.rows[i], c.rows[j] = c.rows[j], c.rows[i]
+	return out, rows.Err()
+}
+
+// span is one range read of a window: q with bound (nil: none, qLast) and
+// limit.
+type span struct {
+	q     string
+	bound []byte
+	limit int
+}
+
+// window replaces the window with the rows of back (read descending, put
+// in order) followed by those of fwd, both read, after the bucket's
+// buffered writes, in one round trip. It returns how many rows each gave.
+func (c *cursor) window(back, fwd *span) (nb, nf int, ok bool) {
+	t, st := c.b.t, c.b.st
+	c.rows = c.rows[:0]
+	queue := func(b *pgx.Batch, s *span) {
+		if s.bound == nil {
+			b.Queue(s.q, t.d.tenant, st.path, s.limit)
+		} else {
+			b.Queue(s.q, t.d.tenant, st.path, s.bound, s.limit)
 		}
 	}
-	return true
+	var rows []row
+	err := t.roundTrip(st, func(b *pgx.Batch) {
+		if back != nil {
+			queue(b, back)
+		}
+		if fwd != nil {
+			queue(b, fwd)
+		}
+	}, func(br pgx.BatchResults) error {
+		var err error
+		if back != nil {
+			if rows, err = collect(br, rows); err != nil {
+				return err
+			}
+			nb = len(rows)
+			for i, j := 0, nb-1; i < j; i, j = i+1, j-1 {
+				rows[i], rows[j] = rows[j], rows[i]
+			}
+		}
+		if fwd != nil {
+			rows, err = collect(br, rows)
+			nf = len(rows) - nb
+		}
+		return err
+	})
+	if err != nil {
+		return 0, 0, false
+	}
+	c.rows = rows
+	return nb, nf, true
 }
 
 // settle lands on the first key at or after i in direction dir (+1, -1)
@@ -729,20 +753,24 @@ func (c *cursor) settle(dir int) ([]byte, []byte) {
 				c.i = len(c.rows)
 				return nil, nil
 			}
-			if !c.fetch(qGT, c.rows[len(c.rows)-1].k, false) {
+			limit := c.limit()
+			_, nf, ok := c.window(nil, &span{qGT, c.rows[len(c.rows)-1].k, limit})
+			if !ok {
 				return nil, nil
 			}
-			c.i, c.atStart, c.atEnd = 0, false, !c.full
+			c.i, c.atStart, c.atEnd = 0, false, nf < limit
 			continue
 		case c.i < 0:
 			if c.atStart || len(c.rows) == 0 {
 				c.i = -1
 				return nil, nil
 			}
-			if !c.fetch(qLT, c.rows[0].k, true) {
+			limit := c.limit()
+			nb, _, ok := c.window(&span{qLT, c.rows[0].k, limit}, nil)
+			if !ok {
 				return nil, nil
 			}
-			c.i, c.atStart, c.atEnd = len(c.rows)-1, !c.full, false
+			c.i, c.atStart, c.atEnd = nb-1, nb < limit, false
 			continue
 		}
 		r := &c.rows[c.i]
@@ -767,31 +795,39 @@ func (c *cursor) settle(dir int) ([]byte, []byte) {
 
 func (c *cursor) First() ([]byte, []byte) {
 	c.fetches = 0
-	if !c.fetch(qGE, []byte{}, false) {
+	limit := c.limit()
+	_, nf, ok := c.window(nil, &span{qGE, []byte{}, limit})
+	if !ok {
 		return nil, nil
 	}
-	c.i, c.atStart, c.atEnd = 0, true, !c.full
+	c.i, c.atStart, c.atEnd = 0, true, nf < limit
 	return c.settle(1)
 }
 
 func (c *cursor) Last() ([]byte, []byte) {
 	c.fetches = 0
-	if !c.fetch(qLast, nil, true) {
+	limit := c.limit()
+	nb, _, ok := c.window(&span{qLast, nil, limit}, nil)
+	if !ok {
 		return nil, nil
 	}
-	c.i, c.atStart, c.atEnd = len(c.rows)-1, !c.full, true
+	c.i, c.atStart, c.atEnd = nb-1, nb < limit, true
 	return c.settle(-1)
 }
 
+// Seek also reads the key before seek, in the same round trip: a Prev
+// after a Seek (the last key before a bound) then needs no query.
 func (c *cursor) Seek(seek []byte) ([]byte, []byte) {
 	if seek == nil {
 		seek = []byte{}
 	}
 	c.fetches = 0
-	if !c.fetch(qGE, seek, false) {
+	limit := c.limit()
+	nb, nf, ok := c.window(&span{qLT, seek, 1}, &span{qGE, seek, limit})
+	if !ok {
 		return nil, nil
 	}
-	c.i, c.atStart, c.atEnd = 0, len(seek) == 0, !c.full
+	c.i, c.atStart, c.atEnd = nb, nb == 0, nf < limit
 	return c.settle(1)
 }
 

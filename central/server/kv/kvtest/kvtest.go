@@ -463,8 +463,18 @@ func testBytewiseOrder(t *testing.T, db kv.DB) {
 				return fmt.Errorf("Seek(%x 00) = %x, want %x", k, got, want)
 			}
 		}
+		// Seek then Prev: the last key before a bound.
+		for i := 1; i < len(sorted); i++ {
+			c.Seek(sorted[i])
+			if got, _ := c.Prev(); !bytes.Equal(got, sorted[i-1]) {
+				return fmt.Errorf("kvtest: Seek(%x) then Prev = %x, want %x", sorted[i], got, sorted[i-1])
+			}
+		}
 		if k, v := c.Seek([]byte{0xff, 0xff, 0xff, 0xff}); k != nil || v != nil {
 			return fmt.Errorf("kvtest: Seek past the end = %x, %x", k, v)
+		}
+		if k, _ := c.Prev(); !bytes.Equal(k, sorted[len(sorted)-1]) {
+			return fmt.Errorf("kvtest: Prev after a Seek past the end = %x, want the last key", k)
 		}
 		if k, _ := c.Seek(nil); !bytes.Equal(k, sorted[0]) {
 			return fmt.Errorf("Seek(nil) = %x, want the first key", k)
@@ -700,6 +710,26 @@ func testReadYourWrites(t *testing.T, db kv.DB) {
 		if k, v := c.Last(); !bytes.Equal(k, key(100)) || string(v) != "new100" {
 			return fmt.Errorf("kvtest: Last = %x %q, want the key put in this transaction", k, v)
 		}
+		// Writes to two buckets; each one's cursor and KeyN see its own.
+		other, err := tx.CreateBucketIfNotExists([]byte("other"))
+		if err != nil {
+			return err
+		}
+		if err := check(other.Put([]byte("o1"), []byte("1")), b.Put(key(101), []byte("new101")), other.Put([]byte("o2"), []byte("2"))); err != nil {
+			return err
+		}
+		if k, _ := other.Cursor().Last(); string(k) != "o2" || other.KeyN() != 2 {
+			return fmt.Errorf("kvtest: the other bucket's Last = %q, KeyN %d; want o2, 2", k, other.KeyN())
+		}
+		if k, v := b.Cursor().Last(); !bytes.Equal(k, key(101)) || string(v) != "new101" {
+			return fmt.Errorf("kvtest: Last after writes to two buckets = %x %q", k, v)
+		}
+		if err := check(b.Delete(key(101)), other.Delete([]byte("o2"))); err != nil {
+			return err
+		}
+		if k, _ := b.Cursor().Last(); !bytes.Equal(k, key(100)) {
+			return fmt.Errorf("kvtest: Last after deleting the last key = %x", k)
+		}
 		nb, err := b.CreateBucket([]byte("made"))
 		if err != nil {
 			return err
@@ -724,7 +754,10 @@ func testReadYourWrites(t *testing.T, db kv.DB) {
 	})
 	view(t, db, func(tx kv.Tx) error {
 		b := tx.Bucket(bucketA)
-		if string(b.Get(key(5))) != "new5" || b.Get(key(6)) != nil || string(b.Get(key(100))) != "new100" ||
+		if n := tx.Bucket([]byte("other")).KeyN(); n != 1 {
+			return fmt.Errorf("kvtest: the other bucket has %d keys, want 1", n)
+		}
+		if string(b.Get(key(5))) != "new5" || b.Get(key(6)) != nil || string(b.Get(key(100))) != "new100" || b.Get(key(101)) != nil ||
 			string(b.Bucket([]byte("made")).Get([]byte("k"))) != "v" || string(tx.Bucket([]byte("top")).Get([]byte("k"))) != "t" {
 			return errors.New("the writes were not committed")
 		}
