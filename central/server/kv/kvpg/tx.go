@@ -225,6 +225,9 @@ type bstate struct {
 	empty bool
 	// dropped: deleted by DeleteBucket; its writes are not sent.
 	dropped bool
+	// writes counts the writes to the bucket (a cursor's window read
+	// since the last one is still the bucket's).
+	writes int
 }
 
 type tx struct {
@@ -341,6 +344,7 @@ func (t *tx) isBucket(st *bstate, k []byte) (bool, error) {
 func (t *tx) set(st *bstate, k []byte, e entry) error {
 	e.dirty = true
 	st.entries[string(k)] = e
+	st.writes++
 	if len(st.dirty) == 0 {
 		t.dirty = append(t.dirty, st)
 	}
@@ -636,6 +640,8 @@ type cursor struct {
 	// fetches is how many batches were read since the cursor was placed
 	// (First, Last, Seek).
 	fetches int
+	// writes is the bucket's writes when the window was read.
+	writes int
 }
 
 // firstBatch is the rows a cursor asks first after it is placed; each
@@ -738,7 +744,7 @@ func (c *cursor) window(back, fwd *span) (nb, nf int, ok bool) {
 	if err != nil {
 		return 0, 0, false
 	}
-	c.rows = rows
+	c.rows, c.writes = rows, st.writes
 	return nb, nf, true
 }
 
@@ -805,6 +811,13 @@ func (c *cursor) First() ([]byte, []byte) {
 }
 
 func (c *cursor) Last() ([]byte, []byte) {
+	if c.atEnd && len(c.rows) > 0 && c.writes == c.b.st.writes {
+		// The window holds the last keys and nothing was written to
+		// the bucket since it was read (a Seek past the end, then Last:
+		// the server's last-before).
+		c.i = len(c.rows) - 1
+		return c.settle(-1)
+	}
 	c.fetches = 0
 	limit := c.limit()
 	nb, _, ok := c.window(&span{qLast, nil, limit}, nil)

@@ -724,7 +724,18 @@ func testReadYourWrites(t *testing.T, db kv.DB) {
 		if k, v := b.Cursor().Last(); !bytes.Equal(k, key(101)) || string(v) != "new101" {
 			return fmt.Errorf("kvtest: Last after writes to two buckets = %x %q", k, v)
 		}
-		if err := check(b.Delete(key(101)), other.Delete([]byte("o2"))); err != nil {
+		// A cursor placed past the end, then a write past it: Last finds it.
+		c2 := b.Cursor()
+		if k, _ := c2.Seek(key(102)); k != nil {
+			return fmt.Errorf("kvtest: Seek past the end = %x", k)
+		}
+		if err := b.Put(key(103), []byte("new103")); err != nil {
+			return err
+		}
+		if k, _ := c2.Last(); !bytes.Equal(k, key(103)) {
+			return fmt.Errorf("kvtest: Last after a Put past the end = %x, want the key put", k)
+		}
+		if err := check(b.Delete(key(101)), b.Delete(key(103)), other.Delete([]byte("o2"))); err != nil {
 			return err
 		}
 		if k, _ := b.Cursor().Last(); !bytes.Equal(k, key(100)) {
