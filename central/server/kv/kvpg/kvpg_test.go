@@ -321,8 +321,16 @@ func TestTwoStoresCountExactly(t *testing.T) {
 // failure returns nil, nothing of the transaction is written, and the
 // next Update runs on a new connection.
 func TestKilledConnectionFailsTheUpdateAndWritesNothing(t *testing.T) {
+	for _, opts := range []kvpg.Options{{}, {SerialWrites: true}} {
+		t.Run(fmt.Sprintf("SerialWrites=%v", opts.SerialWrites), func(t *testing.T) { killedConnection(t, opts) })
+	}
+}
+
+// killedConnection is the test above; with SerialWrites the killed
+// connection held the tenant's write turn, which the next Update gets.
+func killedConnection(t *testing.T, opts kvpg.Options) {
 	dsn := newDSN(t)
-	s := open(t, dsn, kvpg.Options{})
+	s := open(t, dsn, opts)
 	db := tenant(t, s, "k")
 	if err := db.Update(func(tx kv.Tx) error {
 		b, err := tx.CreateBucket([]byte("b"))
