@@ -50,7 +50,10 @@
 // to a first run; a first run takes no lock, so Updates that do not
 // conflict still run in parallel. Options.SerialWrites makes every run take
 // the turn (one Update of a tenant at a time, bbolt's way, across
-// processes): no run is wasted, at two more round trips each.
+// processes): no run is wasted, at one more round trip each (the lock;
+// its release goes with COMMIT). On one hot counter from 8 goroutines
+// that is the fastest (BenchmarkHotCounter); the server's Updates mostly
+// share its revision head, so it is the better choice for it.
 //
 // View runs fn in a REPEATABLE READ READ ONLY transaction: one snapshot of
 // everything committed before its first read. It is not SERIALIZABLE
@@ -66,27 +69,44 @@
 //
 // # Speed
 //
-// A push is thousands of Gets and Puts in one Update; on PostgreSQL each
-// read that leaves the process is a round trip, so a transaction keeps:
+// A push is thousands of Gets and Puts in one Update; on PostgreSQL every
+// statement is a round trip (tens of microseconds on a Unix socket, more
+// under load), so the work is to make few of them. A transaction keeps:
 //
 //   - a write buffer: Put, Delete and CreateBucket are kept in memory and
-//     written at COMMIT by one multi-row upsert and one multi-row delete
-//     (two statements in one round trip), or earlier when a range read
-//     (a cursor's batch, KeyN, DeleteBucket) needs them, or when more than
-//     flushEvery writes wait;
-//   - a read cache of every key read or written, which also answers Get
-//     with the transaction's own writes (a cursor's rows are overlaid with
-//     the writes made after its batch was read);
+//     sent by one multi-row upsert and one multi-row delete, in the same
+//     round trip as COMMIT; a range read of a bucket (a cursor's batch,
+//     KeyN) sends that bucket's buffered writes first, in its own round
+//     trip; more than flushEvery waiting writes are sent at once;
+//   - a read cache of every key read or written: a second Get of a key,
+//     and a Get of a key written, cost nothing (a cursor's rows are
+//     overlaid with the writes made after its batch was read);
 //   - the nested-bucket keys of each bucket written to, read once (a
 //     partial index holds only those rows), so that a Put can refuse a
-//     bucket's key at once without a round trip.
+//     bucket's key without a round trip.
 //
+// BEGIN goes with the tenant's check (a DB's first transaction only).
 // Cursors read batches of rows, forward or backward as they move: 32 rows
 // after First, Last or Seek, then twice as many each time up to
 // Options.CursorBatch (DefaultCursorBatch), so that a short walk reads few
-// rows and a long one makes few queries. Statements are prepared once per
-// connection (pgx's statement cache) and run by the extended protocol.
-// The benchmarks (kvpg_test.go) measure all this against kvbolt.
+// rows and a long one makes few queries. Seek also reads the key before
+// it, and Last after a Seek past the end reuses what it read, so the
+// server's "last key before" (Seek, then Prev or Last) is one query.
+// Statements are prepared once per connection (pgx's statement cache)
+// and run by the extended protocol. bench_test.go measures all this
+// against kvbolt in the same run (make bench); what stays is one round
+// trip per Get of a key the transaction has not seen.
+//
+// # Use
+//
+//	st, err := kvpg.Open(ctx, dsn, kvpg.Options{})   // once per process
+//	err = st.CreateTenant(ctx, "F205")                 // once per Comune
+//	db := st.Tenant("F205")                            // a kv.DB; keep it
+//	codes, err := st.Tenants(ctx)                      // every Comune
+//
+// A DB is cheap but checks its tenant once, on its first transaction: keep
+// one per tenant. Closing a DB waits for its transactions and refuses
+// later ones; Store.Close closes the pool.
 package kvpg
 
 import (
