@@ -7,9 +7,9 @@ func WithoutWriteBuffer(opts Options) Options {
 	return opts
 }
 
-// WithoutTurns is opts with the retried runs of an Update taking no write
-// turn (only the serializable transaction and the retries).
+// WithoutTurns is opts with no run of an Update taking the write turn
+// (only the serializable transaction and the retries).
 func WithoutTurns(opts Options) Options {
-	opts.noTurns = true
+	opts.OptimisticWrites, opts.noTurns = true, true
 	return opts
 }

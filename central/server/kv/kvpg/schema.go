@@ -13,9 +13,11 @@ import (
 // many have been applied. A step is never changed once released: a change
 // is a new step.
 var migrations = [][]string{
-	// 1: tenants and the key-value rows.
+	// 1: tenants and the key-value rows, one partition per tenant
+	// (CreateTenant makes it: kv_<id>).
 	{
 		`CREATE TABLE tenants (
+			id bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
 			code text COLLATE "C" PRIMARY KEY,
 			created timestamptz NOT NULL DEFAULT now()
 		)`,
@@ -25,7 +27,7 @@ var migrations = [][]string{
 			key bytea NOT NULL,
 			value bytea,
 			PRIMARY KEY (tenant, bucket, key)
-		)`,
+		) PARTITION BY LIST (tenant)`,
 		`COMMENT ON COLUMN kv.bucket IS 'the path of nested bucket names: each name with 0x00 written 0x00 0xff, ended by 0x00 0x01'`,
 		`COMMENT ON COLUMN kv.value IS 'NULL: the key is a nested bucket'`,
 		`CREATE INDEX kv_buckets ON kv (tenant, bucket, key) WHERE value IS NULL`,

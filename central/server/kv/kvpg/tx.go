@@ -83,6 +83,10 @@ type querier interface {
 // another.
 func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 	ctx := context.Background()
+	if lock {
+		d.turn.Lock()
+		defer d.turn.Unlock()
+	}
 	conn, err := d.s.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("kvpg: connect: %w", err)
