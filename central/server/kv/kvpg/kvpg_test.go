@@ -567,7 +567,9 @@ func TestUpdatesWaitingForTheTurnLeaveConnectionsToViews(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond) // the five reach their wait
 	viewed := make(chan error, 1)
-	go func() { viewed <- db.View(func(tx kv.Tx) error { tx.Bucket([]byte("b")).Get([]byte("x")); return nil }) }()
+	go func() {
+		viewed <- db.View(func(tx kv.Tx) error { tx.Bucket([]byte("b")).Get([]byte("x")); return nil })
+	}()
 	select {
 	case err := <-viewed:
 		if err != nil {
