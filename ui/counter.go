@@ -703,7 +703,7 @@ func (s *CounterScreen) docsColumn(docs []app.Document, perPage int) fyne.Canvas
 		lines = append(lines, container.NewBorder(nil, nil, nil, take, counterDense(t, counterOneLine(d.URL))))
 	}
 	page, pages := (s.docFirst+perPage-1)/perPage, (s.docFirst+perPage-1)/perPage+(len(docs)-s.docFirst+perPage-1)/perPage
-	return container.NewBorder(nil, s.pagerBy(&s.docFirst, perPage, len(docs), counterPageOf(page, pages)), nil, nil, container.NewVBox(lines...))
+	return container.NewBorder(nil, s.pagerBy(&s.docFirst, perPage, len(docs), counterPageOf(page, pages), counterPageShort(page, pages)), nil, nil, container.NewVBox(lines...))
 }
 
 // The home view's paging: a page of news is at most counterNewsChars of
@@ -780,17 +780,24 @@ func counterSplitText(text string, n int) []string {
 // label sits in the middle of a border layout so that it keeps its width
 // (in an HBox a wrapping label is squeezed into a column).
 func (s *CounterScreen) pager(page *int, pages int) fyne.CanvasObject {
-	return s.pagerWith(page, pages, counterPageOf(*page, pages))
+	return s.pagerWithShort(page, pages, counterPageOf(*page, pages), counterPageShort(*page, pages))
 }
 
 // pagerWith is pager with its own text between the buttons.
 func (s *CounterScreen) pagerWith(page *int, pages int, text string) fyne.CanvasObject {
-	return s.pagerBy(page, 1, pages, text)
+	return s.pagerBy(page, 1, pages, text, text)
+}
+
+// pagerWithShort is pagerWith with a shorter text for a narrow row.
+func (s *CounterScreen) pagerWithShort(page *int, pages int, text, short string) fyne.CanvasObject {
+	return s.pagerBy(page, 1, pages, text, short)
 }
 
 // pagerBy turns *pos by step, within [0, count): a page number (step 1,
 // count pages) or the first item shown (step items a page, count items).
-func (s *CounterScreen) pagerBy(pos *int, step, count int, text string) fyne.CanvasObject {
+// Where the row is narrow the buttons lose their words and the text is
+// short (newCounterPager).
+func (s *CounterScreen) pagerBy(pos *int, step, count int, text, short string) fyne.CanvasObject {
 	prev := widget.NewButtonWithIcon(s.tr.T("counter.prev"), theme.NavigateBackIcon(), s.act(func() { *pos = max(0, *pos-step) }))
 	next := widget.NewButtonWithIcon(s.tr.T("counter.next"), theme.NavigateNextIcon(), s.act(func() { *pos += step }))
 	next.IconPlacement = widget.ButtonIconTrailingText
@@ -804,7 +811,7 @@ func (s *CounterScreen) pagerBy(pos *int, step, count int, text string) fyne.Can
 	where.Wrapping = fyne.TextWrapOff
 	where.Truncation = fyne.TextTruncateEllipsis
 	where.Alignment = fyne.TextAlignCenter
-	return container.NewBorder(nil, nil, prev, next, where)
+	return newCounterPager(prev, next, where, text, short)
 }
 
 // counterDense stacks lines of text close together: a label's own padding
