@@ -172,8 +172,11 @@ type CounterScreen struct {
 	printFailed bool
 	pollStp     context.CancelFunc
 
-	newsPage, docFirst, childPage, monthBack, mealPage, bookPage, noticePage int
-	menuPage                                                                 int // counter_menu.go
+	docFirst, childPage, monthBack, mealPage, bookPage, noticePage int
+	// newsAt is where the home's news page starts: a news item and a
+	// byte offset in its body (counter_news_place.go).
+	newsAt   counterNewsPlace
+	menuPage int // counter_menu.go
 
 	fx familyExtras // messages, take-home view, absence: counter_messages.go
 
@@ -383,7 +386,7 @@ func (s *CounterScreen) forgetLocked() {
 	s.certState = counterCertState{}
 	// The next family starts in the kiosk's language, on the first news.
 	s.tr = s.home
-	s.newsPage, s.docFirst = 0, 0
+	s.newsAt, s.docFirst = counterNewsPlace{}, 0
 }
 
 // Reset forgets the family and anything typed and shows the home view in
@@ -654,19 +657,11 @@ func (s *CounterScreen) newsColumn(news []app.News, chars int) fyne.CanvasObject
 		return counterDense(newsTitle, counterText(s.tr.T("counter.home.no_news")))
 	}
 	// A long body is cut into pages of its own: the pager turns them
-	// as it turns the news, so that nothing scrolls and all is read.
-	type newsPage struct {
-		n    app.News
-		body string
-	}
-	var pages []newsPage
-	for _, n := range news {
-		for _, part := range counterSplitText(n.Body, chars) {
-			pages = append(pages, newsPage{n, part})
-		}
-	}
-	s.newsPage = counterClamp(s.newsPage, len(pages))
-	pg := pages[s.newsPage]
+	// as it turns the news, so that nothing scrolls and all is read. The
+	// place kept is the first character shown, not a page number: the
+	// page size changes with the room (a resize, the scale, an error
+	// line), and the reader stays on the text being read.
+	pg := counterNewsPageAt(news, s.newsAt, chars) // counter_news_place.go
 	t := newLabel(theme.SizeNameText, true)
 	t.Wrapping = fyne.TextWrapOff
 	t.Truncation = fyne.TextTruncateEllipsis
@@ -676,7 +671,7 @@ func (s *CounterScreen) newsColumn(news []app.News, chars int) fyne.CanvasObject
 		lines = append(lines, counterSmall(FormatDate(pg.n.Published.In(s.loc))))
 	}
 	lines = append(lines, counterText(pg.body))
-	return container.NewBorder(nil, s.pager(&s.newsPage, len(pages)), nil, nil, counterDense(lines...))
+	return container.NewBorder(nil, s.newsPager(pg), nil, nil, counterDense(lines...))
 }
 
 // docsColumn is the home view's documents, perPage titles with their
@@ -798,13 +793,34 @@ func (s *CounterScreen) pagerWithShort(page *int, pages int, text, short string)
 // Where the row is narrow the buttons lose their words and the text is
 // short (newCounterPager).
 func (s *CounterScreen) pagerBy(pos *int, step, count int, text, short string) fyne.CanvasObject {
-	prev := widget.NewButtonWithIcon(s.tr.T("counter.prev"), theme.NavigateBackIcon(), s.act(func() { *pos = max(0, *pos-step) }))
-	next := widget.NewButtonWithIcon(s.tr.T("counter.next"), theme.NavigateNextIcon(), s.act(func() { *pos += step }))
+	var onPrev, onNext func()
+	if *pos > 0 {
+		onPrev = func() { *pos = max(0, *pos-step) }
+	}
+	if *pos+step < count {
+		onNext = func() { *pos += step }
+	}
+	return s.pagerTo(onPrev, onNext, text, short)
+}
+
+// pagerTo is a pager whose buttons run onPrev and onNext (then render);
+// a nil one is disabled.
+func (s *CounterScreen) pagerTo(onPrev, onNext func(), text, short string) fyne.CanvasObject {
+	prev := widget.NewButtonWithIcon(s.tr.T("counter.prev"), theme.NavigateBackIcon(), s.act(func() {
+		if onPrev != nil {
+			onPrev()
+		}
+	}))
+	next := widget.NewButtonWithIcon(s.tr.T("counter.next"), theme.NavigateNextIcon(), s.act(func() {
+		if onNext != nil {
+			onNext()
+		}
+	}))
 	next.IconPlacement = widget.ButtonIconTrailingText
-	if *pos <= 0 {
+	if onPrev == nil {
 		prev.Disable()
 	}
-	if *pos+step >= count {
+	if onNext == nil {
 		next.Disable()
 	}
 	where := counterText(text)

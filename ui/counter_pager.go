@@ -29,7 +29,8 @@ func newCounterPager(prev, next *widget.Button, where *widget.Label, text, short
 	l.narrow = fyne.NewSize(prev.MinSize().Width+next.MinSize().Width+labelTextWidth(where, short),
 		max(prev.MinSize().Height, next.MinSize().Height, where.MinSize().Height))
 	l.setWide(true)
-	return container.New(l, prev, where, next)
+	// The label first, as a border layout had it (the markup tests).
+	return container.New(l, where, prev, next)
 }
 
 // counterPagerLayout is the pager's row (newCounterPager).

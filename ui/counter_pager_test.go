@@ -17,8 +17,14 @@ import (
 // pagerParts tells whether c is a pager (two buttons and one label:
 // previous, the page, next) and returns its label and its next button.
 func pagerParts(c *fyne.Container) (*widget.Label, *widget.Button, bool) {
+	l, _, next, ok := pagerButtons(c)
+	return l, next, ok
+}
+
+// pagerButtons is pagerParts with the previous button too.
+func pagerButtons(c *fyne.Container) (*widget.Label, *widget.Button, *widget.Button, bool) {
 	if len(c.Objects) != 3 {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	var buttons []*widget.Button
 	var label *widget.Label
@@ -31,9 +37,9 @@ func pagerParts(c *fyne.Container) (*widget.Label, *widget.Button, bool) {
 		}
 	}
 	if len(buttons) != 2 || label == nil || !label.Visible() {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
-	return label, buttons[1], true
+	return label, buttons[0], buttons[1], true
 }
 
 // pagerLabels returns the labels of the pagers under o.
