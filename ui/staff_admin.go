@@ -110,6 +110,8 @@ type settingsForm struct {
 	role                                        *widget.RadioGroup
 	port, format, numbering, url, low, from, to *widget.Entry
 	debounce, idle                              *widget.Entry
+	// volume is the door's sounds' volume chosen (staff_settings_volume.go).
+	volume *settingsVolume
 	// errors is the outcome line: applied, or not and why (problems that
 	// belong to no field of the form).
 	errors *widget.Label
@@ -128,6 +130,7 @@ var settingsFieldKeys = map[string]string{
 	app.FieldWindowEnd:       "staff.settings.window_end",
 	app.FieldDebounce:        "staff.settings.debounce",
 	app.FieldIdleSeconds:     "staff.settings.idle_seconds",
+	app.FieldSoundVolume:     "staff.settings.sound_volume",
 }
 
 var settingsProblemKeys = map[string]string{
@@ -166,45 +169,70 @@ func (s *StaffScreen) showSettings() {
 	f.port, f.format, f.numbering, f.url = entry(cur.ReaderPort), entry(cur.ReaderFormat), entry(cur.ReaderNumbering), entry(cur.ServerURL)
 	f.low = entry(formatEuro(cur.LowBalanceCents))
 	f.from, f.to, f.debounce, f.idle = entry(cur.WindowStart), entry(cur.WindowEnd), entry(cur.Debounce), entry(strconv.Itoa(cur.IdleSeconds))
-	fields := []struct {
-		field string
-		w     fyne.CanvasObject
-	}{
-		{app.FieldRole, f.role}, {app.FieldReaderPort, f.port}, {app.FieldReaderFormat, f.format}, {app.FieldReaderNumbering, f.numbering},
-		{app.FieldServerURL, f.url}, {app.FieldLowBalance, f.low}, {app.FieldWindowStart, f.from}, {app.FieldWindowEnd, f.to},
-		{app.FieldDebounce, f.debounce}, {app.FieldIdleSeconds, f.idle},
+	f.volume = s.newSettingsVolume(cur.SoundVolume) // staff_settings_volume.go
+	// touchable is an entry that opens the on-screen keyboard: the kiosk
+	// has no keyboard, and a touch must never give the entry's cursor.
+	touchable := func(field string, en *widget.Entry) fyne.CanvasObject {
+		return container.NewStack(en, newCounterTapZone(canvas.NewRectangle(colorTransparent), func() {
+			s.b.Touch()
+			s.editSetting(field, en)
+		}))
 	}
-	// Two columns of five fields, each field's problem on one line under
-	// it: ten fields one under the other do not fit the kiosk's height.
+	// Each row: its name, the fields whose problems show under it, and
+	// what is touched. The service's start and end share a row, so that
+	// the volume makes no sixth row: five rows is what the kiosk's 720
+	// pixels hold with the problems under them.
+	type settingsRow struct {
+		key    string
+		fields []string
+		w      fyne.CanvasObject
+	}
+	one := func(field string, en *widget.Entry) settingsRow {
+		return settingsRow{settingsFieldKeys[field], []string{field}, touchable(field, en)}
+	}
+	// The service's row goes under the role's choice, whose width it fits;
+	// the second column's narrowest field is then the volume's.
+	rows := [2][]settingsRow{{
+		{settingsFieldKeys[app.FieldRole], []string{app.FieldRole}, f.role},
+		one(app.FieldReaderPort, f.port), one(app.FieldReaderFormat, f.format), one(app.FieldReaderNumbering, f.numbering),
+		{"staff.settings.window", []string{app.FieldWindowStart, app.FieldWindowEnd},
+			container.NewGridWithColumns(2, touchable(app.FieldWindowStart, f.from), touchable(app.FieldWindowEnd, f.to))},
+	}, {
+		one(app.FieldServerURL, f.url), one(app.FieldLowBalance, f.low),
+		one(app.FieldDebounce, f.debounce), one(app.FieldIdleSeconds, f.idle),
+		{settingsFieldKeys[app.FieldSoundVolume], nil, f.volume.sel},
+	}}
+	// Two columns of five rows, each field's problem on one line under
+	// its row: the rows one under the other do not fit the kiosk's height.
 	f.fieldErrors = map[string]*widget.Label{}
 	var cols [2]*fyne.Container
 	for half := range 2 {
 		cols[half] = container.NewVBox()
 		var labels []*widget.Label
 		var labelW float32
-		for _, fd := range fields[half*5 : half*5+5] {
-			l := widget.NewLabel(s.tr.T(settingsFieldKeys[fd.field]))
+		for _, r := range rows[half] {
+			l := widget.NewLabel(s.tr.T(r.key))
 			labels = append(labels, l)
 			labelW = max(labelW, l.MinSize().Width)
 		}
-		for i, fd := range fields[half*5 : half*5+5] {
-			// The field's name whole on the left, as wide as the column's
-			// longest; its problem on one line under both, cut if long.
-			e := staffRowLabel(SizeNameSmall, "")
-			e.Importance = widget.DangerImportance
-			e.Hide()
-			f.fieldErrors[fd.field] = e
-			name := container.NewGridWrap(fyne.NewSize(labelW, labels[i].MinSize().Height), labels[i])
-			w := fd.w
-			if en, ok := fd.w.(*widget.Entry); ok {
-				// The kiosk has no keyboard: a touch on the field opens
-				// the on-screen one, never the entry's cursor.
-				w = container.NewStack(en, newCounterTapZone(canvas.NewRectangle(colorTransparent), func() {
-					s.b.Touch()
-					s.editSetting(fd.field, en)
-				}))
+		for i, r := range rows[half] {
+			// The row's name whole on the left, as wide as the column's
+			// longest; its fields' problems on one line each under both,
+			// cut if long.
+			var errs []fyne.CanvasObject
+			for _, field := range r.fields {
+				e := staffRowLabel(SizeNameSmall, "")
+				e.Importance = widget.DangerImportance
+				e.Hide()
+				f.fieldErrors[field] = e
+				errs = append(errs, e)
 			}
-			cols[half].Add(container.NewBorder(nil, counterDense(e), container.NewVBox(name), nil, w))
+			var under fyne.CanvasObject
+			if len(errs) > 0 {
+				under = counterDense(errs...)
+			}
+			name := container.NewGridWrap(fyne.NewSize(labelW, labels[i].MinSize().Height), labels[i])
+			cols[half].Add(container.NewBorder(nil, under, container.NewVBox(name), nil, r.w))
 		}
 	}
 	// The first column (with the role's choice) as wide as it needs, the
@@ -229,6 +257,7 @@ func (s *StaffScreen) showSettings() {
 			problems = append(problems, app.FieldError{Field: app.FieldIdleSeconds, Problem: app.ProblemRange})
 		}
 		next.IdleSeconds = idle
+		next.SoundVolume = f.volume.value()
 		var other []string
 		if len(problems) == 0 {
 			err := s.b.ApplySettings(next)

@@ -171,7 +171,7 @@ func DefaultConfig() Config {
 		Reader: readerSection{Baud: 9600, Format: "rdm6300", Numbering: "hex"},
 		Canteen: canteenSection{Service: string(app.ServiceLunch), WindowStart: "11:30", WindowEnd: "14:30",
 			Debounce: "3s", LowBalanceCents: 1000, Policy: string(app.PolicyServeAndFlag), ResultSeconds: 4,
-			SoundVolume: 80},
+			SoundVolume: app.DefaultSoundVolume},
 		Window:  windowSection{Fullscreen: true, Width: 1280, Height: 800, Scale: 1},
 		Central: centralSection{SyncSeconds: 15, TimeoutSeconds: 10},
 		Counter: counterSection{IdleSeconds: 60, TopUpMinCents: 100, TopUpMaxCents: 50000,

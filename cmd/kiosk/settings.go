@@ -28,7 +28,7 @@ func settingsOf(cfg Config) app.KioskSettings {
 		Role: cfg.Role, ReaderPort: cfg.Reader.Port, ReaderFormat: cfg.Reader.Format, ReaderNumbering: cfg.Reader.Numbering,
 		ServerURL: cfg.Central.URL, LowBalanceCents: cfg.Canteen.LowBalanceCents,
 		WindowStart: cfg.Canteen.WindowStart, WindowEnd: cfg.Canteen.WindowEnd, Debounce: cfg.Canteen.Debounce,
-		IdleSeconds: cfg.Counter.IdleSeconds,
+		IdleSeconds: cfg.Counter.IdleSeconds, SoundVolume: &cfg.Canteen.SoundVolume,
 	}
 }
 
@@ -45,6 +45,9 @@ func withSettings(cfg Config, s app.KioskSettings) Config {
 	cfg.Canteen.WindowStart, cfg.Canteen.WindowEnd = strings.TrimSpace(s.WindowStart), strings.TrimSpace(s.WindowEnd)
 	cfg.Canteen.Debounce = strings.TrimSpace(s.Debounce)
 	cfg.Counter.IdleSeconds, cfg.Staff.IdleSeconds = s.IdleSeconds, s.IdleSeconds
+	if s.SoundVolume != nil { // a file saved before the volume was a setting keeps the configured one
+		cfg.Canteen.SoundVolume = *s.SoundVolume
+	}
 	return cfg
 }
 

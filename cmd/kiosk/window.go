@@ -216,7 +216,7 @@ func (k *kioskWindow) start(cfg Config, cc app.CanteenConfig) {
 		r.canteen = ui.NewCanteenScreen(k.tr, ui.CanteenOptions{Location: cc.Location,
 			ResultTimeout: time.Duration(cfg.Canteen.ResultSeconds * float64(time.Second))})
 		r.content = r.canteen.Content()
-		r.sound = sound.NewPlayer(sound.Config{Volume: cfg.Canteen.SoundVolume, Command: cfg.Canteen.SoundCommand}, k.log)
+		r.sound = newSoundPlayer(sound.Config{Volume: cfg.Canteen.SoundVolume, Command: cfg.Canteen.SoundCommand}, k.log)
 		hooks.OnResult = func(res app.TapResult, err error) { k.tapResult(r, res, err) }
 	}
 	c, err := startCore(k.ctx, cfg, cc, k.isDemo, k.log, hooks)
