@@ -191,7 +191,8 @@ func (s *StaffScreen) showSettings() {
 		return settingsRow{settingsFieldKeys[field], []string{field}, touchable(field, en)}
 	}
 	// The service's row goes under the role's choice, whose width it fits;
-	// the second column's narrowest field is then the volume's.
+	// the second column's narrowest field is then the volume's, in the
+	// middle of the column so that its list opens whole above the buttons.
 	rows := [2][]settingsRow{{
 		{settingsFieldKeys[app.FieldRole], []string{app.FieldRole}, f.role},
 		one(app.FieldReaderPort, f.port), one(app.FieldReaderFormat, f.format), one(app.FieldReaderNumbering, f.numbering),
@@ -199,8 +200,8 @@ func (s *StaffScreen) showSettings() {
 			container.NewGridWithColumns(2, touchable(app.FieldWindowStart, f.from), touchable(app.FieldWindowEnd, f.to))},
 	}, {
 		one(app.FieldServerURL, f.url), one(app.FieldLowBalance, f.low),
-		one(app.FieldDebounce, f.debounce), one(app.FieldIdleSeconds, f.idle),
 		{settingsFieldKeys[app.FieldSoundVolume], nil, f.volume.sel},
+		one(app.FieldDebounce, f.debounce), one(app.FieldIdleSeconds, f.idle),
 	}}
 	// Two columns of five rows, each field's problem on one line under
 	// its row: the rows one under the other do not fit the kiosk's height.
@@ -227,10 +228,12 @@ func (s *StaffScreen) showSettings() {
 				f.fieldErrors[field] = e
 				errs = append(errs, e)
 			}
-			var under fyne.CanvasObject
-			if len(errs) > 0 {
-				under = counterDense(errs...)
+			if len(errs) == 0 { // a choice has no problem line, but the same spacing as its neighbours
+				e := staffRowLabel(SizeNameSmall, "")
+				e.Hide()
+				errs = append(errs, e)
 			}
+			under := counterDense(errs...)
 			name := container.NewGridWrap(fyne.NewSize(labelW, labels[i].MinSize().Height), labels[i])
 			cols[half].Add(container.NewBorder(nil, under, container.NewVBox(name), nil, r.w))
 		}

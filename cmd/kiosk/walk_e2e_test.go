@@ -381,6 +381,14 @@ func walkSettings(t *testing.T, x *xkiosk, shot func(string)) {
 	x.tap("OK")
 	x.waitText("12,50", 5*time.Second)
 	shot("staff-settings-typed")
+	// The door's sounds' volume: a drop-down, by touch (settings_sound_test.go).
+	x.tap("Medio")
+	x.waitText("Spento", 5*time.Second)
+	shot("staff-settings-volume-list")
+	x.tap("Spento")
+	if o, ok := x.screen().find("Spento", false); !ok || o.Kind != "widget.Select" {
+		t.Errorf("Impostazioni: the volume does not show Spento after the touch: %s", x.screen().texts())
+	}
 	n := strings.Count(x.c.log(), `"msg":"settings changed by staff`)
 	x.tap("Applica")
 	waitCount(t, x.c, `"msg":"settings changed by staff`, n+1, 10*time.Second)
@@ -389,5 +397,8 @@ func walkSettings(t *testing.T, x *xkiosk, shot func(string)) {
 	b, err := os.ReadFile(filepath.Join(x.dataDir, "settings.json"))
 	if err != nil || !strings.Contains(string(b), "1250") {
 		t.Errorf("the low-balance threshold typed by touch is not in the saved settings (%v): %s", err, b)
+	}
+	if !strings.Contains(string(b), `"sound_volume": 0`) {
+		t.Errorf("the volume chosen by touch (Spento) is not in the saved settings: %s", b)
 	}
 }

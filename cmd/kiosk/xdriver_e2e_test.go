@@ -141,10 +141,17 @@ func (s hookScr) find(text string, prefix bool) (hookObj, bool) {
 	}
 	for _, o := range s.Objects {
 		if o.Kind == "canvas.Text" && match(o) {
+			// The innermost such widget: a pop-up's list item, not the
+			// pop-up around it (a touch outside its list closes it).
+			var best *hookObj
 			for _, p := range s.Objects {
-				if p.Tappable && p.Text == "" && p.X <= o.X && p.Y <= o.Y && p.X+p.W >= o.X+o.W && p.Y+p.H >= o.Y+o.H {
-					return p, true
+				if p.Tappable && p.Text == "" && p.X <= o.X && p.Y <= o.Y && p.X+p.W >= o.X+o.W && p.Y+p.H >= o.Y+o.H &&
+					(best == nil || p.W*p.H < best.W*best.H) {
+					best = &p
 				}
+			}
+			if best != nil {
+				return *best, true
 			}
 		}
 	}
