@@ -138,4 +138,31 @@ func TestEndToEndSounds(t *testing.T) {
 		t.Errorf("refused (%.0f Hz) is not well below served (%.0f Hz)", got["refused"].hz, got["served"].hz)
 	}
 	c.stopClean(t)
+
+	// Staff set the volume to Spento (the settings file as the settings
+	// page saves it): the same kiosk, started again, plays nothing for a
+	// tap that made a sound above.
+	off := settingsOf(DefaultConfig())
+	zero := app.SoundVolumeOff
+	off.SoundVolume = &zero
+	if err := saveSettings(dir, off); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(capture)
+	c = startChild(t, bin, []string{"DISPLAY=" + display, "LANG=it_IT.UTF-8", "ALSA_CONFIG_PATH=" + conf},
+		"-demo", "-role", "canteen", "-windowed", "-lang", "it", "-data", dir, "-reader-port", reader.Path(), "-log-level", "debug")
+	c.waitReady(t)
+	time.Sleep(time.Second)
+	if err := reader.Send(demo.UnknownBadge); err != nil {
+		t.Fatal(err)
+	}
+	c.waitLog(t, `"msg":"tap"`, 10*time.Second)
+	time.Sleep(2 * time.Second) // longer than a sound waits and plays
+	if fi, err := os.Stat(capture); err == nil && fi.Size() > 44 {
+		_, r, _ := soxStat(t, capture)
+		if r >= 0.001 {
+			t.Errorf("volume Spento: the tap played a sound (RMS %.4f)", r)
+		}
+	}
+	c.stopClean(t)
 }
