@@ -45,7 +45,7 @@ func (s *CounterScreen) familyView() fyne.CanvasObject {
 	if s.errText != "" {
 		top.Add(counterError(s.errText))
 	}
-	tabs := container.NewHBox()
+	var tabs []*widget.Button
 	type tabSpec struct {
 		tab familyTab
 		key string
@@ -75,9 +75,11 @@ func (s *CounterScreen) familyView() fyne.CanvasObject {
 		if s.tab == tab {
 			bt.Importance = widget.HighImportance
 		}
-		tabs.Add(bt)
+		tabs = append(tabs, bt)
 	}
-	top.Add(container.NewThemeOverride(tabs, counterTabsTheme{})) // counter_menu.go: seven tabs in the width
+	// counter_menu.go: seven tabs in the width; counter_tabs_fit.go: without
+	// their icons where the screen is narrow.
+	top.Add(container.NewThemeOverride(newCounterTabs(tabs), counterTabsTheme{}))
 	var body fyne.CanvasObject
 	switch s.tab {
 	case tabMeals:
