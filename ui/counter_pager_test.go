@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +82,9 @@ func renderedText(l *widget.Label) string {
 	return b.String()
 }
 
+// pageNumber is a pager's page: "2 / 5", "2/5", "Pagina 2 di 5".
+var pageNumber = regexp.MustCompile(`\d+ ?(/|di|of) ?\d+`)
+
 // checkPagersReadable fails when a pager under o draws less than its
 // whole page label, or none is found.
 func checkPagersReadable(t *testing.T, name string, o fyne.CanvasObject, want int) {
@@ -90,7 +94,10 @@ func checkPagersReadable(t *testing.T, name string, o fyne.CanvasObject, want in
 		t.Fatalf("%s: %d pagers on screen, want %d", name, len(labels), want)
 	}
 	for _, l := range labels {
-		if got := renderedText(l); got != l.Text || !strings.Contains(got, "/") {
+		if !pageNumber.MatchString(l.Text) {
+			continue // a row of two buttons and a label that is no pager (the year's choice)
+		}
+		if got := renderedText(l); got != l.Text {
 			t.Errorf("%s: the pager shows %q for its page %q (%.0f wide)", name, got, l.Text, l.Size().Width)
 		}
 	}

@@ -42,6 +42,7 @@ func fitCheck(t *testing.T, name string, w fyne.Window, o fyne.CanvasObject, max
 	if ms.Width > maxW || ms.Height > maxH {
 		t.Errorf("%s: MinSize %.0f × %.0f does not fit %.0f × %.0f", name, ms.Width, ms.Height, maxW, maxH)
 	}
+	checkPagersReadable(t, name, o, 0) // counter_pager_test.go: a page number is never cut
 }
 
 const (
