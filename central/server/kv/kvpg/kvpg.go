@@ -113,7 +113,9 @@
 //	codes, err := st.Tenants(ctx)                      // every Comune
 //
 // A DB is cheap but checks its tenant once, on its first transaction: keep
-// one per tenant. Closing a DB waits for its transactions and refuses
+// one per tenant. fn must not run an Update of its own tenant (it would
+// wait for the turn fn holds; bbolt would wait for its writer too), nor
+// hold many Views open (each takes one of the pool's connections). Closing a DB waits for its transactions and refuses
 // later ones; Store.Close closes the pool.
 package kvpg
 
@@ -156,7 +158,8 @@ type Options struct {
 	// OptimisticWrites runs an Update's first run without waiting for
 	// the tenant's write turn, so that Updates of one tenant that do not
 	// conflict run in parallel; only the runs after a serialization
-	// failure wait for the turn. Without it (the default) every run waits
+	// failure wait for the turn, and the first runs that start while an
+	// Update of this process is in it. Without it (the default) every run waits
 	// for the turn: the Updates of a tenant run one at a time, none is
 	// ever run again. See the package comment.
 	OptimisticWrites bool
@@ -369,6 +372,13 @@ func (d *DB) Update(fn func(kv.Tx) error) error {
 	}
 	defer d.inflight.Done()
 	lock := !d.s.opts.OptimisticWrites
+	if !lock && !d.s.opts.noTurns && !d.turn.TryLock() {
+		// An Update of this process is in the turn or waits for it:
+		// this one waits too rather than make it fail again.
+		lock = true
+	} else if !lock && !d.s.opts.noTurns {
+		d.turn.Unlock()
+	}
 	for attempt := 1; ; attempt++ {
 		err := d.once(true, lock, fn)
 		if !isRetryable(err) || attempt >= d.s.opts.MaxAttempts {

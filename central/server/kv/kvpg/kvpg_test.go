@@ -405,20 +405,23 @@ func killedConnection(t *testing.T, opts kvpg.Options) {
 // Update runs fn again after a serialization failure; an Update whose
 // every run fails gives up after MaxAttempts and returns the failure.
 func TestUpdateRetriesSerializationFailuresUpToMaxAttempts(t *testing.T) {
-	// Optimistic: the other Update below runs while fn holds the turn.
-	s := open(t, newDSN(t), kvpg.Options{MaxAttempts: 3, OptimisticWrites: true})
+	// Optimistic: the other server's Update below runs while fn may hold
+	// the turn.
+	dsn := newDSN(t)
+	s := open(t, dsn, kvpg.Options{MaxAttempts: 3, OptimisticWrites: true})
+	other := open(t, dsn, kvpg.Options{OptimisticWrites: true}).Tenant("r")
 	db := tenant(t, s, "r")
 	if err := db.Update(func(tx kv.Tx) error { _, err := tx.CreateBucket([]byte("b")); return err }); err != nil {
 		t.Fatal(err)
 	}
-	// fn reads the key, then another Update writes it and commits, then
-	// fn writes it: a read-write conflict, every run.
+	// fn reads the key, then another server's Update writes it and
+	// commits, then fn writes it: a read-write conflict, every run.
 	var runs atomic.Int32
 	err := db.Update(func(tx kv.Tx) error {
 		runs.Add(1)
 		b := tx.Bucket([]byte("b"))
 		v := b.Get([]byte("k"))
-		if err := s.Tenant("r").Update(func(tx kv.Tx) error {
+		if err := other.Update(func(tx kv.Tx) error {
 			return tx.Bucket([]byte("b")).Put([]byte("k"), fmt.Appendf(nil, "other%d", runs.Load()))
 		}); err != nil {
 			return err
