@@ -103,6 +103,23 @@ type Cursor interface {
 	Delete() error
 }
 
+// Prefetcher is a Bucket that can read many keys at once. On a store
+// whose every read is a round trip (kvpg), the Gets of keys prefetched
+// cost nothing: a push that will look up 500 event ids reads them in one
+// query instead of 500. Prefetch changes no result; call it through the
+// function Prefetch, which does nothing on a store without it (kvbolt:
+// its reads are memory).
+type Prefetcher interface {
+	Prefetch(keys ...[]byte)
+}
+
+// Prefetch tells b that keys are about to be read, when b can use it.
+func Prefetch(b Bucket, keys ...[]byte) {
+	if p, ok := b.(Prefetcher); ok {
+		p.Prefetch(keys...)
+	}
+}
+
 // Errors every implementation returns for the same misuse.
 var (
 	ErrBucketExists      = errors.New("kv: bucket already exists")

@@ -52,17 +52,23 @@ func compare(b *testing.B, pg, bolt kv.DB, once func(kv.DB) error) {
 }
 
 // BenchmarkUpdate500: one Update reading and rewriting 500 keys (a push's
-// shape), with the write buffer and without it.
+// shape), with the write buffer and without it, and with the keys
+// prefetched (kv.Prefetch; bbolt does the same work without it).
 func BenchmarkUpdate500(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		opts kvpg.Options
-	}{{"buffered", kvpg.Options{}}, {"unbuffered", kvpg.WithoutWriteBuffer(kvpg.Options{})}} {
+		once func(kv.DB, int) error
+	}{
+		{"buffered", kvpg.Options{}, kvtest.UpdateOnce},
+		{"unbuffered", kvpg.WithoutWriteBuffer(kvpg.Options{}), kvtest.UpdateOnce},
+		{"buffered+prefetch", kvpg.Options{}, kvtest.UpdateOncePrefetched},
+	} {
 		b.Run(c.name, func(b *testing.B) {
 			pg, bolt := tenant(b, open(b, newDSN(b), c.opts), "bench"), benchBolt(b)
 			kvtest.PrepareUpdate(b, pg, 500)
 			kvtest.PrepareUpdate(b, bolt, 500)
-			compare(b, pg, bolt, func(db kv.DB) error { return kvtest.UpdateOnce(db, 500) })
+			compare(b, pg, bolt, func(db kv.DB) error { return c.once(db, 500) })
 		})
 	}
 }

@@ -25,6 +25,7 @@ const (
 	qLT      = `SELECT key, value FROM kv WHERE tenant = $1 AND bucket = $2 AND key < $3 ORDER BY key DESC LIMIT $4`
 	qLast    = `SELECT key, value FROM kv WHERE tenant = $1 AND bucket = $2 ORDER BY key DESC LIMIT $3`
 	qCount   = `SELECT count(*) FROM kv WHERE tenant = $1 AND bucket = $2`
+	qMany    = `SELECT key, value FROM kv WHERE tenant = $1 AND bucket = $2 AND key = ANY($3::bytea[])`
 	qDelTree = `DELETE FROM kv WHERE tenant = $1 AND bucket >= $2 AND bucket < $3`
 	qUpsert  = `INSERT INTO kv (tenant, bucket, key, value)
 		SELECT $1, b, k, v FROM unnest($2::bytea[], $3::bytea[], $4::bytea[]) AS u(b, k, v)
@@ -254,6 +255,8 @@ var (
 	_ kv.Tx     = (*tx)(nil)
 	_ kv.Bucket = (*bucket)(nil)
 	_ kv.Cursor = (*cursor)(nil)
+
+	_ kv.Prefetcher = (*bucket)(nil)
 )
 
 func (t *tx) fail(err error) {
@@ -483,6 +486,47 @@ func (b *bucket) Get(k []byte) []byte {
 	return e.val
 }
 
+// Prefetch implements kv.Prefetcher: the keys the transaction does not
+// know yet are read in one query into its read cache.
+func (b *bucket) Prefetch(keys ...[]byte) {
+	t, st := b.t, b.st
+	if t.err != nil || st.empty {
+		return
+	}
+	var ask [][]byte
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if _, known := st.entries[string(k)]; !known && len(k) > 0 && !seen[string(k)] {
+			seen[string(k)] = true
+			ask = append(ask, k)
+		}
+	}
+	if len(ask) == 0 {
+		return
+	}
+	// The keys asked are neither written nor read in this transaction:
+	// no buffered write needs to go first.
+	rows, err := t.pg.Query(t.ctx, qMany, t.d.tenant, st.path, ask)
+	var found []row
+	if err == nil {
+		found, err = collectRows(rows, nil)
+	}
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	for _, k := range ask {
+		st.entries[string(k)] = entry{} // absent, unless found
+	}
+	for _, r := range found {
+		if r.v == nil {
+			st.entries[string(r.k)] = entry{kind: kBucket}
+		} else {
+			st.entries[string(r.k)] = entry{kind: kValue, val: r.v}
+		}
+	}
+}
+
 func (b *bucket) Put(k, v []byte) error {
 	t := b.t
 	if err := t.writeCheck(k); err != nil {
@@ -669,6 +713,11 @@ func collect(br pgx.BatchResults, out []row) ([]row, error) {
 	if err != nil {
 		return out, err
 	}
+	return collectRows(rows, out)
+}
+
+// collectRows is collect on rows, which it closes.
+func collectRows(rows pgx.Rows, out []row) ([]row, error) {
 	defer rows.Close()
 	binary := true
 	for _, f := range rows.FieldDescriptions() {

@@ -32,9 +32,22 @@ func PrepareUpdate(tb testing.TB, db kv.DB, n int) {
 
 // UpdateOnce is one Update that reads and rewrites n counters (a push's
 // shape: each event id looked up, then stored).
-func UpdateOnce(db kv.DB, n int) error {
+func UpdateOnce(db kv.DB, n int) error { return updateOnce(db, n, false) }
+
+// UpdateOncePrefetched is UpdateOnce announcing its keys with kv.Prefetch
+// first.
+func UpdateOncePrefetched(db kv.DB, n int) error { return updateOnce(db, n, true) }
+
+func updateOnce(db kv.DB, n int, prefetch bool) error {
 	return db.Update(func(tx kv.Tx) error {
 		b := tx.Bucket([]byte("bench"))
+		if prefetch {
+			keys := make([][]byte, n)
+			for i := range keys {
+				keys[i] = key(i)
+			}
+			kv.Prefetch(b, keys...)
+		}
 		for i := 0; i < n; i++ {
 			v, _ := strconv.Atoi(string(b.Get(key(i))))
 			if err := b.Put(key(i), strconv.AppendInt(nil, int64(v+1), 10)); err != nil {

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) kv.DB) {
 		{"KeyN", testKeyN},
 		{"ReadYourWrites", testReadYourWrites},
 		{"ForEachStopsOnError", testForEachError},
+		{"PrefetchChangesNoResult", testPrefetch},
 		{"SlicesValidForTheTransaction", testSlicesValid},
 		{"UpdateRollsBackOnError", testRollback},
 		{"ViewIsReadOnly", testViewReadOnly},
@@ -1128,4 +1129,53 @@ func testNoWriteSkew(t *testing.T, db kv.DB) {
 			return nil
 		})
 	}
+}
+
+func testPrefetch(t *testing.T, db kv.DB) {
+	fill(t, db, 10)
+	update(t, db, func(tx kv.Tx) error {
+		b := tx.Bucket(bucketA)
+		if _, err := b.CreateBucket([]byte("nested")); err != nil {
+			return err
+		}
+		return b.Put([]byte("empty"), nil)
+	})
+	expect := func(b kv.Bucket, want map[string]string) error {
+		for k, w := range want {
+			got := b.Get([]byte(k))
+			switch {
+			case w == "<nil>" && got != nil, w != "<nil>" && (got == nil || string(got) != w):
+				return fmt.Errorf("kvtest: after Prefetch, Get(%q) = %q, want %s", k, got, w)
+			}
+		}
+		return nil
+	}
+	update(t, db, func(tx kv.Tx) error {
+		b := tx.Bucket(bucketA)
+		// Written before the prefetch: the writes win over the store.
+		if err := check(b.Put(key(1), []byte("written")), b.Delete(key(2))); err != nil {
+			return err
+		}
+		kv.Prefetch(b, key(1), key(2), key(3), key(3), key(99), []byte("nested"), []byte("empty"), nil)
+		if err := expect(b, map[string]string{string(key(1)): "written", string(key(2)): "<nil>", string(key(3)): "3",
+			string(key(99)): "<nil>", "nested": "<nil>", "empty": ""}); err != nil {
+			return err
+		}
+		if b.Bucket([]byte("nested")) == nil {
+			return errors.New("kvtest: after Prefetch, the nested bucket is not found")
+		}
+		if err := b.Put([]byte("nested"), []byte("x")); !errors.Is(err, kv.ErrIncompatibleValue) {
+			return fmt.Errorf("kvtest: after Prefetch, Put on the nested bucket: %v", err)
+		}
+		// Written after: seen.
+		if err := check(b.Put(key(3), []byte("later")), b.Put(key(99), []byte("new"))); err != nil {
+			return err
+		}
+		return expect(b, map[string]string{string(key(3)): "later", string(key(99)): "new"})
+	})
+	view(t, db, func(tx kv.Tx) error {
+		b := tx.Bucket(bucketA)
+		kv.Prefetch(b, key(1), key(2), key(3), key(4))
+		return expect(b, map[string]string{string(key(1)): "written", string(key(2)): "<nil>", string(key(3)): "later", string(key(4)): "4"})
+	})
 }
