@@ -103,7 +103,8 @@
 // Statements are prepared once per connection (pgx's statement cache)
 // and run by the extended protocol. bench_test.go measures all this
 // against kvbolt in the same run (make bench); what stays is one round
-// trip per Get of a key the transaction has not seen.
+// trip per Get of a key the transaction has not seen, unless kv.Prefetch
+// named it first (one query for all the keys named).
 //
 // # Use
 //
