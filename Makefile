@@ -140,7 +140,8 @@ e2e: deps
 # against a bare commit, over real HTTP with durable commits on both sides; a
 # kiosk's push before and after another kiosk's 10,000 rejected events.
 # The server's kv stores: kvpg (PostgreSQL) against kvbolt in the same run
-# (an Update of 500 Gets and Puts, a 10,000-key scan, a hot counter).
+# (an Update of 500 Gets and Puts, a 10,000-key scan, a hot counter,
+# durable commits from 8 goroutines on a cluster with fsync on).
 # Load (cmd/loadgen): 100, 300 and 1,000 kiosks, each syncing with the
 # kiosk's client every 30 s and a second after each of its 30 meals, during
 # the 20-minute lunch rush compressed to 20 s (×60), against a reference

@@ -71,6 +71,8 @@ type Cluster struct {
 	proc *exec.Cmd
 	done chan struct{}
 
+	durable bool // fsync and synchronous commits on (StartDurable)
+
 	mu      sync.Mutex
 	n       int
 	stopped bool
@@ -99,12 +101,19 @@ func majorOf(bin string) int {
 
 // Start initialises and starts a cluster in a new temporary directory. The
 // caller stops it with Stop.
-func Start() (*Cluster, error) {
+func Start() (*Cluster, error) { return start(false) }
+
+// StartDurable is Start with fsync, synchronous_commit and
+// full_page_writes on, as in production: for benchmarks that compare
+// durable commits.
+func StartDurable() (*Cluster, error) { return start(true) }
+
+func start(durable bool) (*Cluster, error) {
 	bin, err := Bin()
 	if err != nil {
 		return nil, err
 	}
-	c := &Cluster{bin: bin, Version: filepath.Base(filepath.Dir(bin))}
+	c := &Cluster{bin: bin, Version: filepath.Base(filepath.Dir(bin)), durable: durable}
 	var uid, gid int = -1, -1
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup(User)
@@ -183,12 +192,17 @@ func (c *Cluster) startServer(ctx context.Context) error {
 		return fmt.Errorf("pgtest: %w", err)
 	}
 	defer logf.Close()
-	cmd := c.command(context.Background(), "postgres", "-D", c.data(), "-p", strconv.Itoa(port),
+	durability := []string{"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"}
+	if c.durable {
+		durability = []string{"-c", "fsync=on", "-c", "synchronous_commit=on", "-c", "full_page_writes=on"}
+	}
+	args := []string{"-D", c.data(), "-p", strconv.Itoa(port),
 		"-c", "listen_addresses=127.0.0.1",
-		"-c", "unix_socket_directories="+c.Dir,
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+		"-c", "unix_socket_directories=" + c.Dir}
+	args = append(append(args, durability...),
 		"-c", "max_connections=300",
 		"-c", "log_min_messages=warning", "-c", "log_connections=off")
+	cmd := c.command(context.Background(), "postgres", args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Without setpriv (not root), the parent-death signal is set here.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGQUIT}
@@ -344,9 +358,12 @@ func Main(m *testing.M) {
 	sharedMu.Unlock()
 	code := m.Run()
 	sharedMu.Lock()
-	c := shared
+	cs := []*Cluster{shared, sharedDurable}
 	sharedMu.Unlock()
-	if c != nil {
+	for _, c := range cs {
+		if c == nil {
+			continue
+		}
 		if err := c.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			if code == 0 {
@@ -355,6 +372,36 @@ func Main(m *testing.M) {
 		}
 	}
 	os.Exit(code)
+}
+
+// The test binary's durable cluster (SharedDurable).
+var (
+	sharedDurable    *Cluster
+	sharedDurableErr error
+)
+
+// SharedDurable is Shared for a second cluster, started by StartDurable
+// (fsync on): for benchmarks of durable commits.
+func SharedDurable(t testing.TB) *Cluster {
+	t.Helper()
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if !inMain {
+		t.Fatal("pgtest: the package's TestMain must call pgtest.Main(m), which stops the cluster at the end")
+	}
+	if sharedDurable == nil && sharedDurableErr == nil {
+		sharedDurable, sharedDurableErr = StartDurable()
+	}
+	if sharedDurableErr != nil {
+		t.Fatal(sharedDurableErr)
+	}
+	return sharedDurable
+}
+
+// NewDurableDB is NewDB on the durable cluster (SharedDurable).
+func NewDurableDB(t testing.TB) string {
+	t.Helper()
+	return newDBOn(t, SharedDurable(t), "")
 }
 
 // Shared returns the test binary's cluster, starting it on the first call.
@@ -427,7 +474,11 @@ func Template(t testing.TB, name string, setup func(ctx context.Context, dsn str
 // database).
 func NewDBFrom(t testing.TB, template string) string {
 	t.Helper()
-	c := Shared(t)
+	return newDBOn(t, Shared(t), template)
+}
+
+func newDBOn(t testing.TB, c *Cluster, template string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	name, dsn, err := c.CreateDB(ctx, template)

@@ -307,3 +307,23 @@ func TestNewDBFromTemplateInParallel(t *testing.T) {
 		})
 	}
 }
+
+// The shared cluster runs without fsync; the durable one (for benchmarks
+// of durable commits) with fsync and synchronous commits.
+func TestDurableClusterSyncsItsCommits(t *testing.T) {
+	for _, c := range []struct {
+		dsn  string
+		want string
+	}{{NewDB(t), "off"}, {NewDurableDB(t), "on"}} {
+		conn := connect(t, c.dsn)
+		for _, setting := range []string{"fsync", "synchronous_commit", "full_page_writes"} {
+			var got string
+			if err := conn.QueryRow(context.Background(), "SHOW "+setting).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != c.want {
+				t.Errorf("%s: %s = %s, want %s", c.dsn, setting, got, c.want)
+			}
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"mensakiosk/central/server/kv/kvbolt"
 	"mensakiosk/central/server/kv/kvpg"
 	"mensakiosk/central/server/kv/kvtest"
+	"mensakiosk/internal/pgtest"
 )
 
 // The benchmarks run each workload on kvpg and on kvbolt in the same run,
@@ -166,4 +167,63 @@ func BenchmarkHotCounter(b *testing.B) {
 			b.ReportMetric(float64(v.s.Retries())/updates, v.name+"-retries/update")
 		}
 	}
+}
+
+// BenchmarkDurableCommits: 8 goroutines each committing 10 small Updates
+// (one Put), every commit on disk: bbolt with fsync (its commits one after
+// another, one fsync each) against kvpg on a cluster with fsync and
+// synchronous_commit on, each goroutine its own tenant (PostgreSQL can
+// flush concurrent commits together).
+func BenchmarkDurableCommits(b *testing.B) {
+	const workers, n = 8, 10
+	db, err := bolt.Open(filepath.Join(b.TempDir(), "durable.db"), 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	boltDB := kvbolt.New(db)
+	s := open(b, pgtest.NewDurableDB(b), kvpg.Options{MaxConns: workers})
+	pgs := make([]kv.DB, workers)
+	for w := range pgs {
+		pgs[w] = tenant(b, s, fmt.Sprintf("t%d", w))
+	}
+	run := func(dbOf func(w int) kv.DB) error {
+		errs := make(chan error, workers)
+		for w := 0; w < workers; w++ {
+			go func() {
+				var err error
+				for i := 0; i < n && err == nil; i++ {
+					err = dbOf(w).Update(func(tx kv.Tx) error {
+						bk, err := tx.CreateBucketIfNotExists([]byte("d"))
+						if err != nil {
+							return err
+						}
+						return bk.Put(fmt.Appendf(nil, "w%d-%d", w, i), []byte("event"))
+					})
+				}
+				errs <- err
+			}()
+		}
+		var err error
+		for w := 0; w < workers; w++ {
+			err = errors.Join(err, <-errs)
+		}
+		return err
+	}
+	var tb, tp time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if err := run(func(int) kv.DB { return boltDB }); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := run(func(w int) kv.DB { return pgs[w] }); err != nil {
+			b.Fatal(err)
+		}
+		tb, tp = tb+t1.Sub(t0), tp+time.Since(t1)
+	}
+	commits := float64(b.N * workers * n)
+	b.ReportMetric(commits/tb.Seconds(), "bolt-commits/s")
+	b.ReportMetric(commits/tp.Seconds(), "pg-commits/s")
+	b.ReportMetric(float64(tp)/float64(tb), "pg/bolt")
 }
