@@ -7,11 +7,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/central"
 	"mensakiosk/central/server"
 	"mensakiosk/central/server/servertest"
@@ -19,7 +19,7 @@ import (
 	"mensakiosk/storage"
 )
 
-// day is the school day the tests serve on; stepClock walks through it.
+// day is the school day the tests serve on; newClock walks through it.
 const day app.Day = "2026-11-23"
 
 var rome = mustLoc("Europe/Rome")
@@ -32,27 +32,22 @@ func mustLoc(n string) *time.Location {
 	return l
 }
 
-// stepClock starts at 12:00 on day and moves one second per reading, so
-// that taps of different badges are never debounced and every meal has its
-// own time.
-type stepClock struct {
-	mu sync.Mutex
-	t  time.Time
+// newClock is apptest's clock at 12:00 (Rome) on d, moving one second
+// per reading, so that taps of different badges are never debounced and
+// every meal has its own time.
+func newClock(d app.Day) *apptest.Clock {
+	c := apptest.NewClock(noon(d))
+	c.StepEachRead(time.Second)
+	return c
 }
 
-func newClock(d app.Day) *stepClock {
+// noon is 12:00 (Rome) on d.
+func noon(d app.Day) time.Time {
 	t, err := time.ParseInLocation(time.DateOnly+" 15:04", string(d)+" 12:00", rome)
 	if err != nil {
 		panic(err)
 	}
-	return &stepClock{t: t}
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(time.Second)
-	return c.t
+	return t
 }
 
 // realServer is the reference server on loopback, on its own data dir

@@ -18,14 +18,6 @@ import (
 	"mensakiosk/internal/netfault"
 )
 
-// set moves a stepClock to 12:00 (Rome) on d.
-func (c *stepClock) set(d app.Day) {
-	n := newClock(d)
-	c.mu.Lock()
-	c.t = n.t
-	c.mu.Unlock()
-}
-
 // countingCentral counts the events pushed through it.
 type countingCentral struct {
 	app.Central
@@ -114,9 +106,9 @@ func TestRestoredServerGetsRejectedEventsAgain(t *testing.T) {
 	k.syncOK(t)
 	backup := backupServer(t, rs)
 
-	clock.set("2019-11-25")                  // a Monday before the server's "earliest": rejected
+	clock.Set(noon("2019-11-25"))            // a Monday before the server's "earliest": rejected
 	k.tap(t, c.badges[3], app.OutcomeServed) // seq 4
-	clock.set(day)
+	clock.Set(noon(day))
 	k.tap(t, c.badges[4], app.OutcomeServed) // seq 5
 	k.tap(t, c.badges[5], app.OutcomeServed) // seq 6
 	k.syncOK(t)

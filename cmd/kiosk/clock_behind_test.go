@@ -14,13 +14,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/storage"
 	"mensakiosk/ui"
 )
-
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 // visibleTexts lists the texts of the labels shown under o.
 func visibleTexts(o fyne.CanvasObject) []string {
@@ -94,7 +91,7 @@ func TestClockBehindWarned(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		k := newKioskWindow(ctx, a, cfg, ui.MustCatalogue("it"), false, slog.New(slog.NewJSONHandler(&logBuf, nil)))
 		k.noRefreshLoop = true
-		k.clock = fixedClock(tc.clock)
+		k.clock = apptest.NewClock(tc.clock)
 		k.start(cfg, cc)
 		r := k.cur.Load()
 		if r.core == nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/assets/demo"
 	"mensakiosk/central/server"
 )
@@ -22,7 +23,7 @@ func TestDemoImportMenu(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.Open(t.TempDir(), server.Options{Clock: demoMenuClock(now), NoSync: true})
+	srv, err := server.Open(t.TempDir(), server.Options{Clock: apptest.NewClock(now), NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,3 @@ func TestDemoImportMenu(t *testing.T) {
 		t.Errorf("a second demo start changed the menu's version (%d → %d): %+v", mc.Version, mc2.Version, st)
 	}
 }
-
-type demoMenuClock time.Time
-
-func (c demoMenuClock) Now() time.Time { return time.Time(c) }

@@ -9,26 +9,22 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/device"
 )
 
-// noiseClock is the bounded logs' clock in TestReaderNoiseLogBounded: it
-// reads the noise's own time (one second per 960 bytes written), so ten
+// noiseClock is the bounded logs' clock in TestReaderNoiseLogBounded: apptest's clock, set to
+// the noise's own time (one second per 960 bytes written), so ten
 // minutes of noise take as long as the pty takes to carry them. Its timers
 // never fire: a window's line is then written by the next rejected frame
 // past the interval, or at Close, which bounds the log the same.
-type noiseClock struct {
-	start time.Time
-	ns    atomic.Int64
-}
+type noiseClock struct{ *apptest.Clock }
 
-func (c *noiseClock) Now() time.Time { return c.start.Add(time.Duration(c.ns.Load())) }
-func (c *noiseClock) AfterFunc(time.Duration, func()) func() bool {
+func (c noiseClock) AfterFunc(time.Duration, func()) func() bool {
 	return func() bool { return true }
 }
 
@@ -73,7 +69,8 @@ func TestReaderNoiseLogBounded(t *testing.T) {
 	}
 	var sink syncBuffer
 	log := slog.New(slog.NewJSONHandler(&sink, nil))
-	clock := &noiseClock{start: time.Now()}
+	start := time.Now()
+	clock := noiseClock{apptest.NewClock(start)}
 	connected := make(chan struct{}, 1)
 	c, err := startCore(context.Background(), cfg, cc, false, log, coreHooks{
 		OnReader: func(s app.ReaderStatus) {
@@ -113,12 +110,12 @@ func TestReaderNoiseLogBounded(t *testing.T) {
 				chunk[i] = 0x02 // a frame's start now and then: fragments, not one long run
 			}
 		}
-		clock.ns.Store(int64(s) * int64(time.Second))
+		clock.Set(start.Add(time.Duration(s) * time.Second))
 		if _, err := reader.Write(chunk); err != nil {
 			t.Fatal(err)
 		}
 	}
-	clock.ns.Store(seconds * int64(time.Second))
+	clock.Set(start.Add(seconds * time.Second))
 	// Wait until the supervisor has read it all: the count stops moving.
 	var rejected uint64
 	for quiet := 0; quiet < 5; {
