@@ -1,124 +1,21 @@
 package ui
 
 import (
-	"context"
 	"fmt"
-	"image"
-	"image/draw"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"mensakiosk/app"
 )
 
 // The receipt, the reopened notices and the yearly certificate at the
-// counter, on an in-memory fake of the counter's use case (no store, no
-// server): the screen's behaviour alone.
-
-// fakeCounter is the counter's use case in memory: one family, its
-// notices by code, its certificates by year.
-type fakeCounter struct {
-	mu       sync.Mutex
-	now      time.Time
-	fam      app.Family
-	notices  map[string]app.Notice
-	certs    map[int]app.FamilyCertificate
-	asked    []int
-	online   bool
-	current  bool
-	newTopUp int
-}
-
-var _ CounterBackend = (*fakeCounter)(nil)
-var _ CounterCertificates = (*fakeCounter)(nil)
-
-func (f *fakeCounter) IdentifyBadge(context.Context, app.BadgeID) (app.Family, error) {
-	return f.Refresh(context.Background())
-}
-func (f *fakeCounter) IdentifyFiscalCode(context.Context, string, string) (app.Family, error) {
-	return f.Refresh(context.Background())
-}
-func (f *fakeCounter) Current() (app.Family, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.fam, f.current
-}
-func (f *fakeCounter) Refresh(context.Context) (app.Family, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.current = true
-	f.fam.Notices = nil // a new slice: the screen holds the last one
-	for _, n := range f.notices {
-		f.fam.Notices = append(f.fam.Notices, n)
-	}
-	slices.SortFunc(f.fam.Notices, func(a, b app.Notice) int { return b.Created.Compare(a.Created) })
-	return f.fam, nil
-}
-func (f *fakeCounter) Forget()                  { f.mu.Lock(); f.current = false; f.mu.Unlock() }
-func (f *fakeCounter) Touch()                   {}
-func (f *fakeCounter) IdleExpired() bool        { return false }
-func (f *fakeCounter) SetOnline(on bool)        { f.mu.Lock(); f.online = on; f.mu.Unlock() }
-func (f *fakeCounter) Online() bool             { f.mu.Lock(); defer f.mu.Unlock(); return f.online }
-func (f *fakeCounter) BookingOpen(app.Day) bool { return false }
-func (f *fakeCounter) Book(context.Context, app.BookingRequest) (app.Family, error) {
-	return app.Family{}, app.ErrAfterCutoff
-}
-func (f *fakeCounter) TopUp(context.Context, app.Cents) (app.Notice, error) {
-	return app.Notice{}, app.ErrOffline
-}
-func (f *fakeCounter) NewTopUp() { f.mu.Lock(); f.newTopUp++; f.mu.Unlock() }
-func (f *fakeCounter) PollNotice(ctx context.Context, code string) (app.Notice, app.Family, error) {
-	f.mu.Lock()
-	n, ok := f.notices[code]
-	f.mu.Unlock()
-	if !ok {
-		return app.Notice{}, app.Family{}, app.ErrNotFound
-	}
-	fam, _ := f.Refresh(ctx)
-	return n, fam, nil
-}
-func (f *fakeCounter) News() ([]app.News, error)          { return nil, nil }
-func (f *fakeCounter) Documents() ([]app.Document, error) { return nil, nil }
-func (f *fakeCounter) Config() app.CounterConfig {
-	c := app.CounterConfig{Location: romeTZ}
-	_ = c.Validate()
-	return c
-}
-func (f *fakeCounter) Now() time.Time             { f.mu.Lock(); defer f.mu.Unlock(); return f.now }
-func (f *fakeCounter) AttemptWait() time.Duration { return 0 }
-func (f *fakeCounter) CertificateYears() []int {
-	y := f.Now().In(romeTZ).Year()
-	return []int{y - 1, y}
-}
-func (f *fakeCounter) Certificate(_ context.Context, year int) (app.FamilyCertificate, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.asked = append(f.asked, year)
-	c, ok := f.certs[year]
-	if !ok {
-		return app.FamilyCertificate{}, app.ErrUnreachable
-	}
-	return c, nil
-}
-
-// pay marks a notice paid, as the server would on pagoPA's receipt.
-func (f *fakeCounter) pay(code string, r app.Receipt) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := f.notices[code]
-	n.State, n.Receipt = app.NoticePaid, &r
-	f.notices[code] = n
-	f.fam.Account.Balance += r.Amount
-}
+// counter: the real use case (app.Counter) on apptest's store and central
+// server, which holds the family's old notices and its certificates.
 
 const (
 	rcValid   = "301000000000000144"
@@ -134,19 +31,16 @@ func rcNotice(code string, amount app.Cents, state app.NoticeState, created time
 		State: state, Created: created, Creditor: rcCreditor}
 }
 
-// newReceiptFixture: the family F1 (two children) with three notices: one
-// payable (due 2 January 2027), one paid on 20 November, one expired;
-// certificates of 2025 and 2026.
-func newReceiptFixture(t *testing.T, long bool) (*counterFixture, *fakeCounter) {
+// newReceiptFixture: the family F1 (two children), identified, with three
+// notices on the server: one payable (due 23 December 2026), one paid on
+// 20 November, one expired; certificates of 2025 and 2026.
+func newReceiptFixture(t *testing.T, long bool) *counterFixture {
 	t.Helper()
-	fc := &fakeCounter{now: counterStart, online: true, notices: map[string]app.Notice{}, certs: map[int]app.FamilyCertificate{}}
-	fc.fam = app.Family{Account: app.Account{ID: "F1", Holder: "Rossi Anna", Balance: 3650}, AsOf: counterStart,
-		Pupils: []app.Pupil{{ID: "P1", AccountID: "F1", FirstName: "Marco", LastName: "Rossi"}, {ID: "P2", AccountID: "F1", FirstName: "Sara", LastName: "Rossi"}}}
-	fc.notices[rcValid] = rcNotice(rcValid, 2000, app.NoticeValid, counterStart.Add(-time.Hour))
+	f := newCounterFixture(t, true)
+	valid := rcNotice(rcValid, 2000, app.NoticeValid, counterStart.Add(-time.Hour))
 	paid := rcNotice(rcPaid, 5000, app.NoticePaid, counterStart.AddDate(0, 0, -5))
 	paid.Receipt = &app.Receipt{ReceiptID: "RCPT-2026-000777", NoticeCode: rcPaid, Amount: 5000, PaidAt: time.Date(2026, 11, 20, 16, 42, 0, 0, romeTZ), PSP: "Poste Italiane"}
-	fc.notices[rcPaid] = paid
-	fc.notices[rcExpired] = rcNotice(rcExpired, 1000, app.NoticeExpired, counterStart.AddDate(0, -3, 0))
+	expired := rcNotice(rcExpired, 1000, app.NoticeExpired, counterStart.AddDate(0, -3, 0))
 	names := [2][2]string{{"Marco", "Rossi"}, {"Sara", "Rossi"}}
 	if long {
 		names = [2][2]string{{"Maria Vittoria Benedetta", "Rossi Bianchi Ferraris"}, {"Giovanni Battista Alessandro", "Rossi Bianchi Ferraris"}}
@@ -154,55 +48,37 @@ func newReceiptFixture(t *testing.T, long bool) (*counterFixture, *fakeCounter) 
 		paid.Receipt.ReceiptID = strings.Repeat("R", 35) + "-2026-11-20-000000000777"
 		paid.Creditor.Name = "Comune di San Giovanni in Persiceto"
 		paid.DebtorName = "Rossi Bianchi Ferraris Anna Maria"
-		fc.notices[rcPaid] = paid
 	}
+	f.central.PutNotices(valid, paid, expired)
 	for _, y := range []int{2025, 2026} {
-		fc.certs[y] = app.FamilyCertificate{Year: y, AccountID: "F1", Creditor: rcCreditor, PayerName: "Rossi Anna", PayerFiscalCode: "RSSNNA80A41H501L",
+		f.central.PutCertificate(app.FamilyCertificate{Year: y, AccountID: "F1", Creditor: rcCreditor, PayerName: "Rossi Anna", PayerFiscalCode: "RSSNNA80A41H501L",
 			Total: app.Cents(21050 + y - 2025), Payments: []app.CertificatePayment{{Day: app.Day(fmt.Sprint(y, "-03-02")), NoticeCode: rcPaid, Amount: app.Cents(21050 + y - 2025)}},
 			Children: []app.ChildCertificate{
 				{PupilID: "P1", FirstName: names[0][0], LastName: names[0][1], School: fitSchool2, Meals: 18, MealsValue: 9000, Amount: 11111},
-				{PupilID: "P2", FirstName: names[1][0], LastName: names[1][1], School: fitSchool, Meals: 23, MealsValue: 8050, Amount: app.Cents(9939 + y - 2025)}}}
+				{PupilID: "P2", FirstName: names[1][0], LastName: names[1][1], School: fitSchool, Meals: 23, MealsValue: 8050, Amount: app.Cents(9939 + y - 2025)}}})
 	}
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(KioskTheme())
-	s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, fc, CounterOptions{PollInterval: time.Hour})
-	f := &counterFixture{s: s}
-	t.Cleanup(func() { s.Close(); s.wait(); s.pollers.Wait() })
-	s.SetSync(app.SyncStatus{Configured: true, Online: true})
-	f.w = test.NewTempWindow(t, s.Content())
-	f.w.SetPadded(false)
-	f.w.Resize(fyne.NewSize(1920, 1080))
-	fam, _ := fc.Refresh(context.Background())
-	s.ShowFamily(fam)
-	return f, fc
+	f.s.PostBadge("0A00000001")
+	f.s.wait()
+	return f
+}
+
+// serverNotice is the notice code as the server now holds it.
+func serverNotice(t *testing.T, f *counterFixture, code string) app.Notice {
+	t.Helper()
+	for _, n := range f.central.Notices("F1") {
+		if n.NoticeCode == code {
+			return n
+		}
+	}
+	t.Fatalf("the server holds no notice %s", code)
+	return app.Notice{}
 }
 
 // decodeScreenQR decodes the QR code on screen, as a phone would read it.
 func decodeScreenQR(t *testing.T, f *counterFixture) string {
 	t.Helper()
-	f.s.wait()
-	f.s.mu.Lock()
-	img := f.s.qrImg
-	f.s.mu.Unlock()
-	if img == nil {
-		t.Fatal("no QR code on screen")
-	}
-	shot := f.w.Canvas().Capture()
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(img)
-	size := img.Size()
-	scale := float32(shot.Bounds().Dx()) / f.w.Canvas().Size().Width
-	r := image.Rect(int(pos.X*scale), int(pos.Y*scale), int((pos.X+size.Width)*scale), int((pos.Y+size.Height)*scale))
-	crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
-	draw.Draw(crop, crop.Bounds(), shot, r.Min, draw.Src)
-	bmp, err := gozxing.NewBinaryBitmapFromImage(crop)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
-	if err != nil {
-		t.Fatalf("decoding the QR code captured from the screen: %v", err)
-	}
-	return res.GetText()
+	text, _, _ := f.shownQR(t)
+	return text
 }
 
 // TestCounterReceiptAfterPayment: the avviso of a payable notice, reopened
@@ -210,7 +86,7 @@ func decodeScreenQR(t *testing.T, f *counterFixture) string {
 // notice code, amount, date and time, PSP, receipt id, its QR code for
 // the phone, and the print button.
 func TestCounterReceiptAfterPayment(t *testing.T) {
-	f, fc := newReceiptFixture(t, false)
+	f := newReceiptFixture(t, false)
 	var printed []app.Notice
 	f.s.OnPrintReceipt = func(n app.Notice, tr *Catalogue) (PrintResult, error) {
 		printed = append(printed, n)
@@ -218,7 +94,9 @@ func TestCounterReceiptAfterPayment(t *testing.T) {
 	}
 	f.tap(t, "Avvisi", "Apri") // the newest: the payable one
 	wantCounterTexts(t, f.texts(), "Avviso di pagamento", "3010 0000 0000 0001 44", "20,00 €", "Da pagare entro il 23/12/2026", "In attesa")
-	fc.pay(rcValid, app.Receipt{ReceiptID: "RCPT-1", NoticeCode: rcValid, Amount: 2000, PaidAt: time.Date(2026, 12, 6, 9, 15, 0, 0, time.UTC), PSP: "Banca Esempio"})
+	if _, err := f.central.Pay(app.Receipt{ReceiptID: "RCPT-1", NoticeCode: rcValid, Amount: 2000, PaidAt: time.Date(2026, 12, 6, 9, 15, 0, 0, time.UTC), PSP: "Banca Esempio"}); err != nil {
+		t.Fatal(err)
+	}
 	f.tap(t, "Verifica il pagamento")
 	got := f.texts()
 	wantCounterTexts(t, got, "Ricevuta di pagamento", "3010 0000 0000 0001 44", "Importo pagato", "20,00 €",
@@ -226,7 +104,7 @@ func TestCounterReceiptAfterPayment(t *testing.T) {
 	if strings.Contains(got, "Dove pagare") {
 		t.Error("the receipt says where to pay")
 	}
-	n := fc.notices[rcValid]
+	n := serverNotice(t, f, rcValid)
 	want, _ := app.ReceiptQRText(n, romeTZ)
 	if qr := decodeScreenQR(t, f); qr != want {
 		t.Errorf("receipt QR reads\n%s\nwant\n%s", qr, want)
@@ -249,7 +127,7 @@ func TestCounterReceiptAfterPayment(t *testing.T) {
 // receipt, a payable one as its avviso with its QR code and due date, an
 // expired one as its avviso with no QR code to pay.
 func TestCounterReopenNotices(t *testing.T) {
-	f, fc := newReceiptFixture(t, false)
+	f := newReceiptFixture(t, false)
 	f.tap(t, "Avvisi")
 	wantCounterTexts(t, f.texts(), "3010 0000 0000 0002 38", "Pagato", "Scaduto")
 	f.tap(t, "Vedi ricevuta")
@@ -267,9 +145,7 @@ func TestCounterReopenNotices(t *testing.T) {
 	}
 	// A notice issued meanwhile (another top-up) is listed on the way
 	// back: the family is reloaded.
-	fc.mu.Lock()
-	fc.notices["301000000000000335"] = rcNotice("301000000000000335", 7000, app.NoticeValid, counterStart.Add(-time.Minute))
-	fc.mu.Unlock()
+	f.central.PutNotices(rcNotice("301000000000000335", 7000, app.NoticeValid, counterStart.Add(-time.Minute)))
 	f.tap(t, "Indietro")
 	wantCounterTexts(t, f.texts(), "3010 0000 0000 0003 35 — 70,00 €")
 	f.tap(t, "Successivo") // three to a page: the expired one is on the second
@@ -291,7 +167,7 @@ func TestCounterReopenNotices(t *testing.T) {
 // TestCounterCertificateYearChoice: the certificate opens on the previous
 // year, the parent chooses the current one, and prints it.
 func TestCounterCertificateYearChoice(t *testing.T) {
-	f, fc := newReceiptFixture(t, false)
+	f := newReceiptFixture(t, false)
 	var printed []app.FamilyCertificate
 	f.s.OnPrintCertificate = func(c app.FamilyCertificate, tr *Catalogue) (PrintResult, error) {
 		printed = append(printed, c)
@@ -310,16 +186,17 @@ func TestCounterCertificateYearChoice(t *testing.T) {
 		t.Fatalf("printed %+v", printed)
 	}
 	wantCounterTexts(t, f.texts(), "Attestazione inviata alla stampante")
-	if !slices.Equal(fc.asked, []int{2025, 2026}) {
-		t.Errorf("asked for %v, want [2025 2026]", fc.asked)
+	if asked := f.central.CertificatesAsked(); !slices.Equal(asked, []int{2025, 2026}) {
+		t.Errorf("asked for %v, want [2025 2026]", asked)
 	}
 	// A year the server cannot answer: said plainly, nothing to print.
-	delete(fc.certs, 2025)
+	f.central.Fail(app.ErrUnreachable)
 	f.tap(t, "2025")
 	wantCounterTexts(t, f.texts(), "Il server centrale non è raggiungibile")
 	if !f.button(t, "Stampa attestazione").Disabled() {
 		t.Error("print is offered without a certificate")
 	}
+	f.central.Fail(nil)
 	f.tap(t, "Indietro")
 	f.button(t, "Attestazione 730")
 }
@@ -333,7 +210,7 @@ func TestCounterReceiptViewsFit(t *testing.T) {
 	}
 	for _, size := range sizes {
 		t.Run(fmt.Sprintf("%.0fx%.0f", size.Width, size.Height), func(t *testing.T) {
-			f, _ := newReceiptFixture(t, true)
+			f := newReceiptFixture(t, true)
 			f.s.OnPrintReceipt = func(n app.Notice, _ *Catalogue) (PrintResult, error) {
 				return PrintResult{File: "/home/mensa/.local/state/mensakiosk/avvisi/ricevuta-" + n.NoticeCode + ".pdf"}, nil
 			}

@@ -1,51 +1,26 @@
 package ui
 
 import (
-	"image"
-	"image/draw"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"mensakiosk/app"
 	"mensakiosk/app/pagopa"
 )
 
-// decodeQR captures the window through Fyne's software renderer, crops the
-// QR image's region and decodes it with an independent decoder (gozxing).
+// decodeQR decodes the QR code on screen (shownQR), drawn with at least 8
+// px per module of a 41-module code.
 func decodeQR(t *testing.T, f *counterFixture) string {
 	t.Helper()
-	f.s.wait()
-	f.s.mu.Lock()
-	img := f.s.qrImg
-	f.s.mu.Unlock()
-	if img == nil {
-		t.Fatal("no QR code on screen")
+	text, width, _ := f.shownQR(t)
+	if width < 41*8 {
+		t.Errorf("QR code drawn %d px wide: want at least 8 px per module (328 px)", width)
 	}
-	shot := f.w.Canvas().Capture()
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(img)
-	size := img.Size()
-	scale := float32(shot.Bounds().Dx()) / f.w.Canvas().Size().Width
-	r := image.Rect(int(pos.X*scale), int(pos.Y*scale), int((pos.X+size.Width)*scale), int((pos.Y+size.Height)*scale))
-	if r.Dx() < 41*8 {
-		t.Errorf("QR code drawn %d px wide: want at least 8 px per module (328 px)", r.Dx())
-	}
-	crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
-	draw.Draw(crop, crop.Bounds(), shot, r.Min, draw.Src)
-	bmp, err := gozxing.NewBinaryBitmapFromImage(crop)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
-	if err != nil {
-		t.Fatalf("decoding the QR code captured from the screen: %v", err)
-	}
-	return res.GetText()
+	return text
 }
 
 // TestCounterTopUpToPaid is the top-up end to end: from the counter screen

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"image"
+	"image/draw"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +10,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"mensakiosk/app"
 	"mensakiosk/app/apptest"
@@ -391,4 +395,35 @@ func TestCounterScreenStaffGesture(t *testing.T) {
 	if n != 1 {
 		t.Errorf("gesture fired %d times for five quick taps", n)
 	}
+}
+
+// shownQR captures the window through Fyne's software renderer, crops the
+// QR image's region and decodes it with an independent decoder
+// (gozxing), as a phone reads it: its text, its width on screen in pixels
+// and the side of one of its modules in pixels.
+func (f *counterFixture) shownQR(t *testing.T) (text string, widthPx int, modulePx float32) {
+	t.Helper()
+	f.s.wait()
+	f.s.mu.Lock()
+	img := f.s.qrImg
+	f.s.mu.Unlock()
+	if img == nil {
+		t.Fatal("no QR code on screen")
+	}
+	shot := f.w.Canvas().Capture()
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(img)
+	size := img.Size()
+	scale := float32(shot.Bounds().Dx()) / f.w.Canvas().Size().Width
+	r := image.Rect(int(pos.X*scale), int(pos.Y*scale), int((pos.X+size.Width)*scale), int((pos.Y+size.Height)*scale))
+	crop := image.NewRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	draw.Draw(crop, crop.Bounds(), shot, r.Min, draw.Src)
+	bmp, err := gozxing.NewBinaryBitmapFromImage(crop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
+	if err != nil {
+		t.Fatalf("decoding the QR code captured from the screen: %v", err)
+	}
+	return res.GetText(), r.Dx(), float32(r.Dx()) / float32(img.Image.Bounds().Dx())
 }

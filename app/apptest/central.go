@@ -44,6 +44,7 @@ type Central struct {
 	notices  map[string]app.Notice // by notice code
 	keys     map[string]string     // idempotency key → notice code
 	iuv      uint64
+	desk     familyDesk // central_family.go
 }
 
 // NewCentral returns a central server with no families, reading the time
@@ -119,7 +120,7 @@ func (c *Central) family(a app.AccountID, from, to app.Day) (app.FamilyView, err
 	acc.AccessHash = ""
 	today := c.today()
 	v := app.FamilyView{Account: acc, BookingCutoff: c.Cutoff, AsOf: c.clock.Now().UTC(),
-		Meals: []app.Meal{}, Bookings: []app.Booking{}, Notices: c.noticesLocked(a)}
+		Meals: []app.Meal{}, Bookings: []app.Booking{}, Notices: c.noticesLocked(a), Messages: c.messagesLocked(a)}
 	for _, m := range c.meals {
 		if p, ok := c.pupils[m.PupilID]; ok && p.AccountID == a && m.AccountID == a && m.Day >= from && m.Day <= to {
 			v.Meals = append(v.Meals, m)

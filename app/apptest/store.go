@@ -48,6 +48,7 @@ type state struct {
 	cache   map[app.AccountID]app.FamilyView
 	news    []app.News
 	docs    []app.Document
+	msgs    messageCopy // store_messages.go
 }
 
 func (s state) clone() state {
@@ -63,6 +64,7 @@ func (s state) clone() state {
 	c.cache = maps.Clone(s.cache)
 	c.news = slices.Clone(s.news)
 	c.docs = slices.Clone(s.docs)
+	c.msgs.ms = slices.Clone(s.msgs.ms)
 	return c
 }
 
