@@ -15,13 +15,14 @@ func TestFamilyViewsFit(t *testing.T) {
 	for _, sc := range fitScreens {
 		t.Run(sc.String(), func(t *testing.T) {
 			sz := sc.size()
-			f := newFamilyFixture(t)
-			long := strings.Repeat("Si comunica che il servizio di refezione scolastica subirà variazioni. ", 12)
-			f.b.fam.Messages[0].Body = long
-			f.b.fam.Messages[0].Title = "Comunicazione del Servizio Istruzione sulle variazioni del menù e sulle uscite didattiche"
-			f.b.fam.Messages[0].Audience = app.MessageAudience{Kind: app.AudienceClass, School: fitSchool2, Class: "3B"}
-			f.b.fam.Messages[0].URL = "https://servizi.comune.example.it/istruzione/refezione-scolastica/comunicazioni/2026/uscita-didattica-museo-civico.pdf"
-			f.b.docs[0].Title = "Regolamento comunale del servizio di refezione scolastica e delle tariffe agevolate ISEE"
+			f := newFamilyFixtureWith(t, func(d *counterData, ms []app.Message) {
+				d.Pupils[0].School = fitSchool2 // Marco, in the long-named school's 3B
+				ms[0].Body = strings.Repeat("Si comunica che il servizio di refezione scolastica subirà variazioni. ", 12)
+				ms[0].Title = "Comunicazione del Servizio Istruzione sulle variazioni del menù e sulle uscite didattiche"
+				ms[0].Audience = app.MessageAudience{Kind: app.AudienceClass, School: fitSchool2, Class: "3B"}
+				ms[0].URL = "https://servizi.comune.example.it/istruzione/refezione-scolastica/comunicazioni/2026/uscita-didattica-museo-civico.pdf"
+				d.Documents[0].Title = "Regolamento comunale del servizio di refezione scolastica e delle tariffe agevolate ISEE"
+			})
 			check := func(name string) {
 				t.Helper()
 				f.s.wait()
@@ -43,10 +44,8 @@ func TestFamilyViewsFit(t *testing.T) {
 			check("bookings after an absence")
 			// Offline, from the cache: the family view's note on top.
 			f.tap(t, "Esci")
-			f.b.fam.Cached = true
-			f.b.fam.MessagesAsOf = f.b.now
-			f.b.SetOnline(false)
-			f.badge(t) // one message is still unread: the Messages tab opens
+			f.offlineWithNewMessage(t)
+			f.badge(t) // unread messages: the Messages tab opens
 			check("messages tab (cached)")
 		})
 	}

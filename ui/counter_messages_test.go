@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2/theme"
 
@@ -22,34 +21,33 @@ func TestCounterMessagesAfterIdentification(t *testing.T) {
 	got := f.texts()
 	wantCounterTexts(t, got, "Gita al museo", "Nuova", "Alla classe 3B, Primaria Dante",
 		"pranza al sacco", "https://comune.example.it/scuola/gita-museo")
-	if f.b.reads == nil || !slices.Equal(f.b.reads, []string{"M3"}) {
-		t.Fatalf("reads %v, want [M3]", f.b.reads)
+	if reads := f.reads(t); reads == nil || !slices.Equal(reads, []string{"M3"}) {
+		t.Fatalf("reads %v, want [M3]", reads)
 	}
 	if len(f.buttons("Messaggi 1")) != 1 {
 		t.Errorf("the tab does not count the one unread left: %v", f.buttons("Messaggi"))
 	}
 	f.tap(t, "Successivo")
 	wantCounterTexts(t, f.texts(), "Saldo in esaurimento", "Nuova", "Alla tua famiglia")
-	if !slices.Equal(f.b.reads, []string{"M3", "M2"}) {
-		t.Fatalf("reads %v", f.b.reads)
+	if reads := f.reads(t); !slices.Equal(reads, []string{"M3", "M2"}) {
+		t.Fatalf("reads %v", reads)
 	}
 	f.tap(t, "Successivo")
 	got = f.texts()
 	wantCounterTexts(t, got, "Attestazioni per il 730", "A tutte le famiglie")
-	if strings.Contains(got, "Nuova") || len(f.b.reads) != 2 {
-		t.Errorf("a message read before is shown as new or read again: reads %v\n%s", f.b.reads, got)
+	if reads := f.reads(t); strings.Contains(got, "Nuova") || len(reads) != 2 {
+		t.Errorf("a message read before is shown as new or read again: reads %v\n%s", reads, got)
 	}
 	if len(f.buttons("Messaggi ")) != 0 || len(f.buttons("Messaggi")) != 1 {
 		t.Error("the tab still counts unread messages")
 	}
 	// Offline, with messages from the kiosk's copy: the copy's time is said.
 	f.tap(t, "Esci")
-	f.b.fam.Cached, f.b.fam.MessagesAsOf = true, f.b.now
-	f.b.fam.Messages[1].ReadAt = time.Time{}
+	f.offlineWithNewMessage(t)
 	f.badge(t)
 	wantCounterTexts(t, f.texts(), "Gita al museo", "Comunicazioni dalla copia del chiosco, aggiornata al 23/11/2026 alle 08:00")
-	f.tap(t, "Successivo") // the unread one, read again
-	f.b.fam.Cached, f.b.fam.MessagesAsOf = false, time.Time{}
+	f.tap(t, "Successivo") // the unread one, from the copy, read here
+	f.c.SetOnline(true)
 	// Out and in again: nothing is new any more, the screen opens on the children.
 	f.tap(t, "Esci")
 	f.badge(t)
@@ -106,7 +104,7 @@ func TestCounterDocumentQRDecodes(t *testing.T) {
 	if len(bts) != 2 {
 		t.Fatalf("%d take-home buttons on the home view, want one per document (2)", len(bts))
 	}
-	for i, d := range f.b.docs {
+	for i, d := range f.docs {
 		f.buttons("Porta a casa")[i].OnTapped()
 		f.s.wait()
 		text, module := f.decodeShownQR(t)
@@ -154,8 +152,8 @@ func TestCounterAbsenceForm(t *testing.T) {
 	}
 	wantCounterTexts(t, f.texts(), "Al mercoledì 25/11/2026", "Verranno disdetti 4 pasti")
 	f.tap(t, "Conferma assenza")
-	if len(f.b.absences) != 1 || f.b.absences[0].From != "2026-11-23" || f.b.absences[0].To != "2026-11-25" || f.b.absences[0].PupilIDs != nil {
-		t.Fatalf("absences sent %+v", f.b.absences)
+	if abs := f.central.Absences(); len(abs) != 1 || abs[0].From != "2026-11-23" || abs[0].To != "2026-11-25" || abs[0].PupilIDs != nil {
+		t.Fatalf("absences sent %+v", abs)
 	}
 	got := f.texts()
 	wantCounterTexts(t, got, "Assenza registrata: 4 pasti disdetti", "lunedì 23/11/2026 — Pasto disdetto", "mercoledì 25/11/2026 — Pasto disdetto")
@@ -163,9 +161,9 @@ func TestCounterAbsenceForm(t *testing.T) {
 		t.Error("no undo on the cancelled days")
 	}
 	// One child, refused by the server.
-	f.b.absErr = app.ErrAfterCutoff
+	f.central.RefuseAbsences(app.ErrAfterCutoff)
 	f.tap(t, "Assenza di più giorni", "Sara", "Conferma assenza")
-	if a := f.b.absences[1]; !slices.Equal(a.PupilIDs, []app.PupilID{"P2"}) {
+	if a := f.central.Absences()[1]; !slices.Equal(a.PupilIDs, []app.PupilID{"P2"}) {
 		t.Fatalf("one child: %+v", a)
 	}
 	wantCounterTexts(t, f.texts(), "Troppo tardi")
