@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -16,50 +14,6 @@ import (
 
 	"mensakiosk/app"
 )
-
-// counterHomeBackend is the counter's backend as its home view uses it:
-// news, documents and a badge that is never known. Whatever a family
-// would need answers an error.
-type counterHomeBackend struct {
-	news []app.News
-	docs []app.Document
-}
-
-var errHomeOnly = errors.New("home view only")
-
-func (counterHomeBackend) IdentifyBadge(context.Context, app.BadgeID) (app.Family, error) {
-	return app.Family{}, app.ErrUnknownBadge
-}
-func (counterHomeBackend) IdentifyFiscalCode(context.Context, string, string) (app.Family, error) {
-	return app.Family{}, app.ErrIdentification
-}
-func (counterHomeBackend) Current() (app.Family, bool) { return app.Family{}, false }
-func (counterHomeBackend) Refresh(context.Context) (app.Family, error) {
-	return app.Family{}, errHomeOnly
-}
-func (counterHomeBackend) Forget()           {}
-func (counterHomeBackend) Touch()            {}
-func (counterHomeBackend) IdleExpired() bool { return false }
-func (counterHomeBackend) SetOnline(bool)    {}
-func (counterHomeBackend) Online() bool      { return true }
-func (counterHomeBackend) Book(context.Context, app.BookingRequest) (app.Family, error) {
-	return app.Family{}, errHomeOnly
-}
-func (counterHomeBackend) BookingOpen(app.Day) bool { return false }
-func (counterHomeBackend) TopUp(context.Context, app.Cents) (app.Notice, error) {
-	return app.Notice{}, errHomeOnly
-}
-func (counterHomeBackend) NewTopUp() {}
-func (counterHomeBackend) PollNotice(context.Context, string) (app.Notice, app.Family, error) {
-	return app.Notice{}, app.Family{}, errHomeOnly
-}
-func (b counterHomeBackend) News() ([]app.News, error)          { return b.news, nil }
-func (b counterHomeBackend) Documents() ([]app.Document, error) { return b.docs, nil }
-func (counterHomeBackend) Config() app.CounterConfig {
-	return app.CounterConfig{Location: romeTZ, IdleTimeout: time.Minute}
-}
-func (counterHomeBackend) Now() time.Time             { return counterStart }
-func (counterHomeBackend) AttemptWait() time.Duration { return 0 }
 
 // placed is an object on screen with its rectangle in the window.
 type placed struct {
@@ -125,7 +79,7 @@ func textBand(p placed) (top, bottom float32) {
 func TestCounterHomeTextClearOfPagers(t *testing.T) {
 	data := fitCounterDocs()
 	docTexts := map[string]bool{}
-	for _, d := range data.docs {
+	for _, d := range data.Documents {
 		docTexts[d.Title], docTexts[d.URL] = true, true
 	}
 	sizes := []fyne.Size{
@@ -139,7 +93,9 @@ func TestCounterHomeTextClearOfPagers(t *testing.T) {
 			t.Run(fmt.Sprintf("%.0fx%.0f error=%v", size.Width, size.Height, withError), func(t *testing.T) {
 				a := test.NewTempApp(t)
 				a.Settings().SetTheme(KioskTheme())
-				s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, data, CounterOptions{PollInterval: time.Hour})
+				// The counter on apptest, with no badge known: a badge is an error line.
+				b := newCounterBackend(t, true, data)
+				s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, b.c, CounterOptions{PollInterval: time.Hour})
 				t.Cleanup(func() { s.Close(); s.wait() })
 				s.SetSync(app.SyncStatus{Configured: true, Online: true})
 				w := test.NewTempWindow(t, WindowContent(s.Content()))
@@ -195,14 +151,14 @@ func TestCounterHomeTextClearOfPagers(t *testing.T) {
 					if docsNext == nil {
 						t.Fatal("no pager for the documents")
 					}
-					if docsNext.Disabled() || page > len(data.docs) {
+					if docsNext.Disabled() || page > len(data.Documents) {
 						break
 					}
 					test.Tap(docsNext)
 					s.wait()
 					settle(w, size)
 				}
-				for _, d := range data.docs {
+				for _, d := range data.Documents {
 					if seen[d.Title] != 1 || seen[d.URL] != 1 {
 						t.Errorf("document %q shown %d times, its address %d times: want once each", d.Title, seen[d.Title], seen[d.URL])
 					}
@@ -219,14 +175,14 @@ const fitDemo720W = 1004
 
 // fitCounterDocs is the home view's data of the fit tests: long news and
 // documents with long titles and addresses.
-func fitCounterDocs() counterHomeBackend {
-	b := counterHomeBackend{
-		news: []app.News{{ID: "n1", Title: "Nuovo menu invernale nelle scuole dell'infanzia e primarie del Comune", Published: counterStart.Add(-48 * time.Hour),
+func fitCounterDocs() counterData {
+	b := counterData{
+		News: []app.News{{ID: "n1", Title: "Nuovo menu invernale nelle scuole dell'infanzia e primarie del Comune", Published: counterStart.Add(-48 * time.Hour),
 			Body: strings.Repeat("Dal 1° dicembre entra in vigore il menu invernale approvato dalla commissione mensa. ", 4)}},
 	}
 	for i, title := range []string{"Regolamento del servizio di refezione scolastica del Comune", "Tariffe e fasce ISEE",
 		"Modulo di richiesta dieta speciale per motivi di salute o religiosi", "Menu invernale", "Menu estivo"} {
-		b.docs = append(b.docs, app.Document{ID: fmt.Sprint("d", i), Title: title,
+		b.Documents = append(b.Documents, app.Document{ID: fmt.Sprint("d", i), Title: title,
 			URL:       fmt.Sprintf("https://www.comune.example.it/amministrazione/servizi-scolastici/refezione/documento-%d.pdf", i),
 			Published: counterStart.Add(-72 * time.Hour)})
 	}

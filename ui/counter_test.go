@@ -87,6 +87,16 @@ func newCounterFixture(t *testing.T, withServer bool) *counterFixture {
 // and documents.
 func newCounterFixtureWith(t *testing.T, withServer bool, data counterData) *counterFixture {
 	t.Helper()
+	f := newCounterBackend(t, withServer, data)
+	f.show(t, CounterOptions{PollInterval: time.Hour}, fyne.NewSize(1920, 1080))
+	return f
+}
+
+// newCounterBackend is the fixture's use case without its screen: the
+// real counter on apptest's store holding data, with apptest's central
+// server or none.
+func newCounterBackend(t *testing.T, withServer bool, data counterData) *counterFixture {
+	t.Helper()
 	f := &counterFixture{clk: apptest.NewClock(counterStart), store: apptest.NewStore()}
 	r := app.Roster{Accounts: append([]app.Account(nil), data.Accounts...), Pupils: data.Pupils, Badges: data.Badges}
 	asOf := counterStart.Add(-30 * time.Minute) // standalone: the balance as last imported
@@ -115,16 +125,21 @@ func newCounterFixtureWith(t *testing.T, withServer bool, data counterData) *cou
 		t.Fatal(err)
 	}
 	f.c = c
+	return f
+}
+
+// show puts the counter screen over f.c in a test window of the given
+// size.
+func (f *counterFixture) show(t *testing.T, opts CounterOptions, size fyne.Size) {
+	t.Helper()
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(KioskTheme())
-	f.s = NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, c,
-		CounterOptions{PollInterval: time.Hour})
+	f.s = NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, f.c, opts)
 	t.Cleanup(func() { f.s.Close(); f.s.wait(); f.s.pollers.Wait() })
-	f.s.SetSync(app.SyncStatus{Configured: withServer, Online: withServer})
+	f.s.SetSync(app.SyncStatus{Configured: f.central != nil, Online: f.central != nil})
 	f.w = test.NewTempWindow(t, f.s.Content())
 	f.w.SetPadded(false)
-	f.w.Resize(fyne.NewSize(1920, 1080))
-	return f
+	f.w.Resize(size)
 }
 
 // texts is every label's text on screen, one per line.

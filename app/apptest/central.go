@@ -34,6 +34,9 @@ type Central struct {
 	DueDays            int
 	MinTopUp, MaxTopUp app.Cents
 	Cutoff             string
+	// Publication is where a new notice stands on pagoPA (empty:
+	// published); Publish moves it on (central_family.go).
+	Publication app.NoticePublication
 
 	mu       sync.Mutex
 	err      error
@@ -209,7 +212,7 @@ func (c *Central) topUp(r app.TopUpRequest) (app.Notice, error) {
 	n := app.Notice{IUPD: c.Creditor.FiscalCode + "-" + code[1:], NoticeCode: code, AccountID: r.AccountID,
 		DebtorFiscalCode: strings.ToUpper(acc.HolderFiscalCode), DebtorName: acc.Holder, Amount: r.Amount,
 		Subject: c.Subject, DueDate: app.Day(day.AddDate(0, 0, c.DueDays).Format(time.DateOnly)),
-		State: app.NoticeValid, Created: now, Creditor: c.Creditor}
+		State: app.NoticeValid, Created: now, Creditor: c.Creditor, Publication: c.Publication}
 	n = stored(n)
 	c.notices[code], c.keys[r.IdempotencyKey] = n, code
 	return n, nil

@@ -39,6 +39,19 @@ func (c *Central) PutNotices(ns ...app.Notice) {
 	}
 }
 
+// Publish moves notice code on pagoPA to pub (empty: published).
+func (c *Central) Publish(code string, pub app.NoticePublication) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, ok := c.notices[code]
+	if !ok {
+		return unknown("notice", code)
+	}
+	n.Publication = pub
+	c.notices[code] = n
+	return nil
+}
+
 // PutMessages adds (or replaces, by id) messages the office sent.
 func (c *Central) PutMessages(ms ...app.Message) {
 	c.mu.Lock()
