@@ -2,9 +2,7 @@ package central
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 
 	"mensakiosk/app"
 )
@@ -18,20 +16,9 @@ func (c *Client) Absence(ctx context.Context, req app.AbsenceRequest) (app.Absen
 	if req.AccountID == "" || !isDay(req.From) || !isDay(req.To) || req.To < req.From {
 		return app.AbsenceReply{}, fmt.Errorf("central: %s: %w: want an account and days YYYY-MM-DD, from ≤ to", op, app.ErrBadRequest)
 	}
-	payload, err := json.Marshal(req)
+	rep, err := postCounterJSON[app.AbsenceReply](ctx, c, PathAbsences, req)
 	if err != nil {
-		return app.AbsenceReply{}, fmt.Errorf("central: %s: %w: %w", op, app.ErrBadRequest, err)
-	}
-	r := c.request(ctx, true, true).
-		SetHeader("Content-Type", "application/json").
-		SetBody(payload)
-	body, err := c.do(ctx, r, http.MethodPost, PathAbsences)
-	if err != nil {
-		return app.AbsenceReply{}, counterNotFound(err)
-	}
-	var rep app.AbsenceReply
-	if err := decodeJSON(body, &rep); err != nil {
-		return app.AbsenceReply{}, c.malformed("POST", PathAbsences, err)
+		return app.AbsenceReply{}, err
 	}
 	for i, b := range rep.Bookings {
 		if !b.Cancelled || b.Bland || b.Day < req.From || b.Day > req.To {

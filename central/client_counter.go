@@ -2,7 +2,6 @@ package central
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -53,20 +52,9 @@ func (c *Client) Book(ctx context.Context, req app.BookingRequest) (app.Booking,
 	if req.PupilID == "" || !isDay(req.Day) {
 		return app.Booking{}, fmt.Errorf("central: %s: %w: want a pupil and a day YYYY-MM-DD", op, app.ErrBadRequest)
 	}
-	payload, err := json.Marshal(req)
+	b, err := postCounterJSON[app.Booking](ctx, c, PathBookings, req)
 	if err != nil {
-		return app.Booking{}, fmt.Errorf("central: %s: %w: %w", op, app.ErrBadRequest, err)
-	}
-	r := c.request(ctx, true, true).
-		SetHeader("Content-Type", "application/json").
-		SetBody(payload) // bytes: re-sent whole on every attempt
-	body, err := c.do(ctx, r, http.MethodPost, PathBookings)
-	if err != nil {
-		return app.Booking{}, counterNotFound(err)
-	}
-	var b app.Booking
-	if err := decodeJSON(body, &b); err != nil {
-		return app.Booking{}, c.malformed("POST", PathBookings, err)
+		return app.Booking{}, err
 	}
 	if b != app.Booking(req) {
 		return app.Booking{}, c.malformed("POST", PathBookings,

@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"mensakiosk/app"
+	"mensakiosk/internal/nulkey"
 )
 
 // canteenTx implements app.CanteenTx over one bbolt transaction.
@@ -216,21 +217,8 @@ func (t *canteenTx) NoteUnknownBadge(id app.BadgeID, at time.Time) error {
 	return putJSON(b, []byte(id), u)
 }
 
-// key joins parts with NUL, which no id contains.
-func key(parts ...string) []byte {
-	n := len(parts) - 1
-	for _, p := range parts {
-		n += len(p)
-	}
-	k := make([]byte, 0, n)
-	for i, p := range parts {
-		if i > 0 {
-			k = append(k, 0)
-		}
-		k = append(k, p...)
-	}
-	return k
-}
+// key joins parts with NUL bytes (nulkey.Join).
+func key(parts ...string) []byte { return nulkey.Join(parts...) }
 
 func getInt(b *bolt.Bucket, k []byte) int64 {
 	v := b.Get(k)

@@ -52,10 +52,8 @@ func (s *Server) Absence(r app.AbsenceRequest) (app.AbsenceReply, error) {
 	changed := 0
 	err = s.db.Update(func(tx kv.Tx) error {
 		rep.Bookings, changed = rep.Bookings[:0], 0 // fn may run again (kv.DB.Update)
-		if _, ok, err := getJSON[app.Account](tx, app.KindAccount, string(r.AccountID)); err != nil {
+		if _, err := knownAccount(tx, r.AccountID); err != nil {
 			return err
-		} else if !ok {
-			return refuse(http.StatusNotFound, central.CodeUnknownAccount, "account_id", "unknown account %q", r.AccountID)
 		}
 		family := familyPupils(tx, r.AccountID)
 		ids := r.PupilIDs

@@ -36,12 +36,9 @@ func (s *Server) Certificate(a app.AccountID, year int) (app.FamilyCertificate, 
 	}
 	var c app.FamilyCertificate
 	err := s.db.View(func(tx kv.Tx) error {
-		acc, ok, err := getJSON[app.Account](tx, app.KindAccount, string(a))
+		acc, err := knownAccount(tx, a)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return refuse(http.StatusNotFound, central.CodeUnknownAccount, "account_id", "unknown account %q", a)
 		}
 		c, err = s.certificateTx(tx, acc, year)
 		return err

@@ -13,7 +13,6 @@ import (
 	"mensakiosk/central/server/kv"
 
 	"mensakiosk/app"
-	"mensakiosk/central"
 )
 
 // The family view (GET /v1/families/{account_id}?from=&to=): what the
@@ -90,12 +89,9 @@ func (s *Server) Family(a app.AccountID, from, to app.Day) (app.FamilyView, erro
 	today := s.localDay(now)
 	v := app.FamilyView{BookingCutoff: s.cutoff.text, AsOf: now.UTC(), Meals: []app.Meal{}, Bookings: []app.Booking{}}
 	err := s.db.View(func(tx kv.Tx) error {
-		acc, ok, err := getJSON[app.Account](tx, app.KindAccount, string(a))
+		acc, err := knownAccount(tx, a)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			return refuse(http.StatusNotFound, central.CodeUnknownAccount, "account_id", "unknown account %q", a)
 		}
 		acc.AccessHash = "" // the kiosk has it from the pull; the view need not carry it
 		v.Account = acc

@@ -42,6 +42,7 @@ import (
 	"mensakiosk"
 	"mensakiosk/app"
 	"mensakiosk/internal/logagg"
+	"mensakiosk/internal/nulkey"
 )
 
 // Version is the server's version, as /v1/health reports it: the project's
@@ -315,22 +316,8 @@ func addU64(b kv.Bucket, k []byte, d int64) error {
 	return b.Put(k, u64(uint64(int64(getU64(b, k))+d)))
 }
 
-// key joins parts with NUL bytes (ids never contain NUL: validation
-// refuses it).
-func key(parts ...string) []byte {
-	n := len(parts) - 1
-	for _, p := range parts {
-		n += len(p)
-	}
-	k := make([]byte, 0, n)
-	for i, p := range parts {
-		if i > 0 {
-			k = append(k, 0)
-		}
-		k = append(k, p...)
-	}
-	return k
-}
+// key joins parts with NUL bytes (nulkey.Join).
+func key(parts ...string) []byte { return nulkey.Join(parts...) }
 
 // --- the change log
 
