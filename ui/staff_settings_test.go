@@ -73,7 +73,7 @@ func TestStaffSettingsByTouch(t *testing.T) {
 	tapButton(t, s, "OK")
 
 	tapButton(t, s, "Applica")
-	if b.settings.ServerURL != "https://mensa.eu" || b.settings.IdleSeconds != 90 {
-		t.Fatalf("applied %+v", b.settings)
+	if got := b.Settings(); got.ServerURL != "https://mensa.eu" || got.IdleSeconds != 90 {
+		t.Fatalf("applied %+v", got)
 	}
 }

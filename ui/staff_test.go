@@ -2,8 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,19 +17,17 @@ import (
 	"mensakiosk/app/apptest"
 )
 
-// kioskBackend is StaffBackend as cmd/kiosk wires it: the real staff mode
-// and canteen use cases, over apptest's in-memory store and clock.
+// kioskBackend is StaffBackend as cmd/kiosk wires it: the real staff desk
+// (staff mode, the canteen's and the kiosk's staff actions) over apptest's
+// in-memory store, clock and kiosk program; what only the wiring knows
+// (the USB sticks, the outbox's summary, the reader's page) is given here.
 type kioskBackend struct {
-	t        *testing.T
-	tr       *Catalogue
-	m        *app.StaffMode
-	c        *app.Canteen
-	s        *apptest.Store
-	clk      *apptest.Clock
-	settings app.KioskSettings
-	dirs     []string
-	synced   int
-	quit     bool
+	*app.StaffDesk
+	c     *app.Canteen
+	s     *apptest.Store
+	clk   *apptest.Clock
+	kiosk *apptest.Kiosk
+	dirs  []string
 	// reader, when set, is what the reader page shows.
 	reader *ReaderInfo
 }
@@ -69,52 +65,34 @@ func newKioskBackendWith(t *testing.T, pupils []app.Pupil, badges []app.Badge) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &kioskBackend{t: t, tr: MustCatalogue("it"), m: m, c: c, s: s, clk: clk, dirs: []string{t.TempDir()},
-		settings: app.KioskSettings{Role: "canteen", ReaderPort: "/dev/ttyUSB0", ReaderFormat: "rdm6300", ServerURL: "https://mensa.example.it",
-			LowBalanceCents: 1000, WindowStart: "11:30", WindowEnd: "14:30", Debounce: "3s", IdleSeconds: 60}}
+	kiosk := apptest.NewKiosk(app.KioskSettings{Role: "canteen", ReaderPort: "/dev/ttyUSB0", ReaderFormat: "rdm6300", ServerURL: "https://mensa.example.it",
+		LowBalanceCents: 1000, WindowStart: "11:30", WindowEnd: "14:30", Debounce: "3s", IdleSeconds: 60})
+	kiosk.CheckSettings(app.KioskSettings.Validate) // as cmd/kiosk validates a change
+	tr := MustCatalogue("it")
+	desk, err := app.NewStaffDesk(m, c, kiosk, app.StaffDeskConfig{KioskID: "K1", Header: func(k string) string { return tr.T(k) }}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &kioskBackend{StaffDesk: desk, c: c, s: s, clk: clk, kiosk: kiosk, dirs: []string{t.TempDir()}}
 }
 
-func (b *kioskBackend) staff() app.Staff { s, _ := b.m.Active(); return s }
+// calls counts the kiosk program's calls of that name since the last look
+// (apptest.Kiosk.Taken).
+func (b *kioskBackend) calls(name string) int {
+	n := 0
+	for _, c := range b.kiosk.Taken() {
+		if c == name {
+			n++
+		}
+	}
+	return n
+}
 
-func (b *kioskBackend) Begin(c *app.Staff)                      { b.m.Begin(c) }
-func (b *kioskBackend) SubmitPIN(pin string) (app.Staff, error) { return b.m.SubmitPIN(pin) }
-func (b *kioskBackend) LockState() (time.Time, bool)            { return b.m.LockState() }
-func (b *kioskBackend) Touch()                                  { b.m.Touch() }
-func (b *kioskBackend) IdleExpired() bool                       { return b.m.IdleExpired() }
-func (b *kioskBackend) Leave(idle bool) error                   { return b.m.Leave(idle) }
-func (b *kioskBackend) SearchPupils(q string, n int) ([]app.PupilHit, error) {
-	return b.c.SearchPupils(q, n)
-}
-func (b *kioskBackend) ServeManual(p app.PupilID) (app.TapResult, error) {
-	return b.c.ServeManual(context.Background(), b.staff(), p)
-}
-func (b *kioskBackend) TodayMeals() ([]app.MealEntry, error) { return b.c.TodayMeals() }
-func (b *kioskBackend) Void(id, reason string) (app.Meal, error) {
-	return b.c.Void(context.Background(), b.staff(), id, reason)
-}
-func (b *kioskBackend) Report() (app.DayReport, error) { return b.c.Report(b.c.Today()) }
-func (b *kioskBackend) CandidateDirs() []string        { return b.dirs }
-func (b *kioskBackend) ExportCSV(dir string) (string, error) {
-	r, err := b.Report()
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "mensa-"+string(r.Day)+".csv")
-	f, err := os.Create(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	if err := r.WriteCSV(f, func(k string) string { return b.tr.T(k) }); err != nil {
-		return "", err
-	}
-	return path, errors.Join(f.Sync(), b.m.Record(app.ActionExport, path))
-}
+func (b *kioskBackend) CandidateDirs() []string { return b.dirs }
 func (b *kioskBackend) Outbox() (OutboxSummary, error) {
 	return OutboxSummary{Sync: app.SyncStatus{Configured: true, Waiting: b.s.OutboxLen()}, Rejected: []RejectedItem{{Seq: 7, Reason: "unknown pupil \"P9\""},
 		{Seq: 9, Code: app.RejectVoidOtherKiosk, Reason: "void_other_kiosk: meal m1 was recorded by kiosk porta-2"}}}, nil
 }
-func (b *kioskBackend) ForceSync() error { b.synced++; return b.m.Record(app.ActionSync, "") }
 func (b *kioskBackend) Reader() ReaderInfo {
 	if b.reader != nil {
 		return *b.reader
@@ -122,15 +100,7 @@ func (b *kioskBackend) Reader() ReaderInfo {
 	return ReaderInfo{Status: app.ReaderStatus{State: app.ReaderConnected, Port: "/dev/ttyUSB0"}, Accepted: 2, Rejected: 1,
 		Frames: []ReaderFrame{{At: noon, Badge: "0100000001"}, {At: noon, Raw: "02 41 03", Err: "checksum"}}}
 }
-func (b *kioskBackend) Settings() app.KioskSettings { return b.settings }
-func (b *kioskBackend) ApplySettings(s app.KioskSettings) error {
-	if err := s.Validate(); err != nil {
-		return err
-	}
-	b.settings = s
-	return b.m.Record(app.ActionSettings, "")
-}
-func (b *kioskBackend) Quit() { b.quit = true; _ = b.m.Record(app.ActionQuit, "") }
+func (b *kioskBackend) Settings() app.KioskSettings { return b.kiosk.Settings() }
 
 // --- walking the screen
 
@@ -315,7 +285,7 @@ func TestStaffScreenIdleExit(t *testing.T) {
 		t.Fatal("did not leave after an idle minute")
 	}
 	wantText(t, s, "Digitare il PIN")
-	if _, ok := b.m.Active(); ok {
+	if _, ok := b.Active(); ok {
 		t.Fatal("session still active")
 	}
 }
@@ -375,11 +345,11 @@ func TestStaffScreenReportExport(t *testing.T) {
 	wantText(t, s, "Rossi Marco")
 	tapButton(t, s, "Esporta CSV")
 	tapButton(t, s, b.dirs[0])
-	path := filepath.Join(b.dirs[0], "mensa-2026-11-23.csv")
+	path := filepath.Join(b.dirs[0], app.ReportFileName("K1", "2026-11-23"))
 	wantText(t, s, "Report salvato in "+path)
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	raw, ok := b.kiosk.Files()[path]
+	if !ok {
+		t.Fatalf("no file %s written: %v", path, b.kiosk.Files())
 	}
 	for _, want := range []string{"Scuola;Classe;Prenotati;Serviti", "Primaria Dante;3B;1;1;0;0;0;0;0;0", "Totale;;2;1;", "Primaria Dante;1A;Rossi;Marco;Senza glutine"} {
 		if !strings.Contains(string(raw), want) {
@@ -396,7 +366,7 @@ func TestStaffScreenSettings(t *testing.T) {
 	if f.debounce.Text != "3s" || f.low.Text != "10,00" || f.role.Selected != "Mensa" {
 		t.Fatalf("form shows %q %q %q", f.debounce.Text, f.low.Text, f.role.Selected)
 	}
-	before := b.settings
+	before := b.Settings()
 	f.debounce.SetText("99s")
 	f.url.SetText("http://mensa.example.it")
 	f.from.SetText("15:00")
@@ -419,7 +389,7 @@ func TestStaffScreenSettings(t *testing.T) {
 		app.FieldWindowEnd: "la fine deve venire dopo l'inizio"})
 	wantText(t, s, "valore fuori dai limiti consentiti")
 	wantText(t, s, "la fine deve venire dopo l'inizio")
-	if b.settings != before {
+	if b.Settings() != before {
 		t.Fatal("settings changed despite the errors")
 	}
 	f.low.SetText("dieci")
@@ -431,8 +401,8 @@ func TestStaffScreenSettings(t *testing.T) {
 	f.low.SetText("7,5")
 	tapButton(t, s, "Applica")
 	wantText(t, s, "Impostazioni applicate")
-	if b.settings.Debounce != "5s" || b.settings.LowBalanceCents != 750 || b.settings.WindowStart != "11:45" {
-		t.Fatalf("settings %+v", b.settings)
+	if got := b.Settings(); got.Debounce != "5s" || got.LowBalanceCents != 750 || got.WindowStart != "11:45" {
+		t.Fatalf("settings %+v", got)
 	}
 }
 
@@ -446,14 +416,14 @@ func TestStaffScreenOutboxAndQuit(t *testing.T) {
 	wantText(t, s, "N. 9: Annullamento rifiutato: il pasto è stato registrato da un altro chiosco (void_other_kiosk: meal m1")
 	tapButton(t, s, "Sincronizza ora")
 	wantText(t, s, "Sincronizzazione avviata")
-	if b.synced != 1 {
+	if b.calls("sync-now") != 1 {
 		t.Fatal("no sync asked")
 	}
 	tapButton(t, s, "Indietro")
 	tapButton(t, s, "Esci dal chiosco")
 	wantText(t, s, "Il chiosco si chiude")
 	tapButton(t, s, "Sì, esci dal chiosco")
-	if !b.quit {
+	if b.calls("quit") != 1 {
 		t.Fatal("not quit")
 	}
 	evs := b.s.Events()

@@ -17,6 +17,7 @@ type Kiosk struct {
 	files    map[string][]byte
 	settings app.KioskSettings
 	saveErr  error
+	check    func(app.KioskSettings) error
 }
 
 // NewKiosk returns a kiosk whose settings in force are s.
@@ -58,6 +59,11 @@ func (k *Kiosk) SaveSettings(s app.KioskSettings) (before, after app.KioskSettin
 	if k.saveErr != nil {
 		return before, after, k.saveErr
 	}
+	if k.check != nil {
+		if err := k.check(s); err != nil {
+			return before, after, err
+		}
+	}
 	before, k.settings = k.settings, s
 	return before, s, nil
 }
@@ -68,6 +74,15 @@ func (k *Kiosk) FailSave(err error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.saveErr = err
+}
+
+// CheckSettings makes SaveSettings refuse the settings check refuses
+// (nothing changes then), as the kiosk refuses what it cannot run with:
+// app.KioskSettings.Validate, say.
+func (k *Kiosk) CheckSettings(check func(app.KioskSettings) error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.check = check
 }
 
 // Settings returns the settings in force.
