@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/internal/netfault"
 )
 
@@ -841,7 +842,7 @@ func TestHTTPSWithCAFile(t *testing.T) {
 // The client's logger hears about each failed attempt.
 func TestRetriesLogged(t *testing.T) {
 	s, _ := statusServer(t, 503, "", nil)
-	var buf syncBuffer
+	var buf apptest.LogBuffer
 	cfg := testConfig(s.URL)
 	cfg.Retries = 2
 	cfg.Log = newTextLogger(&buf)

@@ -250,7 +250,7 @@ func TestListenAdminStale(t *testing.T) {
 // TestAdminSocketLogsItsPath: the socket is bound to a temporary name and
 // moved into place; the listener and the log name the real path.
 func TestAdminSocketLogsItsPath(t *testing.T) {
-	var logBuf syncBuffer
+	var logBuf apptest.LogBuffer
 	dir := t.TempDir()
 	s, err := Open(dir, Options{Log: slog.New(slog.NewJSONHandler(&logBuf, nil))})
 	if err != nil {
@@ -276,7 +276,7 @@ func TestAdminSocketLogsItsPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	var found bool
-	for _, l := range logBuf.lines(t) {
+	for _, l := range logLines(t, &logBuf) {
 		if l["msg"] == "admin socket listening" {
 			found = true
 			if l["path"] != want {

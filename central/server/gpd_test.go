@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,26 +30,9 @@ type gpdEnv struct {
 	*env
 	sim    *gpdsim.Sim
 	simURL string
-	logs   *lockedBuffer
+	logs   *apptest.LogBuffer
 	cfg    PagoPAConfig
 	tok    string
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func newGPDEnv(t *testing.T) *gpdEnv {
@@ -71,7 +53,7 @@ func newGPDEnv(t *testing.T) *gpdEnv {
 	cfg := DefaultPagoPA()
 	cfg.GPD = &GPDConfig{URL: "http://" + ln.Addr().String() + "/gpd/debt-positions-service/v1", SubscriptionKeyFile: keyFile,
 		IBAN: "IT60X0542811101000000123456", Category: "9/0101108TS/"}
-	g := &gpdEnv{sim: sim, simURL: cfg.GPD.URL, logs: &lockedBuffer{}, cfg: cfg}
+	g := &gpdEnv{sim: sim, simURL: cfg.GPD.URL, logs: &apptest.LogBuffer{}, cfg: cfg}
 	g.env = &env{t: t, dir: t.TempDir(), clock: clock, http: &http.Client{Timeout: 30 * time.Second}}
 	g.open()
 	t.Cleanup(func() { g.close() })
@@ -476,7 +458,7 @@ func TestGPDNotConfiguredSaysNotPayable(t *testing.T) {
 	if c := e.counts(); c.PagoPA != PagoPANotPayable {
 		t.Errorf("status says %q", c.PagoPA)
 	}
-	var logs lockedBuffer
+	var logs apptest.LogBuffer
 	s, err := Open(t.TempDir(), Options{Log: slog.New(slog.NewJSONHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)

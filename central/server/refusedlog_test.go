@@ -17,7 +17,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,23 +25,10 @@ import (
 	"mensakiosk/central"
 )
 
-// syncBuffer is a log sink the server's goroutines write to.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) lines(t *testing.T) []map[string]any {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+// logLines are the JSON lines written to b, decoded.
+func logLines(t *testing.T, b *apptest.LogBuffer) []map[string]any {
 	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
+	sc := bufio.NewScanner(bytes.NewReader(b.Bytes()))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		var m map[string]any
@@ -75,7 +61,7 @@ func testCert(t *testing.T) tls.Certificate {
 // port) writes one "requests refused" line per interval with the counts
 // by reason and a few escaped examples, not one line per request.
 func TestRefusedRequestsLogBounded(t *testing.T) {
-	var logBuf syncBuffer
+	var logBuf apptest.LogBuffer
 	s, err := Open(t.TempDir(), Options{Clock: apptest.NewClock(testNow),
 		Log: slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 	if err != nil {
@@ -134,7 +120,7 @@ func TestRefusedRequestsLogBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	var refused []map[string]any
-	lines := logBuf.lines(t)
+	lines := logLines(t, &logBuf)
 	for _, l := range lines {
 		if l["msg"] == "requests refused" {
 			refused = append(refused, l)
@@ -142,7 +128,7 @@ func TestRefusedRequestsLogBounded(t *testing.T) {
 	}
 	// 900 refusals within one interval (a minute): one line.
 	if len(refused) != 1 || len(lines) > 10 {
-		t.Fatalf("%d lines in all, %d about refused requests, for %d refusals:\n%s", len(lines), len(refused), 6*rounds, logBuf.buf.String())
+		t.Fatalf("%d lines in all, %d about refused requests, for %d refusals:\n%s", len(lines), len(refused), 6*rounds, logBuf.String())
 	}
 	counts := map[string]float64{}
 	for _, l := range refused {
@@ -156,11 +142,11 @@ func TestRefusedRequestsLogBounded(t *testing.T) {
 			t.Errorf("reason %s counted %v, want %v (all: %v)", r, counts[r], n, counts)
 		}
 	}
-	if strings.ContainsRune(logBuf.buf.String(), '\u202e') {
+	if strings.ContainsRune(logBuf.String(), '\u202e') {
 		t.Error("a right-to-left override reached the log raw")
 	}
-	if logBuf.buf.Len() > 8<<10 {
-		t.Errorf("%d bytes of log for %d refusals", logBuf.buf.Len(), 6*rounds)
+	if logBuf.Len() > 8<<10 {
+		t.Errorf("%d bytes of log for %d refusals", logBuf.Len(), 6*rounds)
 	}
 }
 
@@ -168,7 +154,7 @@ func TestRefusedRequestsLogBounded(t *testing.T) {
 // another content, again and again, is counted in one "push warnings"
 // line, not one line per event.
 func TestPushWarningsLogBounded(t *testing.T) {
-	var logBuf syncBuffer
+	var logBuf apptest.LogBuffer
 	s, err := Open(t.TempDir(), Options{Clock: apptest.NewClock(testNow),
 		Log: slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
@@ -188,8 +174,8 @@ func TestPushWarningsLogBounded(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	lines := logBuf.lines(t)
+	lines := logLines(t, &logBuf)
 	if len(lines) != 1 || lines[0]["msg"] != "push warnings" || lines[0]["count"].(float64) != n {
-		t.Fatalf("%d lines for %d warnings:\n%s", len(lines), n, logBuf.buf.String())
+		t.Fatalf("%d lines for %d warnings:\n%s", len(lines), n, logBuf.String())
 	}
 }

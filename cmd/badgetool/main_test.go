@@ -1,40 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"mensakiosk/app/apptest"
 	"mensakiosk/device"
 )
 
-// syncBuffer is a bytes.Buffer safe for the goroutines of a command.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// waitFor polls until buf contains s.
-func waitFor(t *testing.T, what string, buf *syncBuffer, s string) {
+func waitFor(t *testing.T, what string, buf *apptest.LogBuffer, s string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(buf.String(), s) {
@@ -47,13 +27,13 @@ func waitFor(t *testing.T, what string, buf *syncBuffer, s string) {
 
 type result struct {
 	code           int
-	stdout, stderr *syncBuffer
+	stdout, stderr *apptest.LogBuffer
 	done           chan struct{}
 }
 
 // start runs badgetool args in a goroutine.
 func start(ctx context.Context, stdin io.Reader, args ...string) *result {
-	r := &result{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	r := &result{stdout: &apptest.LogBuffer{}, stderr: &apptest.LogBuffer{}, done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
 		r.code = run(ctx, args, stdin, r.stdout, r.stderr)

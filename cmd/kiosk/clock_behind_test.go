@@ -86,7 +86,7 @@ func TestClockBehindWarned(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var logBuf syncBuffer
+		var logBuf apptest.LogBuffer
 		a := test.NewTempApp(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		k := newKioskWindow(ctx, a, cfg, ui.MustCatalogue("it"), false, slog.New(slog.NewJSONHandler(&logBuf, nil)))

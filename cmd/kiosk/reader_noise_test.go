@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,24 +25,6 @@ type noiseClock struct{ *apptest.Clock }
 
 func (c noiseClock) AfterFunc(time.Duration, func()) func() bool {
 	return func() bool { return true }
-}
-
-// syncBuffer is a log sink safe for the kiosk's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) Bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return bytes.Clone(s.b.Bytes())
 }
 
 // TestReaderNoiseLogBounded writes ten minutes of garbage at the reader's
@@ -67,7 +48,7 @@ func TestReaderNoiseLogBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sink syncBuffer
+	var sink apptest.LogBuffer
 	log := slog.New(slog.NewJSONHandler(&sink, nil))
 	start := time.Now()
 	clock := noiseClock{apptest.NewClock(start)}
