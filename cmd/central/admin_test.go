@@ -31,6 +31,17 @@ func runCmd(t *testing.T, bin string, args ...string) (stdout, stderr string, er
 	return o.String(), e.String(), err
 }
 
+// openData opens the reference server on the data directory dir (offline,
+// as the commands do).
+func openData(t *testing.T, dir string) *server.Server {
+	t.Helper()
+	s, err := server.Open(dir, server.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // pullAll pulls every page from cursor with a kiosk's token.
 func pullAll(t *testing.T, addr, token, cursor string) (app.PullPage, int) {
 	t.Helper()
@@ -165,10 +176,7 @@ func TestAdminWhileServing(t *testing.T) {
 	if err == nil || errOut != want {
 		t.Fatalf("bad import offline: %v %q", err, errOut)
 	}
-	s, err := server.Open(dir, server.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openData(t, dir)
 	defer s.Close()
 	if c, _ := s.Counts(); c.Pupils != nPupils || c.Tokens != 1 {
 		t.Fatalf("offline after the run: %+v", c)
@@ -181,10 +189,7 @@ func TestAdminWhileServing(t *testing.T) {
 func TestAdminNothingAnswers(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
-	s, err := server.Open(dir, server.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openData(t, dir)
 	defer s.Close()
 	start := time.Now()
 	_, errOut, err := runCmd(t, bin, "token", "-data", dir, "-kiosk", "k1", "-role", "canteen")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -26,10 +25,7 @@ func TestCertificatesCommand(t *testing.T) {
 		t.Fatal("pdftotext is missing: scripts/ensure-deps.sh installs poppler-utils")
 	}
 	dir := t.TempDir()
-	s, err := server.Open(dir, server.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openData(t, dir)
 	wd := []time.Weekday{0, 1, 2, 3, 4, 5, 6}
 	if _, err := s.Import(server.ImportData{
 		Accounts: []app.Account{{ID: "F1", Holder: "Rossi Mario", HolderFiscalCode: "RSSMRA80A01H501U"}, {ID: "F2", Holder: "Verdi Anna", HolderFiscalCode: "RSSMRA80A01H501U"}},
@@ -83,13 +79,7 @@ func TestCertificatesCommand(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	run := func(args ...string) (string, string, error) {
-		var o, e bytes.Buffer
-		cmd := exec.Command(bin, args...)
-		cmd.Stdout, cmd.Stderr = &o, &e
-		err := cmd.Run()
-		return o.String(), e.String(), err
-	}
+	run := func(args ...string) (string, string, error) { return runCmd(t, bin, args...) }
 	y := strconv.Itoa(year)
 	// By hand: 50,00 € paid; Giulia 2 × 5,00 = 10,00 €, Marco 3,50 €.
 	// Giulia 5000 × 1000 / 1350 = 3703 rem 950, Marco 5000 × 350 / 1350 =

@@ -193,10 +193,7 @@ func TestServeWithGPD(t *testing.T) {
 	if strings.Contains(all, key) || strings.Contains(all, "KEY-9a8b7c6d5e") {
 		t.Error("the subscription key appears in the output")
 	}
-	s, err := server.Open(dir, server.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openData(t, dir)
 	defer s.Close()
 	if b, _ := s.Balance("F1"); b != 1000+2500 {
 		t.Errorf("balance %d, want 3500", b)

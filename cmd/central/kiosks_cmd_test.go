@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"mensakiosk/app/apptest"
 	"mensakiosk/central"
 	"mensakiosk/central/server"
 	"mensakiosk/central/server/servertest"
@@ -59,7 +60,7 @@ func TestKiosksCommand(t *testing.T) {
 	}
 
 	// kold last synced 3 hours ago (the server's clock set back).
-	srv := servertest.Start(t, servertest.Dir(dir), servertest.Options(server.Options{Clock: fixedClock(time.Now().Add(-3 * time.Hour))}))
+	srv := servertest.Start(t, servertest.Dir(dir), servertest.Options(server.Options{Clock: apptest.NewClock(time.Now().Add(-3 * time.Hour))}))
 	pullAs(t, srv.Addr, strings.TrimSpace(oldTok), "0.8.0")
 	srv.Stop() // the real binary serves dir from here on
 

@@ -208,10 +208,7 @@ func (k *kiosk) push(addr string, size int) error {
 // acknowledged event is there, once, and charged once.
 func verify(t *testing.T, dir string, k *kiosk) {
 	t.Helper()
-	s, err := server.Open(dir, server.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openData(t, dir)
 	defer s.Close()
 	for id, st := range k.acked {
 		if st == app.EventRejected {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,23 +16,14 @@ import (
 func TestMessageCommands(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
-	s, err := server.Open(dir, server.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openData(t, dir)
 	if _, err := s.Import(server.ImportData{Accounts: []app.Account{{ID: "F1", Holder: "Rossi Mario", Balance: 1000}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	run := func(args ...string) (string, string, error) {
-		var o, e bytes.Buffer
-		cmd := exec.Command(bin, args...)
-		cmd.Stdout, cmd.Stderr = &o, &e
-		err := cmd.Run()
-		return o.String(), e.String(), err
-	}
+	run := func(args ...string) (string, string, error) { return runCmd(t, bin, args...) }
 	if out, errOut, err := run("message", "-data", dir, "-to", "family:F1", "-title", "Saldo basso", "-body", "Ricaricate entro venerdì"); err != nil || !strings.Contains(out, "sent to family:F1") {
 		t.Fatalf("message offline: %v %s %s", err, out, errOut)
 	}

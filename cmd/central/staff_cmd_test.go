@@ -10,12 +10,9 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 	"mensakiosk/central/server"
 )
-
-type fixedClock time.Time
-
-func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 // staffData makes a database with a served day: P1 served, P2 served and
 // voided, P3 not served; a staff login.
@@ -23,7 +20,7 @@ func staffData(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	now := time.Date(2025, 3, 10, 11, 30, 0, 0, time.UTC)
-	s, err := server.Open(dir, server.Options{Clock: fixedClock(now)})
+	s, err := server.Open(dir, server.Options{Clock: apptest.NewClock(now)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,10 +145,7 @@ func TestVoidCommand(t *testing.T) {
 	if _, errs, code := runStaff(t, "void", "-data", dir, "-meal", "nope", "-reason", "x"); code != 1 || !strings.Contains(errs, "unknown meal") {
 		t.Fatalf("void of an unknown meal: %d %s", code, errs)
 	}
-	s, err := server.Open(dir, server.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openData(t, dir)
 	bal, err := s.Balance("A1")
 	s.Close()
 	if err != nil || bal != 1000 {
@@ -169,7 +163,7 @@ func TestVoidCommand(t *testing.T) {
 // price other than its fee band's with both prices.
 func TestReviewShowsBothPrices(t *testing.T) {
 	dir := staffData(t)
-	s, err := server.Open(dir, server.Options{Clock: fixedClock(time.Date(2025, 3, 10, 11, 30, 0, 0, time.UTC))})
+	s, err := server.Open(dir, server.Options{Clock: apptest.NewClock(time.Date(2025, 3, 10, 11, 30, 0, 0, time.UTC))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -26,10 +25,7 @@ import (
 func TestTopUpCommands(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
-	s, err := server.Open(dir, server.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openData(t, dir)
 	if _, err := s.Import(server.ImportData{Accounts: []app.Account{{ID: "F1", Holder: "Rossi Mario", HolderFiscalCode: "RSSMRA80A01H501U", Balance: 1000}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -44,13 +40,7 @@ func TestTopUpCommands(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	run := func(args ...string) (string, string, error) {
-		var o, e bytes.Buffer
-		cmd := exec.Command(bin, args...)
-		cmd.Stdout, cmd.Stderr = &o, &e
-		err := cmd.Run()
-		return o.String(), e.String(), err
-	}
+	run := func(args ...string) (string, string, error) { return runCmd(t, bin, args...) }
 	rtok, errOut, err := run("token", "-data", dir, "-receipts", "connector")
 	rtok = strings.TrimSpace(rtok)
 	if err != nil || rtok == "" || !strings.Contains(errOut, "receipts token") {
