@@ -1,17 +1,11 @@
 package main
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2/test"
-
 	"mensakiosk/central/server"
 	"mensakiosk/central/server/servertest"
-	"mensakiosk/ui"
 )
 
 // TestCounterOnlineFromTheFirstSync: a counter kiosk linked to a reachable
@@ -26,20 +20,7 @@ func TestCounterOnlineFromTheFirstSync(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.DataDir, cfg.Role, cfg.KioskID = t.TempDir(), RoleCounter, "counter-1"
 	cfg.Central = centralSection{URL: url, Token: token, SyncSeconds: 3600, TimeoutSeconds: 5}
-	cc, err := cfg.Validate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := test.NewTempApp(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	k := newKioskWindow(ctx, a, cfg, ui.MustCatalogue("it"), false, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	// Fyne's test driver runs fyne.Do on the caller's goroutine: the
-	// refresher's updates and the sync's would write the same widgets from
-	// two goroutines ("concurrent map writes" in the driver's caches).
-	k.noRefreshLoop = true
-	k.start(cfg, cc)
-	t.Cleanup(k.stop)
+	k := startTestWindow(t, cfg)
 	r := k.cur.Load()
 	if r.core == nil || r.core.counter == nil {
 		t.Fatal("the counter did not start")

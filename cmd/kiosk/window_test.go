@@ -50,6 +50,20 @@ func windowKiosk(t *testing.T, role string) (*kioskWindow, Config) {
 	cfg := DefaultConfig()
 	cfg.DataDir, cfg.Role = dir, role
 	cfg.Canteen.WindowStart, cfg.Canteen.WindowEnd = "00:00", "24:00"
+	k := startTestWindow(t, cfg)
+	if k.cur.Load().core == nil {
+		t.Fatal("the core did not start")
+	}
+	return k, cfg
+}
+
+// startTestWindow starts the kiosk's window wiring with cfg on Fyne's test
+// driver, its logs discarded, without the refresh loop: Fyne's test driver
+// runs fyne.Do on the caller's goroutine, so the refresher's updates and
+// the sync's would write the same widgets from two goroutines
+// ("concurrent map writes" in the driver's caches).
+func startTestWindow(t *testing.T, cfg Config) *kioskWindow {
+	t.Helper()
 	cc, err := cfg.Validate()
 	if err != nil {
 		t.Fatal(err)
@@ -61,10 +75,7 @@ func windowKiosk(t *testing.T, role string) (*kioskWindow, Config) {
 	k.noRefreshLoop = true
 	k.start(cfg, cc)
 	t.Cleanup(k.stop)
-	if k.cur.Load().core == nil {
-		t.Fatal("the core did not start")
-	}
-	return k, cfg
+	return k
 }
 
 // staffLoggedIn logs Maria in to staff mode (the hidden gesture, then her
