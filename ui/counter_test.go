@@ -145,15 +145,7 @@ func (f *counterFixture) show(t *testing.T, opts CounterOptions, size fyne.Size)
 // texts is every label's text on screen, one per line.
 func (f *counterFixture) texts() string {
 	f.s.wait()
-	var b strings.Builder
-	walk(f.s.Content(), func(o fyne.CanvasObject) {
-		if l, ok := o.(*widget.Label); ok && l.Text != "" {
-			b.WriteString(l.Text + "\n")
-		} else if it, ok := o.(*inkText); ok && it.Text() != "" {
-			b.WriteString(it.Text() + "\n")
-		}
-	})
-	return b.String()
+	return f.textsNow() // counter_bookings_test.go
 }
 
 func (f *counterFixture) button(t *testing.T, text string) *widget.Button {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"mensakiosk/app"
-	"mensakiosk/app/apptest"
 	"mensakiosk/central"
 )
 
@@ -20,24 +19,12 @@ import (
 // and family F2, which paid nothing in 2025.
 func certificateEnv(t *testing.T) (*env, string) {
 	t.Helper()
-	dir := t.TempDir()
 	rome, err := time.LoadLocation("Europe/Rome")
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := apptest.NewClock(time.Date(2025, 1, 20, 9, 0, 0, 0, time.UTC))
-	s, err := Open(dir, Options{Clock: clock, Location: rome})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, s: s, dir: dir, clock: clock, http: &http.Client{Timeout: 30 * time.Second}}
-	e.serve()
-	t.Cleanup(func() {
-		e.stop()
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	e := newEnvAt(t, time.Date(2025, 1, 20, 9, 0, 0, 0, time.UTC), Options{Location: rome})
+	s, clock := e.s, e.clock
 	wd := []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}
 	mustImport(t, s, ImportData{
 		Accounts: []app.Account{{ID: "F1", Holder: "Rossi Mario", HolderFiscalCode: holderCF}, {ID: "F2", Holder: "Bianchi Luca", HolderFiscalCode: withCheckLetter("BNCLCU80A01H501")}},

@@ -40,9 +40,17 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvAt(t, testNow, Options{})
+}
+
+// newEnvAt is newEnv with the server's clock at now and opts (their Clock
+// is apptest's, at now).
+func newEnvAt(t testing.TB, now time.Time, opts Options) *env {
+	t.Helper()
 	dir := t.TempDir()
-	clock := apptest.NewClock(testNow)
-	s, err := Open(dir, Options{Clock: clock})
+	clock := apptest.NewClock(now)
+	opts.Clock = clock
+	s, err := Open(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,14 +2,11 @@ package noticepdf
 
 import (
 	"bytes"
-	"encoding/json"
-	"io/fs"
 	"strings"
 	"testing"
 	"time"
 
 	"mensakiosk/app"
-	"mensakiosk/assets"
 )
 
 // loadReceiptCatalogue is loadCatalogue with the receipt's and the
@@ -17,15 +14,7 @@ import (
 // notice's.
 func loadReceiptCatalogue(t *testing.T, lang string) catalogue {
 	t.Helper()
-	c := loadCatalogue(t, lang)
-	raw, err := fs.ReadFile(assets.I18N, "i18n/"+lang+".receipt.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, &c.texts); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return catalogueOf(t, lang, "notice", "receipt")
 }
 
 var rome = func() *time.Location {

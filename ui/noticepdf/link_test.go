@@ -2,10 +2,8 @@ package noticepdf
 
 import (
 	"bytes"
-	"encoding/json"
 	"image"
 	"image/color"
-	"io/fs"
 	"math"
 	"strings"
 	"testing"
@@ -13,7 +11,6 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
-	"mensakiosk/assets"
 	"mensakiosk/ui/qr"
 )
 
@@ -21,15 +18,7 @@ import (
 // (assets/i18n/<lang>.family.json).
 func familyCatalogue(t *testing.T, lang string) catalogue {
 	t.Helper()
-	raw, err := fs.ReadFile(assets.I18N, "i18n/"+lang+".family.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := catalogue{t: t, texts: map[string]string{}}
-	if err := json.Unmarshal(raw, &c.texts); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return catalogueOf(t, lang, "family")
 }
 
 // TestLinkSheetQRDecodes: the printed take-home sheet holds the title, the

@@ -33,13 +33,21 @@ type catalogue struct {
 
 func loadCatalogue(t *testing.T, lang string) catalogue {
 	t.Helper()
-	raw, err := fs.ReadFile(assets.I18N, "i18n/"+lang+".notice.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	return catalogueOf(t, lang, "notice")
+}
+
+// catalogueOf is the real catalogue's parts named (assets/i18n/<lang>.<part>.json), merged.
+func catalogueOf(t *testing.T, lang string, parts ...string) catalogue {
+	t.Helper()
 	c := catalogue{t: t, texts: map[string]string{}}
-	if err := json.Unmarshal(raw, &c.texts); err != nil {
-		t.Fatal(err)
+	for _, part := range parts {
+		raw, err := fs.ReadFile(assets.I18N, "i18n/"+lang+"."+part+".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &c.texts); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return c
 }
