@@ -94,6 +94,21 @@ type child struct {
 	done chan error
 }
 
+// terminate sends the server SIGTERM and waits (20 s at most) for a clean
+// exit.
+func (c *child) terminate(t *testing.T) {
+	t.Helper()
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-c.done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no exit after SIGTERM")
+	}
+}
+
 // start runs the server on a free loopback port and waits for its
 // "listening" log line.
 func start(t *testing.T, bin, dir string) *child {
