@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"mensakiosk/app/apptest"
 	"mensakiosk/central"
 	"mensakiosk/central/server"
+	"mensakiosk/central/server/servertest"
 )
 
 // counterStory walks what the counter asks of the central server (the
@@ -113,21 +113,9 @@ func TestAppTestCentralAnswersLikeTheServer(t *testing.T) {
 	}
 
 	realClock := apptest.NewClock(start)
-	srv, err := server.Open(t.TempDir(), server.Options{Clock: realClock, Location: rome})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	if _, err := srv.Import(server.ImportData{Accounts: accounts, Pupils: pupils}); err != nil {
-		t.Fatal(err)
-	}
-	token, err := srv.CreateToken("counter-1", server.RoleCounter)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	client, err := central.NewClient(central.ClientConfig{BaseURL: hs.URL, Token: token, Retries: -1, Timeout: 5 * time.Second})
+	srv := servertest.Start(t, servertest.Options(server.Options{Clock: realClock, Location: rome}),
+		servertest.Import(server.ImportData{Accounts: accounts, Pupils: pupils}), servertest.Kiosk("counter-1", server.RoleCounter))
+	client, err := central.NewClient(central.ClientConfig{BaseURL: srv.URL, Token: srv.Tokens["counter-1"], Retries: -1, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

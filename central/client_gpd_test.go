@@ -11,6 +11,7 @@ import (
 	"mensakiosk/app"
 	"mensakiosk/central/gpdsim"
 	"mensakiosk/central/server"
+	"mensakiosk/central/server/servertest"
 )
 
 // TestClientTopUpThroughGPD: the counter's client against the real server
@@ -28,21 +29,9 @@ func TestClientTopUpThroughGPD(t *testing.T) {
 	}
 	pp := server.DefaultPagoPA()
 	pp.GPD = &server.GPDConfig{URL: gs.URL + "/gpd/debt-positions-service/v1", SubscriptionKeyFile: keyFile, IBAN: "IT60X0542811101000000123456", Category: "9/0101108TS/"}
-	srv, err := server.Open(t.TempDir(), server.Options{PagoPA: &pp})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	if _, err := srv.Import(server.ImportData{Accounts: []app.Account{{ID: "F1", Holder: "Rossi Mario", HolderFiscalCode: "RSSMRA80A01H501U", Balance: 1000}}}); err != nil {
-		t.Fatal(err)
-	}
-	token, err := srv.CreateToken("counter-1", server.RoleCounter)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	c := topUpClient(t, hs.URL, token)
+	srv := servertest.Start(t, servertest.Options(server.Options{PagoPA: &pp}), servertest.Kiosk("counter-1", server.RoleCounter),
+		servertest.Import(server.ImportData{Accounts: []app.Account{{ID: "F1", Holder: "Rossi Mario", HolderFiscalCode: "RSSMRA80A01H501U", Balance: 1000}}}))
+	c := topUpClient(t, srv.URL, srv.Tokens["counter-1"])
 	ctx := t.Context()
 
 	sim.FailNext("create", 1, http.StatusServiceUnavailable, 0)
