@@ -61,6 +61,19 @@ func counterStory(t *testing.T, cc app.CounterCentral, clk *apptest.Clock, pay f
 		note("book", b, err)
 	}
 	family("family after the bookings")
+	// Absences of several days (app.AbsenceCentral): the canteen days of
+	// the span cancelled, for all the children or one.
+	ac := cc.(app.AbsenceCentral)
+	for _, r := range []app.AbsenceRequest{
+		{AccountID: "F1", From: "2026-11-26", To: "2026-11-30"},
+		{AccountID: "F1", PupilIDs: []app.PupilID{"P2"}, From: "2026-12-02", To: "2026-12-02"},
+		{AccountID: "F9", From: "2026-11-26", To: "2026-11-27"},
+		{AccountID: "F1", From: "2026-11-20", To: "2026-11-27"}, // from a day past
+	} {
+		rep, err := ac.Absence(ctx, r)
+		note("absence", rep, err)
+	}
+	family("family after the absences")
 	clk.Add(2 * time.Hour) // 10:00: today is closed
 	b, err := cc.Book(ctx, app.BookingRequest{PupilID: "P1", Day: "2026-11-23"})
 	note("book after the cut-off", b, err)

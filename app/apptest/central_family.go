@@ -154,13 +154,10 @@ func (c *Central) Absence(_ context.Context, r app.AbsenceRequest) (app.AbsenceR
 			return app.AbsenceReply{}, fmt.Errorf("%w: %w", app.ErrBadRequest, err)
 		}
 		rep := app.AbsenceReply{Bookings: []app.Booking{}}
-		for _, id := range slices.Sorted(maps.Keys(c.pupils)) {
-			p := c.pupils[id]
-			if p.AccountID != r.AccountID || len(r.PupilIDs) > 0 && !slices.Contains(r.PupilIDs, id) {
-				continue
-			}
-			for _, d := range days {
-				if !p.EatsOn(d.Weekday()) {
+		for _, d := range days { // day by day, the children in id order, as the server answers
+			for _, id := range slices.Sorted(maps.Keys(c.pupils)) {
+				p := c.pupils[id]
+				if p.AccountID != r.AccountID || len(r.PupilIDs) > 0 && !slices.Contains(r.PupilIDs, id) || !p.EatsOn(d.Weekday()) {
 					continue
 				}
 				b, err := c.book(app.BookingRequest{PupilID: id, Day: app.DayOf(d, c.loc), Cancelled: true})
