@@ -8,9 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
-
 	"mensakiosk/ui/qr"
 )
 
@@ -76,16 +73,8 @@ func TestLinkSheetQRDecodes(t *testing.T) {
 			}
 		}
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("printed QR does not decode: %v", err)
-	}
-	if res.GetText() != link {
-		t.Errorf("printed QR reads %q, want %q", res.GetText(), link)
+	if got := decodePrinted(t, img, "QR"); got != link {
+		t.Errorf("printed QR reads %q, want %q", got, link)
 	}
 }
 

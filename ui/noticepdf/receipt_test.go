@@ -9,9 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/makiuchi-d/gozxing"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
-
 	"mensakiosk/app"
 	"mensakiosk/ui/qr"
 )
@@ -103,15 +100,7 @@ func TestReceiptPDFQRDecodes(t *testing.T) {
 			}
 		}
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		t.Fatalf("printed receipt QR does not decode: %v", err)
-	}
-	if res.GetText() != want {
-		t.Errorf("printed receipt QR reads\n%s\nwant\n%s", res.GetText(), want)
+	if got := decodePrinted(t, img, "receipt QR"); got != want {
+		t.Errorf("printed receipt QR reads\n%s\nwant\n%s", got, want)
 	}
 }
