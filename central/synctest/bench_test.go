@@ -21,16 +21,24 @@ import (
 // real HTTP on loopback. BenchmarkBareCommit measures, in the same run, one
 // bare bbolt commit, the unit the others are to be read against.
 
-// BenchmarkBareCommit: one small put per bbolt transaction, fsync included.
-func BenchmarkBareCommit(b *testing.B) {
+// bareDB is a new bbolt file with one bucket "b": the bare commits'
+// database (the caller closes it).
+func bareDB(b *testing.B) *bolt.DB {
+	b.Helper()
 	db, err := bolt.Open(filepath.Join(b.TempDir(), "bare.db"), 0o600, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer db.Close()
 	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("b")); return err }); err != nil {
 		b.Fatal(err)
 	}
+	return db
+}
+
+// BenchmarkBareCommit: one small put per bbolt transaction, fsync included.
+func BenchmarkBareCommit(b *testing.B) {
+	db := bareDB(b)
+	defer db.Close()
 	i := 0
 	start := time.Now()
 	for b.Loop() {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -119,14 +118,8 @@ func BenchmarkPushBesideAFlood(b *testing.B) {
 
 // bareCommit is the median of n bare bbolt commits (one small put, fsync).
 func bareCommit(b *testing.B, n int) time.Duration {
-	db, err := bolt.Open(filepath.Join(b.TempDir(), "bare.db"), 0o600, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	db := bareDB(b) // bench_test.go
 	defer db.Close()
-	if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("b")); return err }); err != nil {
-		b.Fatal(err)
-	}
 	ds := make([]time.Duration, n)
 	for i := range ds {
 		t0 := time.Now()
