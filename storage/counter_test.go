@@ -11,10 +11,7 @@ import (
 
 func openCounterStore(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "kiosk.db"), Options{SkipCheck: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustOpen(t, filepath.Join(t.TempDir(), "kiosk.db"), Options{SkipCheck: true})
 	t.Cleanup(func() { s.Close() })
 	return s
 }

@@ -10,10 +10,7 @@ import (
 
 func TestMenuCalendarKeptAcrossReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "k.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustOpen(t, path, Options{})
 	if _, ok, err := s.MenuCalendar(); ok || err != nil {
 		t.Fatalf("a new store holds a menu: %v %v", ok, err)
 	}
@@ -27,10 +24,7 @@ func TestMenuCalendarKeptAcrossReopen(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = mustOpen(t, path, Options{})
 	defer s.Close()
 	got, ok, err := s.MenuCalendar()
 	if err != nil || !ok || got.Version != 4 || !got.AsOf.Equal(asOf) || len(got.Days) != 1 || got.Days[0].Dishes[0].Name != "Pasta" || len(got.Closed) != 1 {

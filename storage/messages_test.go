@@ -13,10 +13,7 @@ import (
 // file check), and a message pulled again replaces itself.
 func TestMessageCache(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "kiosk.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustOpen(t, path, Options{})
 	if ms, last, asOf, err := s.MessageCache(); err != nil || ms != nil || last != "" || !asOf.IsZero() {
 		t.Fatalf("empty: %v %q %v %v", ms, last, asOf, err)
 	}
@@ -34,10 +31,7 @@ func TestMessageCache(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = mustOpen(t, path, Options{})
 	defer s.Close()
 	ms, last, asOf, err := s.MessageCache()
 	if err != nil || len(ms) != 2 || ms[1].Title != "Due, corretto" || !ms[0].ReadAt.IsZero() || last != "M000002" || !asOf.Equal(at.Add(time.Hour)) {

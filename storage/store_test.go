@@ -20,11 +20,17 @@ import (
 func openTemp(t *testing.T) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "kiosk.db")
-	s, err := Open(path, Options{SkipCheck: true})
+	return mustOpen(t, path, Options{SkipCheck: true}), path
+}
+
+// mustOpen opens the store at path; a failure fails the test.
+func mustOpen(t *testing.T, path string, o Options) *Store {
+	t.Helper()
+	s, err := Open(path, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, path
+	return s
 }
 
 func TestNewStoreHasSchemaAndEpoch(t *testing.T) {
