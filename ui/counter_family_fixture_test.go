@@ -60,15 +60,22 @@ func newFamilyFixture(t *testing.T) *familyFixture {
 // them.
 func newFamilyFixtureWith(t *testing.T, edit func(d *counterData, ms []app.Message)) *familyFixture {
 	t.Helper()
+	f := newFamilyBackend(t, edit)
+	f.show(t, CounterOptions{PollInterval: time.Hour}, fyne.NewSize(1280, 800))
+	return f
+}
+
+// newFamilyBackend is the family fixture without its screen.
+func newFamilyBackend(t *testing.T, edit func(d *counterData, ms []app.Message)) *familyFixture {
+	t.Helper()
 	data, ms := counterRosterData(), familyMessages()
 	data.News, data.Documents = nil, familyDocuments()
 	if edit != nil {
 		edit(&data, ms)
 	}
-	f := &familyFixture{counterFixture: newCounterFixtureWith(t, true, data), docs: data.Documents}
+	f := &familyFixture{counterFixture: newCounterBackend(t, true, data), docs: data.Documents}
 	f.central.PutMessages(ms...)
 	f.central.Read("F1", "M1", counterStart.Add(-20*24*time.Hour))
-	f.w.Resize(fyne.NewSize(1280, 800))
 	return f
 }
 

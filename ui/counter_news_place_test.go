@@ -25,10 +25,11 @@ func TestCounterNewsKeepsPlaceOnResize(t *testing.T) {
 	for i := range words {
 		words[i] = fmt.Sprintf("w%03d", i)
 	}
-	b := counterHomeBackend{news: []app.News{
+	// The counter on apptest with the home's news and nothing else.
+	b := newCounterBackend(t, true, counterData{News: []app.News{
 		{ID: "n0", Title: "Iscrizioni", Body: "Le iscrizioni si aprono il 7 gennaio.", Published: counterStart.Add(-24 * time.Hour)},
 		{ID: "n1", Title: "Avviso lungo", Body: strings.Join(words, " "), Published: counterStart.Add(-48 * time.Hour)},
-	}}
+	}}).c
 	a := test.NewTempApp(t)
 	a.Settings().SetTheme(KioskTheme())
 	s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, b, CounterOptions{PollInterval: time.Hour})
@@ -46,7 +47,7 @@ func TestCounterNewsKeepsPlaceOnResize(t *testing.T) {
 	shown := func() ([]string, string) {
 		t.Helper()
 		var got []string
-		familyWalk(w.Content(), func(o fyne.CanvasObject) {
+		walk(w.Content(), func(o fyne.CanvasObject) {
 			if l, ok := o.(*widget.Label); ok && strings.HasPrefix(l.Text, "w") {
 				got = strings.Fields(l.Text)
 			}
@@ -60,7 +61,7 @@ func TestCounterNewsKeepsPlaceOnResize(t *testing.T) {
 	turn := func(forward bool) bool {
 		t.Helper()
 		var bt *widget.Button
-		familyWalk(w.Content(), func(o fyne.CanvasObject) {
+		walk(w.Content(), func(o fyne.CanvasObject) {
 			if c, ok := o.(*fyne.Container); ok {
 				if _, prev, next, ok := pagerButtons(c); ok {
 					bt = prev

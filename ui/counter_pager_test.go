@@ -46,7 +46,7 @@ func pagerButtons(c *fyne.Container) (*widget.Label, *widget.Button, *widget.But
 // pagerLabels returns the labels of the pagers under o.
 func pagerLabels(o fyne.CanvasObject) []*widget.Label {
 	var out []*widget.Label
-	familyWalk(o, func(o fyne.CanvasObject) {
+	walk(o, func(o fyne.CanvasObject) {
 		if c, ok := o.(*fyne.Container); ok {
 			if l, _, ok := pagerParts(c); ok {
 				out = append(out, l)
@@ -116,7 +116,7 @@ func TestCounterPagersShowTheirPage(t *testing.T) {
 		t.Run(fmt.Sprintf("%.0fx%.0f", size.Width, size.Height), func(t *testing.T) {
 			a := test.NewTempApp(t)
 			a.Settings().SetTheme(KioskTheme())
-			s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, fitCounterDocs(),
+			s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, newCounterBackend(t, true, fitCounterDocs()).c,
 				CounterOptions{PollInterval: time.Hour})
 			t.Cleanup(func() { s.Close(); s.wait() })
 			s.SetSync(app.SyncStatus{Configured: true, Online: true})
@@ -142,7 +142,7 @@ func TestCounterPagersShowTheirPage(t *testing.T) {
 // their words.
 func pagerNextButtons(o fyne.CanvasObject) []*widget.Button {
 	var out []*widget.Button
-	familyWalk(o, func(o fyne.CanvasObject) {
+	walk(o, func(o fyne.CanvasObject) {
 		if c, ok := o.(*fyne.Container); ok {
 			if _, next, ok := pagerParts(c); ok {
 				out = append(out, next)

@@ -13,17 +13,6 @@ import (
 	"mensakiosk/app"
 )
 
-// familyWithMenu is the family fake with a (empty) menu: the family view
-// then has all seven tabs.
-type familyWithMenu struct{ *fakeFamilyCounter }
-
-func (familyWithMenu) ClosedOn(app.PupilID, app.Day) (app.ClosedDay, bool) {
-	return app.ClosedDay{}, false
-}
-func (familyWithMenu) MenuWeek(app.PupilID, int) ([]app.MenuDayView, time.Time) {
-	return nil, time.Time{}
-}
-
 // TestCounterTabsFitNarrowScreen: the family view's seven tabs stay inside
 // the role screen where the demo panel leaves it narrow (1280×720 and
 // 1280×800 with the panel showing the demo's families: about 980 px); the
@@ -34,8 +23,12 @@ func TestCounterTabsFitNarrowScreen(t *testing.T) {
 		t.Run(fmt.Sprintf("%.0fx%.0f", size.Width, size.Height), func(t *testing.T) {
 			a := test.NewTempApp(t)
 			a.Settings().SetTheme(KioskTheme())
+			// The family's counter with a (empty) menu: the family view then
+			// has all seven tabs.
+			f := newFamilyBackend(t, nil)
+			f.c.SetMenuBook(&app.MenuBook{})
 			s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")},
-				familyWithMenu{newFakeFamilyCounter()}, CounterOptions{PollInterval: time.Hour})
+				f.c, CounterOptions{PollInterval: time.Hour})
 			t.Cleanup(func() { s.Close(); s.wait() })
 			s.SetSync(app.SyncStatus{Configured: true, Online: true})
 			w := test.NewTempWindow(t, WindowContent(s.Content()))

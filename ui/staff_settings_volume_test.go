@@ -68,8 +68,8 @@ func TestStaffSettingsVolumeByTouch(t *testing.T) {
 		t.Fatalf("volume options %v", got)
 	}
 	tapButton(t, s, "Applica")
-	if b.settings.SoundVolume != nil {
-		t.Fatalf("untouched, the volume was applied as %d", *b.settings.SoundVolume)
+	if b.Settings().SoundVolume != nil {
+		t.Fatalf("untouched, the volume was applied as %d", *b.Settings().SoundVolume)
 	}
 
 	for _, tc := range []struct {
@@ -85,7 +85,7 @@ func TestStaffSettingsVolumeByTouch(t *testing.T) {
 			t.Fatalf("touched %q, the volume shows %q", tc.option, sel.Selected)
 		}
 		tapButton(t, s, "Applica")
-		if v := b.settings.SoundVolume; v == nil || *v != tc.want {
+		if v := b.Settings().SoundVolume; v == nil || *v != tc.want {
 			t.Fatalf("%s applied as %v, want %d", tc.option, v, tc.want)
 		}
 	}
