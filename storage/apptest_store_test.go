@@ -18,6 +18,7 @@ type kioskStore interface {
 	app.CanteenStore
 	app.StaffStore
 	app.CounterStore
+	app.MessageCache
 	PutRoster(app.Roster) error
 }
 
@@ -126,6 +127,19 @@ func storeStory(t *testing.T, st kioskStore, clk *apptest.Clock) []string {
 	note("put family cache", nil, err)
 	v, ok, err := st.FamilyCache("A1")
 	note("family cache", []any{v, ok}, err)
+	// The kiosk's copy of the office's messages: none, two pages (the
+	// second replacing a message the first brought), read back.
+	ms, last, asOf, err := st.MessageCache()
+	note("message copy, new", []any{ms, last, asOf}, err)
+	all := app.MessageAudience{Kind: app.AudienceAll}
+	err = st.PutMessages([]app.Message{{ID: "M000001", Title: "Menù", Body: "Nuovo menù", Sent: clk.Now(), Audience: all},
+		{ID: "M000002", Title: "Gita", Body: "Pranzo al sacco", Sent: clk.Now(), Audience: app.MessageAudience{Kind: app.AudienceFamily, AccountID: "A1"}}},
+		"M000002", clk.Now())
+	note("put messages", nil, err)
+	err = st.PutMessages([]app.Message{{ID: "M000002", Title: "Gita (rinviata)", Body: "Rinviata", Sent: clk.Now(), Audience: all}}, "M000002", clk.Now().Add(time.Minute))
+	note("put messages again", nil, err)
+	ms, last, asOf, err = st.MessageCache()
+	note("message copy", []any{ms, last, asOf}, err)
 	return out
 }
 

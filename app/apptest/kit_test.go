@@ -3,6 +3,7 @@ package apptest_test
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"mensakiosk/app/apptest"
 )
@@ -22,5 +23,28 @@ func TestKitStaysOutOfBinaries(t *testing.T) {
 				t.Errorf("a program built with tags %q links %s", tags, kit)
 			}
 		}
+	}
+}
+
+// TestClockStepEachRead: a clock told to step moves on before each reading,
+// so no two readings are the same; Set and Add still move it; zero stands
+// it still again.
+func TestClockStepEachRead(t *testing.T) {
+	t0 := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	c := apptest.NewClock(t0)
+	if c.Now() != t0 || c.Now() != t0 {
+		t.Fatal("a clock without a step moved")
+	}
+	c.StepEachRead(time.Second)
+	if a, b := c.Now(), c.Now(); a != t0.Add(time.Second) || b != t0.Add(2*time.Second) {
+		t.Fatalf("readings %v %v, want one second apart after %v", a, b, t0)
+	}
+	c.Set(t0)
+	if got := c.Now(); got != t0.Add(time.Second) {
+		t.Fatalf("after Set, %v", got)
+	}
+	c.StepEachRead(0)
+	if a, b := c.Now(), c.Now(); a != b {
+		t.Fatalf("a clock told to stand still reads %v then %v", a, b)
 	}
 }
