@@ -192,7 +192,7 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 // e2eTags build the kiosk for the end-to-end tests: the real driver, the
 // e2ehook build's hooks (testhook.go, freeze_hook.go) and the demo (demo.go:
 // they run it with -demo): one binary with hookBinary's.
-const e2eTags = "migrated_fynedo,e2ehook,demo"
+const e2eTags = "migrated_fynedo,e2ehook,demo,no_emoji"
 
 // startDemoKiosk starts the real binary (cgo, GLFW) in demo mode in role
 // under a new Xvfb display, reading badges from a pseudo-terminal reader,

@@ -26,7 +26,23 @@ const (
 	purgeGrowth = 24 << 20
 	purgeQuiet  = 5 * time.Second
 	purgeEvery  = 2 * time.Second
+	// releaseEvery: the kiosk also gives free memory back to the system
+	// (releaseMemory) at the first quiet moment after badges, and every
+	// releaseEvery while quiet: Fyne drops textures and renderers a while
+	// after they were last drawn (the kiosk's FYNE_CACHE: locale_cgo.go).
+	releaseEvery = 30 * time.Second
 )
+
+// releaseMemory gives back to the system what the Go runtime and the C
+// heap hold free: the Go heap's free pages (after a collection) and what
+// glibc's malloc kept of the textures Fyne dropped (Mesa's software
+// renderer allocates them there). Neither would go back soon by itself:
+// the Go runtime returns pages a few at a time, and malloc keeps freed
+// memory below the top of its arenas for good.
+func releaseMemory() {
+	debug.FreeOSMemory()
+	trimCHeap()
+}
 
 // liveHeap is the Go heap's live bytes at the last collection.
 func liveHeap() uint64 {
@@ -44,6 +60,7 @@ func (k *kioskWindow) fontCacheLoop() {
 	t := time.NewTicker(purgeEvery)
 	defer t.Stop()
 	base := liveHeap()
+	released, releasedAfter := time.Now(), k.lastBadge.Load()
 	for {
 		select {
 		case <-k.ctx.Done():
@@ -52,11 +69,16 @@ func (k *kioskWindow) fontCacheLoop() {
 			return
 		case <-t.C:
 		}
-		if time.Since(time.Unix(0, k.lastBadge.Load())) < purgeQuiet {
+		badge := k.lastBadge.Load()
+		if time.Since(time.Unix(0, badge)) < purgeQuiet {
 			continue
 		}
 		live := liveHeap()
 		if live < base+purgeGrowth {
+			if badge != releasedAfter || time.Since(released) >= releaseEvery {
+				releaseMemory()
+				released, releasedAfter = time.Now(), badge
+			}
 			continue
 		}
 		start := time.Now()
@@ -71,9 +93,7 @@ func (k *kioskWindow) fontCacheLoop() {
 		case <-k.closed:
 			return
 		}
-		runtime.GC()
-		debug.FreeOSMemory()
-		trimCHeap()
+		releaseMemory()
 		// The base is the heap once the screen has been drawn again with
 		// the fonts it needs. Taken right after the purge, before the
 		// repaint parsed them again, it made every quiet moment look like
@@ -88,6 +108,7 @@ func (k *kioskWindow) fontCacheLoop() {
 		}
 		runtime.GC()
 		base = liveHeap()
+		released, releasedAfter = time.Now(), k.lastBadge.Load()
 		k.log.Debug("toolkit font cache emptied", "live_heap_before_mib", live>>20, "after_mib", base>>20, "ms", time.Since(start).Milliseconds())
 	}
 }

@@ -12,29 +12,55 @@ package main
 // sets LANGUAGE=en (what Fyne takes C to mean) and starts the kiosk again
 // with it, so that Go and C see the same environment. LANG itself is left
 // as it is (C libraries keep UTF-8).
+//
+// Fyne also reads FYNE_CACHE there: how long it keeps what it drew and no
+// longer draws (the texture of each run of text, each widget's renderer),
+// one minute by default. At the canteen door every pupil's name, class and
+// balance is a new run of text, and Mesa's software renderer holds each
+// texture in the C heap: during a class of taps that was 25–40 MiB more
+// than the screen needs. The kiosk keeps them MK_FYNE_CACHE (20 s: no
+// less, since Fyne walks the shown tree to keep it alive every
+// FYNE_CACHE−10 s while the screen does not change) unless FYNE_CACHE is
+// set, and starts again with it in the same way (one exec for both).
 
 /*
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#define MK_FYNE_CACHE "20s"
+
 static int mk_c_locale(const char *v) {
 	return strncmp(v, "C.", 2) == 0 || strncmp(v, "POSIX.", 6) == 0;
 }
 
-__attribute__((constructor)) static void mk_toolkit_locale(int argc, char **argv, char **envp) {
+// mk_toolkit_cache returns whether it set FYNE_CACHE.
+static int mk_toolkit_cache(void) {
+	const char *c = getenv("FYNE_CACHE");
+	if (c != NULL && c[0] != '\0') return 0;
+	return setenv("FYNE_CACHE", MK_FYNE_CACHE, 1) == 0;
+}
+
+// mk_toolkit_locale returns whether it set LANGUAGE.
+static int mk_toolkit_locale(void) {
 	const char *names[] = {"LC_ALL", "LC_MESSAGES", "LANG"};
 	const char *v = NULL;
-	(void)argc; (void)envp;
 	for (int i = 0; i < 3; i++) {
 		v = getenv(names[i]);
 		if (v != NULL && v[0] != '\0') break;
 		v = NULL;
 	}
-	if (v == NULL || !mk_c_locale(v)) return;
+	if (v == NULL || !mk_c_locale(v)) return 0;
 	const char *l = getenv("LANGUAGE");
-	if (l != NULL && l[0] != '\0') return;
-	if (setenv("LANGUAGE", "en", 1) != 0 || argv == NULL) return;
+	if (l != NULL && l[0] != '\0') return 0;
+	return setenv("LANGUAGE", "en", 1) == 0;
+}
+
+__attribute__((constructor)) static void mk_toolkit_env(int argc, char **argv, char **envp) {
+	(void)argc; (void)envp;
+	int changed = mk_toolkit_locale();
+	changed |= mk_toolkit_cache();
+	if (!changed || argv == NULL) return;
 	execv("/proc/self/exe", argv); // only returns on failure: then start as is
 }
 */

@@ -24,6 +24,8 @@ import (
 var (
 	soakTaps     = envInt("SOAK_TAPS", 5000)
 	soakSessions = envInt("SOAK_SESSIONS", 200)
+	// SOAK_ROLES=canteen (or counter) runs one role only, to try a change.
+	soakRoles = os.Getenv("SOAK_ROLES")
 )
 
 // soakPause is the quiet between two classes at the door (and between two
@@ -42,6 +44,8 @@ type memSample struct {
 	goHeldMiB     float64 // what the Go runtime holds from the system
 	cInUseMiB     float64 // the C heap (glibc's malloc) in use, mapped blocks included
 	cFreeMiB      float64 // the C heap's free memory, kept by malloc
+	scopes        uint64  // theme-override scopes Fyne has made so far
+	busy          bool    // taken right after a class's last action, before the pause
 	sampledAtTime time.Duration
 }
 
@@ -84,24 +88,33 @@ func slope(s []memSample) float64 {
 	return (n*sxy - sx*sy) / d
 }
 
-// summary prints start, peak, end and slope, and reports them.
-func summary(b *testing.B, name string, s []memSample) (start, peak, end, sl float64) {
-	start, end = s[0].anon, s[len(s)-1].anon
-	for _, p := range s {
-		peak = max(peak, p.anon)
+// summary prints start, peak, end and slope, and reports them. Start, end
+// and slope are of the quiet samples (after a pause); the peak is of all,
+// the samples taken while actions were still coming in included.
+func summary(b *testing.B, name string, all []memSample) (start, peak, end, sl float64) {
+	var s []memSample
+	var peakRSS, busyPeak float64
+	for _, p := range all {
+		peak, peakRSS = max(peak, p.anon), max(peakRSS, p.rss)
+		if p.busy {
+			busyPeak = max(busyPeak, p.anon)
+		} else {
+			s = append(s, p)
+		}
 	}
+	start, end = s[0].anon, s[len(s)-1].anon
 	// The slope is taken after the first fifth (caches filling up once).
 	warm := s[len(s)/5:]
 	sl = slope(warm)
-	var peakRSS float64
-	for _, p := range s {
-		peakRSS = max(peakRSS, p.rss)
-	}
-	b.Logf("%s: RssAnon start %.0f MiB, peak %.0f, end %.0f; RSS start %.0f, peak %.0f, end %.0f; slope %+.2f MiB RssAnon per 1,000 actions (after %d actions of warm-up)",
-		name, start, peak, end, s[0].rss, peakRSS, s[len(s)-1].rss, sl, warm[0].actions)
+	b.Logf("%s: RssAnon start %.0f MiB, peak %.0f (%.0f while busy), end %.0f; RSS start %.0f, peak %.0f, end %.0f; slope %+.2f MiB RssAnon per 1,000 actions (quiet samples, after %d actions of warm-up); %d theme scopes made",
+		name, start, peak, busyPeak, end, s[0].rss, peakRSS, s[len(s)-1].rss, sl, warm[0].actions, all[len(all)-1].scopes)
 	// The samples go to stdout: the benchmark's log would truncate them.
-	for _, p := range s {
-		fmt.Printf("  %-8s %6d actions  RssAnon %6.1f MiB  RSS %6.1f MiB  Go heap in use %6.1f MiB  Go runtime holds %6.1f MiB  C heap in use %6.1f MiB, free %6.1f MiB  at %v\n", name, p.actions, p.anon, p.rss, p.heapInuseMiB, p.goHeldMiB, p.cInUseMiB, p.cFreeMiB, p.sampledAtTime.Round(time.Second))
+	for _, p := range all {
+		when := "quiet"
+		if p.busy {
+			when = "busy"
+		}
+		fmt.Printf("  %-8s %-5s %6d actions  RssAnon %6.1f MiB  RSS %6.1f MiB  Go heap in use %6.1f MiB  Go runtime holds %6.1f MiB  C heap in use %6.1f MiB, free %6.1f MiB  scopes %5d  at %v\n", name, when, p.actions, p.anon, p.rss, p.heapInuseMiB, p.goHeldMiB, p.cInUseMiB, p.cFreeMiB, p.scopes, p.sampledAtTime.Round(time.Second))
 	}
 	fmt.Println()
 	return start, peak, end, sl
@@ -158,10 +171,7 @@ func BenchmarkSoakGUI(b *testing.B) {
 	floorAnon, floorRSS := floorMem(b, display, winW, winH)
 	b.Logf("floor (one-label Fyne window %dx%d): RssAnon %.0f MiB, RSS %.0f MiB", winW, winH, floorAnon, floorRSS)
 
-	// The canteen: taps of distinct pupils, as at the door.
-	x := startSoakKiosk(b, display, dir, "canteen", "-config", cfgPath)
-	var canteen []memSample
-	sample := func(s *[]memSample, x *xkiosk, n int, t0 time.Time) {
+	sample := func(s *[]memSample, x *xkiosk, n int, t0 time.Time, busy bool) {
 		a, r, err := readMem(x.c.cmd.Process.Pid)
 		if err != nil {
 			b.Fatal(err)
@@ -170,30 +180,45 @@ func BenchmarkSoakGUI(b *testing.B) {
 		x.ask("memstats", &ms)
 		*s = append(*s, memSample{actions: n, anon: a, rss: r, heapInuseMiB: float64(ms["heap_inuse"]) / (1 << 20),
 			goHeldMiB: float64(ms["sys"]-ms["heap_released"]) / (1 << 20), sampledAtTime: time.Since(t0),
-			cInUseMiB: float64(ms["c_in_use"]) / (1 << 20), cFreeMiB: float64(ms["c_free"]) / (1 << 20)})
+			cInUseMiB: float64(ms["c_in_use"]) / (1 << 20), cFreeMiB: float64(ms["c_free"]) / (1 << 20),
+			scopes: ms["theme_scopes"], busy: busy})
 	}
-	t0 := time.Now()
-	time.Sleep(2 * time.Second)
-	sample(&canteen, x, 0, t0)
-	every := max(soakTaps/20, 1)
-	for i := range soakTaps {
-		if err := reader.Send(badges[i%len(badges)]); err != nil {
-			b.Fatal(err)
+	var cs, cp, ce, csl, ks, kp, ke, ksl float64
+	if soakRoles != "counter" {
+		// The canteen: taps of distinct pupils, as at the door.
+		x := startSoakKiosk(b, display, dir, "canteen", "-config", cfgPath)
+		var canteen []memSample
+		t0 := time.Now()
+		time.Sleep(2 * time.Second)
+		sample(&canteen, x, 0, t0, false)
+		every := max(soakTaps/20, 1)
+		for i := range soakTaps {
+			if err := reader.Send(badges[i%len(badges)]); err != nil {
+				b.Fatal(err)
+			}
+			x.c.waitMeals(b, i+1, 10*time.Second)
+			if (i+1)%every == 0 {
+				sample(&canteen, x, i+1, t0, true)
+				// A class has gone through; the door is quiet until the next.
+				time.Sleep(soakPause)
+				sample(&canteen, x, i+1, t0, false)
+			}
 		}
-		x.c.waitMeals(b, i+1, 10*time.Second)
-		if (i+1)%every == 0 {
-			// A class has gone through; the door is quiet until the next.
-			time.Sleep(soakPause)
-			sample(&canteen, x, i+1, t0)
-		}
+		// After the last class: Fyne keeps the textures of what was drawn
+		// for a while (a minute by default); what is still held after that
+		// is held for good.
+		time.Sleep(soakRest)
+		sample(&canteen, x, soakTaps, t0, false)
+		x.ask("heap "+filepath.Join(artifactDir(b), "soak-canteen.heap.pprof"), new(string))
+		stopSoak(b, x)
+		cs, cp, ce, csl = summary(b, "canteen", canteen)
 	}
-	// After the last class: Fyne keeps the textures of what was drawn for a
-	// minute; what is still held after that is held for good.
-	time.Sleep(soakRest)
-	sample(&canteen, x, soakTaps, t0)
-	x.ask("heap "+filepath.Join(artifactDir(b), "soak-canteen.heap.pprof"), new(string))
-	stopSoak(b, x)
-	cs, cp, ce, csl := summary(b, "canteen", canteen)
+	if soakRoles == "canteen" {
+		b.ReportMetric(floorAnon, "floor-anon-MiB")
+		b.ReportMetric(cp/floorAnon, "canteen-peak/floor")
+		b.ReportMetric(csl, "canteen-MiB/1k-taps")
+		return
+	}
 
 	// The counter: the same 50,000 pupils, in a kiosk database synced
 	// with the reference server, which issues the avvisi.
@@ -219,26 +244,33 @@ func BenchmarkSoakGUI(b *testing.B) {
 	}
 	syncCfg := writeSyncConfig(b, kdir, reader.Path(), srv.URL, tokenFile)
 
-	x = startSoakKiosk(b, display, kdir, "counter", "-config", syncCfg, "-role", "counter")
+	x := startSoakKiosk(b, display, kdir, "counter", "-config", syncCfg, "-role", "counter")
 	waitCount(b, x.c, `"msg":"sync","component":"sync"`, 1, 120*time.Second)
 	var counter []memSample
-	t0 = time.Now()
-	sample(&counter, x, 0, t0)
-	every = max(soakSessions/20, 1)
+	t0 := time.Now()
+	sample(&counter, x, 0, t0, false)
+	every := max(soakSessions/20, 1)
 	for i := range soakSessions {
 		x.counterTopUp(reader, badges[(i*7)%len(badges)])
 		x.tap("Esci")
 		x.waitText("Sportello mensa scolastica", 10*time.Second)
 		if (i+1)%every == 0 {
+			sample(&counter, x, i+1, t0, true)
 			time.Sleep(soakPause)
-			sample(&counter, x, i+1, t0)
+			sample(&counter, x, i+1, t0, false)
 		}
 	}
 	time.Sleep(soakRest)
-	sample(&counter, x, soakSessions, t0)
+	sample(&counter, x, soakSessions, t0, false)
 	x.ask("heap "+filepath.Join(artifactDir(b), "soak-counter.heap.pprof"), new(string))
 	stopSoak(b, x)
-	ks, kp, ke, ksl := summary(b, "counter", counter)
+	ks, kp, ke, ksl = summary(b, "counter", counter)
+	if soakRoles == "counter" {
+		b.ReportMetric(floorAnon, "floor-anon-MiB")
+		b.ReportMetric(kp/floorAnon, "counter-peak/floor")
+		b.ReportMetric(ksl, "counter-MiB/1k-sessions")
+		return
+	}
 
 	b.ReportMetric(floorAnon, "floor-anon-MiB")
 	b.ReportMetric(cs, "canteen-start-MiB")

@@ -19,12 +19,19 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"sync/atomic"
 	_ "unsafe" // go:linkname
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/widget"
 )
+
+// fyneOverrideCount is Fyne's count of the theme-override scopes it ever
+// made (each one parses the fonts again: fontcache.go); the soak prints it.
+//
+//go:linkname fyneOverrideCount fyne.io/fyne/v2/internal/cache.overrideCount
+var fyneOverrideCount atomic.Uint32
 
 // widgetRenderer is Fyne's renderer cache: a widget's drawn children.
 //
@@ -113,6 +120,7 @@ func (k *kioskWindow) serveHookConn(conn net.Conn) {
 				"stack_inuse": m.StackInuse, "heap_released": m.HeapReleased, "sys": m.Sys, "num_gc": uint64(m.NumGC), "goroutines": uint64(runtime.NumGoroutine())}
 			// The C heap (glibc): Mesa's textures live there.
 			out.(map[string]uint64)["c_in_use"], out.(map[string]uint64)["c_free"], out.(map[string]uint64)["c_mapped"] = cHeapStats()
+			out.(map[string]uint64)["theme_scopes"] = uint64(fyneOverrideCount.Load())
 		case "trim":
 			trimCHeap()
 			out = "ok"

@@ -31,6 +31,7 @@ func runWindow(ctx context.Context, cfg Config, cc app.CanteenConfig, isDemo boo
 		return 1
 	}
 	setScale(cfg, log)
+	tuneGoMemory(log)
 	// No application ID: the kiosk keeps no Fyne preferences (its own
 	// settings are settings.go's), so Fyne neither loads, watches nor
 	// rewrites a preferences file. With an ID it truncated and rewrote the
