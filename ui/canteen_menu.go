@@ -35,9 +35,12 @@ type menuBoard struct {
 	more   *widget.Label
 	asOf   *widget.Label
 	closed *panel
-	list   *fyne.Container
-	fit    *fitVBox
-	shown  string // what is on screen, to redraw only on a change
+	// lines holds each label of the board in its holder (boardLine): the
+	// list lays out the holders.
+	lines map[*widget.Label]*fyne.Container
+	list  *fyne.Container
+	fit   *fitVBox
+	shown string // what is on screen, to redraw only on a change
 	// size is the board's width, set by the idle view's layout.
 	size *boardLayout
 }
@@ -47,32 +50,48 @@ type menuRow struct {
 	dish, info *widget.Label
 }
 
+// menuInset is the space the board leaves around each line's text (the
+// kiosk theme's inner padding, sized for buttons, would double each
+// line's height). The board's labels sit in newInset holders, with no
+// theme override: Fyne 2.7 parses every font again for each override's
+// scope (cmd/kiosk/fontcache.go), megabytes kept as long as the board is
+// on screen.
+const menuInset = 4
+
+// boardLine holds one of the board's labels at menuInset.
+func boardLine(l *widget.Label) *fyne.Container { return newInset(l, menuInset) }
+
 func newMenuBoard(tr *Catalogue) *menuBoard {
 	m := &menuBoard{tr: tr}
 	m.title = newLabel(SizeNameResultText, true)
 	m.title.Wrapping, m.title.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
 	m.more = newLabel(SizeNameSmall, false)
 	m.more.Wrapping, m.more.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
-	objs := []fyne.CanvasObject{m.title, m.more}
+	m.lines = map[*widget.Label]*fyne.Container{}
+	line := func(l *widget.Label) *fyne.Container {
+		h := boardLine(l)
+		m.lines[l] = h
+		return h
+	}
+	objs := []fyne.CanvasObject{line(m.title), line(m.more)}
 	for range menuRows {
 		r := &menuRow{dish: newLabel(SizeNameResultText, true), info: newLabel(SizeNameSmall, false)}
 		r.dish.Wrapping, r.dish.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
 		r.info.Wrapping, r.info.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
-		r.box = container.New(layout.NewCustomPaddedVBoxLayout(0), r.dish, r.info)
+		r.box = container.New(layout.NewCustomPaddedVBoxLayout(0), boardLine(r.dish), boardLine(r.info))
 		m.rows = append(m.rows, r)
 		objs = append(objs, r.box)
 	}
 	m.none = newLabel(SizeNameNote, false)
 	m.asOf = newLabel(SizeNameSmall, false)
 	m.asOf.Wrapping, m.asOf.Truncation = fyne.TextWrapOff, fyne.TextTruncateEllipsis
-	objs = append(objs, m.none, m.asOf)
+	objs = append(objs, line(m.none), line(m.asOf))
 	m.fit = &fitVBox{want: map[fyne.CanvasObject]bool{}}
 	m.list = container.New(m.fit, objs...)
 	m.closed = newPanel(toneAmber, 80, SizeNameResultText, SizeNameNote, 2)
 	bg := canvas.NewRectangle(colorHeader)
 	bg.CornerRadius = 12
-	card := container.NewStack(bg, container.NewThemeOverride(
-		container.New(layout.NewCustomPaddedLayout(8, 8, 16, 16), m.list), denseTheme{kioskTheme{}}))
+	card := container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(8, 8, 16, 16), m.list))
 	m.size = &boardLayout{width: boardWidth}
 	m.root = container.New(m.size, card, m.closed.root)
 	m.root.Hide()
@@ -115,7 +134,7 @@ func (m *menuBoard) set(st app.IdleStatus, loc *time.Location) {
 	}
 	want := m.fit.want
 	clear(want)
-	want[m.title] = true
+	want[m.lines[m.title]] = true
 	if len(st.Menus) > 1 {
 		m.title.SetText(m.tr.T("menu.title_group", menu.Group))
 		var others []string
@@ -123,7 +142,7 @@ func (m *menuBoard) set(st app.IdleStatus, loc *time.Location) {
 			others = append(others, o.Group)
 		}
 		m.more.SetText(m.tr.T("menu.more_groups", strings.Join(others, ", ")))
-		want[m.more] = true
+		want[m.lines[m.more]] = true
 	} else {
 		m.title.SetText(m.tr.T("menu.title"))
 	}
@@ -139,16 +158,16 @@ func (m *menuBoard) set(st app.IdleStatus, loc *time.Location) {
 	}
 	if len(dishes) == 0 {
 		m.none.SetText(m.tr.T("menu.none"))
-		want[m.none] = true
+		want[m.lines[m.none]] = true
 	}
 	if st.ClosedOverride && st.Closed != nil {
 		m.more.SetText(m.tr.T("closed.override"))
-		want[m.more] = true
+		want[m.lines[m.more]] = true
 	}
 	if !st.MenuAsOf.IsZero() {
 		t := st.MenuAsOf.In(loc)
 		m.asOf.SetText(m.tr.T("menu.as_of", FormatDate(t), FormatTime(t)))
-		want[m.asOf] = true
+		want[m.lines[m.asOf]] = true
 	}
 	relayout(m.list)
 	relayout(m.root)
