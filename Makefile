@@ -12,6 +12,10 @@ TAGS := migrated_fynedo
 # Comune and panel) is in the kiosk only with this tag: `make run` and the
 # tests build it, the production kiosk never links it.
 DEMO := demo
+# Tags of every kiosk build: no_emoji leaves out Fyne's colour emoji font,
+# which Fyne 2.7 parses again for each text style and theme scope (about
+# 8 MiB of the kiosk's heap; cmd/kiosk/emojifont.go).
+KIOSK_TAGS := no_emoji
 FUZZTIME ?= 4s
 BIN := bin
 
@@ -33,11 +37,11 @@ PKG_DIR ?= $(BIN)/packages
 # make run ROLE=counter the town-hall counter (family account, pagoPA top-up)
 ROLE ?= canteen
 run: deps-run modules
-	$(GO) build -tags $(TAGS),$(DEMO) -o $(BIN)/kiosk-demo ./cmd/kiosk
+	$(GO) build -tags $(TAGS),$(KIOSK_TAGS),$(DEMO) -o $(BIN)/kiosk-demo ./cmd/kiosk
 	$(BIN)/kiosk-demo -demo -role $(ROLE) $(ARGS)
 
 build: deps-run modules
-	$(GO) build -tags $(TAGS) -ldflags '$(LDFLAGS)' -o $(BIN)/kiosk ./cmd/kiosk
+	$(GO) build -tags $(TAGS),$(KIOSK_TAGS) -ldflags '$(LDFLAGS)' -o $(BIN)/kiosk ./cmd/kiosk
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/badgetool ./cmd/badgetool
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/central ./cmd/central
 
@@ -51,7 +55,7 @@ PKG_RELEASE ?= $(RELEASE)
 HOST_ARCH := $(shell $(GO) env GOARCH)
 package: deps-package modules
 	rm -rf $(BIN)/pkg && mkdir -p $(PKG_DIR)
-	$(GO) build -tags $(TAGS),wayland -trimpath -ldflags '-s -w $(LDFLAGS)' -o $(BIN)/pkg/$(HOST_ARCH)/mensakiosk ./cmd/kiosk
+	$(GO) build -tags $(TAGS),$(KIOSK_TAGS),wayland -trimpath -ldflags '-s -w $(LDFLAGS)' -o $(BIN)/pkg/$(HOST_ARCH)/mensakiosk ./cmd/kiosk
 	set -e; for arch in amd64 arm64; do \
 	  for cmd in central badgetool; do \
 	    CGO_ENABLED=0 GOARCH=$$arch $(GO) build -trimpath -ldflags '-s -w $(LDFLAGS)' -o $(BIN)/pkg/$$arch/$$cmd ./cmd/$$cmd; \

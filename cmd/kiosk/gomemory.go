@@ -39,5 +39,5 @@ func tuneGoMemory(log *slog.Logger) {
 		debug.SetMemoryLimit(kioskMemoryLimit)
 	}
 	// SetMemoryLimit with a negative value only reads it.
-	log.Info("go memory", "gogc", gogc, "memory_limit_mib", debug.SetMemoryLimit(-1)>>20)
+	log.Info("go memory", "gogc", gogc, "memory_limit_mib", debug.SetMemoryLimit(-1)>>20, "emoji_font", emojiFont)
 }
