@@ -152,7 +152,8 @@ type CounterScreen struct {
 	home      *Catalogue // the configured language
 	view      counterView
 	tab       familyTab
-	gen       uint64 // bumped when the family is forgotten: stale answers are dropped
+	gen       uint64         // bumped when the family is forgotten: stale answers are dropped
+	tabRow    *counterTabRow // the family view's tabs, made once (counter_tabrow.go)
 	busy      bool
 	lastTouch time.Time
 	staffTaps []time.Time

@@ -45,7 +45,6 @@ func (s *CounterScreen) familyView() fyne.CanvasObject {
 	if s.errText != "" {
 		top.Add(counterError(s.errText))
 	}
-	var tabs []*widget.Button
 	type tabSpec struct {
 		tab familyTab
 		key string
@@ -62,24 +61,20 @@ func (s *CounterScreen) familyView() fyne.CanvasObject {
 	if _, ok := s.menuBackend(); ok { // counter_menu.go
 		specs = append(specs, tabSpec{tabMenu, "counter.tab.menu", theme.GridIcon()})
 	}
+	var tabs []counterTabSpec
 	for _, t := range specs {
-		tab := t.tab
 		text := s.tr.T(t.key)
-		if tab == tabMessages { // counter_messages.go
+		if t.tab == tabMessages { // counter_messages.go
 			if _, ok := s.familyBackend(); !ok {
 				continue
 			}
 			text = s.messagesTabText()
 		}
-		bt := widget.NewButtonWithIcon(text, t.ico, s.act(func() { s.tab, s.errText = tab, "" }))
-		if s.tab == tab {
-			bt.Importance = widget.HighImportance
-		}
-		tabs = append(tabs, bt)
+		tabs = append(tabs, counterTabSpec{tab: t.tab, text: text, ico: t.ico})
 	}
-	// counter_menu.go: seven tabs in the width; counter_tabs_fit.go: without
-	// their icons where the screen is narrow.
-	top.Add(container.NewThemeOverride(newCounterTabs(tabs), counterTabsTheme{}))
+	// counter_tabrow.go: made once; counter_tabs_fit.go: without their
+	// icons where the screen is narrow.
+	top.Add(s.tabRowFor(tabs))
 	var body fyne.CanvasObject
 	switch s.tab {
 	case tabMeals:

@@ -37,6 +37,8 @@ func placedObjects(o fyne.CanvasObject, at fyne.Position, docTexts map[string]bo
 		}
 	case *container.ThemeOverride:
 		placedObjects(x.Content, at, docTexts, out)
+	case *refreshStop: // counter_tabrow.go
+		placedObjects(x.content, at, docTexts, out)
 	case *counterTapZone:
 		placedObjects(x.obj, at, docTexts, out)
 	case *widget.Label:

@@ -118,6 +118,8 @@ func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
 		}
 	case *container.ThemeOverride:
 		walk(x.Content, fn)
+	case *refreshStop: // counter_tabrow.go
+		walk(x.content, fn)
 	case *staffRow:
 		for _, l := range x.lines {
 			walk(l, fn)
