@@ -81,7 +81,7 @@ func (r *staffRow) CreateRenderer() fyne.WidgetRenderer {
 		lead = container.NewCenter(widget.NewIcon(r.icon))
 	}
 	// The lines sit in the middle of the row's height, close together.
-	dense := container.NewThemeOverride(container.New(staffLinesLayout{}, objs...), staffRowTheme{})
+	dense := container.New(staffLinesLayout{}, objs...)
 	text := container.New(layout.NewCustomPaddedLayout(0, 0, 8, 8), container.NewVBox(layout.NewSpacer(), dense, layout.NewSpacer()))
 	return widget.NewSimpleRenderer(container.NewStack(bg, container.New(layout.NewCustomPaddedLayout(1, 1, 8, 0), container.NewBorder(nil, nil, lead, nil, text))))
 }
@@ -91,27 +91,34 @@ func staffOneLine(text string) *widget.Label {
 	return staffRowLabel(theme.SizeNameText, text)
 }
 
-// staffRowTheme packs a row's lines tighter than counterDense, so that a
-// row of two lines is little more than a touch target tall and a page of
-// rows fits beside the keyboard.
-type staffRowTheme struct{ counterDenseTheme }
-
-func (t staffRowTheme) Size(n fyne.ThemeSizeName) float32 {
-	if n == theme.SizeNameInnerPadding {
-		return 1
-	}
-	return t.counterDenseTheme.Size(n)
-}
+// staffRowInset is what a row's lines keep of their labels' inner padding,
+// tighter than counterDense, so that a row of two lines is little more
+// than a touch target tall and a page of rows fits beside the keyboard.
+const staffRowInset = 1
 
 // staffLinesLayout stacks lines of text with no gap between them (a VBox
-// puts the theme's padding between them).
+// puts the theme's padding between them), each label's own inner padding
+// (the kiosk theme's, sized for buttons) trimmed to staffRowInset: the
+// label is laid out that much larger than its line, its padding overlapping
+// its neighbours' (a label draws no background). It replaces a theme
+// override: Fyne 2.7 parses the fonts again for each override's scope, and
+// keeps every text an override ever themed in a map it never empties
+// (counter_tabrow.go); staff lists make new rows at every page.
 type staffLinesLayout struct{}
+
+func staffLineTrim(o fyne.CanvasObject) float32 {
+	if l, ok := o.(*widget.Label); ok {
+		return max(theme.CurrentForWidget(l).Size(theme.SizeNameInnerPadding)-staffRowInset, 0)
+	}
+	return 0
+}
 
 func (staffLinesLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	var s fyne.Size
 	for _, o := range objs {
+		t := staffLineTrim(o)
 		ms := o.MinSize()
-		s = fyne.NewSize(max(s.Width, ms.Width), s.Height+ms.Height)
+		s = fyne.NewSize(max(s.Width, ms.Width-2*t), s.Height+ms.Height-2*t)
 	}
 	return s
 }
@@ -119,9 +126,10 @@ func (staffLinesLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 func (staffLinesLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	var y float32
 	for _, o := range objs {
+		t := staffLineTrim(o)
 		h := o.MinSize().Height
-		o.Move(fyne.NewPos(0, y))
-		o.Resize(fyne.NewSize(size.Width, h))
-		y += h
+		o.Move(fyne.NewPos(-t, y-t))
+		o.Resize(fyne.NewSize(size.Width+2*t, h))
+		y += h - 2*t
 	}
 }

@@ -6,6 +6,11 @@ import (
 	"time"
 	_ "unsafe" // go:linkname
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+
 	"mensakiosk/app"
 )
 
@@ -91,5 +96,22 @@ func TestCounterSessionMakesNoThemeScopes(t *testing.T) {
 		step("back to the family", 0)
 		f.tap(t, "Esci")
 		step("signing out", 0)
+	}
+}
+
+// TestStaffRowsMakeNoThemeScopes: the rows of a staff list (a page of
+// pupils found, meals to void) make no theme scope when drawn.
+func TestStaffRowsMakeNoThemeScopes(t *testing.T) {
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(KioskTheme())
+	before := fyneOverrideCount.Load()
+	s := &StaffScreen{}
+	w := test.NewTempWindow(t, container.NewVBox(
+		s.row(theme.AccountIcon(), nil, "Rossi Mario · Primaria Dante 3B", "Saldo 12,00 €", "Badge 0A00000001"),
+		s.row(nil, nil, "Pasto 23/11 12:04"),
+	))
+	w.Resize(fyne.NewSize(700, 400))
+	if n := fyneOverrideCount.Load() - before; n != 0 {
+		t.Errorf("two staff rows made %d theme scopes", n)
 	}
 }
