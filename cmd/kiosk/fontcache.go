@@ -14,10 +14,15 @@ import (
 // scope each time it is refreshed: every screen change under one parses
 // the fonts again (the text font, the emoji font, the system's fallback:
 // megabytes) and keeps them. On the kiosk that was nearly all of its Go
-// heap, growing with every tap and every counter session. The canteen and
-// counter screens no longer use overrides (ui's TestCanteenMakesNoThemeScopes
-// and TestCounterSessionMakesNoThemeScopes); staff pages and the demo
-// panel still do, and this purge still bounds what they leave. Setting the
+// heap, growing with every tap and every counter session. It also keeps
+// every text, image and rectangle an override ever themed in a map it
+// never empties (only widgets leave it), which this purge cannot reach.
+// The canteen (menu board included), the counter's sessions and the staff
+// lists no longer make scopes (ui's TestCanteenMakesNoThemeScopes,
+// TestCounterSessionMakesNoThemeScopes: the family view's tabs take one
+// per family; TestStaffRowsMakeNoThemeScopes); staff mode's title and
+// settings page, counterDense around widgets other than labels and the
+// demo panel still do, and this purge bounds their fonts. Setting the
 // theme again is the public way to empty that cache: Fyne then reloads
 // only the faces of what is on screen. The kiosk does it when its heap has
 // grown by purgeGrowth since the last time, and only while nobody is at

@@ -17,18 +17,21 @@ package main
 // longer draws (the texture of each run of text, each widget's renderer),
 // one minute by default. At the canteen door every pupil's name, class and
 // balance is a new run of text, and Mesa's software renderer holds each
-// texture in the C heap: during a class of taps that was 25–40 MiB more
-// than the screen needs. The kiosk keeps them MK_FYNE_CACHE (20 s: no
-// less, since Fyne walks the shown tree to keep it alive every
-// FYNE_CACHE−10 s while the screen does not change) unless FYNE_CACHE is
-// set, and starts again with it in the same way (one exec for both).
+// texture in the C heap, 30–40 MiB more than the screen needs during a
+// class of taps (the soak's RssAnon peak: 83 MiB with a minute against 67
+// with 20 s in classes of 50 taps; 93 with 20 s against 80 with 12 s in
+// classes of 250). The kiosk keeps them
+// MK_FYNE_CACHE, 12 s (not much less: while the screen does not change,
+// Fyne walks the shown tree to keep it alive every FYNE_CACHE−10 s, and
+// at 10 s or less at every frame) unless FYNE_CACHE is set, and starts
+// again with it in the same way (one exec for both).
 
 /*
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define MK_FYNE_CACHE "20s"
+#define MK_FYNE_CACHE "12s"
 
 static int mk_c_locale(const char *v) {
 	return strncmp(v, "C.", 2) == 0 || strncmp(v, "POSIX.", 6) == 0;

@@ -20,14 +20,14 @@ var fyneCacheDuration time.Duration
 
 // TestToolkitKeepsUndrawnTexturesBriefly: a cgo build of the kiosk (this
 // test binary is one: locale_cgo.go's constructor runs in it) starts
-// with FYNE_CACHE=20s unless its environment sets FYNE_CACHE, and Fyne
+// with FYNE_CACHE=12s unless its environment sets FYNE_CACHE, and Fyne
 // has read it: textures and renderers of what is no longer drawn are
-// dropped after 20 s instead of a minute.
+// dropped after 12 s instead of a minute.
 func TestToolkitKeepsUndrawnTexturesBriefly(t *testing.T) {
-	if v := os.Getenv("FYNE_CACHE"); v != "20s" {
-		t.Fatalf("FYNE_CACHE=%q in the kiosk's environment, want 20s (set before Go and Fyne start)", v)
+	if v := os.Getenv("FYNE_CACHE"); v != "12s" {
+		t.Fatalf("FYNE_CACHE=%q in the kiosk's environment, want 12s (set before Go and Fyne start)", v)
 	}
-	if fyneCacheDuration != 20*time.Second {
-		t.Errorf("Fyne keeps undrawn textures %v, want 20s", fyneCacheDuration)
+	if fyneCacheDuration != 12*time.Second {
+		t.Errorf("Fyne keeps undrawn textures %v, want 12s", fyneCacheDuration)
 	}
 }
