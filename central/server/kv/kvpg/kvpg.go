@@ -187,6 +187,7 @@ type Store struct {
 	pool    *pgxpool.Pool
 	opts    Options
 	retries atomic.Int64
+	trips   atomic.Int64 // RoundTrips
 
 	turnsMu sync.Mutex
 	turns   map[string]*sync.Mutex // each tenant's write turn in this process

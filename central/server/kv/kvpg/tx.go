@@ -88,10 +88,11 @@ func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 		d.turn.Lock()
 		defer d.turn.Unlock()
 	}
-	conn, err := d.s.pool.Acquire(ctx)
+	pooled, err := d.s.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("kvpg: connect: %w", err)
 	}
+	conn := counted{pooled, &d.s.trips}
 	var locked, open bool
 	defer func() {
 		// Whatever is left: the transaction, then the turn. A connection
@@ -99,17 +100,17 @@ func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 		// lock), not pooled.
 		if open {
 			if _, err := conn.Exec(ctx, "ROLLBACK"); err != nil {
-				conn.Hijack().Close(ctx)
+				pooled.Hijack().Close(ctx)
 				return
 			}
 		}
 		if locked {
 			if _, err := conn.Exec(ctx, qUnlock, d.tenant); err != nil {
-				conn.Hijack().Close(ctx)
+				pooled.Hijack().Close(ctx)
 				return
 			}
 		}
-		conn.Release()
+		pooled.Release()
 	}()
 
 	if lock {

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) kv.DB) {
 		{"ReadYourWrites", testReadYourWrites},
 		{"ForEachStopsOnError", testForEachError},
 		{"PrefetchChangesNoResult", testPrefetch},
+		{"PrefetchPathsChangesNoResult", testPrefetchPaths},
 		{"SlicesValidForTheTransaction", testSlicesValid},
 		{"UpdateRollsBackOnError", testRollback},
 		{"ViewIsReadOnly", testViewReadOnly},
