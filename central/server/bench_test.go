@@ -40,47 +40,37 @@ func comuneRoster(n, nAcc int) ImportData {
 	return d
 }
 
-func benchEnv(b *testing.B, pupils int) (*env, string) {
-	b.Helper()
-	e := newEnv(b)
-	// Import without fsync per commit would not matter (one commit); the
-	// server under test syncs as in production.
-	st, err := e.s.Import(bigRoster(pupils))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("imported %d records", st.Inserted)
-	return e, e.token("bench")
-}
-
 // BenchmarkPullFirst50k: a new kiosk's first pull of a 50,000-pupil
-// Comune, every page over HTTP on loopback, decoded as the kiosk does.
+// Comune, every page over HTTP on loopback, decoded as the kiosk does; on
+// bbolt and on PostgreSQL (bench_stores_test.go).
 func BenchmarkPullFirst50k(b *testing.B) {
-	e, tok := benchEnv(b, 50_000)
+	p := newBenchPair(b)
+	boltTok, pgTok := p.importBoth(b, 50_000)
+	tok := func(bolt bool) string {
+		if bolt {
+			return boltTok
+		}
+		return pgTok
+	}
 	for _, limit := range []int{5000, 10_000} {
 		b.Run(fmt.Sprint("limit", limit), func(b *testing.B) {
-			records := 0
-			for b.Loop() {
-				all, _ := e.pullAll(tok, "", limit)
-				records = all.Len()
+			p.compare(b, 50_000, "pupils", func(e *env, bolt bool) {
+				all, _ := e.pullAll(tok(bolt), "", limit)
 				if len(all.Pupils) != 50_000 {
 					b.Fatalf("%d pupils", len(all.Pupils))
 				}
-			}
-			b.ReportMetric(float64(50_000*b.N)/b.Elapsed().Seconds(), "pupils/s")
-			b.ReportMetric(float64(records), "records")
+			})
 		})
 	}
 	// The server's share alone: pages built, not sent or decoded.
 	b.Run("server-only", func(b *testing.B) {
-		for b.Loop() {
-			cursor, size := "", 0
+		p.compare(b, 50_000, "pupils", func(e *env, _ bool) {
+			cursor := ""
 			for {
 				body, err := e.s.Pull("bench", cursor, 10_000, "")
 				if err != nil {
 					b.Fatal(err)
 				}
-				size += len(body)
 				var tail struct {
 					Cursor string `json:"cursor"`
 					More   bool   `json:"more"`
@@ -93,32 +83,49 @@ func BenchmarkPullFirst50k(b *testing.B) {
 					break
 				}
 			}
-			b.SetBytes(int64(size))
-		}
-		b.ReportMetric(float64(50_000*b.N)/b.Elapsed().Seconds(), "pupils/s")
+		})
 	})
 }
 
 // BenchmarkPullEmpty: the delta pull a synced kiosk makes every few
-// seconds: nothing changed.
+// seconds: nothing changed (the most frequent request); on bbolt and on
+// PostgreSQL.
 func BenchmarkPullEmpty(b *testing.B) {
-	e, tok := benchEnv(b, 50_000)
-	all, _ := e.pullAll(tok, "", 10_000)
-	path := pullPath(all.Cursor, 5000, "E1")
-	for b.Loop() {
-		code, body, _ := e.do(http.MethodGet, path, tok, nil)
+	p := newBenchPair(b)
+	boltTok, pgTok := p.importBoth(b, 50_000)
+	paths := map[bool]string{}
+	for bolt, e := range map[bool]*env{true: p.bolt, false: p.pg} {
+		tok := map[bool]string{true: boltTok, false: pgTok}[bolt]
+		all, _ := e.pullAll(tok, "", 10_000)
+		paths[bolt] = pullPath(all.Cursor, 5000, "E1")
+	}
+	p.compare(b, 0, "", func(e *env, bolt bool) {
+		tok := pgTok
+		if bolt {
+			tok = boltTok
+		}
+		code, body, _ := e.do(http.MethodGet, paths[bolt], tok, nil)
 		if code != 200 || len(body) > 1000 {
 			b.Fatalf("%d %d bytes", code, len(body))
 		}
-	}
+	})
 }
 
 // BenchmarkPush10k: 10,000 meals in batches of 1,000 over HTTP, each
-// batch one fsynced commit.
+// batch one durable commit; on bbolt and on PostgreSQL.
 func BenchmarkPush10k(b *testing.B) {
-	e, tok := benchEnv(b, 20_000)
-	seq := uint64(0)
-	for i := 0; b.Loop(); i++ {
+	p := newBenchPair(b)
+	boltTok, pgTok := p.importBoth(b, 20_000)
+	seqs := map[bool]uint64{}
+	iters := map[bool]int{}
+	p.compare(b, 10_000, "events", func(e *env, bolt bool) {
+		tok := pgTok
+		if bolt {
+			tok = boltTok
+		}
+		i := iters[bolt]
+		iters[bolt]++
+		seq := seqs[bolt]
 		day := testNow.AddDate(0, 0, -1-i)
 		for batch := range 10 {
 			pb := app.PushBatch{Epoch: "BENCH"}
@@ -135,6 +142,6 @@ func BenchmarkPush10k(b *testing.B) {
 				b.Fatalf("acked %d, want %d; %+v", r.Kiosk.AckedSeq, seq, r.Results[999])
 			}
 		}
-	}
-	b.ReportMetric(float64(10_000*b.N)/b.Elapsed().Seconds(), "events/s")
+		seqs[bolt] = seq
+	})
 }
