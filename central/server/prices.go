@@ -117,9 +117,20 @@ func deletePrices(tx kv.Tx, pupil string) error {
 // then, or (a pupil without history, stored before it was kept) the
 // pupil's price.
 func priceOn(tx kv.Tx, pupil app.Pupil, day app.Day, at time.Time) (app.Cents, error) {
+	k, v := lastBefore(tx.Bucket(bPrices).Cursor(), priceSeek(pupil, day, at))
+	return priceIn(pupil, k, v)
+}
+
+// priceSeek is the key just past pupil \0 day \0 at: the period in force
+// then is the last key before it.
+func priceSeek(pupil app.Pupil, day app.Day, at time.Time) []byte {
+	return append(key(string(pupil.ID), string(day), at.UTC().Format(periodTime)), 0)
+}
+
+// priceIn is the price of the period k, v (the last before priceSeek), or
+// the pupil's own when it is none of the pupil's.
+func priceIn(pupil app.Pupil, k, v []byte) (app.Cents, error) {
 	prefix := key(string(pupil.ID), "")
-	// The last key ≤ pupil \0 day \0 at: just before the key past it.
-	k, v := lastBefore(tx.Bucket(bPrices).Cursor(), append(key(string(pupil.ID), string(day), at.UTC().Format(periodTime)), 0))
 	if k == nil || !bytes.HasPrefix(k, prefix) {
 		return pupil.MealPrice, nil
 	}

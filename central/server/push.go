@@ -205,6 +205,8 @@ type pusher struct {
 	firstMismatch, firstRefusal string
 	// office: a void by the office (OfficeVoid), not by a kiosk.
 	office bool
+	// prices: the price history read whole for the batch (push_prefetch.go).
+	prices *priceBook
 }
 
 // noteAccount notes the family account of a meal event (re-sent or not).
@@ -266,6 +268,7 @@ func (p *pusher) alarmN(code string, n int, format string, args ...any) (app.Ala
 
 func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 	tx := p.tx
+	p.prefetch(events) // push_prefetch.go
 	ks, err := getKiosk(tx, p.kiosk)
 	if err != nil {
 		return err
@@ -587,7 +590,7 @@ func (p *pusher) mealRecorded(item *ReviewItem) error {
 	if at.IsZero() {
 		at = e.At
 	}
-	price, err := priceOn(p.tx, pupil, m.Day, at)
+	price, err := p.priceOn(pupil, m.Day, at)
 	if err != nil {
 		return err
 	}
