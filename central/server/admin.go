@@ -107,7 +107,9 @@ func (s *Server) RevokeToken(kioskID string) error {
 // for a token made before roles), or "" for an unknown token.
 func (s *Server) kioskFor(token string) (kiosk, role string, err error) {
 	err = s.db.View(func(tx kv.Tx) error {
-		v := tx.Bucket(bTokens).Get(tokenHash(token))
+		h := tokenHash(token)
+		prefetchIn(tx, bTokens, h) // prefetch.go: one query on kvpg
+		v := tx.Bucket(bTokens).Get(h)
 		k, r, _ := bytes.Cut(v, []byte{0})
 		kiosk, role = string(k), string(r)
 		return nil

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"net/http"
 	"testing"
 	"time"
@@ -36,9 +38,12 @@ func newBenchPair(b *testing.B) *benchPair {
 	b.Cleanup(func() { c.Stop() })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	_, dsn, err := c.CreateDB(ctx, "")
+	name, dsn, err := c.CreateDB(ctx, "")
 	if err != nil {
 		b.Fatal(err)
+	}
+	if os.Getenv("BENCH_PG_SOCKET") != "" {
+		dsn = fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable", c.Socket(), c.Port, pgtest.User, name)
 	}
 	st, err := kvpg.Open(ctx, dsn, kvpg.Options{})
 	if err != nil {

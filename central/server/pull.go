@@ -127,6 +127,7 @@ func (s *Server) PullView(kioskID, cursor string, limit int, epoch string, redac
 	}
 	var out []byte
 	err = s.db.View(func(tx kv.Tx) error {
+		prefetchPull(tx, kioskID) // prefetch.go
 		meta := tx.Bucket(bMeta)
 		ch := tx.Bucket(bChanges)
 		head := getU64(meta, kHead)
@@ -136,17 +137,20 @@ func (s *Server) PullView(kioskID, cursor string, limit int, epoch string, redac
 			// from an older copy: the kiosk may hold records we lost.
 			cur = cursorState{head0: head, total: uint32(getU64(meta, kLive)), reset: true}
 		case !cur.mid:
-			cur = cursorState{rev: cur.rev, head0: head, total: uint32(countAfter(ch, cur.rev))}
+			cur = cursorState{rev: cur.rev, head0: head, total: uint32(countAfter(ch, cur.rev, head))}
 		default:
 			// Records changed since the pull began come again at the end.
-			cur.total += uint32(countAfter(ch, cur.head0))
+			cur.total += uint32(countAfter(ch, cur.head0, head))
 		}
 
 		var lists [len(deltaFields)]bytes.Buffer
 		var deleted []app.Ref
 		n, last := 0, cur.rev
 		c := ch.Cursor()
-		k, v := c.Seek(u64(cur.rev + 1))
+		var k, v []byte
+		if cur.rev < head { // else nothing is above it (countAfter)
+			k, v = c.Seek(u64(cur.rev + 1))
+		}
 		for ; k != nil && n < limit; k, v = c.Next() {
 			rev := binary.BigEndian.Uint64(k)
 			e, err := decodeChange(v)
@@ -235,8 +239,14 @@ func withoutAccessHash(data []byte) ([]byte, error) {
 }
 
 // countAfter counts the change entries above rev: the size of a delta
-// (small but for a first pull, which counts from the live counter).
-func countAfter(ch kv.Bucket, rev uint64) int {
+// (small but for a first pull, which counts from the live counter). None
+// is above head, the highest revision given out (putRecord and
+// deleteRecord take theirs from it): a kiosk that is up to date costs no
+// read (on kvpg, no query).
+func countAfter(ch kv.Bucket, rev, head uint64) int {
+	if rev >= head {
+		return 0
+	}
 	n := 0
 	c := ch.Cursor()
 	for k, _ := c.Seek(u64(rev + 1)); k != nil; k, _ = c.Next() {

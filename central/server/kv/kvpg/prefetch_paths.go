@@ -8,11 +8,13 @@ import (
 
 // qPaths reads named keys of several buckets (pairs of bucket path and key)
 // and the nested buckets' names of the buckets named ($4), in one query.
-const qPaths = `SELECT kv.bucket, kv.key, kv.value FROM kv
-	JOIN unnest($2::bytea[], $3::bytea[]) AS u(b, k) ON kv.bucket = u.b AND kv.key = u.k
-	WHERE kv.tenant = $1
+// LATERAL makes each pair one lookup of the primary key (a join of the
+// arrays could be planned as a scan of the tenant's whole partition).
+const qPaths = `SELECT x.bucket, x.key, x.value FROM unnest($2::bytea[], $3::bytea[]) AS u(b, k)
+	CROSS JOIN LATERAL (SELECT bucket, key, value FROM kv WHERE tenant = $1 AND bucket = u.b AND key = u.k) AS x
 	UNION ALL
-	SELECT bucket, key, value FROM kv WHERE tenant = $1 AND bucket = ANY($4::bytea[]) AND value IS NULL`
+	SELECT y.bucket, y.key, y.value FROM unnest($4::bytea[]) AS m(b)
+	CROSS JOIN LATERAL (SELECT bucket, key, value FROM kv WHERE tenant = $1 AND bucket = m.b AND value IS NULL) AS y`
 
 var _ kv.TxPrefetcher = (*tx)(nil)
 
