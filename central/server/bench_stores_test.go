@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"mensakiosk/app/apptest"
-	"mensakiosk/central/server/kv"
 	"mensakiosk/central/server/kv/kvpg"
 	"mensakiosk/internal/pgtest"
 )
@@ -53,15 +52,17 @@ func newBenchPair(b *testing.B) *benchPair {
 	if err := st.CreateTenant(ctx, "bench"); err != nil {
 		b.Fatal(err)
 	}
-	return &benchPair{bolt: newEnv(b), pg: newEnvOn(b, st.Tenant("bench")), store: st}
+	pg := newEnvOn(b, func(dir string, opts Options) (*Server, error) { return OpenStore(st.Tenant("bench"), dir, opts) })
+	return &benchPair{bolt: newEnvOn(b, Open), pg: pg, store: st}
 }
 
-// newEnvOn is newEnv on an open store.
-func newEnvOn(t testing.TB, db kv.DB) *env {
+// newEnvOn is newEnv on the store open opens (whatever store the tests
+// run on: the pair is bbolt and PostgreSQL).
+func newEnvOn(t testing.TB, open func(dir string, opts Options) (*Server, error)) *env {
 	t.Helper()
 	dir := t.TempDir()
 	clock := apptest.NewClock(testNow)
-	s, err := OpenStore(db, dir, Options{Clock: clock})
+	s, err := open(dir, Options{Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
