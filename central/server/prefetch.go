@@ -9,6 +9,9 @@ import "mensakiosk/central/server/kv"
 
 // prefetchIn names keys of the top-level bucket b (and b itself).
 func prefetchIn(tx kv.Tx, b []byte, keys ...[]byte) {
+	if !kv.CanPrefetch(tx) {
+		return // bbolt: not even the lists are made
+	}
 	kv.PrefetchPaths(tx, kv.Want{Keys: [][]byte{b}}, kv.Want{Path: [][]byte{b}, Keys: keys})
 }
 
@@ -17,6 +20,9 @@ func prefetchIn(tx kv.Tx, b []byte, keys ...[]byte) {
 // (the most frequent request: every kiosk every 30 s) then reads nothing
 // more.
 func prefetchPull(tx kv.Tx, kioskID string) {
+	if !kv.CanPrefetch(tx) {
+		return
+	}
 	kv.PrefetchPaths(tx,
 		kv.Want{Keys: [][]byte{bMeta, bChanges, bKiosks}},
 		kv.Want{Path: [][]byte{bMeta}, Keys: [][]byte{kHead, kLive, kDBID}},
