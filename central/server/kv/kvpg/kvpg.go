@@ -93,9 +93,7 @@
 //     partial index holds only those rows), so that a Put can refuse a
 //     bucket's key without a round trip.
 //
-// BEGIN (with the tenant's check on a DB's first transaction) goes with
-// the transaction's first statement: a View whose reads were named ahead
-// (kv.PrefetchPaths) is two round trips, that query and ROLLBACK.
+// BEGIN goes with the tenant's check (a DB's first transaction only).
 // Cursors read batches of rows, forward or backward as they move: 32 rows
 // after First, Last or Seek, then twice as many each time up to
 // Options.CursorBatch (DefaultCursorBatch), so that a short walk reads few

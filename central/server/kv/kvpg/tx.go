@@ -79,9 +79,9 @@ type querier interface {
 }
 
 // once runs fn in one transaction; lock: in the tenant's write turn.
-// BEGIN and (on a DB's first transaction) the tenant's check go with the
-// transaction's first statement (lazybegin.go); the buffered writes,
-// COMMIT and the turn's release in one round trip.
+// BEGIN and (on a DB's first transaction) the tenant's check go in one
+// round trip; the buffered writes, COMMIT and the turn's release in
+// another.
 func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 	ctx := context.Background()
 	if lock {
@@ -93,17 +93,12 @@ func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 		return fmt.Errorf("kvpg: connect: %w", err)
 	}
 	conn := counted{pooled, &d.s.trips}
-	// BEGIN goes with the first statement (lazybegin.go).
-	lb := &lazyBegin{q: conn, begin: qBeginView, d: d, check: !d.known.Load()}
-	if writable {
-		lb.begin = qBeginUpdate
-	}
-	var locked bool
+	var locked, open bool
 	defer func() {
 		// Whatever is left: the transaction, then the turn. A connection
 		// whose state is not known clean is closed (which releases its
 		// lock), not pooled.
-		if lb.open {
+		if open {
 			if _, err := conn.Exec(ctx, "ROLLBACK"); err != nil {
 				pooled.Hijack().Close(ctx)
 				return
@@ -127,36 +122,62 @@ func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 		}
 		locked = true
 	}
+	var b pgx.Batch
+	if writable {
+		b.Queue(qBeginUpdate)
+	} else {
+		b.Queue(qBeginView)
+	}
+	check := !d.known.Load()
+	if check {
+		b.Queue(qTenant, d.tenant)
+	}
+	var known bool
+	br := conn.SendBatch(ctx, &b)
+	err = func() error {
+		if _, err := br.Exec(); err != nil {
+			return fmt.Errorf("kvpg: begin: %w", err)
+		}
+		open = true
+		if check {
+			if err := br.QueryRow().Scan(&known); err != nil {
+				return fmt.Errorf("kvpg: tenant: %w", err)
+			}
+		}
+		return nil
+	}()
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("kvpg: begin: %w", cerr)
+	}
+	if err != nil {
+		return err
+	}
+	if check {
+		if !known {
+			return fmt.Errorf("%w: %q", ErrUnknownTenant, d.tenant)
+		}
+		d.known.Store(true)
+	}
 
-	t := &tx{d: d, ctx: ctx, pg: lb, writable: writable, batch: d.s.opts.CursorBatch,
+	t := &tx{d: d, ctx: ctx, pg: conn, writable: writable, batch: d.s.opts.CursorBatch,
 		flushEvery: d.s.opts.flushEvery, buckets: map[string]*bstate{}}
 	t.root = t.state([]byte{})
 	ferr := fn(t)
-	if lb.failed != nil {
-		return lb.failed // BEGIN, or the tenant unknown
-	}
 	if t.err != nil {
 		return t.err
-	}
-	if lb.check && !lb.open {
-		// A DB's first transaction read nothing: the tenant is checked
-		// all the same.
-		if err := lb.SendBatch(ctx, &pgx.Batch{}).Close(); err != nil {
-			return err
-		}
 	}
 	if ferr != nil || !writable {
 		return ferr // the deferred ROLLBACK ends the transaction
 	}
 
-	b := pgx.Batch{}
+	b = pgx.Batch{}
 	t.queueWrites(&b, nil)
 	writes := b.Len()
 	b.Queue("COMMIT")
 	if locked {
 		b.Queue(qUnlock, d.tenant)
 	}
-	br := lb.SendBatch(ctx, &b)
+	br = conn.SendBatch(ctx, &b)
 	defer br.Close()
 	for i := 0; i < writes; i++ {
 		if _, err := br.Exec(); err != nil {
@@ -168,7 +189,7 @@ func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("kvpg: commit: %w", err)
 	}
-	lb.open = false
+	open = false
 	if tag.String() != "COMMIT" {
 		// Not expected: a transaction that failed is not committed.
 		return fmt.Errorf("kvpg: commit: answered %q", tag)
