@@ -28,9 +28,14 @@ import (
 // writes).
 const pushPrefetchMin = 1
 
-// priceBookMax is the most price-history entries read whole for a batch:
-// beyond it each meal looks its pupil's history up (one query each).
-const priceBookMax = 4096
+// priceBookMax is the most price-history entries read whole for a batch,
+// and priceBookPerMeal the most per meal of the batch: beyond either each
+// meal looks its pupil's history up (one query each), so that a long
+// history costs a small push no long read.
+const (
+	priceBookMax     = 4096
+	priceBookPerMeal = 4
+)
 
 // prefetch names to the store the keys the batch's events will read.
 func (p *pusher) prefetch(events []app.OutboxEvent) {
@@ -108,7 +113,7 @@ func (p *pusher) prefetch(events []app.OutboxEvent) {
 	}
 	kv.PrefetchPaths(tx, kv.Want{Path: [][]byte{bChanges}, Keys: revs})
 	if len(pupils) > 0 {
-		p.prices = loadPriceBook(tx)
+		p.prices = loadPriceBook(tx, min(priceBookMax, max(32, priceBookPerMeal*len(pupils))))
 	}
 }
 
@@ -118,8 +123,8 @@ type priceBook struct {
 }
 
 // loadPriceBook reads the price history whole, or returns nil when it
-// holds more than priceBookMax entries. The slices are the transaction's.
-func loadPriceBook(tx kv.Tx) *priceBook {
+// holds more than limit entries. The slices are the transaction's.
+func loadPriceBook(tx kv.Tx, limit int) *priceBook {
 	b := tx.Bucket(bPrices)
 	if b == nil {
 		return nil
@@ -127,7 +132,7 @@ func loadPriceBook(tx kv.Tx) *priceBook {
 	pb := &priceBook{}
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if len(pb.keys) == priceBookMax {
+		if len(pb.keys) == limit {
 			return nil
 		}
 		pb.keys, pb.vals = append(pb.keys, k), append(pb.vals, v)
