@@ -76,7 +76,7 @@ func accessHashes(t *testing.T, s *Server) map[app.AccountID]string {
 // access_hash is not taken for the code's.
 func TestAccessCodeRehashOnlyChanged(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(dir, Options{Clock: apptest.NewClock(testNow)})
+	s, err := openTest(t, dir, Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +147,7 @@ func TestAccessCodeRehashOnlyChanged(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if s, err = Open(dir, Options{Clock: apptest.NewClock(testNow)}); err != nil {
+	if s, err = openTest(t, dir, Options{Clock: apptest.NewClock(testNow)}); err != nil {
 		t.Fatal(err)
 	}
 	s.access.hash = h.hash
@@ -241,7 +241,7 @@ func TestAccessKeyNeverSent(t *testing.T) {
 // type, without naming any code.
 func TestAccessCodeAdviceLogged(t *testing.T) {
 	var buf bytes.Buffer
-	s, err := Open(t.TempDir(), Options{Clock: apptest.NewClock(testNow), Log: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{
+	s, err := openTest(t, t.TempDir(), Options{Clock: apptest.NewClock(testNow), Log: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 			if a.Key == slog.TimeKey {
 				return slog.Attr{} // digits that could match a code by chance

@@ -22,7 +22,7 @@ import (
 func serveAdmin(t *testing.T) (e *env, client *AdminClient, stop func()) {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := Open(dir, Options{Clock: apptest.NewClock(testNow)})
+	s, err := openTest(t, dir, Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestAdminSocket(t *testing.T) {
 		t.Fatalf("data directory holds %v: want central.db and admin.sock only", entries)
 	}
 	// While the server holds the database, another Open is refused...
-	if _, err := Open(e.dir, Options{LockTimeout: 50 * time.Millisecond}); !errors.Is(err, ErrInUse) {
+	if _, err := openTest(t, e.dir, Options{LockTimeout: 50 * time.Millisecond}); !errors.Is(err, ErrInUse) {
 		t.Fatalf("second open: %v", err)
 	}
 	// ...and the socket does the work.
@@ -200,7 +200,7 @@ func mustRead(t *testing.T, path string) []byte {
 
 func TestListenAdminStale(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(dir, Options{})
+	s, err := openTest(t, dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,7 @@ func TestListenAdminStale(t *testing.T) {
 func TestAdminSocketLogsItsPath(t *testing.T) {
 	var logBuf apptest.LogBuffer
 	dir := t.TempDir()
-	s, err := Open(dir, Options{Log: slog.New(slog.NewJSONHandler(&logBuf, nil))})
+	s, err := openTest(t, dir, Options{Log: slog.New(slog.NewJSONHandler(&logBuf, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

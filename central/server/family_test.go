@@ -50,7 +50,7 @@ func TestFiscalCode(t *testing.T) {
 func TestImportCounterFields(t *testing.T) {
 	lowCost(t)
 	dir := t.TempDir()
-	s, err := Open(dir, Options{Clock: apptest.NewClock(testNow)})
+	s, err := openTest(t, dir, Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,10 +305,10 @@ func TestBookingCutoffAndPull(t *testing.T) {
 }
 
 func TestCutoffOption(t *testing.T) {
-	if _, err := Open(t.TempDir(), Options{BookingCutoff: "9.30"}); err == nil {
+	if _, err := openTest(t, t.TempDir(), Options{BookingCutoff: "9.30"}); err == nil {
 		t.Fatal("a malformed cut-off accepted")
 	}
-	s, err := Open(t.TempDir(), Options{BookingCutoff: "10:15", Location: time.UTC, Clock: apptest.NewClock(testNow)})
+	s, err := openTest(t, t.TempDir(), Options{BookingCutoff: "10:15", Location: time.UTC, Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +406,7 @@ func TestDayReport(t *testing.T) {
 func TestImportTestdataCounterFields(t *testing.T) {
 	lowCost(t)
 	for _, path := range []string{"testdata/import.json", "testdata/csv"} {
-		s, err := Open(t.TempDir(), Options{Clock: apptest.NewClock(testNow)})
+		s, err := openTest(t, t.TempDir(), Options{Clock: apptest.NewClock(testNow)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -90,7 +90,7 @@ func FuzzPullQuery(f *testing.F) {
 }
 
 func FuzzImportJSON(f *testing.F) {
-	s, err := Open(f.TempDir(), Options{Clock: apptest.NewClock(testNow)})
+	s, err := openTest(f, f.TempDir(), Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func FuzzImportJSON(f *testing.F) {
 }
 
 func FuzzImportCSV(f *testing.F) {
-	s, err := Open(f.TempDir(), Options{Clock: apptest.NewClock(testNow)})
+	s, err := openTest(f, f.TempDir(), Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -59,6 +59,8 @@ type gpdConn struct {
 	poll            time.Duration
 	client          *gpd.Client
 	kick            chan struct{}
+	// instance names this Server in the outbox's leases (gpd_lease.go).
+	instance [gpdInstanceLen]byte
 }
 
 // resolveGPD checks c and makes the client for the creditor org. The key
@@ -118,8 +120,9 @@ func resolveGPD(c *GPDConfig, org string, log *slog.Logger) (*gpdConn, error) {
 	base := strings.TrimRight(u.String(), "/")
 	return &gpdConn{
 		url: u.Scheme + "://" + u.Host + u.EscapedPath(), iban: iban, category: cat, switchToExpired: ste, poll: poll,
-		client: gpd.NewClient(base, key, org, &http.Client{Timeout: gpdClientTimout}),
-		kick:   make(chan struct{}, 1),
+		client:   gpd.NewClient(base, key, org, &http.Client{Timeout: gpdClientTimout}),
+		kick:     make(chan struct{}, 1),
+		instance: newGPDInstance(),
 	}, nil
 }
 

@@ -115,6 +115,13 @@ func (s *Server) gpdPollPayments(ctx context.Context) (credited int, err error) 
 	}
 	if latest.After(since) {
 		err = s.db.Update(func(tx kv.Tx) error {
+			// Another server polling beside this one (one database,
+			// several servers) may have moved it further: it never goes
+			// back.
+			var stored time.Time
+			if v := tx.Bucket(bMeta).Get(kGPDPaidSince); v != nil && stored.UnmarshalText(v) == nil && !latest.After(stored) {
+				return nil
+			}
 			v, err := latest.UTC().MarshalText()
 			if err != nil {
 				return err

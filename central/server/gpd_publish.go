@@ -105,12 +105,17 @@ func (s *Server) gpdNew(tx kv.Tx, p *position) error {
 }
 
 // gpdQueue puts a position in the outbox (its gpdState says what to do)
-// and wakes the worker.
+// and wakes the worker. An entry already there keeps its lease
+// (gpd_lease.go): the server working the position finds the new operation
+// when it stores the outcome of its call.
 func (s *Server) gpdQueue(tx kv.Tx, p *position) error {
 	if p.GPD == nil {
 		return nil
 	}
 	p.GPD.Attempts, p.GPD.NextTry = 0, time.Time{}
+	if tx.Bucket(bGPDOutbox).Get([]byte(p.NoticeCode)) != nil {
+		return nil
+	}
 	return tx.Bucket(bGPDOutbox).Put([]byte(p.NoticeCode), nil)
 }
 
@@ -197,31 +202,12 @@ func (s *Server) gpdProcess(ctx context.Context, code string, force bool) error 
 		return nil
 	}
 	defer gpdInflight.Delete(k)
-	var p position
-	var ok bool
-	err := s.db.View(func(tx kv.Tx) error {
-		var err error
-		p, ok, err = getPosition(tx, code)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	op := gpdNothing
-	if ok {
-		op = p.GPD.next()
-	}
-	if op == gpdCreate && current(p, s.noticeDay()).State == app.NoticeExpired {
-		// Past its due date before GPD ever took it: nothing to publish
-		// (GPD would refuse the date); it stays unpayable here.
+	p, op, expired, err := s.gpdClaim(code, force) // gpd_lease.go
+	if expired {
 		s.log.Warn("pagoPA GPD: the notice expired before GPD could take it; not published", "notice", code)
-		op = gpdNothing
 	}
-	if op == gpdNothing {
-		return s.db.Update(func(tx kv.Tx) error { return tx.Bucket(bGPDOutbox).Delete([]byte(code)) })
-	}
-	if !force && s.now().Before(p.GPD.NextTry) {
-		return nil
+	if err != nil || op == gpdNothing {
+		return err
 	}
 	var callErr error
 	var refused string
@@ -277,8 +263,11 @@ func (s *Server) gpdProcess(ctx context.Context, code string, force bool) error 
 	err = s.db.Update(func(tx kv.Tx) error {
 		raised = nil
 		p, ok, err := getPosition(tx, code)
-		if err != nil || !ok || p.GPD == nil {
+		if err != nil {
 			return err
+		}
+		if !ok || p.GPD == nil {
+			return s.gpdRelease(tx, code, true) // gpd_lease.go
 		}
 		g := p.GPD
 		now := s.now()
@@ -294,7 +283,10 @@ func (s *Server) gpdProcess(ctx context.Context, code string, force bool) error 
 			if op == gpdCreate && g.Attempts >= gpdPreparingAttempts && p.Publication == app.NoticePreparing {
 				p.Publication = app.NoticeUnavailable
 			}
-			return putPosition(tx, p)
+			if err := putPosition(tx, p); err != nil {
+				return err
+			}
+			return s.gpdRelease(tx, code, false)
 		}
 		g.Attempts, g.LastError, g.NextTry = 0, "", time.Time{}
 		switch {
@@ -324,10 +316,7 @@ func (s *Server) gpdProcess(ctx context.Context, code string, force bool) error 
 		if err := putPosition(tx, p); err != nil {
 			return err
 		}
-		if g.next() == gpdNothing {
-			return tx.Bucket(bGPDOutbox).Delete([]byte(code))
-		}
-		return nil
+		return s.gpdRelease(tx, code, g.next() == gpdNothing)
 	})
 	for _, a := range raised {
 		s.log.Error("alarm", "code", a.Code, "message", a.Message)

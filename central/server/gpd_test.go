@@ -64,7 +64,7 @@ func newGPDEnv(t *testing.T) *gpdEnv {
 
 func (g *gpdEnv) open() {
 	g.t.Helper()
-	s, err := Open(g.dir, Options{Clock: g.clock, PagoPA: &g.cfg, Log: slog.New(slog.NewJSONHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	s, err := openTest(g.t, g.dir, Options{Clock: g.clock, PagoPA: &g.cfg, Log: slog.New(slog.NewJSONHandler(g.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	if err != nil {
 		g.t.Fatal(err)
 	}
@@ -459,7 +459,7 @@ func TestGPDNotConfiguredSaysNotPayable(t *testing.T) {
 		t.Errorf("status says %q", c.PagoPA)
 	}
 	var logs apptest.LogBuffer
-	s, err := Open(t.TempDir(), Options{Log: slog.New(slog.NewJSONHandler(&logs, nil))})
+	s, err := openTest(t, t.TempDir(), Options{Log: slog.New(slog.NewJSONHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -494,7 +494,7 @@ func TestGPDConfigChecks(t *testing.T) {
 		tc.edit(&c)
 		cfg := DefaultPagoPA()
 		cfg.GPD = &c
-		_, err := Open(t.TempDir(), Options{PagoPA: &cfg})
+		_, err := openTest(t, t.TempDir(), Options{PagoPA: &cfg})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
@@ -503,7 +503,7 @@ func TestGPDConfigChecks(t *testing.T) {
 	loop := ok
 	loop.URL = "http://127.0.0.1:9/gpd/debt-positions-service/v1"
 	cfg.GPD = &loop
-	s, err := Open(t.TempDir(), Options{PagoPA: &cfg})
+	s, err := openTest(t, t.TempDir(), Options{PagoPA: &cfg})
 	if err != nil {
 		t.Fatalf("loopback http refused: %v", err)
 	}
@@ -571,7 +571,7 @@ func TestGPDStatusWithoutItsSettings(t *testing.T) {
 	g.sim.FailNext("create", 1, http.StatusServiceUnavailable, 0)
 	g.mustTopUp(g.tok, app.TopUpRequest{AccountID: "F1", Amount: 1000, IdempotencyKey: "k-st"})
 	g.close()
-	s, err := Open(g.dir, Options{})
+	s, err := openTest(t, g.dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func newEnvAt(t testing.TB, now time.Time, opts Options) *env {
 	dir := t.TempDir()
 	clock := apptest.NewClock(now)
 	opts.Clock = clock
-	s, err := Open(dir, opts)
+	s, err := openTest(t, dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

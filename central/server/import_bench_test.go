@@ -36,7 +36,7 @@ func BenchmarkImportComune(b *testing.B) {
 	bare := bareCommit(b)
 	var first, again, changed, firstCPU, againCPU, changedCPU time.Duration
 	for b.Loop() {
-		s, err := Open(b.TempDir(), Options{})
+		s, err := openTest(b, b.TempDir(), Options{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -37,7 +37,7 @@ func decodeStrict(body []byte, v any) error {
 
 func openTemp(t *testing.T) *Server {
 	t.Helper()
-	s, err := Open(t.TempDir(), Options{Clock: apptest.NewClock(testNow)})
+	s, err := openTest(t, t.TempDir(), Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -143,7 +143,7 @@ func TestKioskContactPersistOnceAMinuteAndAtClose(t *testing.T) {
 	if err := e.s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s2, err := Open(e.dir, Options{Clock: e.clock})
+	s2, err := openTest(t, e.dir, Options{Clock: e.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,8 +68,8 @@ func (s *Server) MenuCalendar(from, to app.Day) (app.MenuCalendar, error) {
 // current (but for one chance in two million).
 func (s *Server) menuVersionOf(tx kv.Tx) uint64 {
 	var id uint64
-	if len(s.dbID) >= 4 {
-		id = uint64(binary.BigEndian.Uint32(s.dbID[:4]) & 0x1fffff)
+	if dbID := dbIDOf(tx); len(dbID) >= 4 {
+		id = uint64(binary.BigEndian.Uint32(dbID[:4]) & 0x1fffff)
 	}
 	return id<<32 | menuVersion(tx)&0xffffffff
 }

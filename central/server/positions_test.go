@@ -275,7 +275,7 @@ func TestTopUpIdempotent(t *testing.T) {
 	if err := e.s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s2, err := Open(e.dir, Options{Clock: e.clock})
+	s2, err := openTest(t, e.dir, Options{Clock: e.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,7 +466,7 @@ func TestNoticeCodesNeverRepeat(t *testing.T) {
 		if prepare != nil {
 			prepare()
 		}
-		s, err := Open(e.dir, Options{Clock: e.clock})
+		s, err := openTest(t, e.dir, Options{Clock: e.clock})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -509,7 +509,7 @@ func TestNoticeCodesNeverRepeat(t *testing.T) {
 
 func TestPagoPAConfig(t *testing.T) {
 	good := DefaultPagoPA()
-	s0, err := Open(t.TempDir(), Options{PagoPA: &good})
+	s0, err := openTest(t, t.TempDir(), Options{PagoPA: &good})
 	if err != nil {
 		t.Fatalf("default: %v", err)
 	}
@@ -528,14 +528,14 @@ func TestPagoPAConfig(t *testing.T) {
 	} {
 		c := DefaultPagoPA()
 		mod(&c)
-		if s, err := Open(t.TempDir(), Options{PagoPA: &c}); err == nil {
+		if s, err := openTest(t, t.TempDir(), Options{PagoPA: &c}); err == nil {
 			s.Close()
 			t.Errorf("%s: accepted", name)
 		}
 	}
 	// A check digit failure is only a warning; the code is used.
 	c := PagoPAConfig{Creditor: app.Creditor{FiscalCode: "77777777777", Name: "Comune di Prova"}, SegregationCode: "02"}
-	s, err := Open(t.TempDir(), Options{PagoPA: &c})
+	s, err := openTest(t, t.TempDir(), Options{PagoPA: &c})
 	if err != nil {
 		t.Fatal(err)
 	}

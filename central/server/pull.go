@@ -50,10 +50,10 @@ type cursorState struct {
 	redacted    bool
 }
 
-func (s *Server) encodeCursor(c cursorState) string {
+func encodeCursor(dbID []byte, c cursorState) string {
 	b := make([]byte, 0, cursorLen)
 	b = append(b, cursorVersion)
-	b = append(b, s.dbID...)
+	b = append(b, dbID...)
 	b = binary.BigEndian.AppendUint64(b, c.rev)
 	b = binary.BigEndian.AppendUint64(b, c.head0)
 	b = binary.BigEndian.AppendUint32(b, c.done)
@@ -71,15 +71,16 @@ func (s *Server) encodeCursor(c cursorState) string {
 	return base64.RawURLEncoding.EncodeToString(append(b, f))
 }
 
-// parseCursor decodes a cursor; foreign is true for a well-formed cursor
-// of another database (or the empty cursor).
-func (s *Server) parseCursor(str string) (c cursorState, foreign bool, err error) {
+// parseCursor decodes a cursor and the id of the database it comes from
+// (nil for the empty cursor): a cursor of another database than the one a
+// pull reads (dbIDOf) is foreign.
+func parseCursor(str string) (c cursorState, dbID []byte, err error) {
 	if str == "" {
-		return c, true, nil
+		return c, nil, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(str)
 	if err != nil || len(b) != cursorLen || b[0] != cursorVersion || b[cursorLen-1]&^(flagMid|flagReset|flagRedacted) != 0 {
-		return c, false, errBadCursor
+		return c, nil, errBadCursor
 	}
 	p := b[1+dbIDLen:]
 	c = cursorState{
@@ -87,7 +88,7 @@ func (s *Server) parseCursor(str string) (c cursorState, foreign bool, err error
 		done: binary.BigEndian.Uint32(p[16:]), total: binary.BigEndian.Uint32(p[20:]),
 		mid: p[24]&flagMid != 0, reset: p[24]&flagReset != 0, redacted: p[24]&flagRedacted != 0,
 	}
-	return c, !bytes.Equal(b[1:1+dbIDLen], s.dbID), nil
+	return c, b[1 : 1+dbIDLen], nil
 }
 
 // deltaFields are the Delta's JSON names, by kind index (see kinds).
@@ -115,12 +116,9 @@ func (s *Server) Pull(kioskID, cursor string, limit int, epoch string) ([]byte, 
 // PullView is Pull for a token's role: redacted (a canteen's view) leaves
 // out the accounts' access-code hashes.
 func (s *Server) PullView(kioskID, cursor string, limit int, epoch string, redacted bool) ([]byte, error) {
-	cur, foreign, err := s.parseCursor(cursor)
+	given, givenID, err := parseCursor(cursor)
 	if err != nil {
 		return nil, err
-	}
-	if !foreign && cursor != "" && cur.redacted != redacted {
-		foreign = true // the token's role changed: start afresh in its view
 	}
 	if limit < 1 {
 		return nil, errors.New("pull: limit below 1")
@@ -128,6 +126,11 @@ func (s *Server) PullView(kioskID, cursor string, limit int, epoch string, redac
 	var out []byte
 	err = s.db.View(func(tx kv.Tx) error {
 		prefetchPull(tx, kioskID) // prefetch.go
+		cur := given
+		dbID := dbIDOf(tx)
+		// A cursor of another database, or of the other view (the token's
+		// role changed), starts afresh.
+		foreign := cursor == "" || !bytes.Equal(givenID, dbID) || cur.redacted != redacted
 		meta := tx.Bucket(bMeta)
 		ch := tx.Bucket(bChanges)
 		head := getU64(meta, kHead)
@@ -187,7 +190,7 @@ func (s *Server) PullView(kioskID, cursor string, limit int, epoch string, redac
 		} else {
 			total = done
 		}
-		tail := pullTail{Cursor: s.encodeCursor(next), More: more, Reset: cur.reset, Done: done, Total: total,
+		tail := pullTail{Cursor: encodeCursor(dbID, next), More: more, Reset: cur.reset, Done: done, Total: total,
 			ServerTime: s.now(), Kiosk: kioskView(tx, kioskID, epoch)}
 
 		size := 64

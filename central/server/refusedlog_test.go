@@ -62,7 +62,7 @@ func testCert(t *testing.T) tls.Certificate {
 // by reason and a few escaped examples, not one line per request.
 func TestRefusedRequestsLogBounded(t *testing.T) {
 	var logBuf apptest.LogBuffer
-	s, err := Open(t.TempDir(), Options{Clock: apptest.NewClock(testNow),
+	s, err := openTest(t, t.TempDir(), Options{Clock: apptest.NewClock(testNow),
 		Log: slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +155,7 @@ func TestRefusedRequestsLogBounded(t *testing.T) {
 // line, not one line per event.
 func TestPushWarningsLogBounded(t *testing.T) {
 	var logBuf apptest.LogBuffer
-	s, err := Open(t.TempDir(), Options{Clock: apptest.NewClock(testNow),
+	s, err := openTest(t, t.TempDir(), Options{Clock: apptest.NewClock(testNow),
 		Log: slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		t.Fatal(err)

@@ -497,13 +497,13 @@ func TestBadRequestsWriteNothing(t *testing.T) {
 
 func TestOpenLockedAndPlainHTTP(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(dir, Options{})
+	s, err := openTest(t, dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
 	start := time.Now()
-	_, err = Open(dir, Options{LockTimeout: 200 * time.Millisecond})
+	_, err = openTest(t, dir, Options{LockTimeout: 200 * time.Millisecond})
 	if !errors.Is(err, ErrInUse) || time.Since(start) > 5*time.Second {
 		t.Fatalf("second open: %v", err)
 	}
@@ -535,7 +535,7 @@ func (fakeAddrListener) Addr() net.Addr {
 
 func TestReopenKeepsEverything(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(dir, Options{Clock: apptest.NewClock(testNow)})
+	s, err := openTest(t, dir, Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -554,7 +554,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	}
 	before, _ := s.Counts()
 	s.Close()
-	s, err = Open(dir, Options{Clock: apptest.NewClock(testNow)})
+	s, err = openTest(t, dir, Options{Clock: apptest.NewClock(testNow)})
 	if err != nil {
 		t.Fatal(err)
 	}

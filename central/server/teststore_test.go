@@ -1,0 +1,133 @@
+package server
+
+import (
+	"os"
+	"sync"
+	"testing"
+
+	"mensakiosk/central/server/kv"
+	"mensakiosk/central/server/kv/kvbolt"
+	"mensakiosk/internal/pgtest"
+)
+
+// The store the package's tests run on: bbolt by default, PostgreSQL with
+// MENSAKIOSK_TEST_STORE=postgres (make test runs the package both ways).
+// The same tests run on both: they open their servers with openTest (not
+// Open), and a second server on the same store with openBeside.
+
+// TestStoreEnv names the store the tests run on: "postgres", or bbolt.
+const TestStoreEnv = "MENSAKIOSK_TEST_STORE"
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func testOnPostgres() bool { return os.Getenv(TestStoreEnv) == "postgres" }
+
+// skipOnPostgres skips a test about bbolt's file itself (its bytes, its
+// lock) when the tests run on PostgreSQL.
+func skipOnPostgres(t testing.TB, why string) {
+	t.Helper()
+	if testOnPostgres() {
+		t.Skip("bbolt only: " + why)
+	}
+}
+
+// pgOpenTenant opens the default tenant of the PostgreSQL database dsn as
+// a new connection (teststore_pg_test.go).
+var pgOpenTenant func(t testing.TB, dsn string) (kv.DB, error)
+
+// The PostgreSQL database of each data directory a test opened.
+var (
+	pgDSNsMu sync.Mutex
+	pgDSNs   = map[string]string{}
+)
+
+// pgDSNFor is the database of data directory dir: a fresh one (dropped at
+// the test's end) the first time, the same one after, as Open opens the
+// same file again.
+func pgDSNFor(t testing.TB, dir string) string {
+	t.Helper()
+	pgDSNsMu.Lock()
+	dsn, ok := pgDSNs[dir]
+	pgDSNsMu.Unlock()
+	if ok {
+		return dsn
+	}
+	dsn = pgtest.NewDB(t)
+	pgDSNsMu.Lock()
+	pgDSNs[dir] = dsn
+	pgDSNsMu.Unlock()
+	t.Cleanup(func() {
+		pgDSNsMu.Lock()
+		delete(pgDSNs, dir)
+		pgDSNsMu.Unlock()
+	})
+	return dsn
+}
+
+// openTest is Open on the tests' store: bbolt's file in dir, or the
+// PostgreSQL database of dir (pgDSNFor) with dir as the data directory.
+func openTest(t testing.TB, dir string, opts Options) (*Server, error) {
+	t.Helper()
+	if !testOnPostgres() {
+		return Open(dir, opts)
+	}
+	if pgOpenTenant == nil {
+		t.Fatalf("%s=postgres, but this build has no PostgreSQL store", TestStoreEnv)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	db, err := pgOpenTenant(t, pgDSNFor(t, dir))
+	if err != nil {
+		return nil, err
+	}
+	s, err := OpenStore(db, dir, opts)
+	if err != nil {
+		db.Close()
+	}
+	return s, err
+}
+
+// openBeside opens a second server on s's store, as a second server
+// process on one database: on PostgreSQL its own connection to the same
+// database; on bbolt (one process per file) the same open file. Its data
+// directory is its own. It is closed at the test's end.
+func openBeside(t testing.TB, s *Server, opts Options) *Server {
+	t.Helper()
+	var db kv.DB
+	if testOnPostgres() {
+		var err error
+		if db, err = pgOpenTenant(t, pgDSNFor(t, s.dataDir)); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		db = sharedBolt{kvbolt.New(s.bolt)}
+	}
+	b, err := OpenStore(db, t.TempDir(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := b.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return b
+}
+
+// sharedBolt is a bbolt file shared by two Servers: the first one's Close
+// closes it.
+type sharedBolt struct{ *kvbolt.DB }
+
+func (sharedBolt) Close() error { return nil }
+
+// newEnvBeside is an env serving a second server on e's store (openBeside).
+func newEnvBeside(e *env) *env {
+	e.t.Helper()
+	b := &env{t: e.t, dir: e.dir, clock: e.clock, http: e.http}
+	b.s = openBeside(e.t, e.s, Options{Clock: e.clock})
+	b.dir = b.s.dataDir
+	b.serve()
+	e.t.Cleanup(b.stop) // before b.s closes (cleanups run last first)
+	return b
+}
