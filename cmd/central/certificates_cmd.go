@@ -137,7 +137,7 @@ func openCertificateOps(data string, opts server.Options, cfg Config, stderr io.
 		return nil, nil, err
 	}
 	opts.Log, opts.PagoPA, opts.LockTimeout = log, cfg.PagoPA, adminLockWait
-	srv, err := server.Open(data, opts)
+	srv, err := openServer(data, cfg.Store, opts) // store_config.go
 	switch {
 	case err == nil:
 		return srv, srv, nil

@@ -16,17 +16,17 @@ import (
 
 // parseWithConfig adds -config (configUsage) to fs, parses args and applies
 // the settings file, if one is named, to *data (commandConfig).
-func parseWithConfig(fs *flag.FlagSet, args []string, data *string) (server.Options, error) {
+func parseWithConfig(fs *flag.FlagSet, args []string, data *string) (commandBase, error) {
 	configPath := fs.String("config", "", configUsage)
 	if err := fs.Parse(args); err != nil {
-		return server.Options{}, err
+		return commandBase{}, err
 	}
 	return commandConfig(fs, *configPath, data) // config_cmd.go
 }
 
 // openExisting is openCommand on a data directory that must exist: a
 // command that reads must not create one by mistake.
-func openExisting(data string, stderr io.Writer, base server.Options) (adminOps, func(), error) {
+func openExisting(data string, stderr io.Writer, base commandBase) (adminOps, func(), error) {
 	if err := dataDirExists(data); err != nil {
 		return nil, nil, err
 	}

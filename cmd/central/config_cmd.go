@@ -18,30 +18,30 @@ import (
 const configUsage = "the server's JSON settings file (as serve's -config): its data directory and settings; -data wins"
 
 // commandConfig applies -config path to an administration command.
-func commandConfig(fs *flag.FlagSet, path string, data *string) (server.Options, error) {
+func commandConfig(fs *flag.FlagSet, path string, data *string) (commandBase, error) {
 	if path == "" {
-		return server.Options{}, nil
+		return commandBase{}, nil
 	}
 	cfg := Config{Data: *data}
 	if err := loadConfig(path, fs, &cfg); err != nil {
-		return server.Options{}, err
+		return commandBase{}, err
 	}
 	*data = cfg.Data
 	opts, err := bookingOptions(cfg) // staff_cmd.go
 	if err != nil {
-		return server.Options{}, err
+		return commandBase{}, err
 	}
 	opts.PagoPA = cfg.PagoPA
-	return opts, nil
+	return commandBase{opts: opts, store: cfg.Store}, nil // store_config.go
 }
 
 // withBase is the options an administration command opens the database
 // with: base (from -config) with its log and lock wait.
-func withBase(log server.Options, base []server.Options) server.Options {
+func withBase(log server.Options, base []commandBase) server.Options {
 	if len(base) == 0 {
 		return log
 	}
-	o := base[0]
+	o := base[0].opts
 	o.Log, o.LockTimeout = log.Log, log.LockTimeout
 	return o
 }

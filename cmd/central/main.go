@@ -66,6 +66,9 @@ type Config struct {
 	// PagoPA is the Comune's creditor and top-up rules (docs/central.md);
 	// none: the test creditor. Config file only.
 	PagoPA *server.PagoPAConfig `json:"pagopa,omitempty"`
+	// Store is where the data is kept (store_config.go): absent, the
+	// bbolt file in the data directory. Config file only.
+	Store *StoreConfig `json:"store,omitempty"`
 }
 
 const usage = `usage:
@@ -104,10 +107,14 @@ const usage = `usage:
                                             family:ACCOUNT_ID, class:SCHOOL/CLASS, school:SCHOOL or all
   central messages -data DIR [-json]        the messages sent, newest first, with how many families read each
   central backup -data DIR -out FILE       a consistent copy of central.db, the server running or not
+                                            (on PostgreSQL: pg_dump or PITR instead, docs/central.md)
   central restored -data DIR                after putting central.db back from a backup, with the
                                             server stopped: every kiosk pulls afresh at its next sync
+                                            (on PostgreSQL after pg_restore, the servers may run)
   Every administration command also takes -config FILE, the server's settings file
-  (its data directory and "pagopa" settings); -data given on the command line wins.
+  (its data directory, "store" and "pagopa" settings); -data given on the command line wins.
+  With "store": {"postgres": "postgres://…"} the commands open the database itself, servers
+  running or not.
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -222,11 +229,12 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	opts.Log = log
 	opts.PagoPA = cfg.PagoPA
-	srv, err := server.Open(cfg.Data, opts)
+	srv, err := openServer(cfg.Data, cfg.Store, opts) // store_config.go
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
+	log.Info("store", "store", cfg.Store.String())
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -286,7 +294,8 @@ func loadConfig(path string, fs *flag.FlagSet, cfg *Config) error {
 	}
 	cfg.TimeZone, cfg.BookingCutoff = file.TimeZone, file.BookingCutoff
 	cfg.PagoPA = file.PagoPA
-	return nil
+	cfg.Store = file.Store
+	return cfg.Store.check()
 }
 
 func admin(cmd string, args []string, stdout, stderr io.Writer) error {
@@ -454,7 +463,7 @@ const (
 // openCommand is openAdmin for a one-shot command: a logger of warnings on
 // stderr, and the function that closes what was opened (the database when
 // no server holds it; nothing for the admin socket).
-func openCommand(data string, stderr io.Writer, base ...server.Options) (adminOps, func(), error) {
+func openCommand(data string, stderr io.Writer, base ...commandBase) (adminOps, func(), error) {
 	log, err := newLogger(stderr, "warn")
 	if err != nil {
 		return nil, nil, err
@@ -469,7 +478,10 @@ func openCommand(data string, stderr io.Writer, base ...server.Options) (adminOp
 	return ops, func() {}, nil
 }
 
-func openAdmin(data string, log *slog.Logger, base ...server.Options) (adminOps, error) {
+func openAdmin(data string, log *slog.Logger, base ...commandBase) (adminOps, error) {
+	if storeOf(base).onPostgres() {
+		return openAdminOn(data, log, base) // store_config.go
+	}
 	deadline := time.Now().Add(adminWait)
 	client := server.NewAdminClient(data)
 	for {
@@ -582,20 +594,25 @@ func restored(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("restored", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", "./central-data", "data directory (holds central.db)")
-	if err := fs.Parse(args); err != nil {
+	base, err := parseWithConfig(fs, args, data) // command_setup.go
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
 	}
-	if _, err := os.Stat(filepath.Join(*data, server.DBFile)); err != nil {
-		return fmt.Errorf("restored: %w", err)
+	if !base.store.onPostgres() {
+		if _, err := os.Stat(filepath.Join(*data, server.DBFile)); err != nil {
+			return fmt.Errorf("restored: %w", err)
+		}
 	}
 	log, err := newLogger(stderr, "warn")
 	if err != nil {
 		return err
 	}
-	srv, err := server.Open(*data, server.Options{Log: log})
+	// On PostgreSQL the servers may run: each reads the database's id in
+	// the transaction that uses it.
+	srv, err := openServer(*data, base.store, withBase(server.Options{Log: log}, []commandBase{base}))
 	if errors.Is(err, server.ErrInUse) {
 		return fmt.Errorf("restored: %w: stop the server first, then run this before serving the restored database", err)
 	}
@@ -617,8 +634,12 @@ func backup(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	data := fs.String("data", "./central-data", "data directory (holds central.db)")
 	out := fs.String("out", "", "the backup file to write (must not exist)")
-	if err := fs.Parse(args); err != nil {
+	base, err := parseWithConfig(fs, args, data) // command_setup.go
+	if err != nil {
 		return err
+	}
+	if base.store.onPostgres() {
+		return errBackupPostgres // store_config.go
 	}
 	if *out == "" || fs.NArg() > 0 {
 		return usageError{"backup -data DIR -out FILE"}
@@ -626,7 +647,7 @@ func backup(args []string, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(filepath.Join(*data, server.DBFile)); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	ops, done, err := openCommand(*data, stderr)
+	ops, done, err := openCommand(*data, stderr, base)
 	if err != nil {
 		return err
 	}

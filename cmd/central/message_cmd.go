@@ -41,7 +41,8 @@ func messageCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 	body := fs.String("body", "", "the message's text (message)")
 	link := fs.String("url", "", "a link the family takes home as a QR code (message), http(s)")
 	asJSON := fs.Bool("json", false, "JSON output")
-	if err := fs.Parse(args); err != nil {
+	base, err := parseWithConfig(fs, args, data) // command_setup.go
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -64,7 +65,7 @@ func messageCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 	if _, err := os.Stat(*data); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	ops, done, err := openCommand(*data, stderr)
+	ops, done, err := openCommand(*data, stderr, base)
 	if err != nil {
 		return err
 	}

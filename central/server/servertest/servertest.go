@@ -31,6 +31,7 @@ type Server struct {
 
 	t       testing.TB
 	opts    server.Options
+	dsn     string // the PostgreSQL database (store.go), once opened
 	cancel  context.CancelFunc
 	done    chan struct{}
 	stopped bool
@@ -103,7 +104,7 @@ func (s *Server) Token(kiosk, role string) string {
 func (s *Server) open(addr string) {
 	t := s.t
 	t.Helper()
-	srv, err := server.Open(s.Dir, s.opts)
+	srv, err := s.openStore() // store.go
 	if err != nil {
 		t.Fatalf("servertest: open: %v", err)
 	}
