@@ -427,10 +427,7 @@ func TestGPDKeyNeverLeaks(t *testing.T) {
 	as, _ := g.s.Alarms()
 	al, _ := json.Marshal(as)
 	g.close()
-	db, err := os.ReadFile(filepath.Join(g.dir, DBFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storeBytes(t, g.dir) // teststore_test.go
 	for what, b := range map[string][]byte{"log": []byte(g.logs.String()), "answers": answers.Bytes(), "status": st, "alarms": al, "database": db} {
 		if len(b) == 0 && what != "alarms" {
 			t.Errorf("%s: empty: the test looks at nothing", what)

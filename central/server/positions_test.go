@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -476,22 +474,11 @@ func TestNoticeCodesNeverRepeat(t *testing.T) {
 	issue(5) // all in the same hundredth of a second: the counter
 	restart(nil)
 	issue(3)
-	backup := filepath.Join(t.TempDir(), "backup.db")
-	if _, err := WriteBackup(backup, e.s.Backup); err != nil {
-		t.Fatal(err)
-	}
+	putBack := backupStore(t, e.s) // teststore_test.go
 	issue(5)
 	// The clock moves on (a restore takes time), the old copy comes back.
 	e.clock.Set(testNow.Add(time.Minute))
-	restart(func() {
-		data, err := os.ReadFile(backup)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(e.dir, DBFile), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	})
+	restart(putBack)
 	issue(5)
 	// A clock set back: the counter goes on.
 	e.clock.Set(testNow.Add(-time.Hour))

@@ -496,6 +496,7 @@ func TestBadRequestsWriteNothing(t *testing.T) {
 }
 
 func TestOpenLockedAndPlainHTTP(t *testing.T) {
+	skipOnPostgres(t, "the file's lock (PostgreSQL takes several servers)")
 	dir := t.TempDir()
 	s, err := openTest(t, dir, Options{})
 	if err != nil {

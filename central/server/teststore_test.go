@@ -1,7 +1,13 @@
 package server
 
 import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -130,4 +136,76 @@ func newEnvBeside(e *env) *env {
 	b.serve()
 	e.t.Cleanup(b.stop) // before b.s closes (cleanups run last first)
 	return b
+}
+
+// storeBytes is what the store keeps of data directory dir's database, as
+// an attacker holding it would read it: bbolt's file (freed pages too), or
+// PostgreSQL's plain dump of the database (pg_dump). Its server must be
+// closed.
+func storeBytes(t testing.TB, dir string) []byte {
+	t.Helper()
+	if !testOnPostgres() {
+		raw, err := os.ReadFile(filepath.Join(dir, DBFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}
+	bin, err := pgtest.Bin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(filepath.Join(bin, "pg_dump"), "--no-owner", "-d", pgDSNFor(t, dir)).Output()
+	if err != nil {
+		t.Fatalf("pg_dump: %v", err)
+	}
+	return out
+}
+
+// storeHolds tells whether the store of dir keeps secret in clear: as
+// bytes, or (PostgreSQL's dump writes bytea in hex) as their hex.
+func storeHolds(t testing.TB, dir string, secret []byte) bool {
+	t.Helper()
+	raw := storeBytes(t, dir)
+	return bytes.Contains(raw, secret) || bytes.Contains(bytes.ToLower(raw), []byte(hex.EncodeToString(secret)))
+}
+
+// backupStore takes a backup of s's database, the server running, and
+// returns what puts it back, with the server stopped: bbolt's backup
+// (Backup, WriteBackup) copied over the file, or on PostgreSQL pg_dump and
+// pg_restore of the whole database, as an operator restores.
+func backupStore(t testing.TB, s *Server) (putBack func()) {
+	t.Helper()
+	dir := s.dataDir
+	copyPath := filepath.Join(t.TempDir(), "backup")
+	if !testOnPostgres() {
+		if _, err := WriteBackup(copyPath, s.Backup); err != nil {
+			t.Fatal(err)
+		}
+		return func() {
+			data, err := os.ReadFile(copyPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, DBFile), data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := s.Backup(io.Discard); !errors.Is(err, ErrBackupNotFile) {
+		t.Fatalf("Backup on PostgreSQL: %v, want ErrBackupNotFile", err)
+	}
+	bin, err := pgtest.Bin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := pgDSNFor(t, dir)
+	if out, err := exec.Command(filepath.Join(bin, "pg_dump"), "-Fc", "--no-owner", "-f", copyPath, "-d", dsn).CombinedOutput(); err != nil {
+		t.Fatalf("pg_dump: %v: %s", err, out)
+	}
+	return func() {
+		if out, err := exec.Command(filepath.Join(bin, "pg_restore"), "--clean", "--if-exists", "--no-owner", "-d", dsn, copyPath).CombinedOutput(); err != nil {
+			t.Fatalf("pg_restore: %v: %s", err, out)
+		}
+	}
 }
