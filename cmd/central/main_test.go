@@ -55,8 +55,8 @@ func binary(t *testing.T) string {
 const nPupils = 200
 
 // setup imports a roster and makes a token with the binary's own
-// subcommands.
-func setup(t *testing.T, bin string) (dir, token string) {
+// subcommands (given extra arguments: -config FILE).
+func setup(t *testing.T, bin string, extra ...string) (dir, token string) {
 	t.Helper()
 	dir = t.TempDir()
 	var d server.ImportData
@@ -72,11 +72,11 @@ func setup(t *testing.T, bin string) (dir, token string) {
 	if err := os.WriteFile(file, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(bin, "import", "-data", dir, file).CombinedOutput(); err != nil || !strings.Contains(string(out), "300 inserted") {
+	if out, err := exec.Command(bin, append(append([]string{"import", "-data", dir}, extra...), file)...).CombinedOutput(); err != nil || !strings.Contains(string(out), "300 inserted") {
 		t.Fatalf("import: %v %s", err, out)
 	}
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, "token", "-data", dir, "-kiosk", "k1", "-role", "canteen")
+	cmd := exec.Command(bin, append([]string{"token", "-data", dir, "-kiosk", "k1", "-role", "canteen"}, extra...)...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("token: %v %s", err, stderr.String())
@@ -109,11 +109,11 @@ func (c *child) terminate(t *testing.T) {
 	}
 }
 
-// start runs the server on a free loopback port and waits for its
-// "listening" log line.
-func start(t *testing.T, bin, dir string) *child {
+// start runs the server on a free loopback port (given extra arguments:
+// -config FILE) and waits for its "listening" log line.
+func start(t *testing.T, bin, dir string, extra ...string) *child {
 	t.Helper()
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-data", dir, "-log-level", "info")
+	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0", "-data", dir, "-log-level", "info"}, extra...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
