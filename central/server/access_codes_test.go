@@ -302,10 +302,12 @@ func TestAccessCodeStoreChangedMeanwhile(t *testing.T) {
 	h.take()
 	d.access = prep
 	var st ImportStats
-	if err := s.db.Update(func(tx kv.Tx) error { return s.importTx(tx, &d, &st) }); err != nil {
+	if err := s.db.Update(func(tx kv.Tx) error { st = ImportStats{}; return s.importTx(tx, &d, &st) }); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.take(); !slices.Equal(got, []string{"4821093375"}) {
+	// A1's alone (once per run of the transaction: a store may run it
+	// again after a conflict).
+	if got := h.take(); len(got) == 0 || slices.ContainsFunc(got, func(c string) bool { return c != "4821093375" }) {
 		t.Fatalf("hashed in the transaction %d codes, want A1's alone", len(got))
 	}
 	hs := accessHashes(t, s)

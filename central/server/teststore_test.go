@@ -10,23 +10,37 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"mensakiosk/central/server/kv"
 	"mensakiosk/central/server/kv/kvbolt"
 	"mensakiosk/internal/pgtest"
 )
 
-// The store the package's tests run on: bbolt by default, PostgreSQL with
-// MENSAKIOSK_TEST_STORE=postgres (make test runs the package both ways).
-// The same tests run on both: they open their servers with openTest (not
-// Open), and a second server on the same store with openBeside.
+// The store the package's tests run on, by MENSAKIOSK_TEST_STORE:
+//
+//   - unset: bbolt, the file in the data directory;
+//   - postgres: PostgreSQL, a fresh database per data directory;
+//   - bbolt-rerun: bbolt, every Update's function run twice, the first
+//     run rolled back, as PostgreSQL reruns a transaction after a
+//     serialization conflict with another server: a function that does not
+//     reset what it computes at its top shows here, deterministically.
+//
+// The same tests run on each (make test runs all three): they open their
+// servers with openTest (not Open), and a second server on the same store
+// with openBeside.
 
-// TestStoreEnv names the store the tests run on: "postgres", or bbolt.
+// TestStoreEnv names the store the tests run on.
 const TestStoreEnv = "MENSAKIOSK_TEST_STORE"
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func testOnPostgres() bool { return os.Getenv(TestStoreEnv) == "postgres" }
+
+func testRerun() bool { return os.Getenv(TestStoreEnv) == "bbolt-rerun" }
 
 // skipOnPostgres skips a test about bbolt's file itself (its bytes, its
 // lock) when the tests run on PostgreSQL.
@@ -74,6 +88,9 @@ func pgDSNFor(t testing.TB, dir string) string {
 // PostgreSQL database of dir (pgDSNFor) with dir as the data directory.
 func openTest(t testing.TB, dir string, opts Options) (*Server, error) {
 	t.Helper()
+	if testRerun() {
+		return openRerun(dir, opts)
+	}
 	if !testOnPostgres() {
 		return Open(dir, opts)
 	}
@@ -101,12 +118,15 @@ func openTest(t testing.TB, dir string, opts Options) (*Server, error) {
 func openBeside(t testing.TB, s *Server, opts Options) *Server {
 	t.Helper()
 	var db kv.DB
-	if testOnPostgres() {
+	switch {
+	case testOnPostgres():
 		var err error
 		if db, err = pgOpenTenant(t, pgDSNFor(t, s.dataDir)); err != nil {
 			t.Fatal(err)
 		}
-	} else {
+	case testRerun():
+		db = rerunDB{sharedBolt{kvbolt.New(s.bolt)}}
+	default:
 		db = sharedBolt{kvbolt.New(s.bolt)}
 	}
 	b, err := OpenStore(db, t.TempDir(), opts)
@@ -208,4 +228,44 @@ func backupStore(t testing.TB, s *Server) (putBack func()) {
 			t.Fatalf("pg_restore: %v: %s", err, out)
 		}
 	}
+}
+
+// rerunDB runs every Update's function twice: the first run's writes are
+// rolled back, as after a serialization conflict (bbolt-rerun).
+type rerunDB struct{ kv.DB }
+
+var errRerun = errors.New("rolled back, to run again")
+
+func (r rerunDB) Update(fn func(kv.Tx) error) error {
+	err := r.DB.Update(func(tx kv.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return errRerun
+	})
+	if !errors.Is(err, errRerun) {
+		return err
+	}
+	return r.DB.Update(fn)
+}
+
+// openRerun is Open with every Update run twice.
+func openRerun(dir string, opts Options) (*Server, error) {
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = 2 * time.Second
+	}
+	db, err := bolt.Open(filepath.Join(dir, DBFile), 0o600, &bolt.Options{Timeout: opts.LockTimeout, FreelistType: bolt.FreelistMapType})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, ErrInUse
+	}
+	if err != nil {
+		return nil, err
+	}
+	s, err := OpenStore(rerunDB{kvbolt.New(db)}, dir, opts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.bolt, s.path = db, filepath.Join(dir, DBFile) // the file's own operations (backup)
+	return s, nil
 }

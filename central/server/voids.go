@@ -52,7 +52,7 @@ func (s *Server) OfficeVoid(mealEventID, reason, staffID string) (ReviewItem, er
 	var out ReviewItem
 	var voided bool
 	err := s.db.Update(func(tx kv.Tx) error {
-		voided = false
+		out, voided = ReviewItem{}, false // a rerun decodes afresh (omitted fields keep old values)
 		now := s.now()
 		evb := tx.Bucket(bEvents)
 		raw := evb.Get([]byte(mealEventID))
