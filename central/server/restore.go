@@ -29,7 +29,8 @@ import (
 // of their stream is behind) and send them again.
 //
 // Run it with the server stopped (`central restored -data DIR`), before
-// serving the restored database.
+// serving the restored database. On PostgreSQL servers may run meanwhile:
+// each reads the id in the transaction that uses it (dbid.go).
 func (s *Server) MarkRestored() error {
 	id := make([]byte, dbIDLen)
 	if _, err := rand.Read(id); err != nil {

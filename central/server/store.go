@@ -96,7 +96,7 @@ type Server struct {
 	dataDir string
 	log     *slog.Logger
 	clock   app.Clock
-	dbID    []byte // random, made with the database: cursors name it
+	dbID    []byte // random, made with the database, as read at open: requests read it afresh (dbid.go)
 	path    string
 	// loc and cutoff: see Options.Location and Options.BookingCutoff.
 	loc    *time.Location
