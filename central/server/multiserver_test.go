@@ -152,9 +152,9 @@ func TestServersBesideServeKiosksAlternately(t *testing.T) {
 	// At once: each kiosk's batches go to both servers at the same moment
 	// (a balancer retrying on the other while the first still works).
 	var wg sync.WaitGroup
-	errs := make(chan error, 100)
+	errs := make(chan error, 1000)
 	for ki, k := range []string{"k3", "k4", "k5", "k6"} {
-		tokens[k] = a.token(k)
+		tok := a.token(k)
 		start := pupil + ki*5
 		for i := range 5 {
 			charged[start+i]++
@@ -170,7 +170,7 @@ func TestServersBesideServeKiosksAlternately(t *testing.T) {
 					both.Add(1)
 					go func() {
 						defer both.Done()
-						r, err := pushTo(s.http, s.base, tokens[k], batch)
+						r, err := pushTo(s.http, s.base, tok, batch)
 						if err != nil {
 							errs <- err
 						}
