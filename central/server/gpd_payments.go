@@ -178,9 +178,11 @@ func (s *Server) gpdRecordOption(o gpd.OptionResponse) (int, time.Time, error) {
 	if psp == "" {
 		psp = gpdPSP
 	}
-	_, err := s.RecordReceipt(app.Receipt{ReceiptID: rid, NoticeCode: code, Amount: app.Cents(o.Amount), PaidAt: at, PSP: truncateRunes(psp, maxPSP)})
+	_, again, err := s.recordReceipt(app.Receipt{ReceiptID: rid, NoticeCode: code, Amount: app.Cents(o.Amount), PaidAt: at, PSP: truncateRunes(psp, maxPSP)})
 	var ce *central.Error
 	switch {
+	case err == nil && again:
+		return 0, at, nil // credited meanwhile (another server's poll)
 	case err == nil:
 		return 1, at, nil
 	case errors.As(err, &ce):

@@ -315,7 +315,8 @@ func TestServersBesideSeeTheDatabaseRestored(t *testing.T) {
 // TestServersBesideTellGPDOnce: two servers on one store both run the GPD
 // worker over the one outbox; each position is created on GPD once, by
 // whichever server took its lease, never by both (no create answered 409,
-// no read-back), and every notice ends payable.
+// no read-back), and every notice ends payable. Payments both read back at
+// once are credited once.
 func TestServersBesideTellGPDOnce(t *testing.T) {
 	g := newGPDEnv(t)
 	b := openBeside(t, g.s, Options{Clock: g.clock, PagoPA: &g.cfg, Log: slog.New(slog.NewJSONHandler(g.logs, nil))})
@@ -368,5 +369,31 @@ func TestServersBesideTellGPDOnce(t *testing.T) {
 	}
 	if c, err := b.Counts(); err != nil || c.GPDPending != 0 {
 		t.Errorf("outbox after both rounds: %d pending (%v)", c.GPDPending, err)
+	}
+	// Two notices paid on pagoPA, read back by both servers at once:
+	// each credited once.
+	for i, c := range codes[:2] {
+		if err := g.sim.Pay(TestCreditorCF, c, "Banca Esempio", fmt.Sprintf("RCPT-%d", i), g.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var credited [2]int
+	for si, s := range []*Server{g.s, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := s.GPDRound(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			credited[si] = n
+		}()
+	}
+	wg.Wait()
+	if credited[0]+credited[1] != 2 {
+		t.Errorf("credited %v by the two servers, want 2 in all", credited)
+	}
+	if bal, err := b.Balance("F1"); err != nil || bal != 1000+2*1000 {
+		t.Errorf("balance of F1 %d (%v), want %d: each payment credited once", bal, err, 1000+2*1000)
 	}
 }

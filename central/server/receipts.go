@@ -117,8 +117,15 @@ func checkReceipt(r *app.Receipt) error {
 // with an alarm. A receipt id seen before for another notice is refused
 // (central.CodeReceiptConflict).
 func (s *Server) RecordReceipt(r app.Receipt) (app.Notice, error) {
+	n, _, err := s.recordReceipt(r)
+	return n, err
+}
+
+// recordReceipt is RecordReceipt; again is true for a receipt recorded
+// before (by this server or, on one database, another).
+func (s *Server) recordReceipt(r app.Receipt) (_ app.Notice, again bool, _ error) {
 	if err := checkReceipt(&r); err != nil {
-		return app.Notice{}, err
+		return app.Notice{}, false, err
 	}
 	var (
 		n       app.Notice
@@ -216,7 +223,7 @@ func (s *Server) RecordReceipt(r app.Receipt) (app.Notice, error) {
 			putJSON(cb, r.NoticeCode, credit{ReceiptID: r.ReceiptID, AccountID: p.AccountID, Amount: r.Amount, At: now}))
 	})
 	if err != nil {
-		return app.Notice{}, err
+		return app.Notice{}, false, err
 	}
 	for _, a := range raised {
 		s.log.Error("alarm", "code", a.Code, "message", a.Message)
@@ -227,7 +234,7 @@ func (s *Server) RecordReceipt(r app.Receipt) (app.Notice, error) {
 	case outcome == nil:
 		s.log.Info("notice paid", "receipt", r.ReceiptID, "notice", r.NoticeCode, "account", n.AccountID, "amount", int64(r.Amount), "psp", r.PSP)
 	}
-	return n, outcome
+	return n, dup, outcome
 }
 
 // creditAccount adds amount to the account's balance (as a negative
