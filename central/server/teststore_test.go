@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -17,6 +18,8 @@ import (
 
 	"mensakiosk/central/server/kv"
 	"mensakiosk/central/server/kv/kvbolt"
+	"mensakiosk/central/server/kv/kvpg"
+	"mensakiosk/internal/pgstore"
 	"mensakiosk/internal/pgtest"
 )
 
@@ -51,9 +54,13 @@ func skipOnPostgres(t testing.TB, why string) {
 	}
 }
 
-// pgOpenTenant opens the default tenant of the PostgreSQL database dsn as
-// a new connection (teststore_pg_test.go).
-var pgOpenTenant func(t testing.TB, dsn string) (kv.DB, error)
+// pgOpenTenant opens the default Comune of the PostgreSQL database dsn,
+// with a connection pool of its own (a server process's).
+func pgOpenTenant(dsn string) (kv.DB, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return pgstore.OpenTenant(ctx, dsn, pgstore.DefaultTenant, kvpg.Options{})
+}
 
 // The PostgreSQL database of each data directory a test opened.
 var (
@@ -72,7 +79,7 @@ func pgDSNFor(t testing.TB, dir string) string {
 	if ok {
 		return dsn
 	}
-	dsn = pgtest.NewDB(t)
+	dsn = pgtest.NewDBFrom(t, pgtest.Template(t, "kv", pgstore.Migrate))
 	pgDSNsMu.Lock()
 	pgDSNs[dir] = dsn
 	pgDSNsMu.Unlock()
@@ -94,13 +101,10 @@ func openTest(t testing.TB, dir string, opts Options) (*Server, error) {
 	if !testOnPostgres() {
 		return Open(dir, opts)
 	}
-	if pgOpenTenant == nil {
-		t.Fatalf("%s=postgres, but this build has no PostgreSQL store", TestStoreEnv)
-	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	db, err := pgOpenTenant(t, pgDSNFor(t, dir))
+	db, err := pgOpenTenant(pgDSNFor(t, dir))
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +125,7 @@ func openBeside(t testing.TB, s *Server, opts Options) *Server {
 	switch {
 	case testOnPostgres():
 		var err error
-		if db, err = pgOpenTenant(t, pgDSNFor(t, s.dataDir)); err != nil {
+		if db, err = pgOpenTenant(pgDSNFor(t, s.dataDir)); err != nil {
 			t.Fatal(err)
 		}
 	case testRerun():

@@ -2,15 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
 
 	"mensakiosk/central/server/kv"
+	"mensakiosk/central/server/kv/kvpg"
+	"mensakiosk/internal/pgstore"
 )
 
 // openPostgres opens the default Comune's key space of the PostgreSQL
-// database dsn (central/server/kv/kvpg), its schema migrated, as a kv.DB
-// whose Close closes the connections.
+// database dsn (kvpg), its schema migrated, as a kv.DB whose Close closes
+// the connections. The pool's size is the DSN's pool_max_conns, else
+// pgxpool's default.
 func openPostgres(ctx context.Context, dsn string) (kv.DB, error) {
-	_, _ = ctx, dsn
-	return nil, errors.New("this build has no PostgreSQL store (kvpg) yet")
+	return pgstore.OpenTenant(ctx, dsn, pgstore.DefaultTenant, kvpg.Options{})
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mensakiosk/central/server"
+	"mensakiosk/internal/pgstore"
 	"mensakiosk/internal/pgtest"
 )
 
@@ -24,7 +25,7 @@ func (s *Server) openStore() (*server.Server, error) {
 		return server.Open(s.Dir, s.opts)
 	}
 	if s.dsn == "" {
-		s.dsn = pgtest.NewDB(s.t)
+		s.dsn = pgtest.NewDBFrom(s.t, pgtest.Template(s.t, "kv", pgstore.Migrate))
 	}
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return nil, err
