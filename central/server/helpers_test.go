@@ -74,7 +74,12 @@ func (e *env) serve() {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- e.s.Serve(ctx, ln, nil) }()
-	e.stop = func() {
+	stopped := false
+	e.stop = func() { // once: a test that fails between a stop and the next serve has its cleanup stop again
+		if stopped {
+			return
+		}
+		stopped = true
 		cancel()
 		if err := <-done; err != nil {
 			e.t.Errorf("serve: %v", err)

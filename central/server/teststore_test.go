@@ -196,8 +196,9 @@ func storeHolds(t testing.TB, dir string, secret []byte) bool {
 
 // backupStore takes a backup of s's database, the server running, and
 // returns what puts it back, with the server stopped: bbolt's backup
-// (Backup, WriteBackup) copied over the file, or on PostgreSQL pg_dump and
-// pg_restore of the whole database, as an operator restores.
+// (Backup, WriteBackup) copied over the file, or on PostgreSQL pg_dump, and
+// pg_restore into the database emptied (its schema dropped: pg_restore
+// --clean cannot drop kvpg's partitioned table), as an operator restores.
 func backupStore(t testing.TB, s *Server) (putBack func()) {
 	t.Helper()
 	dir := s.dataDir
@@ -228,7 +229,11 @@ func backupStore(t testing.TB, s *Server) (putBack func()) {
 		t.Fatalf("pg_dump: %v: %s", err, out)
 	}
 	return func() {
-		if out, err := exec.Command(filepath.Join(bin, "pg_restore"), "--clean", "--if-exists", "--no-owner", "-d", dsn, copyPath).CombinedOutput(); err != nil {
+		if out, err := exec.Command(filepath.Join(bin, "psql"), "-v", "ON_ERROR_STOP=1", "-q", "-d", dsn,
+			"-c", "DROP SCHEMA public CASCADE", "-c", "CREATE SCHEMA public").CombinedOutput(); err != nil {
+			t.Fatalf("psql: %v: %s", err, out)
+		}
+		if out, err := exec.Command(filepath.Join(bin, "pg_restore"), "--exit-on-error", "--no-owner", "-d", dsn, copyPath).CombinedOutput(); err != nil {
 			t.Fatalf("pg_restore: %v: %s", err, out)
 		}
 	}
