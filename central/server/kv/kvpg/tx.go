@@ -162,7 +162,7 @@ func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 	t := &tx{d: d, ctx: ctx, pg: conn, writable: writable, batch: d.s.opts.CursorBatch,
 		flushEvery: d.s.opts.flushEvery, buckets: map[string]*bstate{}}
 	t.root = t.state([]byte{})
-	ferr := fn(t)
+	ferr := runFn(t, fn) // failed_read.go
 	if t.err != nil {
 		return t.err
 	}
