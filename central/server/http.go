@@ -384,6 +384,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config)
 		ln = tls.NewListener(ln, cfg)
 	}
 	s.log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "db", s.path)
+	// The kiosks' contacts, written off the requests (kiosk_contacts.go).
+	flushCtx, stopFlush := context.WithCancel(ctx)
+	flushed := make(chan struct{})
+	go func() { s.flushContactsEvery(flushCtx); close(flushed) }()
+	defer func() { stopFlush(); <-flushed }()
 	done := make(chan error, 1)
 	go func() {
 		<-ctx.Done()

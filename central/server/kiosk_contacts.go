@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -15,13 +16,19 @@ import (
 )
 
 // bContacts holds each kiosk's last contact: kiosk → KioskContact JSON.
-// It is written at most once a minute per kiosk (contactPersistEvery) and
-// at Close, never on every request: a bbolt commit per pull would cost.
+// A request never writes it: recordContact changes memory only, and the
+// contacts changed since are written in one commit every ContactFlushEvery
+// while the server serves (flushContactsEvery) and at Close. A commit per
+// pull would put a durable write (an fsync) inside every pull.
+//
+// Several servers on one database each hold their own contacts in memory,
+// so a write merges with what is stored (mergeContact: the latest of each
+// time) instead of overwriting it, and the list (Kiosks) merges what is
+// stored with what this process holds.
 var bContacts = []byte("kiosk_contacts")
 
-// contactPersistEvery is the least time between two writes of a kiosk's
-// contact to the database.
-const contactPersistEvery = time.Minute
+// DefaultContactFlushEvery is Options.ContactFlushEvery's default.
+const DefaultContactFlushEvery = 30 * time.Second
 
 // maxKioskVersion is the longest version string a kiosk may send.
 const maxKioskVersion = 32
@@ -46,12 +53,11 @@ type KioskContact struct {
 	HasToken    bool      `json:"has_token"`
 }
 
-// contactEntry is a kiosk's contact in memory, with when it was last
-// written to the database and whether it changed since.
+// contactEntry is a kiosk's contact in memory, and whether it changed
+// since it was last written to the database.
 type contactEntry struct {
-	c         KioskContact
-	persisted time.Time
-	dirty     bool
+	c     KioskContact
+	dirty bool
 }
 
 // contacts is the live map of kiosk contacts.
@@ -89,12 +95,12 @@ func (s *Server) loadContacts(tx kv.Tx) error {
 	})
 }
 
-// recordContact notes an authenticated request of a kiosk. The database
-// is written when the kiosk's contact was last written a minute or more
-// ago; otherwise only memory changes.
+// recordContact notes an authenticated request of a kiosk, in memory
+// only: the next flush writes it (flushContacts).
 func (s *Server) recordContact(kiosk, role, version, method, path string) {
 	now := s.now()
 	s.contacts.mu.Lock()
+	defer s.contacts.mu.Unlock()
 	e := s.contacts.m[kiosk]
 	if e == nil {
 		e = &contactEntry{c: KioskContact{Kiosk: kiosk}}
@@ -108,20 +114,34 @@ func (s *Server) recordContact(kiosk, role, version, method, path string) {
 		e.c.LastPush = now
 	}
 	e.dirty = true
-	var write *KioskContact
-	if e.persisted.IsZero() || now.Sub(e.persisted) >= contactPersistEvery {
-		c := e.c
-		write, e.persisted, e.dirty = &c, now, false
+}
+
+// mergeContact is what is known of a kiosk from two servers (or from
+// memory and the database): the latest of each time, and the role and
+// version of the latest contact (a's on a tie).
+func mergeContact(a, b KioskContact) KioskContact {
+	m := a
+	if b.LastContact.After(a.LastContact) {
+		m.Role, m.Version, m.LastContact = b.Role, b.Version, b.LastContact
 	}
-	s.contacts.mu.Unlock()
-	if write != nil {
-		if err := s.db.Update(func(tx kv.Tx) error { return putContact(tx, *write) }); err != nil {
-			s.log.Error("kiosk contact not saved", "kiosk", kiosk, "err", err)
-			s.contacts.mu.Lock()
-			e.dirty = true
-			s.contacts.mu.Unlock()
-		}
+	if b.LastPull.After(m.LastPull) {
+		m.LastPull = b.LastPull
 	}
+	if b.LastPush.After(m.LastPush) {
+		m.LastPush = b.LastPush
+	}
+	return m
+}
+
+func getContact(tx kv.Tx, kiosk string) (c KioskContact, ok bool, err error) {
+	v := tx.Bucket(bContacts).Get([]byte(kiosk))
+	if v == nil {
+		return c, false, nil
+	}
+	if err := json.Unmarshal(v, &c); err != nil {
+		return c, false, fmt.Errorf("kiosk contact %q: %w", kiosk, err)
+	}
+	return c, true, nil
 }
 
 func putContact(tx kv.Tx, c KioskContact) error {
@@ -133,35 +153,71 @@ func putContact(tx kv.Tx, c KioskContact) error {
 	return tx.Bucket(bContacts).Put([]byte(c.Kiosk), data)
 }
 
-// flushContacts writes every contact changed since it was last written
-// (at Close).
+// flushContacts writes every contact changed since it was last written,
+// in one commit, each merged with the stored one (another server's). On a
+// failure they stay to be written by the next flush.
 func (s *Server) flushContacts() error {
 	s.contacts.mu.Lock()
 	var write []KioskContact
 	for _, e := range s.contacts.m {
 		if e.dirty {
 			write = append(write, e.c)
-			e.dirty, e.persisted = false, s.now()
+			e.dirty = false
 		}
 	}
 	s.contacts.mu.Unlock()
 	if len(write) == 0 {
 		return nil
 	}
-	return s.db.Update(func(tx kv.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		for _, c := range write {
+			stored, ok, err := getContact(tx, c.Kiosk)
+			if err != nil {
+				return err
+			}
+			if ok {
+				c = mergeContact(c, stored)
+			}
 			if err := putContact(tx, c); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		s.contacts.mu.Lock()
+		for _, c := range write {
+			if e := s.contacts.m[c.Kiosk]; e != nil {
+				e.dirty = true
+			}
+		}
+		s.contacts.mu.Unlock()
+	}
+	return err
+}
+
+// flushContactsEvery flushes the contacts every ContactFlushEvery until
+// ctx ends (while the server serves; Close flushes the rest).
+func (s *Server) flushContactsEvery(ctx context.Context) {
+	t := time.NewTicker(s.contactFlushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.flushContacts(); err != nil {
+			s.log.Error("kiosk contacts not saved", "err", err)
+		}
+	}
 }
 
 // Kiosks lists the kiosks heard from and those with a token that never
 // connected (zero LastContact), the least recently heard from first
 // (never-connected ones first of all), then by kiosk id. A running server
-// answers from memory; a database opened offline from what was saved.
+// answers from memory merged with what is stored (written by other servers
+// on the database, or before a restart).
 func (s *Server) Kiosks() ([]KioskContact, error) {
 	byKiosk := map[string]KioskContact{}
 	s.contacts.mu.Lock()
@@ -170,6 +226,21 @@ func (s *Server) Kiosks() ([]KioskContact, error) {
 	}
 	s.contacts.mu.Unlock()
 	err := s.db.View(func(tx kv.Tx) error {
+		// What other servers on the database wrote.
+		err := tx.Bucket(bContacts).ForEach(func(k, v []byte) error {
+			var c KioskContact
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("kiosk contact %q: %w", k, err)
+			}
+			if m, ok := byKiosk[string(k)]; ok {
+				c = mergeContact(m, c)
+			}
+			byKiosk[string(k)] = c
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 		tk := tx.Bucket(bTokens)
 		return tx.Bucket(bKioskTk).ForEach(func(k, h []byte) error {
 			c, ok := byKiosk[string(k)]

@@ -10,6 +10,7 @@ import (
 
 	"mensakiosk/central/server/kv"
 
+	"mensakiosk/app/apptest"
 	"mensakiosk/central"
 )
 
@@ -108,33 +109,29 @@ func TestKioskContactInvalidVersion(t *testing.T) {
 	}
 }
 
-// The database is written at most once a minute per kiosk; memory at
-// every request; and what memory holds is written at Close, so it survives
-// a restart.
-func TestKioskContactPersistOnceAMinuteAndAtClose(t *testing.T) {
+// A request never writes the database: memory changes, and the flush
+// writes every contact changed since, in one commit; what memory holds is
+// written at Close, so it survives a restart.
+func TestKioskContactWrittenByTheFlushNotTheRequest(t *testing.T) {
 	e := newEnv(t)
 	tok := e.roleToken("k1", RoleCanteen)
 	e.pullWithVersion(tok, "1.0.0")
-	if c, ok := savedContact(t, e.s, "k1"); !ok || !c.LastContact.Equal(testNow) {
-		t.Fatalf("first contact saved %v: %+v", ok, c)
+	if c, ok := savedContact(t, e.s, "k1"); ok {
+		t.Fatalf("the pull wrote its contact: %+v", c)
 	}
-	e.clock.Set(testNow.Add(59 * time.Second))
-	e.pullWithVersion(tok, "1.0.1")
-	if c, _ := savedContact(t, e.s, "k1"); !c.LastContact.Equal(testNow) || c.Version != "1.0.0" {
-		t.Fatalf("written again within the minute: %+v", c)
-	}
-	if got := contactOf(t, e.s, "k1"); !got.LastContact.Equal(testNow.Add(59*time.Second)) || got.Version != "1.0.1" {
+	if got := contactOf(t, e.s, "k1"); !got.LastContact.Equal(testNow) || got.Version != "1.0.0" {
 		t.Fatalf("live contact %+v", got)
 	}
-	e.clock.Set(testNow.Add(time.Minute))
-	e.pullWithVersion(tok, "1.0.2")
-	if c, _ := savedContact(t, e.s, "k1"); !c.LastContact.Equal(testNow.Add(time.Minute)) || c.Version != "1.0.2" {
-		t.Fatalf("not written after a minute: %+v", c)
+	if err := e.s.flushContacts(); err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := savedContact(t, e.s, "k1"); !ok || !c.LastContact.Equal(testNow) || c.Version != "1.0.0" {
+		t.Fatalf("flushed contact %v: %+v", ok, c)
 	}
 	e.clock.Set(testNow.Add(90 * time.Second))
 	e.pullWithVersion(tok, "1.0.3")
-	if c, _ := savedContact(t, e.s, "k1"); c.Version != "1.0.2" {
-		t.Fatalf("written again within the minute: %+v", c)
+	if c, _ := savedContact(t, e.s, "k1"); c.Version != "1.0.0" {
+		t.Fatalf("the pull wrote its contact: %+v", c)
 	}
 
 	// Restart: the last contact, only in memory until Close, is kept.
@@ -153,6 +150,65 @@ func TestKioskContactPersistOnceAMinuteAndAtClose(t *testing.T) {
 	if got := contactOf(t, s2, "k1"); !got.LastContact.Equal(want.LastContact) || got.Version != want.Version ||
 		got.Role != want.Role || !got.LastPull.Equal(want.LastPull) || !got.HasToken {
 		t.Fatalf("after restart %+v, want %+v", got, want)
+	}
+}
+
+// Several servers on one database each hold their own contacts: a flush
+// merges with what another server stored (the latest of each time, the
+// role and version of the latest contact), and the list shows the merge
+// before any flush.
+func TestKioskContactFlushMergesWithAnotherServers(t *testing.T) {
+	e := newEnv(t)
+	tok := e.roleToken("k1", RoleCanteen)
+	// This server: a pull at testNow+1m.
+	e.clock.Set(testNow.Add(time.Minute))
+	e.pullWithVersion(tok, "1.0.0")
+	// Another server: a push at testNow+2m (its last contact), an older
+	// pull.
+	other := KioskContact{Kiosk: "k1", Role: RoleCanteen, Version: "1.1.0", LastContact: testNow.Add(2 * time.Minute),
+		LastPull: testNow, LastPush: testNow.Add(2 * time.Minute)}
+	if err := e.s.db.Update(func(tx kv.Tx) error { return putContact(tx, other) }); err != nil {
+		t.Fatal(err)
+	}
+	want := KioskContact{Kiosk: "k1", Role: RoleCanteen, Version: "1.1.0", LastContact: testNow.Add(2 * time.Minute),
+		LastPull: testNow.Add(time.Minute), LastPush: testNow.Add(2 * time.Minute)}
+	same := func(got KioskContact) bool {
+		return got.Version == want.Version && got.Role == want.Role && got.LastContact.Equal(want.LastContact) &&
+			got.LastPull.Equal(want.LastPull) && got.LastPush.Equal(want.LastPush)
+	}
+	if got := contactOf(t, e.s, "k1"); !same(got) {
+		t.Fatalf("listed before the flush %+v, want %+v", got, want)
+	}
+	if err := e.s.flushContacts(); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := savedContact(t, e.s, "k1"); !same(got) {
+		t.Fatalf("stored after the flush %+v, want %+v", got, want)
+	}
+}
+
+// A serving server flushes by itself, every ContactFlushEvery.
+func TestKioskContactFlushedWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{Clock: apptest.NewClock(testNow), ContactFlushEvery: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e := &env{t: t, s: s, dir: dir, http: &http.Client{Timeout: 30 * time.Second}}
+	e.serve()
+	defer e.stop()
+	e.pullWithVersion(e.roleToken("k1", RoleCanteen), "1.0.0")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if c, ok := savedContact(t, s, "k1"); ok {
+			if !c.LastPull.Equal(testNow) {
+				t.Fatalf("flushed %+v", c)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the contact was not flushed within 10 s while serving")
+		}
 	}
 }
 

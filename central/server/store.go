@@ -22,6 +22,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
@@ -83,6 +84,10 @@ type Options struct {
 	// requests, or about an alarm raised again (0: one minute): what a
 	// stranger can trigger is counted and logged in bounded volume.
 	LogInterval time.Duration
+	// ContactFlushEvery is how often a serving server writes the kiosks'
+	// contacts changed since the last write (kiosk_contacts.go); 0 is
+	// DefaultContactFlushEvery.
+	ContactFlushEvery time.Duration
 }
 
 // Server is the central server: its store and its HTTP handler.
@@ -115,6 +120,8 @@ type Server struct {
 	access accessCodes // access_codes.go: the fingerprint key and the hasher
 
 	contacts contacts // kiosk_contacts.go: each kiosk's version and last contact
+	// contactFlushEvery: Options.ContactFlushEvery.
+	contactFlushEvery time.Duration
 }
 
 // Layout.
@@ -225,6 +232,7 @@ func OpenStore(db kv.DB, dataDir string, opts Options) (*Server, error) {
 	if b, ok := db.(*kvbolt.DB); ok {
 		s.bolt = b.Bolt
 	}
+	s.contactFlushEvery = cmp.Or(opts.ContactFlushEvery, DefaultContactFlushEvery) // kiosk_contacts.go
 	if err := s.init(); err != nil {
 		s.refused.Close()
 		s.repeats.Close()
