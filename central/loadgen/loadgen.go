@@ -23,6 +23,7 @@ package loadgen
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -672,29 +673,51 @@ func Serve(dir string, kiosks, pupils int, opts server.Options) (url string, ks 
 	if err != nil {
 		return "", nil, nil, err
 	}
-	fail := func(err error) (string, []Kiosk, func() error, error) {
-		srv.Close()
+	urls, ks, stop, err := ServeServers([]*server.Server{srv}, kiosks, pupils)
+	if err != nil {
 		return "", nil, nil, err
 	}
-	if ks, err = prepare(srv, kiosks, pupils); err != nil {
-		return fail(err)
+	return urls[0], ks, stop, nil
+}
+
+// ServeServers is Serve for servers already open on one store (several
+// servers on one database, or one): the first gets the Comune and the
+// tokens, each serves on a loopback port of its own. stop ends and closes
+// them all; on an error they are closed.
+func ServeServers(srvs []*server.Server, kiosks, pupils int) (urls []string, ks []Kiosk, stop func() error, err error) {
+	closeAll := func() error {
+		var errs []error
+		for _, s := range srvs {
+			errs = append(errs, s.Close())
+		}
+		return errors.Join(errs...)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return fail(err)
+	if ks, err = prepare(srvs[0], kiosks, pupils); err != nil {
+		closeAll()
+		return nil, nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln, nil) }()
+	var dones []chan error
 	stop = func() error {
 		cancel()
-		err := <-done
-		if cerr := srv.Close(); err == nil {
-			err = cerr
+		var errs []error
+		for _, d := range dones {
+			errs = append(errs, <-d)
 		}
-		return err
+		return errors.Join(append(errs, closeAll())...)
 	}
-	return "http://" + ln.Addr().String(), ks, stop, nil
+	for _, srv := range srvs {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			stop()
+			return nil, nil, nil, err
+		}
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(ctx, ln, nil) }()
+		dones = append(dones, done)
+		urls = append(urls, "http://"+ln.Addr().String())
+	}
+	return urls, ks, stop, nil
 }
 
 // Prepare makes what Serve serves, in the server database of dir, for a

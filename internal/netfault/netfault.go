@@ -4,7 +4,9 @@
 // timeout, loses answers after the server committed, or garbles them. It can
 // also cut the network altogether (SetOffline).
 //
-// It speaks plain HTTP/1.1 on 127.0.0.1 and forwards to one target. Faults are
+// It speaks plain HTTP/1.1 on 127.0.0.1 and forwards to one target, or
+// (NewBalanced) to several in turn, as a balancer in front of several
+// servers on one database does. Faults are
 // drawn from a seeded generator, so a plan replays the same sequence of
 // decisions (the order in which concurrent requests take them is up to the
 // scheduler).
@@ -145,6 +147,11 @@ type Proxy struct {
 
 	offline atomic.Bool
 
+	// targets are every server (target is the first); next picks the
+	// next one in turn (NewBalanced).
+	targets []*url.URL
+	next    atomic.Uint64
+
 	mu     sync.Mutex
 	closed bool
 	plan   Plan
@@ -161,14 +168,30 @@ type Proxy struct {
 // New starts a proxy on 127.0.0.1 (a free port) forwarding to target, a base
 // URL such as "http://127.0.0.1:8080". It forwards everything untouched until
 // a plan is set.
-func New(target string) (*Proxy, error) {
-	u, err := url.Parse(target)
-	if err != nil {
-		return nil, fmt.Errorf("netfault: target: %w", err)
+func New(target string) (*Proxy, error) { return NewBalanced(target) }
+
+// NewBalanced is New for several servers behind one address, as a balancer
+// in front of several servers on one database: each request goes to the
+// next target in turn (round robin). A target that refuses the connection
+// (a server down) is skipped for the next one, as a balancer does; a
+// request that reached a server is never sent to another (a server killed
+// while answering: the client gets a 502 and retries).
+func NewBalanced(targets ...string) (*Proxy, error) {
+	if len(targets) == 0 {
+		return nil, errors.New("netfault: no target")
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("netfault: target %q: want http(s)://host:port", target)
+	var us []*url.URL
+	for _, target := range targets {
+		u, err := url.Parse(target)
+		if err != nil {
+			return nil, fmt.Errorf("netfault: target: %w", err)
+		}
+		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("netfault: target %q: want http(s)://host:port", target)
+		}
+		us = append(us, u)
 	}
+	u := us[0]
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("netfault: listen: %w", err)
@@ -190,6 +213,7 @@ func New(target string) (*Proxy, error) {
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
+	p.targets = us
 	p.ln = &listener{Listener: l, p: p}
 	p.srv = &http.Server{
 		Handler:           p,
@@ -445,8 +469,28 @@ type answer struct {
 // reaches the server even if the client gives up meanwhile (as on a real
 // network).
 func (p *Proxy) forward(r *http.Request, body []byte) (answer, error) {
-	u := *p.target
-	u.Path = strings.TrimSuffix(p.target.Path, "/") + r.URL.Path
+	first := p.next.Add(1) - 1
+	var err error
+	for i := range uint64(len(p.targets)) {
+		var a answer
+		a, err = p.forwardTo(p.targets[(first+i)%uint64(len(p.targets))], r, body)
+		if !refused(err) {
+			return a, err
+		}
+	}
+	return answer{}, err
+}
+
+// refused tells whether err is a connection the target refused (nothing
+// was sent: another target may take the request).
+func refused(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+func (p *Proxy) forwardTo(target *url.URL, r *http.Request, body []byte) (answer, error) {
+	u := *target
+	u.Path = strings.TrimSuffix(target.Path, "/") + r.URL.Path
 	u.RawPath = ""
 	u.RawQuery = r.URL.RawQuery
 	ctx, cancel := context.WithTimeout(p.ctx, time.Minute)
