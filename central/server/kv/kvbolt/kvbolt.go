@@ -1,7 +1,7 @@
 // Package kvbolt is the kv store on one bbolt file: the reference server's
 // embedded default. It is a thin adapter: bbolt already has kv's semantics
-// (one writer at a time, so every Update is serializable and runs once;
-// Views are snapshots), but for three things the adapter adds:
+// (one writer at a time, so every Update is serializable; Views are
+// snapshots), but for four things the adapter adds:
 //
 //   - Put stores a nil value as an empty one at once (bbolt's own Get
 //     returns nil for it until the commit);
@@ -10,7 +10,10 @@
 //     the transaction's own writes;
 //   - after Cursor.Delete the cursor is put back on the key after the
 //     deleted one: bbolt's own Next skips that key when the bucket's page
-//     was already changed in the transaction.
+//     was already changed in the transaction;
+//   - a group commit (groupcommit.go): the Updates waiting together share
+//     one commit and its fdatasync (an Update of a failed group runs again
+//     alone, so fn may run more than once, as kv allows).
 package kvbolt
 
 import (
@@ -23,7 +26,10 @@ import (
 )
 
 // DB is a kv.DB on a bbolt database.
-type DB struct{ Bolt *bolt.DB }
+type DB struct {
+	Bolt *bolt.DB
+	gc   committer // groupcommit.go
+}
 
 // New wraps an open bbolt database. Bolt stays reachable for what only a
 // file has (backup by copy, consistency check, size).
@@ -34,13 +40,15 @@ func (d *DB) View(fn func(kv.Tx) error) error {
 	return d.Bolt.View(func(tx *bolt.Tx) error { return fn(Tx{tx}) })
 }
 
-// Update implements kv.DB; bbolt runs fn once.
-func (d *DB) Update(fn func(kv.Tx) error) error {
-	return d.Bolt.Update(func(tx *bolt.Tx) error { return fn(Tx{tx}) })
-}
+// Update implements kv.DB: the Updates waiting together are committed
+// together (groupcommit.go); fn runs again alone when its group fails.
+func (d *DB) Update(fn func(kv.Tx) error) error { return d.update(fn) }
 
 // Close implements kv.DB.
-func (d *DB) Close() error { return d.Bolt.Close() }
+func (d *DB) Close() error {
+	d.stopCommitter()
+	return d.Bolt.Close()
+}
 
 // Tx is a kv.Tx on a bbolt transaction.
 type Tx struct{ Bolt *bolt.Tx }
