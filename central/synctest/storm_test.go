@@ -14,7 +14,12 @@ import (
 // trying; afterwards every meal is on the server exactly once and the
 // kiosk's outbox is empty.
 func TestSyncThroughAFaultStorm(t *testing.T) {
-	rs := startServer(t, "")
+	syncThroughAFaultStorm(t, startServer(t, ""))
+}
+
+// syncThroughAFaultStorm is the storm against rs (one server, or several
+// on one database behind its balancing proxy).
+func syncThroughAFaultStorm(t *testing.T, rs *realServer) {
 	n := 600
 	if testing.Short() {
 		n = 200

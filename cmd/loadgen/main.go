@@ -9,7 +9,11 @@
 // server instead (loopback only), the kiosks' tokens read from -tokens (one
 // "KIOSK_ID TOKEN" a line; the runs take them in turn, as they take the
 // roster's pupils); -url URL1,URL2 loads several servers on one database,
-// each request going to one of them at random. It says at how many kiosks p99 passed -p99; with -strict
+// each request going to one of them at random. -store postgres loads a
+// reference server on PostgreSQL instead (a throwaway cluster the command
+// starts, fsync on), -store postgres:2 two servers on one database, and
+// -store bbolt,postgres,postgres:2 each in turn, every -kiosks count on
+// each. It says at how many kiosks p99 passed -p99; with -strict
 // it exits 1 when it did, or a run had errors or a meal was not delivered
 // once.
 package main
@@ -27,6 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +61,7 @@ func run(args []string, log *slog.Logger) error {
 	tokens := fs.String("tokens", "", "with -url: file of \"KIOSK_ID TOKEN\" lines")
 	data := fs.String("data", "", "directory for the in-process servers' databases (default: a temporary one, removed)")
 	prepare := fs.String("prepare", "", "make a server data directory here for `central -data DIR`, enough for every run of -kiosks against it with -url (the Comune for their sum × -meals, a token per kiosk, the tokens in DIR/loadgen-tokens), then exit")
+	storeFlag := fs.String("store", "bbolt", "in-process servers: bbolt, postgres (a throwaway cluster, fsync on), postgres:N (N servers on one database), comma-separated: each in turn")
 	noSync := fs.Bool("nosync", false, "in-process server: no fsync on commit (to see what the disk costs; never in production)")
 	jsonOut := fs.String("json", "", "also write each run's report to this file, one JSON object a line (latencies in nanoseconds)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole command (server and kiosks) to this file")
@@ -148,77 +154,116 @@ func run(args []string, log *slog.Logger) error {
 		*data = dir
 	}
 
-	what := "reference server on bbolt, in-process, one fresh per run"
-	if *noSync {
-		what += ", NO FSYNC"
+	stores, err := parseStores(*storeFlag)
+	if err != nil {
+		return err
 	}
 	if *target != "" {
-		what = "server " + *target
+		stores = stores[:1]
 	}
-	fmt.Printf("loadgen: %s; each kiosk serves %d meals at random times of the rush and syncs like app.Syncer (push, then pull to the end)\n", what, *meals)
+	var pg pgServers
+	defer func() {
+		if err := pg.stop(); err != nil {
+			log.Error("postgres stop", "err", err)
+		}
+	}()
 	failed := false
-	firstOver := 0
 	var summary []string
+	var limits []string
+	over := false
 	used := 0
-	for _, n := range counts {
-		cfg := loadgen.Config{MealsPerKiosk: *meals, Rush: *rush, Window: *window, Drain: *drain}
-		var stop func() error
+	for _, store := range stores {
+		what := "reference server on bbolt, in-process, one fresh per run"
+		switch {
+		case store.postgres && store.servers == 1:
+			what = "reference server on PostgreSQL (a throwaway cluster, fsync and synchronous_commit on), in-process, a fresh database per run"
+		case store.postgres:
+			what = fmt.Sprintf("%d reference servers on one PostgreSQL database (a throwaway cluster, fsync and synchronous_commit on), in-process, each its own connection pool and port, each request to one at random; a fresh database per run", store.servers)
+		}
+		if *noSync {
+			what += ", NO FSYNC"
+		}
 		if *target != "" {
-			if used+n > len(external) {
-				return fmt.Errorf("%s holds %d tokens, the runs need %d", *tokens, len(external), used+n)
+			what = "server " + *target
+		}
+		fmt.Printf("loadgen: %s; each kiosk serves %d meals at random times of the rush and syncs like app.Syncer (push, then pull to the end)\n", what, *meals)
+		firstOver := 0
+		var runs []string
+		for _, n := range counts {
+			cfg := loadgen.Config{MealsPerKiosk: *meals, Rush: *rush, Window: *window, Drain: *drain}
+			var stop func() error
+			if *target != "" {
+				if used+n > len(external) {
+					return fmt.Errorf("%s holds %d tokens, the runs need %d", *tokens, len(external), used+n)
+				}
+				cfg.URL, cfg.Others, cfg.Kiosks, cfg.FirstPupil = urls[0], urls[1:], external[used:used+n], used**meals
+				used += n
+			} else {
+				t0 := time.Now()
+				var err error
+				var us []string
+				cfg.BaselineDir = filepath.Join(*data, fmt.Sprintf("%s-run-%d", strings.ReplaceAll(store.String(), ":", "-"), n))
+				us, cfg.Kiosks, stop, err = pg.serve(store, cfg.BaselineDir, n, n**meals, server.Options{NoSync: *noSync})
+				if err != nil {
+					return err
+				}
+				cfg.URL, cfg.Others = us[0], us[1:]
+				log.Info("server ready", "store", store.String(), "kiosks", n, "pupils", n**meals, "setup_ms", time.Since(t0).Milliseconds())
 			}
-			cfg.URL, cfg.Others, cfg.Kiosks, cfg.FirstPupil = urls[0], urls[1:], external[used:used+n], used**meals
-			used += n
-		} else {
-			t0 := time.Now()
-			var err error
-			cfg.BaselineDir = filepath.Join(*data, fmt.Sprintf("run-%d", n))
-			cfg.URL, cfg.Kiosks, stop, err = loadgen.Serve(cfg.BaselineDir, n, n**meals, server.Options{NoSync: *noSync})
+			rep, err := loadgen.Run(ctx, cfg)
+			if stop != nil {
+				if serr := stop(); err == nil {
+					err = serr
+				}
+			}
 			if err != nil {
 				return err
 			}
-			log.Info("server ready", "kiosks", n, "pupils", n**meals, "setup_ms", time.Since(t0).Milliseconds())
-		}
-		rep, err := loadgen.Run(ctx, cfg)
-		if stop != nil {
-			if serr := stop(); err == nil {
-				err = serr
+			rep.Print(os.Stdout)
+			if jsonFile != nil {
+				if err := json.NewEncoder(jsonFile).Encode(struct {
+					Store string
+					loadgen.Report
+				}{store.String(), rep}); err != nil {
+					return err
+				}
+			}
+			if !rep.OK() {
+				failed = true
+			}
+			verdict := "≤"
+			if rep.Overall.P99 > *p99 {
+				verdict = ">"
+				if firstOver == 0 || n < firstOver {
+					firstOver = n
+				}
+			}
+			clean := "clean"
+			if !rep.OK() {
+				clean = "NOT CLEAN"
+			}
+			runs = append(runs, fmt.Sprintf("%d kiosks: %.0f req/s, p50 %.1fms, p99 %.1fms %s %s, %d errors, %s", n, rep.Overall.PerSec,
+				float64(rep.Overall.P50)/float64(time.Millisecond), float64(rep.Overall.P99)/float64(time.Millisecond), verdict, *p99, rep.Overall.Errors, clean))
+			if ctx.Err() != nil {
+				return fmt.Errorf("stopped after %s (-max)", *maxTime)
 			}
 		}
-		if err != nil {
-			return err
-		}
-		rep.Print(os.Stdout)
-		if jsonFile != nil {
-			if err := json.NewEncoder(jsonFile).Encode(rep); err != nil {
-				return err
-			}
-		}
-		if !rep.OK() {
-			failed = true
-		}
-		verdict := "≤"
-		if rep.Overall.P99 > *p99 {
-			verdict = ">"
-			if firstOver == 0 || n < firstOver {
-				firstOver = n
-			}
-		}
-		clean := "clean"
-		if !rep.OK() {
-			clean = "NOT CLEAN"
-		}
-		summary = append(summary, fmt.Sprintf("%d kiosks: p99 %.1fms %s %s, %s", n,
-			float64(rep.Overall.P99)/float64(time.Millisecond), verdict, *p99, clean))
-		if ctx.Err() != nil {
-			return fmt.Errorf("stopped after %s (-max)", *maxTime)
+		summary = append(summary, store.String()+": "+strings.Join(runs, "; "))
+		if firstOver != 0 {
+			over = true
+			limits = append(limits, fmt.Sprintf("%s: p99 passes %s first at %d kiosks (the fewest kiosks over it)", store, *p99, firstOver))
+		} else {
+			limits = append(limits, fmt.Sprintf("%s: p99 within %s at every count run (up to %d kiosks)", store, *p99, slices.Max(counts)))
 		}
 	}
-	fmt.Println("summary: " + strings.Join(summary, "; "))
-	if firstOver != 0 {
-		fmt.Printf("p99 passes %s first at %d kiosks (the fewest kiosks over it)\n", *p99, firstOver)
+	fmt.Println("summary:")
+	for _, l := range summary {
+		fmt.Println("  " + l)
 	}
-	if *strict && (failed || firstOver != 0) {
+	for _, l := range limits {
+		fmt.Println("  " + l)
+	}
+	if *strict && (failed || over) {
 		return errors.New("-strict: a run was not clean or its p99 passed -p99 (see above)")
 	}
 	return nil
