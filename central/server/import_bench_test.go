@@ -24,7 +24,17 @@ import (
 // each, and the wall clock as a multiple of one bare bbolt commit measured
 // in the same run. The targets: first import ≤ 60 s, unchanged
 // re-import ≤ 10 s, on two cores.
+//
+// It runs on each store: bbolt (a file in a temporary directory) and
+// PostgreSQL (a throwaway cluster started for the benchmark, fsync and
+// synchronous_commit on, as bbolt's fdatasync: import_bench_store_test.go).
 func BenchmarkImportComune(b *testing.B) {
+	for _, st := range benchStores() {
+		b.Run(st.name, func(b *testing.B) { importComune(b, st.open) })
+	}
+}
+
+func importComune(b *testing.B, open func(b *testing.B) *Server) {
 	const pupils, families = 50_000, 30_000
 	d := comuneRoster(pupils, families)
 	d.AccessCodes = map[app.AccountID]string{}
@@ -36,10 +46,7 @@ func BenchmarkImportComune(b *testing.B) {
 	bare := bareCommit(b)
 	var first, again, changed, firstCPU, againCPU, changedCPU time.Duration
 	for b.Loop() {
-		s, err := openTest(b, b.TempDir(), Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		s := open(b)
 		run := func(dir string, wantHashed int) (time.Duration, time.Duration) {
 			h := &countingHasher{}
 			s.access.hash = h.hash
