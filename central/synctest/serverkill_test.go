@@ -71,11 +71,6 @@ func buildCentral(t *testing.T) string {
 	return bin
 }
 
-func startCentral(t *testing.T, bin, dir, addr string) *centralChild {
-	t.Helper()
-	return startCentralArgs(t, bin, "-addr", addr, "-data", dir)
-}
-
 // startCentralArgs runs the binary with args and waits for "listening".
 func startCentralArgs(t *testing.T, bin string, args ...string) *centralChild {
 	t.Helper()
