@@ -100,6 +100,16 @@ type kiosk struct {
 
 func newKiosk(t testing.TB, rs *realServer, id, path string, clock app.Clock) *kiosk {
 	t.Helper()
+	token, err := rs.CreateToken(id, server.RoleCanteen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newKioskAt(t, rs.proxy.URL(), token, id, path, clock)
+}
+
+// newKioskAt is newKiosk for a server at url, with its token.
+func newKioskAt(t testing.TB, url, token, id, path string, clock app.Clock) *kiosk {
+	t.Helper()
 	if path == "" {
 		path = filepath.Join(t.TempDir(), "kiosk.db")
 	}
@@ -113,11 +123,7 @@ func newKiosk(t testing.TB, rs *realServer, id, path string, clock app.Clock) *k
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, err := rs.CreateToken(id, server.RoleCanteen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client, err := central.NewClient(central.ClientConfig{BaseURL: rs.proxy.URL(), Token: token, Epoch: st.Epoch(),
+	client, err := central.NewClient(central.ClientConfig{BaseURL: url, Token: token, Epoch: st.Epoch(),
 		Timeout: 2 * time.Second, Retries: 2, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

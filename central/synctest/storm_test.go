@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/central/server"
 	"mensakiosk/internal/netfault"
 )
 
@@ -14,22 +15,29 @@ import (
 // trying; afterwards every meal is on the server exactly once and the
 // kiosk's outbox is empty.
 func TestSyncThroughAFaultStorm(t *testing.T) {
-	syncThroughAFaultStorm(t, startServer(t, ""))
+	rs := startServer(t, "")
+	syncThroughAFaultStorm(t, rs.proxy, rs.Server.Server)
 }
 
-// syncThroughAFaultStorm is the storm against rs (one server, or several
-// on one database behind its balancing proxy).
-func syncThroughAFaultStorm(t *testing.T, rs *realServer) {
+// syncThroughAFaultStorm is the storm through proxy, in front of one
+// server or several on one database; srv is the store, opened in-process
+// (the server itself, or one more beside the servers on PostgreSQL), for
+// the import, the token and the checks.
+func syncThroughAFaultStorm(t *testing.T, proxy *netfault.Proxy, srv *server.Server) {
 	n := 600
 	if testing.Short() {
 		n = 200
 	}
 	c := newComune(n)
-	if _, err := rs.Import(c.data); err != nil {
+	if _, err := srv.Import(c.data); err != nil {
 		t.Fatal(err)
 	}
 	clock := newClock(day)
-	k := newKiosk(t, rs, "porta-1", "", clock)
+	token, err := srv.CreateToken("porta-1", server.RoleCanteen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := newKioskAt(t, proxy.URL(), token, "porta-1", "", clock)
 	// Small batches and pages: many requests for the storm to hit.
 	k.syncer = app.NewSyncer(k.store, k.client, clock, app.SyncConfig{KioskID: k.id, PushBatch: 20, PullLimit: 50, CycleTimeout: 30 * time.Second}, logger(t))
 	k.syncOK(t)
@@ -38,13 +46,13 @@ func syncThroughAFaultStorm(t *testing.T, rs *realServer) {
 		r := k.tap(t, b, app.OutcomeServed)
 		want[c.pupils[i].AccountID] += r.Meal.Price
 	}
-	if err := rs.proxy.SetPlan(netfault.Plan{Seed: 7, DropBefore: 0.1, Error500: 0.1, Delay: 0.05, DropAfter: 0.15, Garble: 0.1,
+	if err := proxy.SetPlan(netfault.Plan{Seed: 7, DropBefore: 0.1, Error500: 0.1, Delay: 0.05, DropAfter: 0.15, Garble: 0.1,
 		DelayFor: 2500 * time.Millisecond, DelayDrop: 0.5}); err != nil {
 		t.Fatal(err)
 	}
 	// Each fault at least once, whatever the draws.
 	for _, f := range []netfault.Fault{netfault.DropAfter, netfault.Garble, netfault.Error500, netfault.DropBefore, netfault.Delay, netfault.DropAfter} {
-		rs.proxy.Inject(f, 1)
+		proxy.Inject(f, 1)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -59,14 +67,14 @@ func syncThroughAFaultStorm(t *testing.T, rs *realServer) {
 		}
 		fails++
 	}
-	stats := rs.proxy.Stats()
+	stats := proxy.Stats()
 	t.Logf("%d failed syncs; proxy: %+v", fails, stats)
 	if stats.DropAfter == 0 || stats.Garble == 0 || stats.Error500 == 0 {
 		t.Fatalf("the storm did not happen: %+v", stats)
 	}
-	rs.proxy.SetPlan(netfault.Plan{})
+	proxy.SetPlan(netfault.Plan{})
 	k.syncOK(t)
-	cnt, err := rs.Counts()
+	cnt, err := srv.Counts()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +85,8 @@ func syncThroughAFaultStorm(t *testing.T, rs *realServer) {
 		t.Fatalf("kiosk state %+v, want nothing waiting and all acknowledged", st)
 	}
 	for a, spent := range want {
-		if got := serverBalance(t, rs, a); got != c.opening[a]-spent {
-			t.Errorf("balance of %s = %d, want %d", a, got, c.opening[a]-spent)
+		if got, err := srv.Balance(a); err != nil || got != c.opening[a]-spent {
+			t.Errorf("balance of %s = %d (%v), want %d", a, got, err, c.opening[a]-spent)
 		}
 	}
 }
