@@ -211,6 +211,17 @@ func run(args []string, log *slog.Logger) error {
 				log.Info("server ready", "store", store.String(), "kiosks", n, "pupils", n**meals, "setup_ms", time.Since(t0).Milliseconds())
 			}
 			rep, err := loadgen.Run(ctx, cfg)
+			var pgBase string
+			if err == nil && store.postgres && *target == "" {
+				// PostgreSQL's own bare commit, after the run (before it,
+				// it would warm the cluster for the run).
+				p50, p99, perr := pgBareCommit(ctx, pg.dsn, 100)
+				if perr != nil {
+					err = perr
+				}
+				pgBase = fmt.Sprintf("  baseline, same run, after it: bare PostgreSQL commit (one-row INSERT, fsync on) p50 %.1fms p99 %.1fms\n",
+					float64(p50)/float64(time.Millisecond), float64(p99)/float64(time.Millisecond))
+			}
 			if stop != nil {
 				if serr := stop(); err == nil {
 					err = serr
@@ -220,6 +231,7 @@ func run(args []string, log *slog.Logger) error {
 				return err
 			}
 			rep.Print(os.Stdout)
+			fmt.Print(pgBase)
 			if jsonFile != nil {
 				if err := json.NewEncoder(jsonFile).Encode(struct {
 					Store string

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"mensakiosk/central/loadgen"
 	"mensakiosk/central/server"
@@ -60,6 +63,8 @@ func parseStores(v string) ([]storeSpec, error) {
 // fairly. Each run gets a fresh database.
 type pgServers struct {
 	cluster *pgtest.Cluster
+	// dsn is the last run's database.
+	dsn string
 }
 
 func (p *pgServers) start() error {
@@ -97,6 +102,7 @@ func (p *pgServers) serve(spec storeSpec, dir string, kiosks, pupils int, opts s
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	p.dsn = dsn
 	var srvs []*server.Server
 	for i := range spec.servers {
 		s, err := openPostgresServer(ctx, dsn, filepath.Join(dir, fmt.Sprintf("server-%d", i+1)), opts)
@@ -109,4 +115,29 @@ func (p *pgServers) serve(spec storeSpec, dir string, kiosks, pupils int, opts s
 		srvs = append(srvs, s)
 	}
 	return loadgen.ServeServers(srvs, kiosks, pupils)
+}
+
+// pgBareCommit is the PostgreSQL counterpart of the baseline's bare bbolt
+// commit: n single-row INSERTs on dsn, each its own transaction (a commit,
+// and its WAL flush with fsync on), their p50 and p99.
+func pgBareCommit(ctx context.Context, dsn string, n int) (p50, p99 time.Duration, err error) {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS loadgen_bare (n int PRIMARY KEY)`); err != nil {
+		return 0, 0, err
+	}
+	defer conn.Exec(context.Background(), `DROP TABLE loadgen_bare`)
+	ds := make([]time.Duration, 0, n)
+	for i := range n {
+		t0 := time.Now()
+		if _, err := conn.Exec(ctx, `INSERT INTO loadgen_bare VALUES ($1)`, i); err != nil {
+			return 0, 0, err
+		}
+		ds = append(ds, time.Since(t0))
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2], ds[min(len(ds)-1, len(ds)*99/100)], nil
 }
