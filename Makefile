@@ -163,7 +163,12 @@ e2e: deps
 # LOADGEN_ARGS changes it, e.g. the rush's first minute in real time:
 #   make bench LOADGEN_ARGS='-kiosks 1000 -rush 20m -window 60s -drain 10s'
 LOADGEN_ARGS ?= -kiosks 100,300,1000 -meals 30 -rush 20s -drain 5s
+# The stores compared: one server on bbolt, one on PostgreSQL, two on one
+# PostgreSQL database (a throwaway cluster with fsync on, internal/pgtest),
+# 1,000 and 2,000 kiosks in the rush's first minute in real time; ~10 min.
+LOADGEN_STORES_ARGS ?= -store bbolt,postgres,postgres:2 -kiosks 1000,2000 -meals 30 -rush 20m -window 60s -drain 10s -max 25m
 bench: modules
+	@scripts/ensure-deps.sh test
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'ImportComune' -benchtime 1x -timeout 30m ./central/server
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS),$(DEMO) -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/kiosk
 	@scripts/ensure-deps.sh test
@@ -173,6 +178,7 @@ bench: modules
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'BareCommit|EmptyDeltaPull|TopUp|FamilyView' -benchtime 200x -timeout 30m ./central/synctest
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'PushBesideAFlood' -benchtime 1x -timeout 30m ./central/synctest
 	CGO_ENABLED=0 $(GO) run ./cmd/loadgen $(LOADGEN_ARGS)
+	CGO_ENABLED=0 $(GO) run ./cmd/loadgen $(LOADGEN_STORES_ARGS)
 
 clean:
 	rm -rf $(BIN)
