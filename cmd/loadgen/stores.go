@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -94,6 +95,9 @@ func (p *pgServers) serve(spec storeSpec, dir string, kiosks, pupils int, opts s
 		return []string{u}, ks, stop, err
 	}
 	if err := p.start(); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil { // the baseline's bbolt file
 		return nil, nil, nil, err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
