@@ -210,17 +210,20 @@ func run(args []string, log *slog.Logger) error {
 				cfg.URL, cfg.Others = us[0], us[1:]
 				log.Info("server ready", "store", store.String(), "kiosks", n, "pupils", n**meals, "setup_ms", time.Since(t0).Milliseconds())
 			}
+			retriesBefore := pgRetries()
 			rep, err := loadgen.Run(ctx, cfg)
 			var pgBase string
 			if err == nil && store.postgres && *target == "" {
 				// PostgreSQL's own bare commit, after the run (before it,
 				// it would warm the cluster for the run).
+				retries := pgRetries() - retriesBefore
 				p50, p99, perr := pgBareCommit(ctx, pg.dsn, 100)
 				if perr != nil {
 					err = perr
 				}
-				pgBase = fmt.Sprintf("  baseline, same run, after it: bare PostgreSQL commit (one-row INSERT, fsync on) p50 %.1fms p99 %.1fms\n",
-					float64(p50)/float64(time.Millisecond), float64(p99)/float64(time.Millisecond))
+				pgBase = fmt.Sprintf("  baseline, same run, after it: bare PostgreSQL commit (one-row INSERT, fsync on) p50 %.1fms p99 %.1fms\n"+
+					"  PostgreSQL: %d transactions ran again after a serialization conflict (SERIALIZABLE)\n",
+					float64(p50)/float64(time.Millisecond), float64(p99)/float64(time.Millisecond), retries)
 			}
 			if stop != nil {
 				if serr := stop(); err == nil {

@@ -12,3 +12,6 @@ import (
 func openPostgresServer(ctx context.Context, dsn, dir string, opts server.Options) (*server.Server, error) {
 	return nil, errors.New("loadgen: the PostgreSQL store is not in this build yet")
 }
+
+// pgRetries is how many Updates ran again after a serialization conflict.
+func pgRetries() int64 { return 0 }
