@@ -1,6 +1,13 @@
 package server
 
-import "testing"
+import (
+	"context"
+	"testing"
+	"time"
+
+	"mensakiosk/central/server/kv/kvpg"
+	"mensakiosk/internal/pgtest"
+)
 
 // benchStore opens a fresh server on one store for a benchmark.
 type benchStore struct {
@@ -8,13 +15,66 @@ type benchStore struct {
 	open func(b *testing.B) *Server
 }
 
-// benchStores are the stores the store benchmarks run on.
+// benchStores are the stores the store benchmarks run on: bbolt (a file
+// in a temporary directory, fdatasync at every commit) and PostgreSQL (a
+// throwaway cluster started for the benchmark with fsync and
+// synchronous_commit ON, as in production: a fair comparison with bbolt's
+// fdatasync; the tests' shared cluster has them off).
 func benchStores() []benchStore {
-	return []benchStore{{"bbolt", func(b *testing.B) *Server {
-		s, err := Open(b.TempDir(), Options{})
-		if err != nil {
-			b.Fatal(err)
+	return []benchStore{
+		{"bbolt", func(b *testing.B) *Server {
+			s, err := Open(b.TempDir(), Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return s
+		}},
+		{"postgres", openBenchPostgres},
+	}
+}
+
+func openBenchPostgres(b *testing.B) *Server {
+	c, err := pgtest.StartWith(pgtest.Options{Durable: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if err := c.Stop(); err != nil {
+			b.Error(err)
 		}
-		return s
-	}}}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, dsn, err := c.CreateDB(ctx, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := kvpg.Open(ctx, dsn, kvpg.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.CreateTenant(ctx, "default"); err != nil {
+		st.Close()
+		b.Fatal(err)
+	}
+	s, err := OpenStore(benchPGTenant{st.Tenant("default"), st}, b.TempDir(), Options{})
+	if err != nil {
+		st.Close()
+		b.Fatal(err)
+	}
+	return s
+}
+
+// benchPGTenant is a tenant's kv.DB whose Close also closes its store.
+type benchPGTenant struct {
+	*kvpg.DB
+	st *kvpg.Store
+}
+
+func (o benchPGTenant) Close() error {
+	err := o.DB.Close()
+	if cerr := o.st.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
