@@ -133,15 +133,18 @@ func mergeContact(a, b KioskContact) KioskContact {
 	return m
 }
 
-func getContact(tx kv.Tx, kiosk string) (c KioskContact, ok bool, err error) {
-	v := tx.Bucket(bContacts).Get([]byte(kiosk))
-	if v == nil {
-		return c, false, nil
-	}
-	if err := json.Unmarshal(v, &c); err != nil {
-		return c, false, fmt.Errorf("kiosk contact %q: %w", kiosk, err)
-	}
-	return c, true, nil
+// storedContacts reads every stored contact.
+func storedContacts(tx kv.Tx) (map[string]KioskContact, error) {
+	m := map[string]KioskContact{}
+	err := tx.Bucket(bContacts).ForEach(func(k, v []byte) error {
+		var c KioskContact
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("kiosk contact %q: %w", k, err)
+		}
+		m[string(k)] = c
+		return nil
+	})
+	return m, err
 }
 
 func putContact(tx kv.Tx, c KioskContact) error {
@@ -170,13 +173,15 @@ func (s *Server) flushContacts() error {
 		return nil
 	}
 	err := s.db.Update(func(tx kv.Tx) error {
+		// What is stored, in one scan: a Get per kiosk would be a round
+		// trip each on PostgreSQL, inside the Comune's write turn.
+		stored, err := storedContacts(tx)
+		if err != nil {
+			return err
+		}
 		for _, c := range write {
-			stored, ok, err := getContact(tx, c.Kiosk)
-			if err != nil {
-				return err
-			}
-			if ok {
-				c = mergeContact(c, stored)
+			if old, ok := stored[c.Kiosk]; ok {
+				c = mergeContact(c, old)
 			}
 			if err := putContact(tx, c); err != nil {
 				return err
@@ -227,19 +232,15 @@ func (s *Server) Kiosks() ([]KioskContact, error) {
 	s.contacts.mu.Unlock()
 	err := s.db.View(func(tx kv.Tx) error {
 		// What other servers on the database wrote.
-		err := tx.Bucket(bContacts).ForEach(func(k, v []byte) error {
-			var c KioskContact
-			if err := json.Unmarshal(v, &c); err != nil {
-				return fmt.Errorf("kiosk contact %q: %w", k, err)
-			}
-			if m, ok := byKiosk[string(k)]; ok {
-				c = mergeContact(m, c)
-			}
-			byKiosk[string(k)] = c
-			return nil
-		})
+		stored, err := storedContacts(tx)
 		if err != nil {
 			return err
+		}
+		for k, c := range stored {
+			if m, ok := byKiosk[k]; ok {
+				c = mergeContact(m, c)
+			}
+			byKiosk[k] = c
 		}
 		tk := tx.Bucket(bTokens)
 		return tx.Bucket(bKioskTk).ForEach(func(k, h []byte) error {
