@@ -34,7 +34,7 @@ func benchStores() []benchStore {
 }
 
 func openBenchPostgres(b *testing.B) *Server {
-	c, err := pgtest.StartWith(pgtest.Options{Durable: true})
+	c, err := pgtest.StartDurable()
 	if err != nil {
 		b.Fatal(err)
 	}

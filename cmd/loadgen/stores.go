@@ -72,7 +72,7 @@ func (p *pgServers) start() error {
 	if p.cluster != nil {
 		return nil
 	}
-	c, err := pgtest.StartWith(pgtest.Options{Durable: true, MaxConnections: 400})
+	c, err := pgtest.StartDurable() // max_connections 300: two servers × 16
 	if err != nil {
 		return err
 	}
