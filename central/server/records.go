@@ -211,6 +211,9 @@ func (im *importer) unique(m seen, kind string, i int, field, id string) error {
 }
 
 func (s *Server) importTx(tx kv.Tx, d *ImportData, st *ImportStats) error {
+	if s.bolt == nil { // PostgreSQL: see import_prefetch.go
+		tx = newPrefetchTx(tx, prefetchBuckets())
+	}
 	im := &importer{s: s, tx: tx, d: d, st: st, now: s.now()}
 	// Dependencies first: pupils read fee bands, diets and accounts;
 	// badges and bookings read pupils.
