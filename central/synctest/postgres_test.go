@@ -1,0 +1,155 @@
+package synctest
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"mensakiosk/central/server"
+	"mensakiosk/central/server/kv/kvpg"
+	"mensakiosk/internal/pgtest"
+)
+
+// The kill and storm tests on PostgreSQL: two real central processes on one
+// database, behind the balancing fault proxy.
+
+// pgComune is the Comune cmd/central serves on PostgreSQL when none is
+// named (internal/pgstore.DefaultTenant).
+const pgComune = "default"
+
+// openPGServer opens the server on dsn's default Comune in-process, as
+// cmd/central does, beside any servers running on it.
+func openPGServer(t *testing.T, dsn string) *server.Server {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := kvpg.Open(ctx, dsn, kvpg.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateTenant(ctx, pgComune); err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	srv, err := server.OpenStore(ownedTenant{st.Tenant(pgComune), st}, t.TempDir(), server.Options{Log: logger(t)})
+	if err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	return srv
+}
+
+// ownedTenant is a tenant's kv.DB whose Close also closes its store.
+type ownedTenant struct {
+	*kvpg.DB
+	st *kvpg.Store
+}
+
+func (o ownedTenant) Close() error {
+	err := o.DB.Close()
+	if cerr := o.st.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// pgFleet is n central processes on one fresh PostgreSQL database (each its
+// own data directory and port, the store from its -config file), behind
+// the balancing fault proxy, not started; side is the store opened
+// in-process beside them.
+func pgFleet(t *testing.T, bin string, n int) (f *centralFleet, side *server.Server) {
+	t.Helper()
+	dsn := pgtest.NewDB(t)
+	side = openPGServer(t, dsn)
+	t.Cleanup(func() { side.Close() })
+	cfg, _ := json.Marshal(map[string]any{"store": map[string]string{"postgres": dsn}})
+	cfgFile := filepath.Join(t.TempDir(), "central.json")
+	if err := os.WriteFile(cfgFile, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var addrs []string
+	var args [][]string
+	for range n {
+		addr := freeAddr(t)
+		addrs = append(addrs, addr)
+		args = append(args, []string{"-config", cfgFile, "-addr", addr, "-data", t.TempDir()})
+	}
+	skipWithoutPostgresStore(t, bin, cfgFile)
+	f = newFleet(t, bin, addrs, args, func(t *testing.T) *server.Server { return openPGServer(t, dsn) })
+	t.Cleanup(f.stopAll)
+	return f, side
+}
+
+// TestServerKilledDuringSyncTwoServersOnPostgres: two central processes on
+// one PostgreSQL database behind a balancer, either SIGKILLed at random
+// again and again while two kiosks push through the fault proxy (each
+// request to the next server): 0 lost, 0 doubled, balances exact, no alarm.
+func TestServerKilledDuringSyncTwoServersOnPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the central binary (not in -short)")
+	}
+	bin := buildCentral(t)
+	f, side := pgFleet(t, bin, 2)
+	c := newComune(1500)
+	if _, err := side.Import(c.data); err != nil {
+		t.Fatal(err)
+	}
+	kiosks := []string{"porta-1", "porta-2"}
+	var tokens []string
+	for _, k := range kiosks {
+		tok, err := side.CreateToken(k, server.RoleCanteen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, tok)
+	}
+	serverKills(t, f, c, kiosks, tokens, 8)
+}
+
+// TestSyncThroughAFaultStormTwoServersOnPostgres: the storm, through the
+// balancing proxy in front of two central processes on one database.
+func TestSyncThroughAFaultStormTwoServersOnPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the central binary (not in -short)")
+	}
+	f, side := pgFleet(t, buildCentral(t), 2)
+	f.startDead(t)
+	syncThroughAFaultStorm(t, f.proxy, side)
+}
+
+// skipWithoutPostgresStore skips the test when the central binary does not
+// know the "store" setting (a build before the PostgreSQL store's wiring):
+// it refuses the configuration as it starts. A binary that knows it is
+// stopped once it listens.
+func skipWithoutPostgresStore(t *testing.T, bin, cfgFile string) {
+	t.Helper()
+	cmd := exec.Command(bin, "-config", cfgFile, "-addr", freeAddr(t), "-data", t.TempDir())
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), `"msg":"listening"`) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			return
+		}
+		out.WriteString(sc.Text() + "\n")
+	}
+	cmd.Wait()
+	if strings.Contains(out.String(), `unknown field "store"`) {
+		t.Skip("this central binary has no PostgreSQL store (its configuration refuses \"store\")")
+	}
+	t.Fatalf("central on PostgreSQL exited before listening:\n%s", out.String())
+}
