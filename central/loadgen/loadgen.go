@@ -17,7 +17,9 @@
 // one database, each request to one of them), or by default a
 // reference server on bbolt started in-process on loopback (Serve), with a
 // generated Comune of Kiosks×MealsPerKiosk pupils imported and a canteen
-// token made for each kiosk.
+// token made for each kiosk; or servers the caller opened on any store, one
+// or several on one database (ServeServers: cmd/loadgen -store postgres,
+// postgres:2).
 package loadgen
 
 import (
