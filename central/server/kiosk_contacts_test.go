@@ -190,7 +190,7 @@ func TestKioskContactFlushMergesWithAnotherServers(t *testing.T) {
 // A serving server flushes by itself, every ContactFlushEvery.
 func TestKioskContactFlushedWhileServing(t *testing.T) {
 	dir := t.TempDir()
-	s, err := Open(dir, Options{Clock: apptest.NewClock(testNow), ContactFlushEvery: 10 * time.Millisecond})
+	s, err := openTest(t, dir, Options{Clock: apptest.NewClock(testNow), ContactFlushEvery: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
