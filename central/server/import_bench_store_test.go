@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mensakiosk/central/server/kv/kvpg"
+	"mensakiosk/internal/pgstore"
 	"mensakiosk/internal/pgtest"
 )
 
@@ -49,32 +50,14 @@ func openBenchPostgres(b *testing.B) *Server {
 	if err != nil {
 		b.Fatal(err)
 	}
-	st, err := kvpg.Open(ctx, dsn, kvpg.Options{})
+	db, err := pgstore.OpenTenant(ctx, dsn, pgstore.DefaultTenant, kvpg.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := st.CreateTenant(ctx, "default"); err != nil {
-		st.Close()
-		b.Fatal(err)
-	}
-	s, err := OpenStore(benchPGTenant{st.Tenant("default"), st}, b.TempDir(), Options{})
+	s, err := OpenStore(db, b.TempDir(), Options{})
 	if err != nil {
-		st.Close()
+		db.Close()
 		b.Fatal(err)
 	}
 	return s
-}
-
-// benchPGTenant is a tenant's kv.DB whose Close also closes its store.
-type benchPGTenant struct {
-	*kvpg.DB
-	st *kvpg.Store
-}
-
-func (o benchPGTenant) Close() error {
-	err := o.DB.Close()
-	if cerr := o.st.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

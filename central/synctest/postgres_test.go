@@ -13,50 +13,29 @@ import (
 
 	"mensakiosk/central/server"
 	"mensakiosk/central/server/kv/kvpg"
+	"mensakiosk/internal/pgstore"
 	"mensakiosk/internal/pgtest"
 )
 
 // The kill and storm tests on PostgreSQL: two real central processes on one
 // database, behind the balancing fault proxy.
 
-// pgComune is the Comune cmd/central serves on PostgreSQL when none is
-// named (internal/pgstore.DefaultTenant).
-const pgComune = "default"
-
 // openPGServer opens the server on dsn's default Comune in-process, as
-// cmd/central does, beside any servers running on it.
+// cmd/central does (internal/pgstore), beside any servers running on it.
 func openPGServer(t *testing.T, dsn string) *server.Server {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	st, err := kvpg.Open(ctx, dsn, kvpg.Options{})
+	db, err := pgstore.OpenTenant(ctx, dsn, pgstore.DefaultTenant, kvpg.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateTenant(ctx, pgComune); err != nil {
-		st.Close()
-		t.Fatal(err)
-	}
-	srv, err := server.OpenStore(ownedTenant{st.Tenant(pgComune), st}, t.TempDir(), server.Options{Log: logger(t)})
+	srv, err := server.OpenStore(db, t.TempDir(), server.Options{Log: logger(t)})
 	if err != nil {
-		st.Close()
+		db.Close()
 		t.Fatal(err)
 	}
 	return srv
-}
-
-// ownedTenant is a tenant's kv.DB whose Close also closes its store.
-type ownedTenant struct {
-	*kvpg.DB
-	st *kvpg.Store
-}
-
-func (o ownedTenant) Close() error {
-	err := o.DB.Close()
-	if cerr := o.st.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // pgFleet is n central processes on one fresh PostgreSQL database (each its
