@@ -32,7 +32,7 @@ import (
 // transaction, so a command beside the servers is one more client (and a
 // command's GPD calls take the outbox's lease like a server's). What only a
 // running server holds is its kiosks' last contacts of the past minute
-// (written every minute): `central kiosks` shows them as of then.
+// (written every 30 s, merged): `central kiosks` shows them as of then.
 
 // StoreConfig is the settings file's "store".
 type StoreConfig struct {
