@@ -58,7 +58,7 @@ func (s *Server) CreateToken(kioskID, role string) (string, error) {
 	if _, err := rand.Read(raw); err != nil {
 		return "", err
 	}
-	token := base64.RawURLEncoding.EncodeToString(raw)
+	token := s.comuneTokenPrefix() + base64.RawURLEncoding.EncodeToString(raw) // comuni.go
 	err := s.db.Update(func(tx kv.Tx) error {
 		return putToken(tx, kioskID, role, tokenHash(token))
 	})

@@ -9,7 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
+	stdlog "log"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -141,13 +142,33 @@ func familyPath(path string) (string, bool) {
 	return acc, ok && acc != "" && !strings.Contains(acc, "/")
 }
 
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (kiosk, role string, ok bool) {
-	h := r.Header.Get("Authorization")
-	scheme, token, found := strings.Cut(h, " ")
+// parseBearer is the request's bearer token, if it has one.
+func parseBearer(r *http.Request) (string, bool) {
+	scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
 	token = strings.TrimSpace(token)
-	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
+	return token, found && strings.EqualFold(scheme, "Bearer") && token != ""
+}
+
+// bearerToken is the request's bearer token; without one it answers 401.
+func bearerToken(w http.ResponseWriter, r *http.Request) (string, bool) {
+	token, ok := parseBearer(r)
+	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="mensakiosk"`)
 		writeError(w, http.StatusUnauthorized, "unauthorized", "", "a kiosk token is required: Authorization: Bearer <token>")
+		return "", false
+	}
+	return token, true
+}
+
+// unknownToken answers 401 to a token that is not (or no longer) valid.
+func unknownToken(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="mensakiosk", error="invalid_token"`)
+	writeError(w, http.StatusUnauthorized, "unauthorized", "", "unknown or revoked token")
+}
+
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (kiosk, role string, ok bool) {
+	token, ok := bearerToken(w, r)
+	if !ok {
 		return "", "", false
 	}
 	kiosk, role, err := s.kioskFor(token)
@@ -164,8 +185,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (kiosk, ro
 			forbidden(w, "a receipts token may only post receipts (POST "+central.PathReceipts+")")
 			return "", "", false
 		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="mensakiosk", error="invalid_token"`)
-		writeError(w, http.StatusUnauthorized, "unauthorized", "", "unknown or revoked token")
+		unknownToken(w)
 		return "", "", false
 	}
 	return kiosk, role, true
@@ -361,19 +381,39 @@ const (
 // before it answers) and returns. With tlsCfg nil it serves plain HTTP,
 // which it refuses unless ln is on loopback.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config) error {
+	defer s.whileServing(ctx)()
+	return serveOn(ctx, ln, tlsCfg, s.Handler(), s.refused, s.log, "db", s.path)
+}
+
+// whileServing starts what a server does beside its requests while it
+// serves, and returns what stops it (after the requests in flight ended).
+// Serve calls it, and Comuni.Serve for each Comune's server: what a
+// serving server must do in the background belongs here, not in Serve.
+func (s *Server) whileServing(ctx context.Context) (stop func()) {
+	// The kiosks' contacts, written off the requests (kiosk_contacts.go).
+	flushCtx, stopFlush := context.WithCancel(ctx)
+	flushed := make(chan struct{})
+	go func() { s.flushContactsEvery(flushCtx); close(flushed) }()
+	return func() { stopFlush(); <-flushed }
+}
+
+// serveOn answers with h on ln until ctx ends (Serve); refused counts the
+// HTTP server's own complaints; logArgs name what is served in the
+// "listening" line.
+func serveOn(ctx context.Context, ln net.Listener, tlsCfg *tls.Config, h http.Handler, refused *logagg.Aggregator, log *slog.Logger, logArgs ...any) error {
 	if tlsCfg == nil && !IsLoopback(ln.Addr().String()) {
 		ln.Close()
 		return fmt.Errorf("listen %s: %w", ln.Addr(), ErrPlainHTTP)
 	}
 	srv := &http.Server{
-		Handler:           s.Handler(),
+		Handler:           h,
 		ReadHeaderTimeout: ReadHeaderTimeout,
 		ReadTimeout:       ReadTimeout,
 		WriteTimeout:      WriteTimeout,
 		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		// A stranger's failed TLS handshakes and broken requests: counted.
-		ErrorLog:    log.New(serverErrors{s.refused}, "", 0),
+		ErrorLog:    stdlog.New(serverErrors{refused}, "", 0),
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	if tlsCfg != nil {
@@ -383,18 +423,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config)
 		}
 		ln = tls.NewListener(ln, cfg)
 	}
-	s.log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil, "db", s.path)
-	// The kiosks' contacts, written off the requests (kiosk_contacts.go).
-	flushCtx, stopFlush := context.WithCancel(ctx)
-	flushed := make(chan struct{})
-	go func() { s.flushContactsEvery(flushCtx); close(flushed) }()
-	defer func() { stopFlush(); <-flushed }()
+	log.Info("listening", append([]any{"addr", ln.Addr().String(), "tls", tlsCfg != nil}, logArgs...)...)
 	done := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 		defer cancel()
-		s.log.Info("shutting down")
+		log.Info("shutting down")
 		done <- srv.Shutdown(sctx)
 	}()
 	err := srv.Serve(ln)
@@ -404,7 +439,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsCfg *tls.Config)
 	if err := <-done; err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	s.log.Info("stopped")
+	log.Info("stopped")
 	return nil
 }
 

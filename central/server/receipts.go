@@ -295,7 +295,7 @@ func (s *Server) CreateReceiptToken(name string) (string, error) {
 	if _, err := rand.Read(raw); err != nil {
 		return "", err
 	}
-	token := base64.RawURLEncoding.EncodeToString(raw)
+	token := s.comuneTokenPrefix() + base64.RawURLEncoding.EncodeToString(raw) // comuni.go
 	err := s.db.Update(func(tx kv.Tx) error {
 		tk, byName := tx.Bucket(bReceiptTokens), tx.Bucket(bReceiptTokenNames)
 		if old := byName.Get([]byte(name)); old != nil {

@@ -88,6 +88,10 @@ type Options struct {
 	// contacts changed since the last write (kiosk_contacts.go); 0 is
 	// DefaultContactFlushEvery.
 	ContactFlushEvery time.Duration
+	// Comune is the code of the Comune this server serves in a service of
+	// many Comuni (comuni.go): its tokens carry it as their prefix, and the
+	// store is marked with it. "" is the single Comune of a service of one.
+	Comune string
 }
 
 // Server is the central server: its store and its HTTP handler.
@@ -122,6 +126,8 @@ type Server struct {
 	contacts contacts // kiosk_contacts.go: each kiosk's version and last contact
 	// contactFlushEvery: Options.ContactFlushEvery.
 	contactFlushEvery time.Duration
+
+	comune string // Options.Comune: comuni.go
 }
 
 // Layout.
@@ -225,7 +231,10 @@ func OpenStore(db kv.DB, dataDir string, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("central server: %w", err)
 	}
-	s := &Server{db: db, dataDir: dataDir, log: opts.Log, clock: opts.Clock, loc: loc, cutoff: cut, pagopa: pp,
+	if err := checkComuneStore(db, opts.Comune); err != nil { // comuni.go
+		return nil, fmt.Errorf("central server: %w", err)
+	}
+	s := &Server{db: db, dataDir: dataDir, log: opts.Log, clock: opts.Clock, loc: loc, cutoff: cut, pagopa: pp, comune: opts.Comune,
 		refused:   logagg.New(opts.Log, opts.LogInterval, 5, logagg.WithMessage("requests refused")),
 		repeats:   logagg.New(opts.Log, opts.LogInterval, 3, logagg.WithMessage("alarms raised again"), logagg.WithLevel(slog.LevelError)),
 		pushWarns: logagg.New(opts.Log, opts.LogInterval, 3, logagg.WithMessage("push warnings"))}
@@ -266,6 +275,9 @@ func (s *Server) init() error {
 			return err
 		}
 		meta := tx.Bucket(bMeta)
+		if err := s.checkComune(meta); err != nil { // comuni.go
+			return err
+		}
 		if v := meta.Get(kSchema); v != nil {
 			if got := binary.BigEndian.Uint64(v); got != SchemaVersion {
 				return fmt.Errorf("database schema %d, this server reads %d", got, SchemaVersion)
