@@ -57,6 +57,7 @@ func certificatesCmd(args []string, stdout, stderr io.Writer) error {
 	year := fs.Int("year", 0, "the calendar year, e.g. 2026")
 	out := fs.String("out", "", "directory to write the PDFs and the CSV into (created)")
 	config := fs.String("config", "", "the server's JSON settings (time_zone, pagopa creditor) when the server is not running")
+	comune := comuneFlag(fs) // comuni_config.go
 	lang := fs.String("lang", "it", "language of the PDFs: it or en")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -71,7 +72,7 @@ func certificatesCmd(args []string, stdout, stderr io.Writer) error {
 	case *lang != "it" && *lang != "en":
 		return usageError{"-lang: it or en"}
 	}
-	ops, srv, opts, err := openCertificateCommand(fs, *data, *config, stderr) // command_setup.go
+	ops, srv, opts, err := openCertificateCommand(fs, *data, *config, *comune, stderr) // command_setup.go
 	if err != nil {
 		return err
 	}
@@ -166,6 +167,7 @@ func refundCmd(args []string, stdout, stderr io.Writer) error {
 	reason := fs.String("reason", "", "why the family is refunded")
 	id := fs.String("id", "", "the refund's id (default: made from the time); the same id records once")
 	config := fs.String("config", "", "the server's JSON settings (time_zone) when the server is not running")
+	comune := comuneFlag(fs) // comuni_config.go
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -179,7 +181,7 @@ func refundCmd(args []string, stdout, stderr io.Writer) error {
 	case strings.TrimSpace(*reason) == "":
 		return usageError{"-reason TEXT is required: say why the family is refunded"}
 	}
-	ops, srv, _, err := openCertificateCommand(fs, *data, *config, stderr) // command_setup.go
+	ops, srv, _, err := openCertificateCommand(fs, *data, *config, *comune, stderr) // command_setup.go
 	if err != nil {
 		return err
 	}

@@ -18,10 +18,15 @@ import (
 // the settings file, if one is named, to *data (commandConfig).
 func parseWithConfig(fs *flag.FlagSet, args []string, data *string) (commandBase, error) {
 	configPath := fs.String("config", "", configUsage)
+	comune := comuneFlag(fs) // comuni_config.go
 	if err := fs.Parse(args); err != nil {
 		return commandBase{}, err
 	}
-	return commandConfig(fs, *configPath, data) // config_cmd.go
+	base, err := commandConfig(fs, *configPath, data) // config_cmd.go
+	if err != nil {
+		return base, err
+	}
+	return commandComune(fs, *configPath, *comune, data, base) // comuni_config.go
 }
 
 // openExisting is openCommand on a data directory that must exist: a
@@ -46,7 +51,7 @@ func dataDirExists(data string) error {
 // (config) gives the time zone and pagoPA, and the operations come from the
 // database (srv set, to close) or the running server's admin socket. opts
 // are the booking options the settings give.
-func openCertificateCommand(fs *flag.FlagSet, data, config string, stderr io.Writer) (ops certificateOps, srv *server.Server, opts server.Options, err error) {
+func openCertificateCommand(fs *flag.FlagSet, data, config, comune string, stderr io.Writer) (ops certificateOps, srv *server.Server, opts server.Options, err error) {
 	if err := dataDirExists(data); err != nil {
 		return nil, nil, server.Options{}, err
 	}
@@ -56,9 +61,16 @@ func openCertificateCommand(fs *flag.FlagSet, data, config string, stderr io.Wri
 			return nil, nil, server.Options{}, err
 		}
 	}
+	cfg.Data = data
+	code, err := applyComune(&cfg, comune) // comuni_config.go
+	if err != nil {
+		return nil, nil, server.Options{}, err
+	}
+	data = cfg.Data
 	if opts, err = bookingOptions(cfg); err != nil { // staff_cmd.go
 		return nil, nil, server.Options{}, err
 	}
+	opts.Comune = code
 	ops, srv, err = openCertificateOps(data, opts, cfg, stderr)
 	return ops, srv, opts, err
 }

@@ -69,6 +69,9 @@ type Config struct {
 	// Store is where the data is kept (store_config.go): absent, the
 	// bbolt file in the data directory. Config file only.
 	Store *StoreConfig `json:"store,omitempty"`
+	// Comuni: a service of many Comuni, each with its own settings
+	// (comuni_config.go); none: one Comune, the settings above.
+	Comuni map[string]ComuneConfig `json:"comuni,omitempty"`
 }
 
 const usage = `usage:
@@ -115,6 +118,8 @@ const usage = `usage:
   (its data directory, "store" and "pagopa" settings); -data given on the command line wins.
   With "store": {"postgres": "postgres://…"} the commands open the database itself, servers
   running or not.
+  In a service of several Comuni ("comuni" in the settings file, or <data>/comuni/) every
+  administration command also takes -comune CODE (docs/central.md, "Many Comuni").
 `
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -223,6 +228,12 @@ func serve(args []string, stderr io.Writer) error {
 	case !server.IsLoopback(cfg.Addr):
 		return fmt.Errorf("-addr %s: %w", cfg.Addr, server.ErrPlainHTTP)
 	}
+	if len(cfg.Comuni) > 0 {
+		return serveComuni(cfg, log, tlsCfg) // comuni_serve.go
+	}
+	if err := oneComuneData(cfg); err != nil { // comuni_config.go
+		return err
+	}
 	opts, err := bookingOptions(cfg) // staff_cmd.go
 	if err != nil {
 		return err
@@ -295,6 +306,7 @@ func loadConfig(path string, fs *flag.FlagSet, cfg *Config) error {
 	cfg.TimeZone, cfg.BookingCutoff = file.TimeZone, file.BookingCutoff
 	cfg.PagoPA = file.PagoPA
 	cfg.Store = file.Store
+	cfg.Comuni = file.Comuni
 	return cfg.Store.check()
 }
 

@@ -94,7 +94,7 @@ func openServer(data string, store *StoreConfig, opts server.Options) (*server.S
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), pgOpenTimeout)
 	defer cancel()
-	db, err := openPostgres(ctx, store.Postgres) // store_postgres.go
+	db, err := openPostgres(ctx, store.Postgres, opts.Comune) // store_postgres.go
 	if err != nil {
 		return nil, fmt.Errorf("PostgreSQL store: %w", err)
 	}
