@@ -170,6 +170,7 @@ LOADGEN_STORES_ARGS ?= -store bbolt,postgres,postgres:2 -kiosks 1000,2000 -meals
 bench: modules
 	@scripts/ensure-deps.sh test
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'ImportComune' -benchtime 1x -timeout 30m ./central/server
+	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench 'ComuniFront' -benchtime 5000x -timeout 10m ./central/server
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS),$(DEMO) -run '^$$' -bench . -benchtime 1x -timeout 60m ./cmd/kiosk
 	@scripts/ensure-deps.sh test
 	CGO_ENABLED=0 $(GO) test -tags ci,$(TAGS) -run '^$$' -bench . -benchtime 20x -timeout 10m ./central/server/kv/...
