@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"mensakiosk/app"
-	"mensakiosk/central"
 	"mensakiosk/central/server/kv"
 	"mensakiosk/internal/logagg"
 )
@@ -182,16 +181,9 @@ func (c *Comuni) Close() { c.refused.Close() }
 func (c *Comuni) Handler() http.Handler { return http.HandlerFunc(c.serveHTTP) }
 
 func (c *Comuni) serveHTTP(rw http.ResponseWriter, r *http.Request) {
-	if id := r.Header.Get(central.HeaderRequestID); id != "" && len(id) <= 128 {
-		rw.Header().Set(central.HeaderRequestID, id)
-	}
+	echoRequestID(rw, r)
 	// Health names no Comune and tells nothing of any: the front answers.
-	if r.URL.Path == central.PathHealth {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			methodNotAllowed(rw, "GET, HEAD")
-			return
-		}
-		writeJSON(rw, app.Health{Status: "ok", Version: Version, ServerTime: c.clock.Now().UTC()})
+	if answerHealth(rw, r, c.clock.Now().UTC()) {
 		return
 	}
 	token, ok := parseBearer(r)

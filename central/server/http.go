@@ -62,16 +62,9 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 			s.refused.Add(reason, fmt.Sprintf("%s %s %s kiosk=%q: %s", r.RemoteAddr, r.Method, r.URL.Path, kiosk, w.msg))
 		}
 	}()
-	if id := r.Header.Get(central.HeaderRequestID); id != "" && len(id) <= 128 {
-		w.Header().Set(central.HeaderRequestID, id)
-	}
+	echoRequestID(w, r)
 
-	if r.URL.Path == central.PathHealth {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			methodNotAllowed(w, "GET, HEAD")
-			return
-		}
-		writeJSON(w, app.Health{Status: "ok", Version: Version, ServerTime: s.now()})
+	if answerHealth(w, r, s.now()) {
 		return
 	}
 
@@ -455,4 +448,25 @@ func (e serverErrors) Write(p []byte) (int, error) {
 	}
 	e.agg.Add(reason, line)
 	return len(p), nil
+}
+
+// echoRequestID gives a request's id (a short one) back on its answer.
+func echoRequestID(w http.ResponseWriter, r *http.Request) {
+	if id := r.Header.Get(central.HeaderRequestID); id != "" && len(id) <= 128 {
+		w.Header().Set(central.HeaderRequestID, id)
+	}
+}
+
+// answerHealth answers /v1/health, which names no kiosk and no Comune, and
+// says whether the request was that.
+func answerHealth(w http.ResponseWriter, r *http.Request, now time.Time) bool {
+	if r.URL.Path != central.PathHealth {
+		return false
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		methodNotAllowed(w, "GET, HEAD")
+		return true
+	}
+	writeJSON(w, app.Health{Status: "ok", Version: Version, ServerTime: now})
+	return true
 }

@@ -595,24 +595,15 @@ func (b *bucket) Bucket(name []byte) kv.Bucket {
 	return &bucket{t: b.t, st: b.t.state(childPath(b.st.path, name))}
 }
 
-func (b *bucket) CreateBucket(name []byte) (kv.Bucket, error) {
-	t := b.t
-	if err := t.writeCheck(name); err != nil {
-		return nil, err
-	}
-	e, ok := t.lookup(b.st, name)
-	switch {
-	case !ok:
-		return nil, t.err
-	case e.kind == kBucket:
-		return nil, kv.ErrBucketExists
-	case e.kind == kValue:
-		return nil, kv.ErrIncompatibleValue
-	}
-	return b.make(name)
-}
+func (b *bucket) CreateBucket(name []byte) (kv.Bucket, error) { return b.create(name, false) }
 
 func (b *bucket) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
+	return b.create(name, true)
+}
+
+// create makes the nested bucket name; an existing one is returned when
+// existing is true, ErrBucketExists otherwise.
+func (b *bucket) create(name []byte, existing bool) (kv.Bucket, error) {
 	t := b.t
 	if err := t.writeCheck(name); err != nil {
 		return nil, err
@@ -621,8 +612,10 @@ func (b *bucket) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
 	switch {
 	case !ok:
 		return nil, t.err
-	case e.kind == kBucket:
+	case e.kind == kBucket && existing:
 		return &bucket{t: t, st: t.state(childPath(b.st.path, name))}, nil
+	case e.kind == kBucket:
+		return nil, kv.ErrBucketExists
 	case e.kind == kValue:
 		return nil, kv.ErrIncompatibleValue
 	}
