@@ -1,13 +1,10 @@
 package synctest
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -59,7 +56,6 @@ func pgFleet(t *testing.T, bin string, n int) (f *centralFleet, side *server.Ser
 		addrs = append(addrs, addr)
 		args = append(args, []string{"-config", cfgFile, "-addr", addr, "-data", t.TempDir()})
 	}
-	skipWithoutPostgresStore(t, bin, cfgFile)
 	f = newFleet(t, bin, addrs, args, func(t *testing.T) *server.Server { return openPGServer(t, dsn) })
 	t.Cleanup(f.stopAll)
 	return f, side
@@ -100,35 +96,4 @@ func TestSyncThroughAFaultStormTwoServersOnPostgres(t *testing.T) {
 	f, side := pgFleet(t, buildCentral(t), 2)
 	f.startDead(t)
 	syncThroughAFaultStorm(t, f.proxy, side)
-}
-
-// skipWithoutPostgresStore skips the test when the central binary does not
-// know the "store" setting (a build before the PostgreSQL store's wiring):
-// it refuses the configuration as it starts. A binary that knows it is
-// stopped once it listens.
-func skipWithoutPostgresStore(t *testing.T, bin, cfgFile string) {
-	t.Helper()
-	cmd := exec.Command(bin, "-config", cfgFile, "-addr", freeAddr(t), "-data", t.TempDir())
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	sc := bufio.NewScanner(stderr)
-	for sc.Scan() {
-		if strings.Contains(sc.Text(), `"msg":"listening"`) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			return
-		}
-		out.WriteString(sc.Text() + "\n")
-	}
-	cmd.Wait()
-	if strings.Contains(out.String(), `unknown field "store"`) {
-		t.Skip("this central binary has no PostgreSQL store (its configuration refuses \"store\")")
-	}
-	t.Fatalf("central on PostgreSQL exited before listening:\n%s", out.String())
 }
