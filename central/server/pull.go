@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"mensakiosk/central/server/kv"
 
@@ -94,17 +93,6 @@ func parseCursor(str string) (c cursorState, dbID []byte, err error) {
 // deltaFields are the Delta's JSON names, by kind index (see kinds).
 var deltaFields = [...]string{"accounts", "pupils", "badges", "bookings", "fee_bands", "diets", "staff", "news", "documents"}
 
-// pullTail is the part of app.PullPage after the Delta.
-type pullTail struct {
-	Cursor     string        `json:"cursor"`
-	More       bool          `json:"more"`
-	Reset      bool          `json:"reset"`
-	Done       int           `json:"done"`
-	Total      int           `json:"total"`
-	ServerTime time.Time     `json:"server_time"`
-	Kiosk      app.KioskView `json:"kiosk"`
-}
-
 // Pull answers one pull page with the whole roster (a counter's view), as
 // the JSON of an app.PullPage: the records are spliced in as stored, not
 // decoded and encoded again. epoch selects the stream the kiosk view
@@ -190,7 +178,9 @@ func (s *Server) PullView(kioskID, cursor string, limit int, epoch string, redac
 		} else {
 			total = done
 		}
-		tail := pullTail{Cursor: encodeCursor(dbID, next), More: more, Reset: cur.reset, Done: done, Total: total,
+		// The part of the page after the Delta: an app.PullPage whose
+		// Delta is empty, and so left out (every Delta field is omitempty).
+		tail := app.PullPage{Cursor: encodeCursor(dbID, next), More: more, Reset: cur.reset, Done: done, Total: total,
 			ServerTime: s.now(), Kiosk: kioskView(tx, kioskID, epoch)}
 
 		size := 64
