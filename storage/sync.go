@@ -468,49 +468,39 @@ func deleteBucketIfExists(tx *bolt.Tx, name []byte) error {
 
 // applyPage writes a page's records and deletions.
 func applyPage(tx *bolt.Tx, p app.PullPage) error {
-	{
-		if err := putRoster(tx, app.Roster{Accounts: p.Accounts, Pupils: p.Pupils, Badges: p.Badges, Bookings: p.Bookings}); err != nil {
+	// The roster has its indexes (putRoster); every other kind is stored
+	// whole under its id, a bucket a kind. On an error the transaction is
+	// rolled back, so the later kinds written meanwhile do not count.
+	if err := firstErr(
+		putRoster(tx, app.Roster{Accounts: p.Accounts, Pupils: p.Pupils, Badges: p.Badges, Bookings: p.Bookings}),
+		putAllKeyed(tx.Bucket(bFeeBands), p.FeeBands, func(f app.FeeBand) string { return f.Code }),
+		putAllKeyed(tx.Bucket(bDiets), p.Diets, func(d app.Diet) string { return d.Code }),
+		putAllKeyed(tx.Bucket(bStaff), p.Staff, func(st app.Staff) string { return st.ID }),
+		putAllKeyed(tx.Bucket(bNews), p.News, func(n app.News) string { return n.ID }),
+		putAllKeyed(tx.Bucket(bDocuments), p.Documents, func(d app.Document) string { return d.ID }),
+	); err != nil {
+		return err
+	}
+	for _, r := range p.Deleted {
+		if err := deleteRef(tx, r); err != nil {
 			return err
 		}
-		for _, f := range p.FeeBands {
-			if err := putKeyed(tx.Bucket(bFeeBands), f.Code, f); err != nil {
-				return err
-			}
-		}
-		for _, d := range p.Diets {
-			if err := putKeyed(tx.Bucket(bDiets), d.Code, d); err != nil {
-				return err
-			}
-		}
-		for _, st := range p.Staff {
-			if err := putKeyed(tx.Bucket(bStaff), st.ID, st); err != nil {
-				return err
-			}
-		}
-		for _, n := range p.News {
-			if err := putKeyed(tx.Bucket(bNews), n.ID, n); err != nil {
-				return err
-			}
-		}
-		for _, d := range p.Documents {
-			if err := putKeyed(tx.Bucket(bDocuments), d.ID, d); err != nil {
-				return err
-			}
-		}
-		for _, r := range p.Deleted {
-			if err := deleteRef(tx, r); err != nil {
-				return err
-			}
-		}
-		return nil
 	}
+	return nil
 }
 
-func putKeyed(b *bolt.Bucket, k string, v any) error {
-	if k == "" {
-		return fmt.Errorf("pull: a %T record with an empty id", v)
+// putAllKeyed stores each record as JSON under its id.
+func putAllKeyed[T any](b *bolt.Bucket, recs []T, id func(T) string) error {
+	for _, v := range recs {
+		k := id(v)
+		if k == "" {
+			return fmt.Errorf("pull: a %T record with an empty id", v)
+		}
+		if err := putJSON(b, []byte(k), v); err != nil {
+			return err
+		}
 	}
-	return putJSON(b, []byte(k), v)
+	return nil
 }
 
 // deleteRef removes a record the server deleted. Meals recorded here stay.
