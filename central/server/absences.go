@@ -119,13 +119,8 @@ func (s *Server) handleAbsence(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(w, "POST")
 		return
 	}
-	body, ok := readRequestBody(w, r)
-	if !ok {
-		return
-	}
 	var req app.AbsenceRequest
-	if field, err := decodeBody(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "malformed_json", field, err.Error())
+	if !readRequest(w, r, &req) {
 		return
 	}
 	rep, err := s.Absence(req)

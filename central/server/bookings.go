@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 	_ "time/tzdata" // Europe/Rome without the system's zoneinfo (minimal images)
@@ -177,13 +176,8 @@ func (s *Server) Book(r app.BookingRequest) (app.Booking, error) {
 }
 
 func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
-	body, ok := readRequestBody(w, r)
-	if !ok {
-		return
-	}
 	var req app.BookingRequest
-	if field, err := decodeBody(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "malformed_json", field, err.Error())
+	if !readRequest(w, r, &req) {
 		return
 	}
 	b, err := s.Book(req)
@@ -206,19 +200,4 @@ func writeAPIError(s *Server, w http.ResponseWriter, r *http.Request, err error)
 		s.internal(w, r, err)
 	}
 	return true
-}
-
-// readRequestBody reads a small JSON request body (bounded like a push's).
-func readRequestBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, central.MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "", fmt.Sprintf("the body exceeds %d bytes", central.MaxBodyBytes))
-			return nil, false
-		}
-		writeError(w, http.StatusBadRequest, "bad_request", "", "reading the body: "+err.Error())
-		return nil, false
-	}
-	return body, true
 }

@@ -252,19 +252,8 @@ func parseQuery(raw string) (map[string]string, error) {
 }
 
 func (s *Server) handlePush(w http.ResponseWriter, r *http.Request, kiosk, role string) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, central.MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "", fmt.Sprintf("the body exceeds %d bytes: send smaller batches", central.MaxBodyBytes))
-			return
-		}
-		writeError(w, http.StatusBadRequest, "bad_request", "", "reading the body: "+err.Error())
-		return
-	}
 	var b app.PushBatch
-	if field, err := decodeBody(body, &b); err != nil {
-		writeError(w, http.StatusBadRequest, "malformed_json", field, err.Error())
+	if !readJSONBody(w, r, central.MaxBodyBytes, fmt.Sprintf("the body exceeds %d bytes: send smaller batches", central.MaxBodyBytes), &b) {
 		return
 	}
 	reply, err := s.PushAs(kiosk, role, b)

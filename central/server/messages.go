@@ -197,12 +197,7 @@ func (s *Server) familyMessages(tx kv.Tx, a app.AccountID, pupils []app.PupilID)
 // message by a family it reaches is kept; a repeat changes nothing.
 func (p *pusher) pushMessageRead(item *ReviewItem) error {
 	var r app.MessageRead
-	if err := strictJSON(item.Payload, &r); err != nil {
-		reject(item, "malformed payload: %v", err)
-		return nil
-	}
-	if r.MessageID == "" || r.AccountID == "" {
-		reject(item, "malformed payload: message_id and account_id are required")
+	if !decodePayload(item, &r, "message_id and account_id", func(r app.MessageRead) bool { return r.MessageID != "" && r.AccountID != "" }) {
 		return nil
 	}
 	raw := p.tx.Bucket(bMessages).Get([]byte(r.MessageID))
@@ -257,13 +252,8 @@ func (s *Server) MessageReadAt(a app.AccountID, id string) (time.Time, error) {
 //	GET  /admin/messages   → [MessageSummary...], newest first
 func (s *Server) adminMessages(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/messages", func(w http.ResponseWriter, r *http.Request) {
-		body, ok := readRequestBody(w, r)
-		if !ok {
-			return
-		}
 		var m app.Message
-		if field, err := decodeBody(body, &m); err != nil {
-			writeError(w, http.StatusBadRequest, "malformed_json", field, err.Error())
+		if !readRequest(w, r, &m) {
 			return
 		}
 		sent, err := s.SendMessage(m)

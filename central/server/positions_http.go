@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -109,24 +108,10 @@ func (s *Server) serveReceipts(w http.ResponseWriter, r *http.Request) {
 	s.answerPagoPA(w, r, n, err, http.StatusOK)
 }
 
-// readPagoPABody reads and decodes a small JSON body, answering the error
-// itself.
+// readPagoPABody reads and decodes a small JSON body (64 KiB at most),
+// answering the error itself.
 func readPagoPABody(w http.ResponseWriter, r *http.Request, v any) bool {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", "", "the body exceeds 64 KiB")
-			return false
-		}
-		writeError(w, http.StatusBadRequest, "bad_request", "", "reading the body: "+err.Error())
-		return false
-	}
-	if field, err := decodeBody(body, v); err != nil {
-		writeError(w, http.StatusBadRequest, "malformed_json", field, err.Error())
-		return false
-	}
-	return true
+	return readJSONBody(w, r, 64<<10, "the body exceeds 64 KiB", v)
 }
 
 // pagoPAStatus is the HTTP status of a top-up or receipt error code.

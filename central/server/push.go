@@ -250,20 +250,22 @@ func (p *pusher) replyAccounts() ([]app.Account, error) {
 }
 
 // alarm raises an alarm about the pushing kiosk: it counts in the
-// kiosk's aggregate of the day for the code (alarms.go), which it returns.
-func (p *pusher) alarm(code, format string, args ...any) (app.Alarm, error) {
+// kiosk's aggregate of the day for the code (alarms.go), which is kept in
+// p.raised. The push's reply carries it among the kiosk's recent alarms
+// (PushAs reads them after the run).
+func (p *pusher) alarm(code, format string, args ...any) error {
 	return p.alarmN(code, 1, format, args...)
 }
 
 // alarmN raises an alarm that counts n occurrences (n rejected events).
-func (p *pusher) alarmN(code string, n int, format string, args ...any) (app.Alarm, error) {
+func (p *pusher) alarmN(code string, n int, format string, args ...any) error {
 	a := app.Alarm{Code: code, KioskID: p.kiosk, At: p.now, Message: fmt.Sprintf(format, args...)}
 	agg, err := raiseKioskAlarm(p.tx, app.Day(p.now.In(p.s.loc).Format(time.DateOnly)), a, n)
 	if err != nil {
-		return a, err
+		return err
 	}
 	p.raised = append(p.raised, agg)
-	return agg, nil
+	return nil
 }
 
 func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
@@ -281,12 +283,10 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 				known = append(known, fmt.Sprintf("%s (acked %d)", e, o.Acked))
 			}
 			slices.Sort(known)
-			a, err := p.alarm(app.AlarmEpochChanged, "kiosk %s pushes from a database (epoch %s) the server has not seen; it knew %s: the kiosk's database was replaced or recreated",
-				p.kiosk, p.epoch, strings.Join(known, ", "))
-			if err != nil {
+			if err := p.alarm(app.AlarmEpochChanged, "kiosk %s pushes from a database (epoch %s) the server has not seen; it knew %s: the kiosk's database was replaced or recreated",
+				p.kiosk, p.epoch, strings.Join(known, ", ")); err != nil {
 				return err
 			}
-			reply.Alarms = append(reply.Alarms, a)
 		}
 		st = &streamState{Since: p.now}
 		ks.Streams[p.epoch] = st
@@ -391,47 +391,37 @@ func (p *pusher) run(events []app.OutboxEvent, reply *app.PushReply) error {
 	}
 	if st.Max > st.Acked && st.GapAlarmed != st.Acked+1 {
 		st.GapAlarmed = st.Acked + 1
-		a, err := p.alarm(app.AlarmSeqGap, "kiosk %s (epoch %s): the server holds events up to seq %d but not seq %d; the acknowledged sequence stops at %d until it arrives",
-			p.kiosk, p.epoch, st.Max, st.Acked+1, st.Acked)
-		if err != nil {
+		if err := p.alarm(app.AlarmSeqGap, "kiosk %s (epoch %s): the server holds events up to seq %d but not seq %d; the acknowledged sequence stops at %d until it arrives",
+			p.kiosk, p.epoch, st.Max, st.Acked+1, st.Acked); err != nil {
 			return err
 		}
-		reply.Alarms = append(reply.Alarms, a)
 	}
 	if len(conflicts) > 0 {
-		a, err := p.alarm(app.AlarmRestoredCopy, "kiosk %s (epoch %s) sent %d events with sequence numbers the server already holds for other events (seq %d…%d): its database was restored from an old copy; the events are kept, flagged %s",
-			p.kiosk, p.epoch, len(conflicts), slices.Min(conflicts), slices.Max(conflicts), app.FlagSeqConflict)
-		if err != nil {
+		if err := p.alarm(app.AlarmRestoredCopy, "kiosk %s (epoch %s) sent %d events with sequence numbers the server already holds for other events (seq %d…%d): its database was restored from an old copy; the events are kept, flagged %s",
+			p.kiosk, p.epoch, len(conflicts), slices.Min(conflicts), slices.Max(conflicts), app.FlagSeqConflict); err != nil {
 			return err
 		}
-		reply.Alarms = append(reply.Alarms, a)
 	}
 	if rejected > 0 {
 		// Counted per event: the day's aggregate says how many. The
 		// message names no event (each is in review with its reason): the
 		// kiosk keeps one alarm per code and message, so a message that
 		// changed with every push would pile up alarms on its screen.
-		a, err := p.alarmN(app.AlarmRejected, rejected, "kiosk %s: %d events rejected, kept aside for review", p.kiosk, rejected)
-		if err != nil {
+		if err := p.alarmN(app.AlarmRejected, rejected, "kiosk %s: %d events rejected, kept aside for review", p.kiosk, rejected); err != nil {
 			return err
 		}
-		reply.Alarms = append(reply.Alarms, a)
 	}
 	if n := p.mismatches; n > 0 {
-		a, err := p.alarmN(app.AlarmPriceMismatch, n, "kiosk %s: %d meals pushed at a price other than the fee band's, charged at the server's price (%s); the kiosk's balances follow at its next sync",
-			p.kiosk, n, p.firstMismatch)
-		if err != nil {
+		if err := p.alarmN(app.AlarmPriceMismatch, n, "kiosk %s: %d meals pushed at a price other than the fee band's, charged at the server's price (%s); the kiosk's balances follow at its next sync",
+			p.kiosk, n, p.firstMismatch); err != nil {
 			return err
 		}
-		reply.Alarms = append(reply.Alarms, a)
 	}
 	if n := p.voidsRefused; n > 0 {
-		a, err := p.alarmN(app.AlarmVoidRefused, n, "kiosk %s: %d voids refused, nothing given back (%s); the office can void with `central void`",
-			p.kiosk, n, p.firstRefusal)
-		if err != nil {
+		if err := p.alarmN(app.AlarmVoidRefused, n, "kiosk %s: %d voids refused, nothing given back (%s); the office can void with `central void`",
+			p.kiosk, n, p.firstRefusal); err != nil {
 			return err
 		}
-		reply.Alarms = append(reply.Alarms, a)
 	}
 	data, err := json.Marshal(ks)
 	if err != nil {
@@ -503,11 +493,10 @@ func (p *pusher) apply(item *ReviewItem) error {
 		return p.mealVoided(item)
 	case app.EventStaffAction:
 		var a app.StaffAction
-		if err := strictJSON(e.Payload, &a); err != nil {
-			reject(item, "malformed payload: %v", err)
-		} else if a.StaffID == "" || a.Action == "" {
-			reject(item, "malformed payload: staff_id and action are required")
-		} else if err := central.CheckID(a.StaffID); err != nil {
+		if !decodePayload(item, &a, "staff_id and action", func(a app.StaffAction) bool { return a.StaffID != "" && a.Action != "" }) {
+			return nil
+		}
+		if err := central.CheckID(a.StaffID); err != nil {
 			reject(item, "staff_id %v", err)
 		}
 		return nil
@@ -516,6 +505,22 @@ func (p *pusher) apply(item *ReviewItem) error {
 	}
 	reject(item, "unknown event kind %q", e.Kind)
 	return nil
+}
+
+// decodePayload decodes item's payload into v (strictJSON) and, when
+// complete is given, checks that the fields it requires are set (fields
+// names them for the reason). A payload that fails either is rejected as
+// malformed, and decodePayload returns false.
+func decodePayload[T any](item *ReviewItem, v *T, fields string, complete func(T) bool) bool {
+	if err := strictJSON(item.Payload, v); err != nil {
+		reject(item, "malformed payload: %v", err)
+		return false
+	}
+	if complete != nil && !complete(*v) {
+		reject(item, "malformed payload: %s are required", fields)
+		return false
+	}
+	return true
 }
 
 // strictJSON decodes one JSON value, refusing trailing data.
@@ -538,8 +543,7 @@ func servedKey(m app.Meal) []byte { return key(string(m.Day), string(m.Service),
 func (p *pusher) mealRecorded(item *ReviewItem) error {
 	e := item.OutboxEvent
 	var m app.Meal
-	if err := strictJSON(e.Payload, &m); err != nil {
-		reject(item, "malformed payload: %v", err)
+	if !decodePayload(item, &m, "", nil) {
 		return nil
 	}
 	switch {
@@ -653,12 +657,7 @@ func (p *pusher) charge(acc app.AccountID, price app.Cents) (app.Cents, error) {
 
 func (p *pusher) mealVoided(item *ReviewItem) error {
 	var v app.MealVoid
-	if err := strictJSON(item.Payload, &v); err != nil {
-		reject(item, "malformed payload: %v", err)
-		return nil
-	}
-	if v.MealEventID == "" || v.StaffID == "" {
-		reject(item, "malformed payload: meal_event_id and staff_id are required")
+	if !decodePayload(item, &v, "meal_event_id and staff_id", func(v app.MealVoid) bool { return v.MealEventID != "" && v.StaffID != "" }) {
 		return nil
 	}
 	// A kiosk's void holds to the id rule; the office's (OfficeVoid,
