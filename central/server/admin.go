@@ -2,12 +2,9 @@ package server
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"mensakiosk/central/server/kv"
@@ -54,12 +51,11 @@ func (s *Server) CreateToken(kioskID, role string) (string, error) {
 	if !ValidTokenRole(role) {
 		return "", fmt.Errorf("token role %q: want %s or %s", role, RoleCanteen, RoleCounter)
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
+	token, err := s.newToken()
+	if err != nil {
 		return "", err
 	}
-	token := s.comuneTokenPrefix() + base64.RawURLEncoding.EncodeToString(raw) // comuni.go
-	err := s.db.Update(func(tx kv.Tx) error {
+	err = s.db.Update(func(tx kv.Tx) error {
 		return putToken(tx, kioskID, role, tokenHash(token))
 	})
 	if err != nil {
@@ -74,28 +70,21 @@ func (s *Server) CreateToken(kioskID, role string) (string, error) {
 // the role; a value without NUL is a token made before roles (kiosk ids
 // never hold NUL: ValidKioskID).
 func putToken(tx kv.Tx, kioskID, role string, h []byte) error {
-	tk, byKiosk := tx.Bucket(bTokens), tx.Bucket(bKioskTk)
-	if old := byKiosk.Get([]byte(kioskID)); old != nil {
-		if err := tk.Delete(old); err != nil {
-			return err
-		}
-	}
 	v := []byte(kioskID)
 	if role != roleLegacy {
 		v = key(kioskID, role)
 	}
-	return errors.Join(tk.Put(h, v), byKiosk.Put([]byte(kioskID), h))
+	return kioskTokens.put(tx, kioskID, h, v)
 }
 
 // RevokeToken revokes a kiosk's token: its requests are refused from now.
 func (s *Server) RevokeToken(kioskID string) error {
 	err := s.db.Update(func(tx kv.Tx) error {
-		tk, byKiosk := tx.Bucket(bTokens), tx.Bucket(bKioskTk)
-		h := byKiosk.Get([]byte(kioskID))
-		if h == nil {
-			return fmt.Errorf("kiosk %q has no token", kioskID)
+		found, err := kioskTokens.revoke(tx, kioskID)
+		if err == nil && !found {
+			err = fmt.Errorf("kiosk %q has no token", kioskID)
 		}
-		return errors.Join(tk.Delete(h), byKiosk.Delete([]byte(kioskID)))
+		return err
 	})
 	if err == nil {
 		s.log.Info("token revoked", "kiosk", kioskID)

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -291,20 +289,12 @@ func (s *Server) CreateReceiptToken(name string) (string, error) {
 	if !ValidKioskID(name) {
 		return "", fmt.Errorf("receipts token name %q: want 1 to 64 letters, digits, '.', '_' or '-'", name)
 	}
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
+	token, err := s.newToken()
+	if err != nil {
 		return "", err
 	}
-	token := s.comuneTokenPrefix() + base64.RawURLEncoding.EncodeToString(raw) // comuni.go
-	err := s.db.Update(func(tx kv.Tx) error {
-		tk, byName := tx.Bucket(bReceiptTokens), tx.Bucket(bReceiptTokenNames)
-		if old := byName.Get([]byte(name)); old != nil {
-			if err := tk.Delete(old); err != nil {
-				return err
-			}
-		}
-		h := tokenHash(token)
-		return errors.Join(tk.Put(h, []byte(name)), byName.Put([]byte(name), h))
+	err = s.db.Update(func(tx kv.Tx) error {
+		return receiptTokens.put(tx, name, tokenHash(token), []byte(name))
 	})
 	if err != nil {
 		return "", err
@@ -316,12 +306,11 @@ func (s *Server) CreateReceiptToken(name string) (string, error) {
 // RevokeReceiptToken revokes a receipts token.
 func (s *Server) RevokeReceiptToken(name string) error {
 	err := s.db.Update(func(tx kv.Tx) error {
-		tk, byName := tx.Bucket(bReceiptTokens), tx.Bucket(bReceiptTokenNames)
-		h := byName.Get([]byte(name))
-		if h == nil {
-			return fmt.Errorf("no receipts token named %q", name)
+		found, err := receiptTokens.revoke(tx, name)
+		if err == nil && !found {
+			err = fmt.Errorf("no receipts token named %q", name)
 		}
-		return errors.Join(tk.Delete(h), byName.Delete([]byte(name)))
+		return err
 	})
 	if err == nil {
 		s.log.Info("receipts token revoked", "name", name)
