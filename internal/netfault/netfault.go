@@ -385,9 +385,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if hook != nil {
 		hook(r, body)
 	}
-	if p.offline.Load() {
-		p.stats.offline.Add(1)
-		abort(w)
+	if p.abortIfOffline(w) {
 		return
 	}
 	d := p.decide()
@@ -417,9 +415,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if p.offline.Load() {
-		p.stats.offline.Add(1)
-		abort(w)
+	if p.abortIfOffline(w) {
 		return
 	}
 	resp, err := p.forward(r, body)
@@ -441,9 +437,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp.body = garble(resp.body, d.garbleAt, d.garbleWay)
 		resp.status = http.StatusOK
 	}
-	if p.offline.Load() {
-		p.stats.offline.Add(1)
-		abort(w)
+	if p.abortIfOffline(w) {
 		return
 	}
 	h := w.Header()
@@ -549,6 +543,19 @@ func hopByHop(k string) bool {
 		}
 	}
 	return false
+}
+
+// abortIfOffline closes the client's connection without an answer, and
+// counts it, when the proxy is offline (SetOffline): checked before the
+// request goes upstream and again before the answer goes back, so that
+// going offline cuts the exchanges under way too.
+func (p *Proxy) abortIfOffline(w http.ResponseWriter) bool {
+	if !p.offline.Load() {
+		return false
+	}
+	p.stats.offline.Add(1)
+	abort(w)
+	return true
 }
 
 // abort closes the client's connection without an answer.
