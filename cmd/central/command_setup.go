@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 
 	"mensakiosk/central/server"
 )
@@ -27,6 +28,38 @@ func parseWithConfig(fs *flag.FlagSet, args []string, data *string) (commandBase
 		return base, err
 	}
 	return commandComune(fs, *configPath, *comune, data, base) // comuni_config.go
+}
+
+// parseFlagsOnly is parseWithConfig for a command that takes flags and no
+// arguments: an argument left over is a usage error.
+func parseFlagsOnly(fs *flag.FlagSet, args []string, data *string) (commandBase, error) {
+	base, err := parseWithConfig(fs, args, data)
+	if err == nil && fs.NArg() > 0 {
+		err = usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
+	}
+	return base, err
+}
+
+// openOps is openCommand for a command that uses the set of operations T
+// (the database and the running server's admin socket both give every
+// set); done closes them. mustExist: the data directory must already be
+// there (openExisting).
+func openOps[T any](data string, stderr io.Writer, base commandBase, mustExist bool) (ops T, done func(), err error) {
+	if mustExist {
+		if err := dataDirExists(data); err != nil {
+			return ops, nil, err
+		}
+	}
+	all, done, err := openCommand(data, stderr, base)
+	if err != nil {
+		return ops, nil, err
+	}
+	ops, ok := all.(T)
+	if !ok {
+		done()
+		return ops, nil, fmt.Errorf("internal: the administration operations (%T) lack %v", all, reflect.TypeFor[T]())
+	}
+	return ops, done, nil
 }
 
 // openExisting is openCommand on a data directory that must exist: a

@@ -49,7 +49,7 @@ func withBase(log server.Options, base []commandBase) server.Options {
 // gpdFlush tells GPD at once what an office command changed (a notice
 // withdrawn, cash taken), when the command opened the database itself
 // with GPD configured; otherwise the server does at its next round.
-func gpdFlush(ops adminOps, stdout io.Writer) {
+func gpdFlush(ops any, stdout io.Writer) {
 	srv, ok := ops.(*server.Server)
 	if !ok {
 		return // the running server does it

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"mensakiosk/app"
 	"mensakiosk/central/server"
@@ -41,12 +39,9 @@ func messageCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 	body := fs.String("body", "", "the message's text (message)")
 	link := fs.String("url", "", "a link the family takes home as a QR code (message), http(s)")
 	asJSON := fs.Bool("json", false, "JSON output")
-	base, err := parseWithConfig(fs, args, data) // command_setup.go
+	base, err := parseFlagsOnly(fs, args, data) // command_setup.go
 	if err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
 	}
 	var m app.Message
 	if cmd == "message" {
@@ -62,18 +57,11 @@ func messageCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 			return usageError{err.Error()}
 		}
 	}
-	if _, err := os.Stat(*data); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	ops, done, err := openCommand(*data, stderr, base)
+	mo, done, err := openOps[messageOps](*data, stderr, base, true) // command_setup.go
 	if err != nil {
 		return err
 	}
 	defer done()
-	mo, ok := ops.(messageOps)
-	if !ok {
-		return errors.New("the administration operations lack the message ones")
-	}
 	switch cmd {
 	case "message":
 		sent, err := mo.SendMessage(m)
@@ -97,7 +85,7 @@ func messageCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "%d messages\n", len(ms))
 	}
-	if srv, ok := ops.(*server.Server); ok {
+	if srv, ok := mo.(*server.Server); ok {
 		return srv.Close()
 	}
 	return nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -41,27 +40,20 @@ func staffCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 	service := fs.String("service", string(app.ServiceLunch), "report: the service")
 	asCSV := fs.Bool("csv", false, "report: CSV (';' separated, for spreadsheets)")
 	lang := fs.String("lang", "it", "report -csv: the headings' language (it, en), as the kiosk's export")
-	base, err := parseWithConfig(fs, args, data) // command_setup.go
+	base, err := parseFlagsOnly(fs, args, data) // command_setup.go
 	if err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
 	}
 	if *day != "" {
 		if _, err := time.Parse(time.DateOnly, *day); err != nil {
 			return usageError{fmt.Sprintf("-day %q: want YYYY-MM-DD", *day)}
 		}
 	}
-	ops, done, err := openExisting(*data, stderr, base) // command_setup.go
+	so, done, err := openOps[staffOps](*data, stderr, base, true) // command_setup.go
 	if err != nil {
 		return err
 	}
 	defer done()
-	so, ok := ops.(staffOps)
-	if !ok {
-		return errors.New("internal: the administration operations lack the staff commands")
-	}
 	switch cmd {
 	case "audit":
 		entries, err := so.Audit(server.AuditQuery{Kiosk: *kiosk, Day: app.Day(*day), Limit: *limit})

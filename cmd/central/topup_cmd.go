@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -64,12 +63,9 @@ func topUpCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 	account := fs.String("account", "", "family account id (notices)")
 	receipts := fs.String("receipts", "", "name of the receipts token (token)")
 	asJSON := fs.Bool("json", false, "JSON output")
-	base, err := parseWithConfig(fs, args, data) // command_setup.go
+	base, err := parseFlagsOnly(fs, args, data) // command_setup.go
 	if err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
 	}
 	switch cmd {
 	case "paid", "invalidate":
@@ -96,21 +92,12 @@ func topUpCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 			return usageError{"-receipts NAME is required"}
 		}
 	}
-	if cmd != "receipts-token" {
-		// Reading commands must not create a data directory by mistake.
-		if err := dataDirExists(*data); err != nil { // command_setup.go
-			return err
-		}
-	}
-	ops, done, err := openCommand(*data, stderr, base)
+	// Reading commands must not create a data directory by mistake.
+	t, done, err := openOps[topUpOps](*data, stderr, base, cmd != "receipts-token") // command_setup.go
 	if err != nil {
 		return err
 	}
 	defer done()
-	t, ok := ops.(topUpOps)
-	if !ok {
-		return errors.New("the administration operations lack the pagoPA ones")
-	}
 	var n app.Notice
 	switch cmd {
 	case "paid":
@@ -118,13 +105,13 @@ func topUpCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "notice %s paid: %s credited to account %s\n", pagopa.GroupNoticeCode(n.NoticeCode), euros(n.Receipt.Amount), n.AccountID)
-		gpdFlush(ops, stdout) // config_cmd.go
+		gpdFlush(t, stdout) // config_cmd.go
 	case "invalidate":
 		if n, err = t.InvalidateNotice(*notice, *reason); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "notice %s: %s\n", pagopa.GroupNoticeCode(n.NoticeCode), n.State)
-		gpdFlush(ops, stdout) // config_cmd.go
+		gpdFlush(t, stdout) // config_cmd.go
 	case "notices":
 		ns, err := t.FamilyNotices(app.AccountID(*account))
 		if err != nil {
@@ -153,7 +140,7 @@ func topUpCmd(cmd string, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "receipts token %s (shown once; valid only for POST /v1/receipts):\n", *receipts)
 		fmt.Fprintln(stdout, tok)
 	}
-	if srv, ok := ops.(*server.Server); ok {
+	if srv, ok := t.(*server.Server); ok {
 		return srv.Close()
 	}
 	return nil
