@@ -337,35 +337,40 @@ var (
 // pageKeys lists each record of the page as bucket \0 key.
 func pageKeys(p app.PullPage) [][]byte {
 	var ks [][]byte
-	add := func(b []byte, k []byte) { ks = append(ks, append(append(append([]byte(nil), b...), 0), k...)) }
-	for _, a := range p.Accounts {
-		add(bAccounts, []byte(a.ID))
+	add := func(b, k []byte, _ any) error {
+		ks = append(ks, append(append(append([]byte(nil), b...), 0), k...))
+		return nil
 	}
-	for _, x := range p.Pupils {
-		add(bPupils, []byte(x.ID))
-	}
-	for _, x := range p.Badges {
-		add(bBadges, []byte(x.ID))
-	}
-	for _, x := range p.Bookings {
-		add(bBookings, bookingKey(x.PupilID, x.Day))
-	}
-	for _, x := range p.FeeBands {
-		add(bFeeBands, []byte(x.Code))
-	}
-	for _, x := range p.Diets {
-		add(bDiets, []byte(x.Code))
-	}
-	for _, x := range p.Staff {
-		add(bStaff, []byte(x.ID))
-	}
-	for _, x := range p.News {
-		add(bNews, []byte(x.ID))
-	}
-	for _, x := range p.Documents {
-		add(bDocuments, []byte(x.ID))
-	}
+	_ = firstErr( // add never fails
+		recordsOf(bAccounts, p.Accounts, func(a app.Account) string { return string(a.ID) }, add),
+		recordsOf(bPupils, p.Pupils, func(x app.Pupil) string { return string(x.ID) }, add),
+		recordsOf(bBadges, p.Badges, func(x app.Badge) string { return string(x.ID) }, add),
+		recordsOf(bBookings, p.Bookings, func(x app.Booking) string { return string(bookingKey(x.PupilID, x.Day)) }, add),
+		keyedRecords(p, add))
 	return ks
+}
+
+// keyedRecords calls fn with each record of the page's kinds that are
+// stored whole under their id, a bucket a kind (the roster's kinds have
+// indexes: putRoster): the bucket, the id and the record.
+func keyedRecords(p app.PullPage, fn func(b, k []byte, v any) error) error {
+	return firstErr(
+		recordsOf(bFeeBands, p.FeeBands, func(f app.FeeBand) string { return f.Code }, fn),
+		recordsOf(bDiets, p.Diets, func(d app.Diet) string { return d.Code }, fn),
+		recordsOf(bStaff, p.Staff, func(st app.Staff) string { return st.ID }, fn),
+		recordsOf(bNews, p.News, func(n app.News) string { return n.ID }, fn),
+		recordsOf(bDocuments, p.Documents, func(d app.Document) string { return d.ID }, fn))
+}
+
+// recordsOf calls fn with each record of recs, kept in bucket b under
+// key, until fn fails.
+func recordsOf[T any](b []byte, recs []T, key func(T) string, fn func(b, k []byte, v any) error) error {
+	for _, v := range recs {
+		if err := fn(b, []byte(key(v)), v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func hasRoster(tx *bolt.Tx) bool {
@@ -469,34 +474,21 @@ func deleteBucketIfExists(tx *bolt.Tx, name []byte) error {
 // applyPage writes a page's records and deletions.
 func applyPage(tx *bolt.Tx, p app.PullPage) error {
 	// The roster has its indexes (putRoster); every other kind is stored
-	// whole under its id, a bucket a kind. On an error the transaction is
+	// whole under its id (keyedRecords). On an error the transaction is
 	// rolled back, so the later kinds written meanwhile do not count.
 	if err := firstErr(
 		putRoster(tx, app.Roster{Accounts: p.Accounts, Pupils: p.Pupils, Badges: p.Badges, Bookings: p.Bookings}),
-		putAllKeyed(tx.Bucket(bFeeBands), p.FeeBands, func(f app.FeeBand) string { return f.Code }),
-		putAllKeyed(tx.Bucket(bDiets), p.Diets, func(d app.Diet) string { return d.Code }),
-		putAllKeyed(tx.Bucket(bStaff), p.Staff, func(st app.Staff) string { return st.ID }),
-		putAllKeyed(tx.Bucket(bNews), p.News, func(n app.News) string { return n.ID }),
-		putAllKeyed(tx.Bucket(bDocuments), p.Documents, func(d app.Document) string { return d.ID }),
+		keyedRecords(p, func(b, k []byte, v any) error {
+			if len(k) == 0 {
+				return fmt.Errorf("pull: a %T record with an empty id", v)
+			}
+			return putJSON(tx.Bucket(b), k, v)
+		}),
 	); err != nil {
 		return err
 	}
 	for _, r := range p.Deleted {
 		if err := deleteRef(tx, r); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// putAllKeyed stores each record as JSON under its id.
-func putAllKeyed[T any](b *bolt.Bucket, recs []T, id func(T) string) error {
-	for _, v := range recs {
-		k := id(v)
-		if k == "" {
-			return fmt.Errorf("pull: a %T record with an empty id", v)
-		}
-		if err := putJSON(b, []byte(k), v); err != nil {
 			return err
 		}
 	}
