@@ -78,31 +78,14 @@ func mapErr(err error) error {
 	return err
 }
 
-// holder is what holds buckets in bbolt, with the same four methods: a
-// transaction (the top-level buckets) or a bucket (its nested ones). Tx
-// and Bucket adapt them alike.
-type holder interface {
-	Bucket(name []byte) *bolt.Bucket
-	CreateBucket(name []byte) (*bolt.Bucket, error)
-	CreateBucketIfNotExists(name []byte) (*bolt.Bucket, error)
-	DeleteBucket(name []byte) error
-}
-
-func createBucket(h holder, name []byte, ifNotExists bool) (kv.Bucket, error) {
-	create := h.CreateBucket
-	if ifNotExists {
-		create = h.CreateBucketIfNotExists
-	}
-	b, err := create(name)
-	return bucket(b), mapErr(err)
-}
-
 func (t Tx) Bucket(name []byte) kv.Bucket { return bucket(t.Bolt.Bucket(name)) }
 func (t Tx) CreateBucket(name []byte) (kv.Bucket, error) {
-	return createBucket(t.Bolt, name, false)
+	b, err := t.Bolt.CreateBucket(name)
+	return bucket(b), mapErr(err)
 }
 func (t Tx) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
-	return createBucket(t.Bolt, name, true)
+	b, err := t.Bolt.CreateBucketIfNotExists(name)
+	return bucket(b), mapErr(err)
 }
 func (t Tx) DeleteBucket(name []byte) error { return mapErr(t.Bolt.DeleteBucket(name)) }
 func (t Tx) Writable() bool                 { return t.Bolt.Writable() }
@@ -134,10 +117,12 @@ func (b Bucket) KeyN() int {
 }
 func (b Bucket) Bucket(name []byte) kv.Bucket { return bucket(b.Bolt.Bucket(name)) }
 func (b Bucket) CreateBucket(name []byte) (kv.Bucket, error) {
-	return createBucket(b.Bolt, name, false)
+	nb, err := b.Bolt.CreateBucket(name)
+	return bucket(nb), mapErr(err)
 }
 func (b Bucket) CreateBucketIfNotExists(name []byte) (kv.Bucket, error) {
-	return createBucket(b.Bolt, name, true)
+	nb, err := b.Bolt.CreateBucketIfNotExists(name)
+	return bucket(nb), mapErr(err)
 }
 func (b Bucket) DeleteBucket(name []byte) error { return mapErr(b.Bolt.DeleteBucket(name)) }
 
