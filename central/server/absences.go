@@ -119,13 +119,5 @@ func (s *Server) handleAbsence(w http.ResponseWriter, r *http.Request) {
 		methodNotAllowed(w, "POST")
 		return
 	}
-	var req app.AbsenceRequest
-	if !readRequest(w, r, &req) {
-		return
-	}
-	rep, err := s.Absence(req)
-	if writeAPIError(s, w, r, err) {
-		return
-	}
-	writeJSON(w, rep)
+	serveJSONCall(s, w, r, s.Absence) // request_body.go
 }

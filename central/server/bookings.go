@@ -176,15 +176,7 @@ func (s *Server) Book(r app.BookingRequest) (app.Booking, error) {
 }
 
 func (s *Server) handleBook(w http.ResponseWriter, r *http.Request) {
-	var req app.BookingRequest
-	if !readRequest(w, r, &req) {
-		return
-	}
-	b, err := s.Book(req)
-	if writeAPIError(s, w, r, err) {
-		return
-	}
-	writeJSON(w, b)
+	serveJSONCall(s, w, r, s.Book) // request_body.go
 }
 
 // writeAPIError answers err (an *apiError, or an internal error) and

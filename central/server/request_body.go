@@ -37,3 +37,18 @@ func readJSONBody(w http.ResponseWriter, r *http.Request, limit int64, tooLarge 
 func readRequest(w http.ResponseWriter, r *http.Request, v any) bool {
 	return readJSONBody(w, r, central.MaxBodyBytes, fmt.Sprintf("the body exceeds %d bytes", central.MaxBodyBytes), v)
 }
+
+// serveJSONCall answers a request whose JSON body is a Req (readRequest)
+// with what call makes of it, as JSON, or with call's error
+// (writeAPIError).
+func serveJSONCall[Req, Rep any](s *Server, w http.ResponseWriter, r *http.Request, call func(Req) (Rep, error)) {
+	var req Req
+	if !readRequest(w, r, &req) {
+		return
+	}
+	rep, err := call(req)
+	if writeAPIError(s, w, r, err) {
+		return
+	}
+	writeJSON(w, rep)
+}
