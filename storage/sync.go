@@ -595,12 +595,7 @@ type RejectedEvent struct {
 
 // Rejected lists the events the server refused, by sequence number.
 func (s *Store) Rejected() ([]RejectedEvent, error) {
-	rs, err := listJSON[rejectedEvent](s, bRejected)
-	out := make([]RejectedEvent, len(rs))
-	for i, r := range rs {
-		out[i] = RejectedEvent(r)
-	}
-	return out, err
+	return listAs(s, bRejected, func(r rejectedEvent) RejectedEvent { return RejectedEvent(r) })
 }
 
 // FlaggedEvent is an event the server accepted with flags for review.
@@ -613,10 +608,16 @@ type FlaggedEvent struct {
 
 // Flagged lists the events the server flagged, by sequence number.
 func (s *Store) Flagged() ([]FlaggedEvent, error) {
-	fs, err := listJSON[flaggedEvent](s, bFlagged)
-	out := make([]FlaggedEvent, len(fs))
-	for i, f := range fs {
-		out[i] = FlaggedEvent(f)
+	return listAs(s, bFlagged, func(f flaggedEvent) FlaggedEvent { return FlaggedEvent(f) })
+}
+
+// listAs is listJSON of a bucket's stored form S, each record converted
+// to T (the form storage hands out).
+func listAs[S, T any](s *Store, bucket []byte, conv func(S) T) ([]T, error) {
+	rs, err := listJSON[S](s, bucket)
+	out := make([]T, len(rs))
+	for i, r := range rs {
+		out[i] = conv(r)
 	}
 	return out, err
 }
