@@ -171,18 +171,10 @@ func (s *CounterScreen) sendAbsenceLocked() {
 		who = []app.PupilID{s.fx.absWho}
 	}
 	from, to, n := s.fx.absFrom, s.fx.absTo, s.absenceMeals()
-	s.errText = ""
-	s.startLocked(func(ctx context.Context) func() {
-		f, err := fb.Absent(ctx, who, from, to)
-		return func() {
-			if err != nil {
-				s.errText = s.errorText(err)
-				return
-			}
-			s.family = f
-			s.fx.absence = false
-			s.fx.absDone = s.tr.TN("absence.done", n)
-		}
+	callLocked(s, func(ctx context.Context) (app.Family, error) { return fb.Absent(ctx, who, from, to) }, func(f app.Family) { // counter_call.go
+		s.family = f
+		s.fx.absence = false
+		s.fx.absDone = s.tr.TN("absence.done", n)
 	})
 }
 

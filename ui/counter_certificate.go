@@ -134,20 +134,7 @@ func (s *CounterScreen) certificateView() fyne.CanvasObject {
 		s.certState = counterCertState{}
 		s.printMsg, s.printFailed = "", false
 	}))
-	printBt := widget.NewButtonWithIcon(s.tr.T("cert.print"), theme.DocumentPrintIcon(), s.act(func() {
-		if s.OnPrintCertificate == nil || s.certState.cert == nil {
-			return
-		}
-		c, tr, print := *s.certState.cert, s.tr, s.OnPrintCertificate
-		s.printMsg, s.printFailed = "", false
-		s.startLocked(func(context.Context) func() {
-			res, err := print(c, tr)
-			return func() { s.printMsg, s.printFailed = printOutcome(tr, certificatePrintKeys, res, err) }
-		})
-	}))
-	if s.busy || st.cert == nil || s.OnPrintCertificate == nil {
-		printBt.Disable()
-	}
+	printBt := printButton(s, "cert.print", certificatePrintKeys, &s.OnPrintCertificate, func() *app.FamilyCertificate { return s.certState.cert }, false) // counter_print.go
 	top := container.NewVBox(counterDense(title), years)
 	return container.NewBorder(top, container.NewHBox(back, printBt), nil, nil, body)
 }

@@ -330,17 +330,7 @@ func (s *CounterScreen) bookingRow(p app.PupilID, d app.Day) fyne.CanvasObject {
 }
 
 func (s *CounterScreen) bookLocked(r app.BookingRequest) {
-	s.errText = ""
-	s.startLocked(func(ctx context.Context) func() {
-		f, err := s.b.Book(ctx, r)
-		return func() {
-			if err != nil {
-				s.errText = s.errorText(err)
-				return
-			}
-			s.family = f
-		}
-	})
+	callLocked(s, func(ctx context.Context) (app.Family, error) { return s.b.Book(ctx, r) }, func(f app.Family) { s.family = f }) // counter_call.go
 }
 
 // noticesTab lists the notices issued to the family, newest first.

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -265,10 +264,7 @@ func (s *CounterScreen) takeHomeView() fyne.CanvasObject {
 		if n*module > takeHomeQRMax {
 			module = max(takeHomeModuleMin, takeHomeQRMax/n)
 		}
-		ci := canvas.NewImageFromImage(img)
-		ci.ScaleMode = canvas.ImageScalePixels
-		ci.FillMode = canvas.ImageFillContain
-		ci.SetMinSize(fyne.NewSquareSize(float32(n * module)))
+		ci := qrCanvas(img, module) // counter_qr.go
 		s.qrImg = ci
 		code = container.NewVBox(container.NewCenter(ci))
 		info = append(info, counterText(s.tr.T("takehome.hint")))

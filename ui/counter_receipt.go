@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -63,20 +62,7 @@ func (s *CounterScreen) receiptView() fyne.CanvasObject {
 	n := s.notice
 	r := n.Receipt
 	back := widget.NewButtonWithIcon(s.tr.T("counter.back"), theme.NavigateBackIcon(), s.act(s.backToNoticesLocked))
-	printBt := widget.NewButtonWithIcon(s.tr.T("receipt.print"), theme.DocumentPrintIcon(), s.act(func() {
-		if s.OnPrintReceipt == nil {
-			return
-		}
-		notice, tr, print := *n, s.tr, s.OnPrintReceipt
-		s.printMsg, s.printFailed = "", false
-		s.startLocked(func(context.Context) func() {
-			res, err := print(notice, tr)
-			return func() { s.printMsg, s.printFailed = printOutcome(tr, receiptPrintKeys, res, err) }
-		})
-	}))
-	if s.busy || s.OnPrintReceipt == nil {
-		printBt.Disable()
-	}
+	printBt := printButton(s, "receipt.print", receiptPrintKeys, &s.OnPrintReceipt, func() *app.Notice { return n }, false) // counter_print.go
 
 	// The QR code: the receipt's text, one image pixel per module, scaled
 	// by a whole factor with nearest-neighbour.
@@ -84,11 +70,7 @@ func (s *CounterScreen) receiptView() fyne.CanvasObject {
 	s.qrImg = nil
 	if text, err := app.ReceiptQRText(*n, s.loc); err == nil {
 		if img, err := qr.TextImage(text); err == nil {
-			ci := canvas.NewImageFromImage(img)
-			ci.ScaleMode = canvas.ImageScalePixels
-			ci.FillMode = canvas.ImageFillContain
-			px := max(2, counterReceiptQRSide*s.opts.QRModulePx/img.Bounds().Dx())
-			ci.SetMinSize(fyne.NewSquareSize(float32(img.Bounds().Dx() * px)))
+			ci := qrCanvas(img, max(2, counterReceiptQRSide*s.opts.QRModulePx/img.Bounds().Dx())) // counter_qr.go
 			s.qrImg = ci
 			code = container.NewVBox(container.NewCenter(ci), counterDense(counterSmall(s.tr.T("receipt.qr_hint"))))
 		}
@@ -127,26 +109,6 @@ func (s *CounterScreen) receiptView() fyne.CanvasObject {
 	return container.NewBorder(nil, bottom, container.New(layout.NewCustomPaddedLayout(0, 0, 0, 16), code), nil, data)
 }
 
-// printKeys are the texts of what a print button did.
-type printKeys struct{ printed, saved, failed string }
-
-var (
-	receiptPrintKeys     = printKeys{"receipt.printed", "receipt.saved", "receipt.print_failed"}
-	certificatePrintKeys = printKeys{"cert.printed", "cert.saved", "cert.print_failed"}
-)
-
-// printOutcome is what a print button did, said on the footer, and
-// whether it failed.
-func printOutcome(tr *Catalogue, k printKeys, res PrintResult, err error) (string, bool) {
-	switch {
-	case err != nil:
-		return tr.T(k.failed), true
-	case res.Printed:
-		return tr.T(k.printed), false
-	}
-	return tr.T(k.saved, res.File), false
-}
-
 // noticeRow is a notice in the Avvisi tab: its line and a button that
 // opens it again.
 func (s *CounterScreen) noticeRow(n app.Notice, text string) fyne.CanvasObject {
@@ -164,12 +126,5 @@ func (s *CounterScreen) noticeRow(n app.Notice, text string) fyne.CanvasObject {
 // counterStateStamp is counterPaidStamp for a notice no longer payable
 // (expired, withdrawn): the state's name in red where the QR code was.
 func counterStateStamp(text string, side float32) fyne.CanvasObject {
-	bg := canvas.NewRectangle(colorPaper)
-	bg.StrokeColor, bg.StrokeWidth, bg.CornerRadius = colorRed, 8, 12
-	bg.SetMinSize(fyne.NewSquareSize(side))
-	word := canvas.NewText(text, colorRed)
-	word.TextStyle = fyne.TextStyle{Bold: true}
-	word.TextSize = side / 7
-	word.Alignment = fyne.TextAlignCenter
-	return container.NewStack(bg, container.NewCenter(word))
+	return counterStamp(text, colorRed, side, side/7, nil) // counter_stamp.go
 }

@@ -81,18 +81,10 @@ func (s *CounterScreen) topUpLocked() {
 		s.errText = s.errorText(app.ErrAmountRange)
 		return
 	}
-	s.errText = ""
-	s.startLocked(func(ctx context.Context) func() {
-		n, err := s.b.TopUp(ctx, amount)
-		return func() {
-			if err != nil {
-				s.errText = s.errorText(err)
-				return
-			}
-			s.notice, s.paid = &n, n.State == app.NoticePaid
-			s.view = cvNotice
-			s.startPollLocked(n.NoticeCode)
-		}
+	callLocked(s, func(ctx context.Context) (app.Notice, error) { return s.b.TopUp(ctx, amount) }, func(n app.Notice) { // counter_call.go
+		s.notice, s.paid = &n, n.State == app.NoticePaid
+		s.view = cvNotice
+		s.startPollLocked(n.NoticeCode)
 	})
 }
 
@@ -110,31 +102,9 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 		return s.noticePublicationView(n) // counter_notice_publication.go
 	}
 	back := widget.NewButtonWithIcon(s.tr.T("counter.back"), theme.NavigateBackIcon(), s.act(s.backToNoticesLocked)) // counter_receipt.go
-	printBt := widget.NewButtonWithIcon(s.tr.T("counter.notice.print"), theme.DocumentPrintIcon(), s.act(func() {
-		if s.OnPrint == nil {
-			return
-		}
-		notice, tr, print := *n, s.tr, s.OnPrint
-		s.printMsg, s.printFailed = "", false
-		s.startLocked(func(context.Context) func() {
-			res, err := print(notice, tr)
-			return func() {
-				switch {
-				case err != nil:
-					s.printMsg, s.printFailed = tr.T("counter.notice.print_failed"), true
-				case res.Printed:
-					s.printMsg = tr.T("counter.notice.printed")
-				default:
-					s.printMsg = tr.T("counter.notice.saved", res.File)
-				}
-			}
-		})
-	}))
 	// A paid notice is no longer offered for payment: not printed, its QR
 	// code covered.
-	if s.busy || s.paid || s.OnPrint == nil {
-		printBt.Disable()
-	}
+	printBt := printButton(s, "counter.notice.print", noticePrintKeys, &s.OnPrint, func() *app.Notice { return n }, s.paid) // counter_print.go
 	check := widget.NewButtonWithIcon(s.tr.T("counter.notice.check"), theme.ViewRefreshIcon(), s.act(func() {
 		s.pollOnceLocked(n.NoticeCode)
 	}))
@@ -148,11 +118,8 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 	s.qrImg = nil
 	if payload, err := pagopa.Payload(n.NoticeCode, n.Creditor.FiscalCode, int64(n.Amount)); err == nil {
 		if img, err := qr.Image(payload); err == nil {
-			ci := canvas.NewImageFromImage(img)
-			ci.ScaleMode = canvas.ImageScalePixels
-			ci.FillMode = canvas.ImageFillContain
+			ci := qrCanvas(img, s.opts.QRModulePx) // counter_qr.go
 			side := float32(img.Bounds().Dx() * s.opts.QRModulePx)
-			ci.SetMinSize(fyne.NewSquareSize(side))
 			s.qrImg = ci
 			// Top-aligned, beside the notice's data.
 			code = container.NewVBox(container.NewCenter(ci), counterDense(counterSmall(s.tr.T("notice.qr_hint"))))
@@ -231,17 +198,10 @@ func (s *CounterScreen) noticeView() fyne.CanvasObject {
 // counterPaidStamp is a square of side px with "PAGATO" in it, green,
 // where the avviso's QR code was.
 func counterPaidStamp(text string, side float32) fyne.CanvasObject {
-	bg := canvas.NewRectangle(colorPaper)
-	bg.StrokeColor, bg.StrokeWidth, bg.CornerRadius = colorGreen, 8, 12
-	bg.SetMinSize(fyne.NewSquareSize(side))
-	word := canvas.NewText(text, colorGreen)
-	word.TextStyle = fyne.TextStyle{Bold: true}
-	word.TextSize = side / 5
-	word.Alignment = fyne.TextAlignCenter
 	icon := canvas.NewImageFromResource(theme.NewColoredResource(theme.ConfirmIcon(), theme.ColorNameSuccess))
 	icon.FillMode = canvas.ImageFillContain
 	icon.SetMinSize(fyne.NewSquareSize(side / 3))
-	return container.NewStack(bg, container.NewCenter(container.NewVBox(container.NewCenter(icon), word)))
+	return counterStamp(text, colorGreen, side, side/5, icon) // counter_stamp.go
 }
 
 // counterField is "Ente creditore  Comune di …": a small caption and a value.
