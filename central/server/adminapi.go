@@ -262,13 +262,7 @@ func (s *Server) AdminHandler() http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				s.log.Error("panic in admin handler", "panic", fmt.Sprint(p), "path", r.URL.Path)
-				writeError(sw, http.StatusInternalServerError, "internal", "", "internal error")
-			}
+			s.answerPanic(sw, r, recover(), "panic in admin handler") // handler_panic.go
 			level := slog.LevelInfo
 			if r.URL.Path == "/admin/ping" {
 				level = slog.LevelDebug

@@ -46,13 +46,7 @@ func (s *Server) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	w := &statusWriter{ResponseWriter: rw, status: http.StatusOK}
 	kiosk := ""
 	defer func() {
-		if p := recover(); p != nil {
-			if p == http.ErrAbortHandler {
-				panic(p)
-			}
-			s.log.Error("panic in handler", "panic", fmt.Sprint(p), "path", r.URL.Path)
-			writeError(w, http.StatusInternalServerError, "internal", "", "internal error")
-		}
+		s.answerPanic(w, r, recover(), "panic in handler") // handler_panic.go
 		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", w.status, "kiosk", kiosk,
 			"ms", float64(time.Since(start).Microseconds())/1000, "request_id", r.Header.Get(central.HeaderRequestID))
 		if w.status >= 400 && w.status < 500 {
