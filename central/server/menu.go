@@ -39,24 +39,12 @@ func (s *Server) MenuCalendar(from, to app.Day) (app.MenuCalendar, error) {
 				return err
 			}
 		}
-		if err := scanDays(tx, bMenuDays, from, to, func(raw []byte) error {
-			var m app.MenuDay
-			if err := json.Unmarshal(raw, &m); err != nil {
-				return err
-			}
-			mc.Days = append(mc.Days, m)
-			return nil
-		}); err != nil {
+		var err error
+		if mc.Days, err = scanDays[app.MenuDay](tx, bMenuDays, from, to); err != nil {
 			return err
 		}
-		return scanDays(tx, bClosedDays, from, to, func(raw []byte) error {
-			var c app.ClosedDay
-			if err := json.Unmarshal(raw, &c); err != nil {
-				return err
-			}
-			mc.Closed = append(mc.Closed, c)
-			return nil
-		})
+		mc.Closed, err = scanDays[app.ClosedDay](tx, bClosedDays, from, to)
+		return err
 	})
 	return mc, err
 }
@@ -74,21 +62,24 @@ func (s *Server) menuVersionOf(tx kv.Tx) uint64 {
 	return id<<32 | menuVersion(tx)&0xffffffff
 }
 
-// scanDays calls fn with the values of a bucket keyed day \0 … whose day
-// is in from..to.
-func scanDays(tx kv.Tx, name []byte, from, to app.Day, fn func([]byte) error) error {
+// scanDays decodes the values of a bucket keyed day \0 … whose day is in
+// from..to, in key order.
+func scanDays[T any](tx kv.Tx, name []byte, from, to app.Day) ([]T, error) {
 	b := tx.Bucket(name)
 	if b == nil {
-		return nil
+		return nil, nil
 	}
+	var out []T
 	end := []byte(string(to) + "\x01")
 	c := b.Cursor()
 	for k, v := c.Seek([]byte(from)); k != nil && bytes.Compare(k, end) < 0; k, v = c.Next() {
-		if err := fn(v); err != nil {
-			return fmt.Errorf("%s %q: %w", name, k, err)
+		var x T
+		if err := json.Unmarshal(v, &x); err != nil {
+			return out, fmt.Errorf("%s %q: %w", name, k, err)
 		}
+		out = append(out, x)
 	}
-	return nil
+	return out, nil
 }
 
 // closedDayTx says whether school has no canteen service on d: a national
@@ -115,18 +106,11 @@ func closedDayTx(tx kv.Tx, school string, d app.Day) (app.ClosedDay, bool, error
 
 // closedSchools is, for the day's report, whether a school is closed on d.
 func closedSchools(tx kv.Tx, d app.Day) (func(string) bool, error) {
-	cal := app.MenuCalendar{}
-	if err := scanDays(tx, bClosedDays, d, d, func(raw []byte) error {
-		var c app.ClosedDay
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return err
-		}
-		cal.Closed = append(cal.Closed, c)
-		return nil
-	}); err != nil {
+	closed, err := scanDays[app.ClosedDay](tx, bClosedDays, d, d)
+	if err != nil {
 		return nil, err
 	}
-	return cal.ClosedSchools(d), nil
+	return app.MenuCalendar{Closed: closed}.ClosedSchools(d), nil
 }
 
 // serveMenu answers GET /v1/menu; false when the path is another.
