@@ -89,10 +89,13 @@ func ParseAllergen(s string) (Allergen, error) {
 	return "", fmt.Errorf("%q is not one of the 14 allergens of Reg. (EU) 1169/2011 (%s)", s, allergenCodes())
 }
 
-func allergenCodes() string {
-	n := make([]string, len(Allergens))
-	for i, a := range Allergens {
-		n[i] = string(a)
+func allergenCodes() string { return joinCodes(Allergens) }
+
+// joinCodes lists codes for an error message: "a, b, c".
+func joinCodes[S ~string](codes []S) string {
+	n := make([]string, len(codes))
+	for i, c := range codes {
+		n[i] = string(c)
 	}
 	return strings.Join(n, ", ")
 }
@@ -166,13 +169,7 @@ func ParseCourse(s string) (Course, error) {
 	return "", fmt.Errorf("%q is not a course (%s)", s, courseCodes())
 }
 
-func courseCodes() string {
-	n := make([]string, len(Courses))
-	for i, c := range Courses {
-		n[i] = string(c)
-	}
-	return strings.Join(n, ", ")
-}
+func courseCodes() string { return joinCodes(Courses) }
 
 // Order is the course's place in serving order (unknown ones last).
 func (c Course) Order() int {
