@@ -25,9 +25,5 @@ func LinkModules(link string) ([][]bool, error) {
 
 // LinkImage is LinkModules as a grey image, one pixel per module.
 func LinkImage(link string) (image.Image, error) {
-	m, err := LinkModules(link)
-	if err != nil {
-		return nil, err
-	}
-	return grey(m), nil
+	return greyImage(LinkModules(link))
 }

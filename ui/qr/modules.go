@@ -38,6 +38,14 @@ func mediumModules(payload string) ([][]bool, error) {
 	return bordered(q), nil
 }
 
+// greyImage is grey of what a modules function returned, or its error.
+func greyImage(m [][]bool, err error) (image.Image, error) {
+	if err != nil {
+		return nil, err
+	}
+	return grey(m), nil
+}
+
 // grey draws square modules as a grey image, one pixel per module, black
 // on white.
 func grey(m [][]bool) image.Image {

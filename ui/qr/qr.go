@@ -46,9 +46,5 @@ func Modules(payload string) ([][]bool, error) {
 // Image returns the QR code of payload as a Size×Size grey image, one
 // pixel per module, black on white, quiet zone included.
 func Image(payload string) (image.Image, error) {
-	m, err := Modules(payload)
-	if err != nil {
-		return nil, err
-	}
-	return grey(m), nil
+	return greyImage(Modules(payload))
 }

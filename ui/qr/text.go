@@ -12,9 +12,5 @@ func TextModules(payload string) ([][]bool, error) {
 
 // TextImage is TextModules as a grey image, one pixel per module.
 func TextImage(payload string) (image.Image, error) {
-	m, err := TextModules(payload)
-	if err != nil {
-		return nil, err
-	}
-	return grey(m), nil
+	return greyImage(TextModules(payload))
 }
