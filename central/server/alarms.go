@@ -129,11 +129,7 @@ func (s *Server) Alarms() ([]app.Alarm, error) {
 		if err != nil {
 			return err
 		}
-		return tx.Bucket(bKioskAlarms).ForEach(func(k, v []byte) error {
-			var st storedAlarm
-			if err := json.Unmarshal(v, &st); err != nil {
-				return fmt.Errorf("alarm %q: %w", k, err)
-			}
+		return forEachStored(tx.Bucket(bKioskAlarms), "alarm %q", func(k []byte, st storedAlarm) error {
 			all = append(all, st)
 			return nil
 		})

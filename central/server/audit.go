@@ -69,11 +69,7 @@ func (s *Server) Audit(q AuditQuery) ([]AuditEntry, error) {
 	var out []AuditEntry
 	err := s.db.View(func(tx kv.Tx) error {
 		out = out[:0]
-		return tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
-			var it ReviewItem
-			if err := json.Unmarshal(v, &it); err != nil {
-				return fmt.Errorf("event %s: stored: %w", k, err)
-			}
+		return forEachStored(tx.Bucket(bEvents), "event %s: stored", func(k []byte, it ReviewItem) error {
 			if it.Kind != app.EventStaffAction && it.Kind != app.EventMealVoided {
 				return nil
 			}

@@ -47,11 +47,7 @@ func ensureMealIndex(tx kv.Tx) error {
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
-		var it ReviewItem
-		if err := json.Unmarshal(v, &it); err != nil {
-			return fmt.Errorf("event %s: stored: %w", k, err)
-		}
+	return forEachStored(tx.Bucket(bEvents), "event %s: stored", func(k []byte, it ReviewItem) error {
 		if it.Kind != app.EventMealRecorded || it.Status == app.EventRejected {
 			return nil
 		}

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -85,11 +84,7 @@ func kioskVersion(v string) string {
 // loadContacts reads the persisted contacts into memory (at Open).
 func (s *Server) loadContacts(tx kv.Tx) error {
 	s.contacts.m = map[string]*contactEntry{}
-	return tx.Bucket(bContacts).ForEach(func(k, v []byte) error {
-		var c KioskContact
-		if err := json.Unmarshal(v, &c); err != nil {
-			return fmt.Errorf("kiosk contact %q: %w", k, err)
-		}
+	return forEachStored(tx.Bucket(bContacts), "kiosk contact %q", func(k []byte, c KioskContact) error {
 		s.contacts.m[string(k)] = &contactEntry{c: c}
 		return nil
 	})
@@ -136,11 +131,7 @@ func mergeContact(a, b KioskContact) KioskContact {
 // storedContacts reads every stored contact.
 func storedContacts(tx kv.Tx) (map[string]KioskContact, error) {
 	m := map[string]KioskContact{}
-	err := tx.Bucket(bContacts).ForEach(func(k, v []byte) error {
-		var c KioskContact
-		if err := json.Unmarshal(v, &c); err != nil {
-			return fmt.Errorf("kiosk contact %q: %w", k, err)
-		}
+	err := forEachStored(tx.Bucket(bContacts), "kiosk contact %q", func(k []byte, c KioskContact) error {
 		m[string(k)] = c
 		return nil
 	})

@@ -123,11 +123,7 @@ func (s *Server) Messages() ([]MessageSummary, error) {
 		}); err != nil {
 			return err
 		}
-		return tx.Bucket(bMessages).ForEach(func(k, v []byte) error {
-			var m app.Message
-			if err := json.Unmarshal(v, &m); err != nil {
-				return fmt.Errorf("message %s: stored: %w", k, err)
-			}
+		return forEachStored(tx.Bucket(bMessages), "message %s: stored", func(k []byte, m app.Message) error {
 			out = append(out, MessageSummary{Message: m, Reads: reads[m.ID]})
 			return nil
 		})

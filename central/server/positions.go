@@ -298,11 +298,7 @@ func (s *Server) ExpireNotices() (int, error) {
 		n = 0
 		today := s.noticeDay()
 		var expired []position
-		err := tx.Bucket(bPositions).ForEach(func(k, v []byte) error {
-			var p position
-			if err := json.Unmarshal(v, &p); err != nil {
-				return fmt.Errorf("position %s: stored: %w", k, err)
-			}
+		err := forEachStored(tx.Bucket(bPositions), "position %s: stored", func(k []byte, p position) error {
 			if c := current(p, today); c.State != p.State {
 				expired = append(expired, c)
 			}
