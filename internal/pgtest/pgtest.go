@@ -341,13 +341,45 @@ func (c *Cluster) Stop() error {
 	return err
 }
 
-// The test binary's shared cluster.
+// The test binary's shared clusters: the plain one (Shared) and the
+// durable one (SharedDurable).
 var (
-	shared    *Cluster
-	sharedErr error
-	sharedMu  sync.Mutex
-	inMain    bool
+	shared        = sharedCluster{start: Start}
+	sharedDurable = sharedCluster{start: StartDurable}
+	sharedMu      sync.Mutex
+	inMain        bool
 )
+
+// sharedCluster is a cluster the test binary starts on first use and Main
+// stops; err is why it did not start (not tried again).
+type sharedCluster struct {
+	c     *Cluster
+	err   error
+	start func() (*Cluster, error)
+}
+
+// get returns the cluster, starting it on the first call. It fails the
+// test if PostgreSQL cannot start, or if the package's TestMain does not
+// call Main (who else would stop it?).
+func (sc *sharedCluster) get(t testing.TB) *Cluster {
+	t.Helper()
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	if !inMain {
+		t.Fatal("pgtest: the package's TestMain must call pgtest.Main(m), which stops the cluster at the end")
+	}
+	if sc.c == nil && sc.err == nil {
+		sc.c, sc.err = sc.start()
+		if sc.err == nil {
+			t.Logf("pgtest: PostgreSQL %s in %s on 127.0.0.1:%d: initdb %s, start %s",
+				sc.c.Version, sc.c.Dir, sc.c.Port, sc.c.InitTook.Round(time.Millisecond), sc.c.StartTook.Round(time.Millisecond))
+		}
+	}
+	if sc.err != nil {
+		t.Fatal(sc.err)
+	}
+	return sc.c
+}
 
 // Main runs the package's tests (m.Run) and stops the shared cluster, if a
 // test started it, before the binary exits with the tests' status. Call it
@@ -358,7 +390,7 @@ func Main(m *testing.M) {
 	sharedMu.Unlock()
 	code := m.Run()
 	sharedMu.Lock()
-	cs := []*Cluster{shared, sharedDurable}
+	cs := []*Cluster{shared.c, sharedDurable.c}
 	sharedMu.Unlock()
 	for _, c := range cs {
 		if c == nil {
@@ -374,28 +406,11 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-// The test binary's durable cluster (SharedDurable).
-var (
-	sharedDurable    *Cluster
-	sharedDurableErr error
-)
-
 // SharedDurable is Shared for a second cluster, started by StartDurable
 // (fsync on): for benchmarks of durable commits.
 func SharedDurable(t testing.TB) *Cluster {
 	t.Helper()
-	sharedMu.Lock()
-	defer sharedMu.Unlock()
-	if !inMain {
-		t.Fatal("pgtest: the package's TestMain must call pgtest.Main(m), which stops the cluster at the end")
-	}
-	if sharedDurable == nil && sharedDurableErr == nil {
-		sharedDurable, sharedDurableErr = StartDurable()
-	}
-	if sharedDurableErr != nil {
-		t.Fatal(sharedDurableErr)
-	}
-	return sharedDurable
+	return sharedDurable.get(t)
 }
 
 // NewDurableDB is NewDB on the durable cluster (SharedDurable).
@@ -409,22 +424,7 @@ func NewDurableDB(t testing.TB) string {
 // does not call Main (who else would stop it?).
 func Shared(t testing.TB) *Cluster {
 	t.Helper()
-	sharedMu.Lock()
-	defer sharedMu.Unlock()
-	if !inMain {
-		t.Fatal("pgtest: the package's TestMain must call pgtest.Main(m), which stops the cluster at the end")
-	}
-	if shared == nil && sharedErr == nil {
-		shared, sharedErr = Start()
-		if sharedErr == nil {
-			t.Logf("pgtest: PostgreSQL %s in %s on 127.0.0.1:%d: initdb %s, start %s",
-				shared.Version, shared.Dir, shared.Port, shared.InitTook.Round(time.Millisecond), shared.StartTook.Round(time.Millisecond))
-		}
-	}
-	if sharedErr != nil {
-		t.Fatal(sharedErr)
-	}
-	return shared
+	return shared.get(t)
 }
 
 // NewDB creates a fresh database on the shared cluster for this test, drops
