@@ -536,12 +536,9 @@ func decodeHealth(body []byte) (app.Health, error) {
 // decodePullPage decodes and checks a pull page: it must carry a cursor, the
 // server's time, sane counts and records with their keys.
 func decodePullPage(body []byte) (app.PullPage, error) {
-	var p app.PullPage
-	if err := decodeJSON(body, &p); err != nil {
+	p, bad, err := decodeReply[app.PullPage](body, "pull page") // client_reply.go
+	if err != nil {
 		return app.PullPage{}, err
-	}
-	bad := func(format string, a ...any) (app.PullPage, error) {
-		return app.PullPage{}, fmt.Errorf("%w: pull page: "+format, append([]any{ErrMalformedReply}, a...)...)
 	}
 	if p.Cursor == "" {
 		return bad("no cursor")
@@ -587,12 +584,9 @@ func missing[T any](rs []T, lacks func(T) bool) int {
 // decodePushReply decodes a push reply and checks it against the batch sent:
 // one result per event, in order, same id and seq, a known status.
 func decodePushReply(b app.PushBatch, body []byte) (app.PushReply, error) {
-	var r app.PushReply
-	if err := decodeJSON(body, &r); err != nil {
+	r, bad, err := decodeReply[app.PushReply](body, "push reply") // client_reply.go
+	if err != nil {
 		return app.PushReply{}, err
-	}
-	bad := func(format string, a ...any) (app.PushReply, error) {
-		return app.PushReply{}, fmt.Errorf("%w: push reply: "+format, append([]any{ErrMalformedReply}, a...)...)
 	}
 	if r.ServerTime.IsZero() {
 		return bad("no server_time")

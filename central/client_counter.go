@@ -88,12 +88,9 @@ func isDay(d app.Day) bool {
 
 // decodeFamilyView decodes and checks a family view against the request.
 func decodeFamilyView(body []byte, a app.AccountID, from, to app.Day) (app.FamilyView, error) {
-	var v app.FamilyView
-	if err := decodeJSON(body, &v); err != nil {
+	v, bad, err := decodeReply[app.FamilyView](body, "family view") // client_reply.go
+	if err != nil {
 		return app.FamilyView{}, err
-	}
-	bad := func(format string, args ...any) (app.FamilyView, error) {
-		return app.FamilyView{}, fmt.Errorf("%w: family view: "+format, append([]any{ErrMalformedReply}, args...)...)
 	}
 	if v.Account.ID != a {
 		return bad("account %q, asked for %q", v.Account.ID, a)

@@ -94,12 +94,9 @@ func notFound(err error) error {
 // known state, an amount pagoPA accepts, a creditor and a debtor, and a
 // receipt exactly when paid.
 func decodeNotice(body []byte) (app.Notice, error) {
-	var n app.Notice
-	if err := decodeJSON(body, &n); err != nil {
+	n, bad, err := decodeReply[app.Notice](body, "notice") // client_reply.go
+	if err != nil {
 		return app.Notice{}, err
-	}
-	bad := func(format string, a ...any) (app.Notice, error) {
-		return app.Notice{}, fmt.Errorf("%w: notice: "+format, append([]any{ErrMalformedReply}, a...)...)
 	}
 	if _, err := pagopa.ParseNoticeCode(n.NoticeCode); err != nil || strings.ContainsRune(n.NoticeCode, ' ') {
 		return bad("notice code %q: %v", n.NoticeCode, err)
