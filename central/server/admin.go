@@ -78,19 +78,7 @@ func putToken(tx kv.Tx, kioskID, role string, h []byte) error {
 }
 
 // RevokeToken revokes a kiosk's token: its requests are refused from now.
-func (s *Server) RevokeToken(kioskID string) error {
-	err := s.db.Update(func(tx kv.Tx) error {
-		found, err := kioskTokens.revoke(tx, kioskID)
-		if err == nil && !found {
-			err = fmt.Errorf("kiosk %q has no token", kioskID)
-		}
-		return err
-	})
-	if err == nil {
-		s.log.Info("token revoked", "kiosk", kioskID)
-	}
-	return err
-}
+func (s *Server) RevokeToken(kioskID string) error { return s.revokeToken(kioskTokens, kioskID) }
 
 // kioskFor returns the kiosk a token belongs to and its role (roleLegacy
 // for a token made before roles), or "" for an unknown token.

@@ -304,19 +304,7 @@ func (s *Server) CreateReceiptToken(name string) (string, error) {
 }
 
 // RevokeReceiptToken revokes a receipts token.
-func (s *Server) RevokeReceiptToken(name string) error {
-	err := s.db.Update(func(tx kv.Tx) error {
-		found, err := receiptTokens.revoke(tx, name)
-		if err == nil && !found {
-			err = fmt.Errorf("no receipts token named %q", name)
-		}
-		return err
-	})
-	if err == nil {
-		s.log.Info("receipts token revoked", "name", name)
-	}
-	return err
-}
+func (s *Server) RevokeReceiptToken(name string) error { return s.revokeToken(receiptTokens, name) }
 
 // receiptsTokenName returns the name of a receipts token, or "".
 func (s *Server) receiptsTokenName(token string) (string, error) {
