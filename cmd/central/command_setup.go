@@ -43,7 +43,7 @@ func parseFlagsOnly(fs *flag.FlagSet, args []string, data *string) (commandBase,
 // openOps is openCommand for a command that uses the set of operations T
 // (the database and the running server's admin socket both give every
 // set); done closes them. mustExist: the data directory must already be
-// there (openExisting).
+// there: a command that reads must not create one by mistake.
 func openOps[T any](data string, stderr io.Writer, base commandBase, mustExist bool) (ops T, done func(), err error) {
 	if mustExist {
 		if err := dataDirExists(data); err != nil {
@@ -60,15 +60,6 @@ func openOps[T any](data string, stderr io.Writer, base commandBase, mustExist b
 		return ops, nil, fmt.Errorf("internal: the administration operations (%T) lack %v", all, reflect.TypeFor[T]())
 	}
 	return ops, done, nil
-}
-
-// openExisting is openCommand on a data directory that must exist: a
-// command that reads must not create one by mistake.
-func openExisting(data string, stderr io.Writer, base commandBase) (adminOps, func(), error) {
-	if err := dataDirExists(data); err != nil {
-		return nil, nil, err
-	}
-	return openCommand(data, stderr, base)
 }
 
 // dataDirExists is the error of a data directory that is not there.
