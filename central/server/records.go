@@ -227,36 +227,43 @@ func (s *Server) importTx(tx kv.Tx, d *ImportData, st *ImportStats) error {
 	return nil
 }
 
-func (im *importer) feeBands() error {
+// importKind imports the records of a kind stored whole under their id:
+// for each, the id is checked and must be unique in the import (field
+// names it), check refuses the record (an ImportError) or gives what is
+// stored, and that is put.
+func importKind[T any](im *importer, kind, field string, recs []T, id func(T) string, check func(i int, v T) (any, error)) error {
 	ids := seen{}
-	for i, f := range im.d.FeeBands {
-		if err := im.unique(ids, app.KindFeeBand, i, "code", f.Code); err != nil {
+	for i, v := range recs {
+		if err := im.unique(ids, kind, i, field, id(v)); err != nil {
 			return err
 		}
-		if f.MealPrice < 0 || f.MealPrice > central.MaxMealPrice {
-			return im.fail(app.KindFeeBand, i, "meal_price", "%d cents: want 0 to %d", f.MealPrice, central.MaxMealPrice)
+		rec, err := check(i, v)
+		if err != nil {
+			return err
 		}
-		if err := im.put(app.KindFeeBand, f.Code, f); err != nil {
+		if err := im.put(kind, id(v), rec); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+func (im *importer) feeBands() error {
+	return importKind(im, app.KindFeeBand, "code", im.d.FeeBands, func(f app.FeeBand) string { return f.Code }, func(i int, f app.FeeBand) (any, error) {
+		if f.MealPrice < 0 || f.MealPrice > central.MaxMealPrice {
+			return nil, im.fail(app.KindFeeBand, i, "meal_price", "%d cents: want 0 to %d", f.MealPrice, central.MaxMealPrice)
+		}
+		return f, nil
+	})
+}
+
 func (im *importer) diets() error {
-	ids := seen{}
-	for i, d := range im.d.Diets {
-		if err := im.unique(ids, app.KindDiet, i, "code", d.Code); err != nil {
-			return err
-		}
+	return importKind(im, app.KindDiet, "code", im.d.Diets, func(d app.Diet) string { return d.Code }, func(i int, d app.Diet) (any, error) {
 		if strings.TrimSpace(d.Name) == "" {
-			return im.fail(app.KindDiet, i, "name", "missing")
+			return nil, im.fail(app.KindDiet, i, "name", "missing")
 		}
-		if err := im.put(app.KindDiet, d.Code, d); err != nil {
-			return err
-		}
-	}
-	return nil
+		return d, nil
+	})
 }
 
 // Ledger: opening balance and meals charged (net of voids).
@@ -474,52 +481,48 @@ func (im *importer) bookings() error {
 }
 
 func (im *importer) staff() error {
-	ids := seen{}
-	for i, in := range im.d.Staff {
-		const k = app.KindStaff
-		if err := im.unique(ids, k, i, "id", in.ID); err != nil {
-			return err
-		}
+	const k = app.KindStaff
+	return importKind(im, k, "id", im.d.Staff, func(in ImportStaff) string { return in.ID }, func(i int, in ImportStaff) (any, error) {
 		// A staff id travels back in the kiosks' audit events, which the
 		// protocol's id rule checks: refuse here what would be refused there.
 		if err := central.CheckID(in.ID); err != nil {
-			return im.fail(k, i, "id", "%v", err)
+			return nil, im.fail(k, i, "id", "%v", err)
 		}
 		if strings.TrimSpace(in.Name) == "" {
-			return im.fail(k, i, "name", "missing")
+			return nil, im.fail(k, i, "name", "missing")
 		}
 		switch in.Role {
 		case app.StaffCanteen, app.StaffOffice, app.StaffAdmin:
 		default:
-			return im.fail(k, i, "role", "%q: want %s, %s or %s", in.Role, app.StaffCanteen, app.StaffOffice, app.StaffAdmin)
+			return nil, im.fail(k, i, "role", "%q: want %s, %s or %s", in.Role, app.StaffCanteen, app.StaffOffice, app.StaffAdmin)
 		}
 		rec := app.Staff{ID: in.ID, Name: in.Name, Role: in.Role}
 		if in.BadgeID != "" {
 			b, err := app.ParseBadgeID(string(in.BadgeID))
 			if err != nil {
-				return im.fail(k, i, "badge_id", "%v", err)
+				return nil, im.fail(k, i, "badge_id", "%v", err)
 			}
 			rec.BadgeID = b
 		}
 		switch {
 		case in.PIN != "" && in.PINHash != "":
-			return im.fail(k, i, "pin", "give pin or pin_hash, not both")
+			return nil, im.fail(k, i, "pin", "give pin or pin_hash, not both")
 		case in.PINHash != "":
 			// A hash is accepted only if it parses (bcrypt, or the
 			// legacy PBKDF2 format).
 			if err := pinhash.Check(in.PINHash); err != nil {
-				return im.fail(k, i, "pin_hash", "%v", err)
+				return nil, im.fail(k, i, "pin_hash", "%v", err)
 			}
 			rec.PINHash = in.PINHash
 		case in.PIN != "":
 			if !app.ValidPIN(in.PIN) {
-				return im.fail(k, i, "pin", "want 4 to 8 digits")
+				return nil, im.fail(k, i, "pin", "want 4 to 8 digits")
 			}
 			// Keep the stored hash when the PIN is the same: a fresh salt
 			// would make every re-import a change that kiosks pull.
 			old, ok, err := getJSON[app.Staff](im.tx, k, in.ID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if ok {
 				if pinhash.Verify(old.PINHash, in.PIN) {
@@ -529,62 +532,45 @@ func (im *importer) staff() error {
 			if rec.PINHash == "" {
 				h, err := pinhash.Hash(in.PIN)
 				if err != nil {
-					return im.fail(k, i, "pin", "%v", err)
+					return nil, im.fail(k, i, "pin", "%v", err)
 				}
 				rec.PINHash = h
 			}
 		default:
-			return im.fail(k, i, "pin", "missing (give pin or pin_hash)")
+			return nil, im.fail(k, i, "pin", "missing (give pin or pin_hash)")
 		}
-		if err := im.put(k, in.ID, rec); err != nil {
-			return err
-		}
-	}
-	return nil
+		return rec, nil
+	})
 }
 
 func (im *importer) news() error {
-	ids := seen{}
-	for i, n := range im.d.News {
-		const k = app.KindNews
-		if err := im.unique(ids, k, i, "id", n.ID); err != nil {
-			return err
-		}
+	const k = app.KindNews
+	return importKind(im, k, "id", im.d.News, func(n app.News) string { return n.ID }, func(i int, n app.News) (any, error) {
 		if strings.TrimSpace(n.Title) == "" {
-			return im.fail(k, i, "title", "missing")
+			return nil, im.fail(k, i, "title", "missing")
 		}
 		if n.Published.IsZero() {
-			return im.fail(k, i, "published", "missing")
+			return nil, im.fail(k, i, "published", "missing")
 		}
-		if err := im.put(k, n.ID, n); err != nil {
-			return err
-		}
-	}
-	return nil
+		return n, nil
+	})
 }
 
 func (im *importer) documents() error {
-	ids := seen{}
-	for i, d := range im.d.Documents {
-		const k = app.KindDocument
-		if err := im.unique(ids, k, i, "id", d.ID); err != nil {
-			return err
-		}
+	const k = app.KindDocument
+	return importKind(im, k, "id", im.d.Documents, func(d app.Document) string { return d.ID }, func(i int, d app.Document) (any, error) {
 		if strings.TrimSpace(d.Title) == "" {
-			return im.fail(k, i, "title", "missing")
+			return nil, im.fail(k, i, "title", "missing")
 		}
 		u, err := url.Parse(d.URL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return im.fail(k, i, "url", "%q: want an http(s) address", d.URL)
+			return nil, im.fail(k, i, "url", "%q: want an http(s) address", d.URL)
 		}
 		if d.Published.IsZero() {
-			return im.fail(k, i, "published", "missing")
+			return nil, im.fail(k, i, "published", "missing")
 		}
-		if err := im.put(k, d.ID, d); err != nil {
-			return err
-		}
-	}
-	return nil
+		return d, nil
+	})
 }
 
 // deletions run dependants first, so that one import can delete a pupil
