@@ -186,6 +186,9 @@ func Open(dataDir string, opts Options) (*Server, error) {
 	if dataDir == "" {
 		return nil, errors.New("central server: no data directory given")
 	}
+	if err := CheckStoreKind(dataDir); err != nil { // store_marker.go
+		return nil, fmt.Errorf("central server: %w", err)
+	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("central server: data directory: %w", err)
 	}

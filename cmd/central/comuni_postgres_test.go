@@ -230,4 +230,9 @@ func TestServeManyComuniOnPostgresTwoServers(t *testing.T) {
 	}
 	srvA.terminate(t)
 	srvB.terminate(t)
+	// Without -config a Comune's directory is refused (store_marker.go),
+	// not opened as an empty bbolt file.
+	if _, errOut, err := runCmd(t, bin, "status", "-data", dirB, "-comune", "A001"); err == nil || !strings.Contains(errOut, "-config FILE") {
+		t.Errorf("status without -config: %v %s", err, errOut)
+	}
 }

@@ -135,6 +135,9 @@ func (c comuniStores) open(code, dir string, opts server.Options) (*server.Serve
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("comuni: %s: data directory: %w", code, err)
 	}
+	if err := server.MarkStoreKind(dir, server.StoreKindPostgres); err != nil { // no bbolt file here without -config
+		return nil, err
+	}
 	return server.OpenStore(c.pg.Tenant(code), dir, opts)
 }
 

@@ -614,6 +614,9 @@ func restored(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Sprintf("unexpected arguments %q", fs.Args())}
 	}
 	if !base.store.onPostgres() {
+		if err := server.CheckStoreKind(*data); err != nil { // store_marker.go: on PostgreSQL, -config
+			return fmt.Errorf("restored: %w", err)
+		}
 		if _, err := os.Stat(filepath.Join(*data, server.DBFile)); err != nil {
 			return fmt.Errorf("restored: %w", err)
 		}
@@ -655,6 +658,9 @@ func backup(args []string, stdout, stderr io.Writer) error {
 	}
 	if *out == "" || fs.NArg() > 0 {
 		return usageError{"backup -data DIR -out FILE"}
+	}
+	if err := server.CheckStoreKind(*data); err != nil { // store_marker.go: on PostgreSQL, -config
+		return fmt.Errorf("backup: %w", err)
 	}
 	if _, err := os.Stat(filepath.Join(*data, server.DBFile)); err != nil {
 		return fmt.Errorf("backup: %w", err)

@@ -92,6 +92,10 @@ func openServer(data string, store *StoreConfig, opts server.Options) (*server.S
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, fmt.Errorf("central server: data directory: %w", err)
 	}
+	// A command run here without -config must not open a bbolt file.
+	if err := server.MarkStoreKind(data, server.StoreKindPostgres); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), pgOpenTimeout)
 	defer cancel()
 	db, err := openPostgres(ctx, store.Postgres, opts.Comune) // store_postgres.go
