@@ -128,6 +128,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -169,6 +170,13 @@ type Options struct {
 	// for the turn: the Updates of a tenant run one at a time, none is
 	// ever run again. See the package comment.
 	OptimisticWrites bool
+
+	// TxIdleTimeout is how long a transaction may send nothing before
+	// PostgreSQL ends its session, rolling it back and releasing the
+	// tenant's write turn it holds (a stuck server): 0 is
+	// DefaultTxIdleTimeout, negative the database's own setting. A DSN
+	// that sets idle_in_transaction_session_timeout wins (tx_timeout.go).
+	TxIdleTimeout time.Duration
 
 	// noTurns: retried runs do not take the write turn (the benchmark
 	// that measures the turns).
@@ -236,6 +244,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	case !strings.Contains(dsn, "pool_max_conns"):
 		cfg.MaxConns = DefaultMaxConns
 	}
+	boundTxIdle(cfg, opts.TxIdleTimeout) // tx_timeout.go
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kvpg: %w", err)
