@@ -114,6 +114,9 @@ const usage = `usage:
   central restored -data DIR                after putting central.db back from a backup, with the
                                             server stopped: every kiosk pulls afresh at its next sync
                                             (on PostgreSQL after pg_restore, the servers may run)
+  central remove-comune -config FILE -comune CODE [-confirm CODE]
+                                            on PostgreSQL, a Comune that left the settings' "comuni":
+                                            its data removed from the database for good (pg_dump first)
   Every administration command also takes -config FILE, the server's settings file
   (its data directory, "store" and "pagopa" settings); -data given on the command line wins.
   With "store": {"postgres": "postgres://…"} the commands open the database itself, servers
@@ -154,6 +157,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = restored(args, stdout, stderr)
 	case "backup":
 		err = backup(args, stdout, stderr)
+	case "remove-comune":
+		err = removeComuneCmd(args, stdout, stderr) // comune_remove_cmd.go
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
