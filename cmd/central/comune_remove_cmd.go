@@ -57,7 +57,7 @@ func removeComuneCmd(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("the store is bbolt: a Comune's data is its own directory (%s); with the server stopped, copy it away and remove it, and take the Comune out of the settings",
 			comuneDataDir(cmp.Or(cfg.Data, "DATA"), *code))
 	case served:
-		return fmt.Errorf("Comune %s is still in the \"comuni\" of %s: take it out, restart every server with those settings, then run this again", *code, *configPath)
+		return fmt.Errorf("the Comune %s is still in the \"comuni\" of %s: take it out, restart every server with those settings, then run this again", *code, *configPath)
 	case len(cfg.Comuni) == 0 && *code == pgstore.DefaultTenant:
 		return fmt.Errorf("%q is the data of this service's one Comune (no \"comuni\" in %s): it is not removed while served", *code, *configPath)
 	}
