@@ -32,10 +32,15 @@ import (
 // codes are hashed before its transaction opens). The whole life of a
 // transaction is not bounded: an import's may rightly take a minute.
 //
-// What stays unbounded is a session stopped between the turn and BEGIN,
-// or between ROLLBACK and the turn's release (microseconds of Go code
-// each, no transaction open): PostgreSQL's TCP keepalives bound it for a
-// machine that is gone (docs/central.md).
+// A session stopped between the turn and BEGIN, or between ROLLBACK and
+// the turn's release (microseconds of Go code each, no transaction open),
+// is not idle in a transaction. For a server's machine that is gone (cut
+// off, powered off) at any moment, the connections also ask PostgreSQL for
+// TCP keepalives (deadPeer): it ends the session of a peer silent for
+// about a minute, where the usual system defaults wait two hours. On a
+// Unix socket (the database on the server's machine) they do not apply,
+// and are not needed. Only a process stopped in those microseconds, on a
+// machine that still answers, keeps the turn until it runs again.
 
 // DefaultTxIdleTimeout is Options.TxIdleTimeout's default.
 const DefaultTxIdleTimeout = 30 * time.Second
@@ -44,12 +49,21 @@ const DefaultTxIdleTimeout = 30 * time.Second
 // transaction.
 const txIdleSetting = "idle_in_transaction_session_timeout"
 
-// boundTxIdle sets txIdleSetting on every connection cfg makes (a startup
-// parameter: no round trip), unless the DSN sets it itself (as a
-// parameter, or in its options: -c …), which then wins.
+// deadPeer are the TCP keepalive settings of every connection (seconds;
+// a count): a silent peer's session ends after about 30 + 3×10 s.
+var deadPeer = [...][2]string{{"tcp_keepalives_idle", "30"}, {"tcp_keepalives_interval", "10"}, {"tcp_keepalives_count", "3"}}
+
+// boundTxIdle sets txIdleSetting and deadPeer on every connection cfg
+// makes (startup parameters: no round trip), each unless the DSN sets it
+// itself, which then wins.
 func boundTxIdle(cfg *pgxpool.Config, d time.Duration) {
 	params := cfg.ConnConfig.RuntimeParams
-	if _, set := params[txIdleSetting]; set || strings.Contains(params["options"], txIdleSetting) {
+	for _, kv := range deadPeer {
+		if !dsnSets(params, kv[0]) {
+			params[kv[0]] = kv[1]
+		}
+	}
+	if dsnSets(params, txIdleSetting) {
 		return
 	}
 	switch {
@@ -59,4 +73,11 @@ func boundTxIdle(cfg *pgxpool.Config, d time.Duration) {
 		d = DefaultTxIdleTimeout
 	}
 	params[txIdleSetting] = strconv.FormatInt(max(d.Milliseconds(), 1), 10)
+}
+
+// dsnSets tells whether the DSN set the setting name: as a parameter, or
+// in its options (-c name=…).
+func dsnSets(params map[string]string, name string) bool {
+	_, set := params[name]
+	return set || strings.Contains(params["options"], name)
 }

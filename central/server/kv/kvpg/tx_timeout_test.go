@@ -7,6 +7,7 @@ import (
 
 	"mensakiosk/central/server/kv"
 	"mensakiosk/central/server/kv/kvpg"
+	"mensakiosk/internal/pgtest"
 )
 
 // TestStuckUpdateReleasesTheWriteTurn: one server (a Store) stops inside
@@ -116,6 +117,30 @@ func TestTxIdleTimeoutSetting(t *testing.T) {
 		}
 		if got != c.want {
 			t.Errorf("%s: idle_in_transaction_session_timeout %s, want %s", c.name, got, c.want)
+		}
+		st.Close()
+	}
+}
+
+// TestDeadPeerKeepalives: the connections over TCP ask PostgreSQL to end
+// the session of a peer silent for about a minute (a server's machine that
+// is gone, holding a turn), unless the DSN says otherwise.
+func TestDeadPeerKeepalives(t *testing.T) {
+	dsn := pgtest.NewDB(t) // TCP: keepalives do not apply to a Unix socket
+	for _, c := range []struct {
+		name, dsn, want string
+	}{
+		{"default", dsn, "30 10 3"},
+		{"dsn", dsn + "&tcp_keepalives_idle=120", "120 10 3"},
+	} {
+		st := open(t, c.dsn, kvpg.Options{})
+		var idle, interval, count string
+		err := st.Pool().QueryRow(context.Background(), "SELECT current_setting('tcp_keepalives_idle'), current_setting('tcp_keepalives_interval'), current_setting('tcp_keepalives_count')").Scan(&idle, &interval, &count)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := idle + " " + interval + " " + count; got != c.want {
+			t.Errorf("%s: keepalives %s, want %s", c.name, got, c.want)
 		}
 		st.Close()
 	}
