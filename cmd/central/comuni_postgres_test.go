@@ -42,6 +42,7 @@ func TestServeManyComuniOnPostgresTwoServers(t *testing.T) {
 	// The same ids in both Comuni, and one account only B has.
 	rosterB := comuneRoster("Beta")
 	rosterB.Accounts = append(rosterB.Accounts, app.Account{ID: "B-ONLY", Holder: "Beta Verdi", Balance: 700})
+	rosterB.Pupils = append(rosterB.Pupils, app.Pupil{ID: "PB", AccountID: "B-ONLY", FirstName: "BetaLuca", LastName: "Verdi", MealPrice: 300})
 	rosters := map[string]string{
 		"A001": writeJSONFile(t, files, "a.json", comuneRoster("Alfa")),
 		"B002": writeJSONFile(t, files, "b.json", rosterB),
@@ -158,7 +159,7 @@ func TestServeManyComuniOnPostgresTwoServers(t *testing.T) {
 		if err != nil {
 			t.Fatalf("pull of %s: %v", code, err)
 		}
-		if len(p.Accounts) != len(want[code]) || len(p.Pupils) != 2 {
+		if len(p.Accounts) != len(want[code]) || len(p.Pupils) != len(want[code]) {
 			t.Errorf("pull of %s: %d accounts, %d pupils", code, len(p.Accounts), len(p.Pupils))
 		}
 		for _, a := range p.Accounts {
@@ -211,6 +212,12 @@ func TestServeManyComuniOnPostgresTwoServers(t *testing.T) {
 	}
 	if out := cmd("kiosks", "-comune", "B002", "-json"); strings.Contains(out, `"kiosk":"c1"`) || !strings.Contains(out, `"kiosk":"k1"`) {
 		t.Errorf("B's kiosks (c1 is A's only):\n%s", out)
+	}
+
+	// A's kiosk charging B's pupil: refused, written nowhere in B.
+	rep, err := client(canteen["A001"], 1).Push(ctx, app.PushBatch{Epoch: "EPOCH1", Events: []app.OutboxEvent{meal(5, day, "PB", "B-ONLY")}})
+	if err != nil || len(rep.Results) != 1 || rep.Results[0].Status != app.EventRejected {
+		t.Errorf("A's kiosk charging B's pupil: %+v %v", rep, err)
 	}
 
 	// Revoked in A: A's k1 refused by both servers, B's k1 goes on.
