@@ -139,6 +139,7 @@ func (s *Server) prepareAccessCodes(d *ImportData) (*accessPrep, error) {
 	p := &accessPrep{key: key, hashed: map[app.AccountID]preHashed{}}
 	var todo []app.AccountID
 	err = s.db.View(func(tx kv.Tx) error {
+		prefetchAccessCodes(tx, d) // access_codes_prefetch.go
 		for _, a := range d.Accounts {
 			code, ok := d.AccessCodes[a.ID]
 			if !ok || !validAccessCode(code) || a.AccessHash != "" {

@@ -10,10 +10,11 @@ import (
 	"mensakiosk/internal/pgtest"
 )
 
-// benchStore opens a fresh server on one store for a benchmark.
+// benchStore opens a fresh server on one store for a benchmark, and the
+// count of the store's round trips so far (nil: bbolt, which makes none).
 type benchStore struct {
 	name string
-	open func(b *testing.B) *Server
+	open func(b *testing.B) (*Server, func() int64)
 }
 
 // benchStores are the stores the store benchmarks run on: bbolt (a file
@@ -23,18 +24,18 @@ type benchStore struct {
 // fdatasync; the tests' shared cluster has them off).
 func benchStores() []benchStore {
 	return []benchStore{
-		{"bbolt", func(b *testing.B) *Server {
+		{"bbolt", func(b *testing.B) (*Server, func() int64) {
 			s, err := Open(b.TempDir(), Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
-			return s
+			return s, nil
 		}},
 		{"postgres", openBenchPostgres},
 	}
 }
 
-func openBenchPostgres(b *testing.B) *Server {
+func openBenchPostgres(b *testing.B) (*Server, func() int64) {
 	c, err := pgtest.StartDurable()
 	if err != nil {
 		b.Fatal(err)
@@ -50,14 +51,17 @@ func openBenchPostgres(b *testing.B) *Server {
 	if err != nil {
 		b.Fatal(err)
 	}
-	db, err := pgstore.OpenTenant(ctx, dsn, pgstore.DefaultTenant, kvpg.Options{})
+	st, err := kvpg.Open(ctx, dsn, kvpg.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	s, err := OpenStore(db, b.TempDir(), Options{})
-	if err != nil {
-		db.Close()
+	b.Cleanup(func() { st.Close() })
+	if err := st.CreateTenant(ctx, pgstore.DefaultTenant); err != nil {
 		b.Fatal(err)
 	}
-	return s
+	s, err := OpenStore(st.Tenant(pgstore.DefaultTenant), b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, st.RoundTrips
 }

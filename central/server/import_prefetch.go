@@ -15,9 +15,10 @@ import (
 // batches), the first time it asks one of them for a key, and answers its
 // Gets from memory; its writes go to the store and to that copy.
 
-// prefetchBuckets are the buckets an import reads key by key.
+// prefetchBuckets are the buckets an import reads key by key (the sets
+// bFamily and bRefs: whether a key is there already, import_sets.go).
 func prefetchBuckets() [][]byte {
-	bs := [][]byte{bChanges, bAccessFP, bLedger}
+	bs := [][]byte{bChanges, bAccessFP, bLedger, bFamily, bRefs}
 	for _, k := range kinds {
 		bs = append(bs, kindIndex[k])
 	}

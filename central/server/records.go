@@ -388,7 +388,7 @@ func (im *importer) pupils() error {
 				return err
 			}
 		}
-		if err := fam.Put(key(string(p.AccountID), string(p.ID)), nil); err != nil {
+		if err := putMember(fam, key(string(p.AccountID), string(p.ID))); err != nil { // import_sets.go
 			return err
 		}
 		if err := recordPrice(im.tx, p, old, had, im.s.localDay(im.now), im.now); err != nil { // prices.go
@@ -424,7 +424,7 @@ func (im *importer) moveRef(kind, id string, oldPupil, newPupil app.PupilID) err
 			return err
 		}
 	}
-	return refs.Put(key(string(newPupil), kind, id), nil)
+	return putMember(refs, key(string(newPupil), kind, id)) // import_sets.go
 }
 
 func (im *importer) badges() error {

@@ -13,3 +13,9 @@ func WithoutTurns(opts Options) Options {
 	opts.OptimisticWrites, opts.noTurns = true, true
 	return opts
 }
+
+// QMany is the statement of Bucket.Prefetch.
+const QMany = qMany
+
+// TopPath is the encoded path of the top-level bucket name.
+func TopPath(name []byte) []byte { return childPath([]byte{}, name) }

@@ -39,3 +39,7 @@ func (c counted) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	c.trips.Add(1)
 	return c.q.SendBatch(ctx, b)
 }
+
+// RoundTrips is the round trips of the tenant's store (Store.RoundTrips):
+// what a test that holds only the tenant's DB counts.
+func (d *DB) RoundTrips() int64 { return d.s.RoundTrips() }

@@ -25,7 +25,13 @@ const (
 	qLT      = `SELECT key, value FROM kv WHERE tenant = $1 AND bucket = $2 AND key < $3 ORDER BY key DESC LIMIT $4`
 	qLast    = `SELECT key, value FROM kv WHERE tenant = $1 AND bucket = $2 ORDER BY key DESC LIMIT $3`
 	qCount   = `SELECT count(*) FROM kv WHERE tenant = $1 AND bucket = $2`
-	qMany    = `SELECT key, value FROM kv WHERE tenant = $1 AND bucket = $2 AND key = ANY($3::bytea[])`
+	// qMany: one lookup of the primary key per key named (as qPaths).
+	// "key = ANY($3)" was planned, once the statement's plan was cached
+	// and the statistics lagged behind a bulk import, as a scan of the
+	// bucket testing each row against the whole list: 30,000 keys took
+	// over a minute.
+	qMany = `SELECT x.key, x.value FROM unnest($3::bytea[]) AS u(k)
+		CROSS JOIN LATERAL (SELECT key, value FROM kv WHERE tenant = $1 AND bucket = $2 AND key = u.k) AS x`
 	qDelTree = `DELETE FROM kv WHERE tenant = $1 AND bucket >= $2 AND bucket < $3`
 	qUpsert  = `INSERT INTO kv (tenant, bucket, key, value)
 		SELECT $1, b, k, v FROM unnest($2::bytea[], $3::bytea[], $4::bytea[]) AS u(b, k, v)
