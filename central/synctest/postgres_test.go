@@ -10,6 +10,7 @@ import (
 
 	"mensakiosk/central/server"
 	"mensakiosk/central/server/kv/kvpg"
+	"mensakiosk/internal/centraltest"
 	"mensakiosk/internal/pgstore"
 	"mensakiosk/internal/pgtest"
 )
@@ -69,7 +70,7 @@ func TestServerKilledDuringSyncTwoServersOnPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the central binary (not in -short)")
 	}
-	bin := buildCentral(t)
+	bin := centraltest.Binary(t)
 	f, side := pgFleet(t, bin, 2)
 	c := newComune(1500)
 	if _, err := side.Import(c.data); err != nil {
@@ -93,7 +94,7 @@ func TestSyncThroughAFaultStormTwoServersOnPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the central binary (not in -short)")
 	}
-	f, side := pgFleet(t, buildCentral(t), 2)
+	f, side := pgFleet(t, centraltest.Binary(t), 2)
 	f.startDead(t)
 	syncThroughAFaultStorm(t, f.proxy, side)
 }

@@ -1,15 +1,11 @@
 package synctest
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -18,6 +14,7 @@ import (
 	"mensakiosk/app"
 	"mensakiosk/central"
 	"mensakiosk/central/server"
+	"mensakiosk/internal/centraltest"
 	"mensakiosk/internal/netfault"
 	"mensakiosk/storage"
 )
@@ -27,19 +24,8 @@ import (
 // first start.
 func centralDir(t *testing.T, c comune) (dir, token string) {
 	t.Helper()
-	dir = t.TempDir()
-	srv, err := server.Open(dir, server.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	if _, err := srv.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
-	if token, err = srv.CreateToken("porta-1", server.RoleCanteen); err != nil {
-		t.Fatal(err)
-	}
-	return dir, token
+	dir, tokens := centralDirFor(t, c, []string{"porta-1"})
+	return dir, tokens[0]
 }
 
 // freeAddr is a loopback address free a moment ago: a server restarted on
@@ -54,67 +40,6 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// centralChild is the real cmd/central binary serving a data dir.
-type centralChild struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
-func buildCentral(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "central")
-	cmd := exec.Command("go", "build", "-o", bin, "../../cmd/central")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// startCentralArgs runs the binary with args and waits for "listening".
-func startCentralArgs(t *testing.T, bin string, args ...string) *centralChild {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &centralChild{cmd: cmd, done: make(chan struct{})}
-	t.Cleanup(func() { // a test that fails half-way leaves no server behind
-		select {
-		case <-c.done:
-		default:
-			cmd.Process.Kill()
-			<-c.done
-		}
-	})
-	listening := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		once := false
-		for sc.Scan() {
-			if !once && strings.Contains(sc.Text(), `"msg":"listening"`) {
-				once = true
-				close(listening)
-			}
-		}
-		cmd.Wait()
-		close(c.done)
-	}()
-	select {
-	case <-listening:
-	case <-c.done:
-		t.Fatal("central exited before listening")
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("central did not listen within 20 s")
-	}
-	return c
-}
-
 // centralFleet is the real cmd/central processes serving one store (one
 // on a bbolt data directory; or several on one PostgreSQL database),
 // behind a balancing fault proxy (netfault.NewBalanced) that sends each
@@ -123,7 +48,7 @@ func startCentralArgs(t *testing.T, bin string, args ...string) *centralChild {
 type centralFleet struct {
 	bin   string
 	args  [][]string // each server's arguments
-	procs []*centralChild
+	procs []*centraltest.Process
 	proxy *netfault.Proxy
 	// open opens the store in-process (every server stopped, or on
 	// PostgreSQL beside them) for the checks at the end.
@@ -143,19 +68,11 @@ func newFleet(t *testing.T, bin string, addrs []string, args [][]string, open fu
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Close() })
-	return &centralFleet{bin: bin, args: args, procs: make([]*centralChild, len(args)), proxy: p, open: open}
+	return &centralFleet{bin: bin, args: args, procs: make([]*centraltest.Process, len(args)), proxy: p, open: open}
 }
 
 func (f *centralFleet) alive(i int) bool {
-	if f.procs[i] == nil {
-		return false
-	}
-	select {
-	case <-f.procs[i].done:
-		return false
-	default:
-		return true
-	}
+	return f.procs[i] != nil && f.procs[i].Alive()
 }
 
 // startDead starts every server that is not running.
@@ -163,7 +80,7 @@ func (f *centralFleet) startDead(t *testing.T) {
 	t.Helper()
 	for i := range f.procs {
 		if !f.alive(i) {
-			f.procs[i] = startCentralArgs(t, f.bin, f.args[i]...)
+			f.procs[i] = centraltest.Start(t, f.bin, f.args[i]...)
 		}
 	}
 }
@@ -172,8 +89,8 @@ func (f *centralFleet) startDead(t *testing.T) {
 func (f *centralFleet) stopAll() {
 	for i, p := range f.procs {
 		if f.alive(i) {
-			p.cmd.Process.Signal(syscall.SIGTERM)
-			<-p.done
+			p.Cmd.Process.Signal(syscall.SIGTERM)
+			p.Wait()
 		}
 	}
 }
@@ -224,7 +141,7 @@ func TestServerKilledDuringSync(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the central binary (not in -short)")
 	}
-	bin := buildCentral(t)
+	bin := centraltest.Binary(t)
 	c := newComune(1500)
 	kiosks := []string{"porta-1", "porta-2"}
 	f, tokens := boltFleet(t, bin, c, kiosks)
@@ -295,7 +212,7 @@ func serverKills(t *testing.T, f *centralFleet, c comune, kiosks, tokens []strin
 		ch := f.procs[victim]
 		go func(d time.Duration) {
 			time.Sleep(d)
-			ch.cmd.Process.Signal(syscall.SIGKILL)
+			ch.Cmd.Process.Signal(syscall.SIGKILL)
 		}(time.Duration(100+rng.IntN(400)) * time.Millisecond)
 		var wg sync.WaitGroup
 		errs := make(chan error, len(ks))
@@ -306,7 +223,7 @@ func serverKills(t *testing.T, f *centralFleet, c comune, kiosks, tokens []strin
 				defer wg.Done()
 				for alive := true; alive; {
 					select {
-					case <-ch.done:
+					case <-ch.Done:
 						alive = false
 					default:
 					}

@@ -20,6 +20,7 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/central"
+	"mensakiosk/internal/centraltest"
 	"mensakiosk/storage"
 )
 
@@ -63,7 +64,7 @@ func TestTLSEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the central binary (not in -short)")
 	}
-	bin := buildCentral(t)
+	bin := centraltest.Binary(t)
 	caFile, certFile, keyFile := selfSignedFiles(t, t.TempDir())
 	dir, token := centralDir(t, newComune(20))
 	addr := freeAddr(t)
@@ -72,10 +73,10 @@ func TestTLSEndToEnd(t *testing.T) {
 	if err := os.WriteFile(cfgFile, cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ch := startCentralArgs(t, bin, "-config", cfgFile)
+	ch := centraltest.Start(t, bin, "-config", cfgFile)
 	defer func() {
-		ch.cmd.Process.Signal(syscall.SIGTERM)
-		<-ch.done
+		ch.Cmd.Process.Signal(syscall.SIGTERM)
+		ch.Wait()
 	}()
 
 	sync := func(ca string) (*app.Syncer, *storage.Store, error) {

@@ -85,7 +85,7 @@ func TestAdminWhileServing(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := start(t, bin, dir)
-	defer c.cmd.Process.Kill()
+	defer c.Cmd.Process.Kill()
 	sock := filepath.Join(dir, "admin.sock")
 	if fi, err := os.Lstat(sock); err != nil || fi.Mode().Type() != fs.ModeSocket || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("admin socket: %v %v", fi, err)
@@ -121,7 +121,7 @@ func TestAdminWhileServing(t *testing.T) {
 	if err != nil || len(token) < 40 || !strings.Contains(errOut, "token for kiosk k2") {
 		t.Fatalf("token while serving: %v %q %s", err, out, errOut)
 	}
-	first, code := pullAll(t, c.addr, token, "")
+	first, code := pullAll(t, c.Addr, token, "")
 	if code != http.StatusOK || len(first.Pupils) != nPupils {
 		t.Fatalf("first pull with the new token: %d, %d pupils", code, len(first.Pupils))
 	}
@@ -132,7 +132,7 @@ func TestAdminWhileServing(t *testing.T) {
 	if out, errOut, err := runCmd(t, bin, "import", "-data", dir, csvDir); err != nil || out != "imported: 16 inserted, 7 updated, 0 unchanged, 0 deleted\n" {
 		t.Fatalf("import while serving: %v %q %s", err, out, errOut)
 	}
-	delta, code := pullAll(t, c.addr, token, first.Cursor)
+	delta, code := pullAll(t, c.Addr, token, first.Cursor)
 	if code != http.StatusOK || delta.Reset || len(delta.Pupils) != 4 || len(delta.Badges) != 5 || len(delta.Staff) != 2 {
 		t.Fatalf("delta after the import: %d, reset %v, %d pupils, %d badges, %d staff", code, delta.Reset, len(delta.Pupils), len(delta.Badges), len(delta.Staff))
 	}
@@ -154,12 +154,12 @@ func TestAdminWhileServing(t *testing.T) {
 	if out, _, err := runCmd(t, bin, "revoke", "-data", dir, "-kiosk", "k2"); err != nil || out != "token of kiosk k2 revoked\n" {
 		t.Fatalf("revoke while serving: %v %q", err, out)
 	}
-	if _, code := pullAll(t, c.addr, token, ""); code != http.StatusUnauthorized {
+	if _, code := pullAll(t, c.Addr, token, ""); code != http.StatusUnauthorized {
 		t.Fatalf("pull with the revoked token: %d", code)
 	}
 
 	// Shutdown removes the socket; the commands then open the database.
-	c.terminate(t)
+	c.Terminate(t)
 	if _, err := os.Lstat(sock); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("socket after shutdown: %v", err)
 	}

@@ -125,7 +125,7 @@ func TestCertificatesCommand(t *testing.T) {
 	check(out1)
 
 	c := start(t, bin, dir)
-	defer c.cmd.Process.Kill()
+	defer c.Cmd.Process.Kill()
 	out2 := filepath.Join(t.TempDir(), "attestazioni")
 	if o, e, err := run("certificates", "-data", dir, "-year", y, "-out", out2); err != nil || !strings.Contains(o, "1 families' certificates") {
 		t.Fatalf("certificates through the admin socket: %v %s %s", err, o, e)
@@ -159,8 +159,8 @@ func TestCertificatesCommand(t *testing.T) {
 	if _, e, err := run("refund", "-data", dir, "-account", "F1", "-amount", "500"); err == nil || !strings.Contains(e, "-reason") {
 		t.Errorf("refund without a reason: %v %s", err, e)
 	}
-	c.cmd.Process.Signal(syscall.SIGINT)
-	if err := <-c.done; err != nil {
+	c.Cmd.Process.Signal(syscall.SIGINT)
+	if err := c.Wait(); err != nil {
 		t.Fatalf("exit after SIGINT: %v", err)
 	}
 }

@@ -66,7 +66,7 @@ func TestRemoveComuneOnPostgres(t *testing.T) {
 	// A server on this machine still serving A (the old settings).
 	srv := start(t, binary(t), dir, "-config", both)
 	refused("still serves Comune A001", "-config", onlyB, "-comune", "A001", "-confirm", "A001")
-	srv.terminate(t)
+	srv.Terminate(t)
 
 	out, errOut, exit := central("remove-comune", "-config", onlyB, "-comune", "A001", "-confirm", "A001")
 	if exit != 0 || !strings.Contains(out, "Comune A001 removed") || !strings.Contains(out, "is left") {

@@ -84,7 +84,7 @@ func TestServeManyComuni(t *testing.T) {
 
 	c := start(t, bin, dir, "-config", config)
 	for _, x := range []struct{ tok, want string }{{ta, "Alfa"}, {tb, "Beta"}} {
-		p, status := pullAll(t, c.addr, x.tok, "")
+		p, status := pullAll(t, c.Addr, x.tok, "")
 		if status != 200 || len(p.Pupils) != 2 {
 			t.Errorf("pull: %d, %d pupils", status, len(p.Pupils))
 		}
@@ -95,7 +95,7 @@ func TestServeManyComuni(t *testing.T) {
 		}
 	}
 	_, rest, _ := strings.Cut(ta, ".")
-	if _, status := pullAll(t, c.addr, "B002."+rest, ""); status != 401 {
+	if _, status := pullAll(t, c.Addr, "B002."+rest, ""); status != 401 {
 		t.Errorf("A's token under B's prefix: %d", status)
 	}
 	for _, code := range []string{"A001", "B002"} {
@@ -110,13 +110,13 @@ func TestServeManyComuni(t *testing.T) {
 	if out, errOut, err := runCmd(t, bin, "revoke", "-config", config, "-comune", "A001", "-kiosk", "k1"); err != nil {
 		t.Fatalf("revoke in A: %v %s %s", err, out, errOut)
 	}
-	if _, status := pullAll(t, c.addr, ta, ""); status != 401 {
+	if _, status := pullAll(t, c.Addr, ta, ""); status != 401 {
 		t.Errorf("A's revoked token: %d", status)
 	}
-	if _, status := pullAll(t, c.addr, tb, ""); status != 200 {
+	if _, status := pullAll(t, c.Addr, tb, ""); status != 200 {
 		t.Errorf("B's k1 after A revoked its k1: %d", status)
 	}
-	c.terminate(t)
+	c.Terminate(t)
 	for _, code := range []string{"A001", "B002"} {
 		if _, err := os.Lstat(filepath.Join(dir, "comuni", code, server.AdminSocket)); err == nil {
 			t.Errorf("%s's admin socket left behind", code)

@@ -93,7 +93,7 @@ func TestServeManyComuniOnPostgresTwoServers(t *testing.T) {
 	}
 	srvA := start(t, bin, dirA, "-config", config)
 	srvB := start(t, bin, dirB, "-config", config)
-	addrs := []string{srvA.addr, srvB.addr}
+	addrs := []string{srvA.Addr, srvB.Addr}
 	client := func(tok string, i int) *central.Client {
 		t.Helper()
 		c, err := central.NewClient(central.ClientConfig{BaseURL: "http://" + addrs[i%2], Token: tok, Epoch: "EPOCH1",
@@ -235,8 +235,8 @@ func TestServeManyComuniOnPostgresTwoServers(t *testing.T) {
 	if got := bState(); got != b0 {
 		t.Errorf("B's store changed by A's counter, commands and revocation:\n%s\n%s", b0, got)
 	}
-	srvA.terminate(t)
-	srvB.terminate(t)
+	srvA.Terminate(t)
+	srvB.Terminate(t)
 	// Without -config a Comune's directory is refused (store_marker.go),
 	// not opened as an empty bbolt file.
 	if _, errOut, err := runCmd(t, bin, "status", "-data", dirB, "-comune", "A001"); err == nil || !strings.Contains(errOut, "-config FILE") {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"net"
@@ -10,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"mensakiosk/central/gpd"
 	"mensakiosk/central/gpdsim"
 	"mensakiosk/central/server"
+	"mensakiosk/internal/centraltest"
 )
 
 // TestServeWithGPD: the real binary configured with the GPD simulator by
@@ -73,43 +72,8 @@ func TestServeWithGPD(t *testing.T) {
 	run("import", "-config", cfg, rf)
 	tok := strings.TrimSpace(run("token", "-config", cfg, "-kiosk", "sportello", "-role", "counter"))
 
-	cmd := exec.Command(bin, "-config", cfg, "-log-level", "info")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-	var logMu sync.Mutex
-	var logs bytes.Buffer
-	addr := make(chan string, 1)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			logMu.Lock()
-			logs.Write(sc.Bytes())
-			logs.WriteByte('\n')
-			logMu.Unlock()
-			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) != nil {
-				t.Errorf("non-JSON log line %q", sc.Text())
-			}
-			if line.Msg == "listening" {
-				addr <- line.Addr
-			}
-		}
-	}()
-	var base string
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case <-time.After(20 * time.Second):
-		t.Fatal("central did not listen")
-	}
+	c := centraltest.Start(t, bin, "-config", cfg, "-log-level", "info")
+	base := "http://" + c.Addr
 	do := func(method, path string, body []byte) (int, []byte) {
 		t.Helper()
 		req, _ := http.NewRequest(method, base+path, bytes.NewReader(body))
@@ -178,15 +142,15 @@ func TestServeWithGPD(t *testing.T) {
 	if !strings.Contains(status, "payable: notices are published on pagoPA GPD") {
 		t.Errorf("status: %s", status)
 	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	<-done
-	_ = cmd.Wait()
+	_ = c.Cmd.Process.Signal(syscall.SIGTERM)
+	_ = c.Wait()
+	for _, l := range c.NonJSON() {
+		t.Errorf("non-JSON log line %q", l)
+	}
 	if sim.Count() != 2 {
 		t.Errorf("%d positions on GPD, want 2", sim.Count())
 	}
-	logMu.Lock()
-	all := logs.String() + outputs.String()
-	logMu.Unlock()
+	all := c.Log() + "\n" + outputs.String()
 	if !strings.Contains(all, "pagoPA GPD: publishing notices and reading payments") || !strings.Contains(all, "notice paid") {
 		t.Errorf("log lacks the GPD lines:\n%s", all)
 	}

@@ -64,7 +64,7 @@ func TestKiosksCommand(t *testing.T) {
 	srv.Stop() // the real binary serves dir from here on
 
 	c := start(t, bin, dir)
-	pullAs(t, c.addr, token, "0.9.0")
+	pullAs(t, c.Addr, token, "0.9.0")
 	check := func(how string) {
 		t.Helper()
 		out, errOut, err := runCmd(t, bin, "kiosks", "-data", dir)
@@ -109,6 +109,6 @@ func TestKiosksCommand(t *testing.T) {
 	}
 	check("through the admin socket")
 
-	c.terminate(t)
+	c.Terminate(t)
 	check("offline")
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,14 +18,8 @@ import (
 	"mensakiosk/app"
 	"mensakiosk/central"
 	"mensakiosk/central/server"
+	"mensakiosk/internal/centraltest"
 )
-
-var buildOnce struct {
-	sync.Once
-	path string
-	err  error
-	out  []byte
-}
 
 // binary builds cmd/central once per test run.
 func binary(t *testing.T) string {
@@ -35,21 +27,7 @@ func binary(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("builds and runs the central binary (not in -short)")
 	}
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "mensakiosk-central-")
-		if err != nil {
-			buildOnce.err = err
-			return
-		}
-		buildOnce.path = filepath.Join(dir, "central")
-		cmd := exec.Command("go", "build", "-o", buildOnce.path, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		buildOnce.out, buildOnce.err = cmd.CombinedOutput()
-	})
-	if buildOnce.err != nil {
-		t.Fatalf("go build: %v\n%s", buildOnce.err, buildOnce.out)
-	}
-	return buildOnce.path
+	return centraltest.Binary(t)
 }
 
 const nPupils = 200
@@ -88,69 +66,16 @@ func setup(t *testing.T, bin string, extra ...string) (dir, token string) {
 	return dir, token
 }
 
-type child struct {
-	cmd  *exec.Cmd
-	addr string
-	done chan error
-}
-
-// terminate sends the server SIGTERM and waits (20 s at most) for a clean
-// exit.
-func (c *child) terminate(t *testing.T) {
-	t.Helper()
-	c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-c.done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("no exit after SIGTERM")
-	}
-}
-
 // start runs the server on a free loopback port (given extra arguments:
 // -config FILE) and waits for its "listening" log line.
-func start(t *testing.T, bin, dir string, extra ...string) *child {
+func start(t *testing.T, bin, dir string, extra ...string) *centraltest.Process {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"-addr", "127.0.0.1:0", "-data", dir, "-log-level", "info"}, extra...)...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	c := &child{cmd: cmd, done: make(chan error, 1)}
-	// A test that fails half-way leaves no server behind (a no-op once the
-	// process has exited and been waited for).
-	t.Cleanup(func() { cmd.Process.Kill() })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			var line struct {
-				Msg  string `json:"msg"`
-				Addr string `json:"addr"`
-			}
-			if json.Unmarshal(sc.Bytes(), &line) != nil {
-				t.Logf("central: non-JSON log line %q", sc.Text())
-			}
-			if line.Msg == "listening" {
-				addr <- line.Addr
-			}
+	c := centraltest.Start(t, bin, append([]string{"-addr", "127.0.0.1:0", "-data", dir, "-log-level", "info"}, extra...)...)
+	t.Cleanup(func() {
+		for _, l := range c.NonJSON() {
+			t.Logf("central: non-JSON log line %q", l)
 		}
-		_, _ = io.Copy(io.Discard, stderr)
-		c.done <- cmd.Wait()
-	}()
-	select {
-	case c.addr = <-addr:
-	case err := <-c.done:
-		t.Fatalf("central exited before listening: %v", err)
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("central did not log \"listening\"")
-	}
+	})
 	return c
 }
 
@@ -278,7 +203,7 @@ func TestKillDuringPushes(t *testing.T) {
 		killed := make(chan struct{})
 		go func() {
 			time.Sleep(time.Until(killAt))
-			c.cmd.Process.Signal(syscall.SIGKILL)
+			c.Cmd.Process.Signal(syscall.SIGKILL)
 			close(killed)
 		}()
 		pushed := 0
@@ -286,27 +211,24 @@ func TestKillDuringPushes(t *testing.T) {
 			if len(k.pending) < 200 {
 				k.add(100)
 			}
-			if err := k.push(c.addr, 1+rng.IntN(60)); err != nil {
+			if err := k.push(c.Addr, 1+rng.IntN(60)); err != nil {
 				break
 			}
 			pushed++
 		}
 		<-killed
-		<-c.done
+		c.Wait()
 		t.Logf("round %d: %d batches answered, %d events acknowledged so far, %d pending", round, pushed, len(k.acked), len(k.pending))
 		verify(t, dir, k)
 	}
 	// A last, clean run delivers what is left.
 	c := start(t, bin, dir)
 	for len(k.pending) > 0 {
-		if err := k.push(c.addr, 500); err != nil {
+		if err := k.push(c.Addr, 500); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c.cmd.Process.Signal(syscall.SIGTERM)
-	if err := <-c.done; err != nil {
-		t.Fatalf("exit after SIGTERM: %v", err)
-	}
+	c.Terminate(t)
 	verify(t, dir, k)
 	if len(k.acked) < 500 {
 		t.Fatalf("only %d events went through: the test did not exercise much", len(k.acked))
@@ -322,23 +244,23 @@ func TestGracefulShutdown(t *testing.T) {
 	c := start(t, bin, dir)
 	go func() {
 		time.Sleep(300 * time.Millisecond)
-		c.cmd.Process.Signal(syscall.SIGTERM)
+		c.Cmd.Process.Signal(syscall.SIGTERM)
 	}()
 	for {
 		if len(k.pending) < 100 {
 			k.add(100)
 		}
-		if err := k.push(c.addr, 50); err != nil {
+		if err := k.push(c.Addr, 50); err != nil {
 			break
 		}
 	}
 	select {
-	case err := <-c.done:
-		if err != nil {
+	case <-c.Done:
+		if err := c.Wait(); err != nil {
 			t.Fatalf("exit after SIGTERM: %v", err)
 		}
 	case <-time.After(20 * time.Second):
-		c.cmd.Process.Kill()
+		c.Cmd.Process.Kill()
 		t.Fatal("no exit after SIGTERM")
 	}
 	if len(k.acked) == 0 {
@@ -393,8 +315,8 @@ func TestCommands(t *testing.T) {
 	if err == nil || !strings.Contains(out, "in use") {
 		t.Fatalf("second server: %v %s", err, out)
 	}
-	c.cmd.Process.Signal(syscall.SIGINT)
-	if err := <-c.done; err != nil {
+	c.Cmd.Process.Signal(syscall.SIGINT)
+	if err := c.Wait(); err != nil {
 		t.Fatalf("exit after SIGINT: %v", err)
 	}
 	// -config: settings from a file; flags win.

@@ -42,7 +42,7 @@ func TestMessageCommands(t *testing.T) {
 	}
 
 	c := start(t, bin, dir)
-	defer c.cmd.Process.Kill()
+	defer c.Cmd.Process.Kill()
 	if out, errOut, err := run("message", "-data", dir, "-to", "class:Rodari/3A", "-title", "Gita", "-url", "https://comune.example.it/gita"); err != nil || !strings.Contains(out, "sent to class:Rodari/3A") {
 		t.Fatalf("message through the socket: %v %s %s", err, out, errOut)
 	}
@@ -53,8 +53,8 @@ func TestMessageCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "3 messages") || strings.Index(out, "Attestazioni") > strings.Index(out, "Saldo basso") {
 		t.Fatalf("messages: %v\n%s", err, out)
 	}
-	c.cmd.Process.Signal(syscall.SIGINT)
-	if err := <-c.done; err != nil {
+	c.Cmd.Process.Signal(syscall.SIGINT)
+	if err := c.Wait(); err != nil {
 		t.Fatalf("exit after SIGINT: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"mensakiosk/internal/centraltest"
 	"mensakiosk/internal/pgtest"
 )
 
@@ -33,13 +34,13 @@ func TestPostgresTwoServersAndCommands(t *testing.T) {
 	k := newKiosk(token)
 	k.add(40)
 	for i := 0; len(k.pending) > 0; i++ {
-		addr := []string{a.addr, b.addr}[i%2]
+		addr := []string{a.Addr, b.Addr}[i%2]
 		if err := k.push(addr, 7); err != nil {
 			t.Fatalf("push through %s: %v", addr, err)
 		}
 	}
 	// A pull through one, its cursor's delta through the other.
-	first, code := pullAll(t, a.addr, token, "")
+	first, code := pullAll(t, a.Addr, token, "")
 	if code != 200 || !first.Reset || len(first.Pupils) != nPupils {
 		t.Fatalf("first pull through A: %d, reset %v, %d pupils", code, first.Reset, len(first.Pupils))
 	}
@@ -57,7 +58,7 @@ func TestPostgresTwoServersAndCommands(t *testing.T) {
 	if out := cmd("import", "-data", dirB, roster); !strings.Contains(out, "1 inserted") {
 		t.Fatalf("import beside the servers: %s", out)
 	}
-	delta, code := pullAll(t, b.addr, token, first.Cursor)
+	delta, code := pullAll(t, b.Addr, token, first.Cursor)
 	if code != 200 || delta.Reset || len(delta.Pupils) != 1 {
 		t.Fatalf("delta through B of A's cursor: %d, reset %v, %d pupils", code, delta.Reset, len(delta.Pupils))
 	}
@@ -85,7 +86,7 @@ func TestPostgresTwoServersAndCommands(t *testing.T) {
 	if out := cmd("restored", "-data", dirB); !strings.Contains(out, "marked restored") {
 		t.Fatalf("restored: %s", out)
 	}
-	for _, addr := range []string{a.addr, b.addr} {
+	for _, addr := range []string{a.Addr, b.Addr} {
 		if p, code := pullAll(t, addr, token, delta.Cursor); code != 200 || !p.Reset {
 			t.Fatalf("pull through %s after restored: %d, reset %v", addr, code, p.Reset)
 		}
@@ -94,9 +95,9 @@ func TestPostgresTwoServersAndCommands(t *testing.T) {
 	if _, stderr, err := runCmd(t, bin, "backup", "-config", cfg, "-data", dirA, "-out", filepath.Join(t.TempDir(), "b")); err == nil || !strings.Contains(stderr, "pg_dump") {
 		t.Fatalf("backup on PostgreSQL: %v %s", err, stderr)
 	}
-	for _, c := range []*child{a, b} {
-		c.cmd.Process.Signal(syscall.SIGINT)
-		if err := <-c.done; err != nil {
+	for _, c := range []*centraltest.Process{a, b} {
+		c.Cmd.Process.Signal(syscall.SIGINT)
+		if err := c.Wait(); err != nil {
 			t.Fatalf("exit after SIGINT: %v", err)
 		}
 	}

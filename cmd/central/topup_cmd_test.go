@@ -48,9 +48,9 @@ func TestTopUpCommands(t *testing.T) {
 	}
 
 	c := start(t, bin, dir)
-	defer c.cmd.Process.Kill()
+	defer c.Cmd.Process.Kill()
 	body, _ := json.Marshal(app.Receipt{ReceiptID: "R1", NoticeCode: ns[0].NoticeCode, Amount: 2500, PaidAt: time.Now(), PSP: "Banca"})
-	req, _ := http.NewRequest(http.MethodPost, "http://"+c.addr+central.PathReceipts, bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, "http://"+c.Addr+central.PathReceipts, bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+rtok)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -84,8 +84,8 @@ func TestTopUpCommands(t *testing.T) {
 	if err != nil || strings.Count(out, "PAID") != 2 || strings.Count(out, "INVALID") != 1 || !strings.Contains(out, "3 notices") {
 		t.Fatalf("notices: %v\n%s", err, out)
 	}
-	c.cmd.Process.Signal(syscall.SIGINT)
-	if err := <-c.done; err != nil {
+	c.Cmd.Process.Signal(syscall.SIGINT)
+	if err := c.Wait(); err != nil {
 		t.Fatalf("exit after SIGINT: %v", err)
 	}
 	// Offline, the balance holds both credits, once each.
