@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -168,11 +167,7 @@ func BenchmarkTapLatency(b *testing.B) {
 	path, badges := bigDB(b, dir)
 	fi, _ := os.Stat(path)
 	b.Logf("database: %d pupils, %d meals, %.1f MiB, built in %s", benchPupils, benchMeals, float64(fi.Size())/(1<<20), time.Since(t0).Round(time.Millisecond))
-	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer reader.Close()
+	reader := virtualReader(b, dir)
 	runtime.GC() // the build's garbage is not the taps' to pay for
 	rng := rand.New(rand.NewPCG(7, 7))
 	perm := rng.Perm(len(badges))
@@ -283,11 +278,7 @@ func BenchmarkStartup(b *testing.B) {
 	bin := kioskBinary(b, "ci,migrated_fynedo", false)
 	dir := b.TempDir()
 	_, badges := bigDB(b, dir)
-	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer reader.Close()
+	reader := virtualReader(b, dir)
 	cfgPath := writeConfig(b, dir, reader.Path())
 	var readies []time.Duration
 	var peak int

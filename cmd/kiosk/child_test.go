@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/device"
 	"mensakiosk/storage"
 )
 
@@ -99,9 +100,27 @@ func seedDB(t testing.TB, dir string, r app.Roster) string {
 	return path
 }
 
+// virtualReader is an RDM6300 reader on a pseudo-terminal in dir, closed
+// at cleanup.
+func virtualReader(t testing.TB, dir string) *device.VirtualReader {
+	t.Helper()
+	r, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
 // writeConfig writes a kiosk configuration serving all day.
 func writeConfig(t testing.TB, dir, port string) string {
 	t.Helper()
+	return saveConfig(t, dir, testConfig(dir, port))
+}
+
+// testConfig is the configuration of the process tests: kiosk-test, its
+// data in dir, its reader on port, the canteen open all day, windowed.
+func testConfig(dir, port string) Config {
 	cfg := DefaultConfig()
 	cfg.KioskID = "kiosk-test"
 	cfg.DataDir = dir
@@ -109,6 +128,12 @@ func writeConfig(t testing.TB, dir, port string) string {
 	cfg.Canteen.WindowStart, cfg.Canteen.WindowEnd = "00:00", "24:00"
 	cfg.Canteen.Debounce = "2s"
 	cfg.Window.Fullscreen = false
+	return cfg
+}
+
+// saveConfig writes cfg to dir/kiosk.json and returns the file's path.
+func saveConfig(t testing.TB, dir string, cfg Config) string {
+	t.Helper()
 	b, _ := json.MarshalIndent(cfg, "", "  ")
 	path := filepath.Join(dir, "kiosk.json")
 	if err := os.WriteFile(path, b, 0o600); err != nil {

@@ -3,10 +3,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"os/exec"
 	"os/user"
@@ -106,10 +104,7 @@ func startCage(t *testing.T, bin, logFile string, args func(k *cageKiosk) []stri
 		}
 	}
 	os.Chmod(dir, 0o755)
-	if k.reader, err = device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader")); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { k.reader.Close() })
+	k.reader = virtualReader(t, dir)
 	if err := os.Chown(k.reader.SlavePath(), k.uid, k.gid); err != nil { // the kiosk's user reads the pty
 		t.Fatal(err)
 	}
@@ -214,15 +209,7 @@ func (k *cageKiosk) shot(t *testing.T, name string) image.Image {
 	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
 		t.Fatalf("grim: %v\n%s", err, out)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := readPNG(t, path)
 	keep := e2eArtifact("cage-" + name)
 	if b, err := os.ReadFile(path); err == nil && os.WriteFile(keep, b, 0o644) == nil {
 		t.Logf("screenshot: %s", keep)
@@ -358,21 +345,11 @@ func TestEndToEndCageInstalled(t *testing.T) {
 		if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cfgPath := writeSyncConfig(t, filepath.Join(k.dir, "data"), k.reader.Path(), url, tokenFile)
-		b, err := os.ReadFile(cfgPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var cfg Config
-		if err := json.Unmarshal(b, &cfg); err != nil {
-			t.Fatal(err)
-		}
+		data := filepath.Join(k.dir, "data")
+		cfg := syncConfig(data, k.reader.Path(), url, tokenFile)
 		cfg.KioskID = "cage-door"
 		cfg.Window = windowSection{Fullscreen: true, Width: 1280, Height: 720, Scale: 1}
-		b, _ = json.MarshalIndent(cfg, "", "  ")
-		if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
+		cfgPath := saveConfig(t, data, cfg)
 		for _, f := range []string{tokenFile, cfgPath} {
 			if err := os.Chown(f, k.uid, k.gid); err != nil {
 				t.Fatal(err)

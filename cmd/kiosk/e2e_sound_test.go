@@ -14,7 +14,6 @@ import (
 
 	"mensakiosk/app"
 	"mensakiosk/assets/demo"
-	"mensakiosk/device"
 )
 
 // soxStat measures a WAV with `sox FILE -n stat`: its length in seconds,
@@ -59,11 +58,7 @@ func TestEndToEndSounds(t *testing.T) {
 `, capture)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { reader.Close() })
+	reader := virtualReader(t, dir)
 	c := startChild(t, bin, []string{"DISPLAY=" + display, "LANG=it_IT.UTF-8", "ALSA_CONFIG_PATH=" + conf},
 		"-demo", "-role", "canteen", "-windowed", "-lang", "it", "-data", dir, "-reader-port", reader.Path())
 	c.waitReady(t)

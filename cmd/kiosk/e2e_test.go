@@ -70,12 +70,15 @@ func startXvfb(t testing.TB) string {
 	return ""
 }
 
+// screenshot takes a picture of the whole display into path.
 func screenshot(t *testing.T, display, path string) image.Image {
 	t.Helper()
-	cmd := exec.Command("import", "-display", display, "-window", "root", "png:"+path)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("screenshot: %v\n%s", err, out)
-	}
+	return screenshotWindow(t, display, "root", path)
+}
+
+// readPNG decodes the PNG file a screenshot tool wrote.
+func readPNG(t testing.TB, path string) image.Image {
+	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -202,11 +205,7 @@ func startDemoKiosk(t *testing.T, role string) (display, dir string, reader *dev
 	display = startXvfb(t)
 	bin := kioskBinary(t, e2eTags, true)
 	dir = t.TempDir()
-	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { reader.Close() })
+	reader = virtualReader(t, dir)
 	c = startChild(t, bin, []string{"DISPLAY=" + display, "LANG=it_IT.UTF-8"},
 		"-demo", "-role", role, "-windowed", "-lang", "it", "-data", dir, "-reader-port", reader.Path())
 	t.Cleanup(func() { c.cmd.Process.Kill() })

@@ -9,8 +9,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"mensakiosk/device"
 )
 
 // notifySocket listens where systemd would for a Type=notify service and
@@ -68,11 +66,7 @@ func TestEndToEndWatchdog(t *testing.T) {
 	bin := kioskBinary(t, e2eTags, true)
 	dir := t.TempDir()
 	sock, msgs := notifySocket(t, dir)
-	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { reader.Close() })
+	reader := virtualReader(t, dir)
 	c := startChild(t, bin, []string{"DISPLAY=" + display, "NOTIFY_SOCKET=" + sock, "WATCHDOG_USEC=2000000"},
 		"-demo", "-windowed", "-lang", "it", "-data", dir, "-reader-port", reader.Path())
 	c.waitReady(t)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"math/rand/v2"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -24,11 +23,7 @@ func TestKillDuringTaps(t *testing.T) {
 	dir := t.TempDir()
 	roster, badges := testRoster(3000, "")
 	dbPath := seedDB(t, dir, roster)
-	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
+	reader := virtualReader(t, dir)
 	cfgPath := writeConfig(t, dir, reader.Path())
 
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
@@ -36,22 +31,10 @@ func TestKillDuringTaps(t *testing.T) {
 	next := 0
 	logged := map[string]int{}
 	for round := range rounds {
-		c := startChild(t, bin, nil, "-headless", "-config", cfgPath)
-		c.waitReady(t)
-		killAt := time.Now().Add(time.Duration(50+rng.IntN(400)) * time.Millisecond)
-		sent := 0
-		for time.Now().Before(killAt) && next < len(badges) {
-			if err := reader.Send(badges[next]); err != nil {
-				t.Fatal(err)
-			}
-			next++
-			sent++
-			time.Sleep(time.Duration(rng.IntN(4)) * time.Millisecond)
-		}
-		if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		<-c.done
+		from := next
+		c := tapThenKill(t, bin, cfgPath, reader, badges, &next, time.Duration(50+rng.IntN(400))*time.Millisecond,
+			func() time.Duration { return time.Duration(rng.IntN(4)) * time.Millisecond })
+		sent := next - from
 		for _, m := range c.recorded() {
 			logged[m.EventID]++
 		}
@@ -102,4 +85,27 @@ func TestKillDuringTaps(t *testing.T) {
 		t.Fatal("no meal was logged: the test proved nothing")
 	}
 	t.Logf("%d rounds: %d meals logged, %d in the database (taps in flight at a kill may be committed without a log line)", rounds, len(logged), len(meals))
+}
+
+// tapThenKill starts the headless kiosk bin on cfgPath and, once it is
+// ready, taps badges[*next:] on reader one after the other, gap() apart,
+// until killFor has passed; then it SIGKILLs the kiosk and returns it,
+// ended. *next is the first badge not tapped.
+func tapThenKill(t *testing.T, bin, cfgPath string, reader *device.VirtualReader, badges []app.BadgeID, next *int, killFor time.Duration, gap func() time.Duration) *child {
+	t.Helper()
+	c := startChild(t, bin, nil, "-headless", "-config", cfgPath)
+	c.waitReady(t)
+	killAt := time.Now().Add(killFor)
+	for time.Now().Before(killAt) && *next < len(badges) {
+		if err := reader.Send(badges[*next]); err != nil {
+			t.Fatal(err)
+		}
+		*next++
+		time.Sleep(gap())
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-c.done
+	return c
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 	"mensakiosk/central"
 	"mensakiosk/central/server"
 	"mensakiosk/central/server/servertest"
-	"mensakiosk/device"
 	"mensakiosk/storage"
 )
 
@@ -33,31 +31,15 @@ func TestKillDuringSync(t *testing.T) {
 	roster, badges := testRoster(2000, "")
 	srv, token, tokenFile := serveCentral(t, dir, roster)
 	url := srv.URL
-	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
+	reader := virtualReader(t, dir)
 	cfgPath := writeSyncConfig(t, dir, reader.Path(), url, tokenFile)
 
 	rng := rand.New(rand.NewPCG(2, uint64(time.Now().UnixNano())))
 	const rounds = 8
 	next, syncs := 0, 0
 	for round := range rounds {
-		c := startChild(t, bin, nil, "-headless", "-config", cfgPath)
-		c.waitReady(t)
-		killAt := time.Now().Add(time.Duration(300+rng.IntN(1500)) * time.Millisecond)
-		for time.Now().Before(killAt) && next < len(badges) {
-			if err := reader.Send(badges[next]); err != nil {
-				t.Fatal(err)
-			}
-			next++
-			time.Sleep(time.Duration(1+rng.IntN(8)) * time.Millisecond)
-		}
-		if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		<-c.done
+		c := tapThenKill(t, bin, cfgPath, reader, badges, &next, time.Duration(300+rng.IntN(1500))*time.Millisecond,
+			func() time.Duration { return time.Duration(1+rng.IntN(8)) * time.Millisecond })
 		n := countLines(c.log(), `"msg":"sync"`)
 		syncs += n
 		t.Logf("round %d: %d taps sent so far, %d syncs completed before SIGKILL", round, next, n)
@@ -130,21 +112,14 @@ func serveCentral(t testing.TB, dir string, roster app.Roster) (srv *servertest.
 // writeSyncConfig writes a kiosk configuration that syncs every second.
 func writeSyncConfig(t testing.TB, dir, port, url, tokenFile string) string {
 	t.Helper()
-	path := writeConfig(t, dir, port)
-	var cfg Config
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &cfg); err != nil {
-		t.Fatal(err)
-	}
+	return saveConfig(t, dir, syncConfig(dir, port, url, tokenFile))
+}
+
+// syncConfig is testConfig syncing every second with the server at url.
+func syncConfig(dir, port, url, tokenFile string) Config {
+	cfg := testConfig(dir, port)
 	cfg.Central = centralSection{URL: url, TokenFile: tokenFile, SyncSeconds: 1, TimeoutSeconds: 5}
-	b, _ = json.MarshalIndent(cfg, "", "  ")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return cfg
 }
 
 func countLines(log, sub string) int {
@@ -167,11 +142,7 @@ func TestMissingTokenFileStillServes(t *testing.T) {
 	dir := t.TempDir()
 	roster, badges := testRoster(3, "")
 	dbPath := seedDB(t, dir, roster)
-	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
+	reader := virtualReader(t, dir)
 	cfgPath := writeSyncConfig(t, dir, reader.Path(), "http://127.0.0.1:9", filepath.Join(dir, "no-such-token"))
 	c := startChild(t, bin, nil, "-headless", "-config", cfgPath)
 	defer c.cmd.Process.Kill()

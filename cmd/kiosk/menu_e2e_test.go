@@ -3,9 +3,6 @@
 package main
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,17 +52,8 @@ func TestEndToEndMenu(t *testing.T) {
 			cfg := DefaultConfig()
 			cfg.DataDir = dir
 			cfg.Window = windowSection{Fullscreen: false, Width: W, Height: H}
-			b, _ := json.MarshalIndent(cfg, "", "  ")
-			cfgPath := filepath.Join(dir, "kiosk.json")
-			if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			sock := filepath.Join(dir, "hook.sock")
-			c := startChild(t, hookBinary(t), []string{"DISPLAY=" + display, "LANG=it_IT.UTF-8", "MENSAKIOSK_TEST_SOCKET=" + sock},
-				"-demo", "-config", cfgPath, "-role", role, "-lang", "it")
-			c.waitReady(t)
-			x := &xkiosk{t: t, display: display, sock: sock, c: c, dataDir: dir}
-			x.window()
+			x := startHooked(t, display, dir, role, nil, "-demo", "-config", saveConfig(t, dir, cfg), "-role", role, "-lang", "it")
+			c := x.c
 			waitCount(t, c, `"msg":"sync","component":"sync"`, 1, 30*time.Second)
 			time.Sleep(time.Second)
 			if role == "canteen" {

@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"mensakiosk/app"
-	"mensakiosk/device"
 	"mensakiosk/storage"
 )
 
@@ -27,11 +25,7 @@ func TestMenuKeptOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
+	reader := virtualReader(t, dir)
 	cfg.Reader.Port = reader.Path()
 	today := app.DayOf(time.Now(), cc.Location)
 	s, err := storage.Open(path, storage.Options{SkipCheck: true})

@@ -4,7 +4,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -23,23 +22,11 @@ import (
 // ready and its window is mapped.
 func startXKiosk(t testing.TB, display, dir, role string, reader *device.VirtualReader, env ...string) *xkiosk {
 	t.Helper()
-	sock := filepath.Join(dir, "hook-"+role+".sock")
-	os.Remove(sock)
 	args := []string{"-demo", "-role", role, "-windowed", "-lang", "it", "-data", dir}
 	if reader != nil {
 		args = append(args, "-reader-port", reader.Path())
 	}
-	c := startChild(t, hookBinary(t), append([]string{"DISPLAY=" + display, "LANG=it_IT.UTF-8", "MENSAKIOSK_TEST_SOCKET=" + sock}, env...), args...)
-	select {
-	case <-c.ready:
-	case <-c.done:
-		t.Fatalf("kiosk exited before ready:\n%s", c.log())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("kiosk not ready after 60 s:\n%s", c.log())
-	}
-	x := &xkiosk{t: t, display: display, sock: sock, c: c}
-	x.window()
-	return x
+	return startHooked(t, display, dir, role, env, args...)
 }
 
 // staffLogin opens staff mode with the cook's badge and her PIN on the
@@ -116,11 +103,7 @@ func waitCount(t testing.TB, c *child, s string, n int, within time.Duration) {
 func TestEndToEndQuit(t *testing.T) {
 	display := startXvfb(t)
 	dir := t.TempDir()
-	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
+	reader := virtualReader(t, dir)
 	_, badges := demo.Build(app.DayOf(time.Now(), time.Local), time.Now())
 	var pupils []app.BadgeID
 	for _, b := range badges {

@@ -7,13 +7,11 @@ import (
 	"encoding/json"
 	"log/slog"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"mensakiosk/app"
 	"mensakiosk/app/apptest"
-	"mensakiosk/device"
 )
 
 // noiseClock is the bounded logs' clock in TestReaderNoiseLogBounded: apptest's clock, set to
@@ -36,11 +34,7 @@ func TestReaderNoiseLogBounded(t *testing.T) {
 	dir := t.TempDir()
 	roster, _ := testRoster(10, "")
 	seedDB(t, dir, roster)
-	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
+	reader := virtualReader(t, dir)
 	cfg := DefaultConfig()
 	cfg.KioskID, cfg.DataDir, cfg.Reader.Port = "kiosk-noise", dir, reader.Path()
 	cfg.Canteen.WindowStart, cfg.Canteen.WindowEnd = "00:00", "24:00"

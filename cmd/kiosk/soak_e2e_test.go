@@ -16,7 +16,6 @@ import (
 	"mensakiosk/assets/demo"
 	"mensakiosk/central/server"
 	"mensakiosk/central/server/servertest"
-	"mensakiosk/device"
 )
 
 // Sizes of the memory soak (make bench): at least 5,000 taps and 200
@@ -160,11 +159,7 @@ func BenchmarkSoakGUI(b *testing.B) {
 	dir := b.TempDir()
 	dbPath, badges := bigDB(b, dir)
 	_ = dbPath
-	reader, err := device.NewVirtualReader("rdm6300", filepath.Join(dir, "reader"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer reader.Close()
+	reader := virtualReader(b, dir)
 	cfgPath := writeConfig(b, dir, reader.Path())
 	winW, winH := DefaultConfig().Window.Width, DefaultConfig().Window.Height
 
@@ -183,35 +178,43 @@ func BenchmarkSoakGUI(b *testing.B) {
 			cInUseMiB: float64(ms["c_in_use"]) / (1 << 20), cFreeMiB: float64(ms["c_free"]) / (1 << 20),
 			scopes: ms["theme_scopes"], busy: busy})
 	}
+	// soak runs n actions on the kiosk x, sampling its memory settle after
+	// the start, after every twentieth action (busy), and again after
+	// soakPause (quiet: a class has gone through; the door is quiet until
+	// the next). After the last action it waits soakRest: Fyne keeps the
+	// textures of what was drawn for a while (a minute by default); what
+	// is still held after that is held for good. Then it keeps a heap
+	// profile, stops the kiosk and summarises.
+	soak := func(x *xkiosk, name string, settle time.Duration, n int, act func(i int)) (start, peak, end, sl float64) {
+		var samples []memSample
+		t0 := time.Now()
+		time.Sleep(settle)
+		sample(&samples, x, 0, t0, false)
+		every := max(n/20, 1)
+		for i := range n {
+			act(i)
+			if (i+1)%every == 0 {
+				sample(&samples, x, i+1, t0, true)
+				time.Sleep(soakPause)
+				sample(&samples, x, i+1, t0, false)
+			}
+		}
+		time.Sleep(soakRest)
+		sample(&samples, x, n, t0, false)
+		x.ask("heap "+filepath.Join(artifactDir(b), "soak-"+name+".heap.pprof"), new(string))
+		stopSoak(b, x)
+		return summary(b, name, samples)
+	}
 	var cs, cp, ce, csl, ks, kp, ke, ksl float64
 	if soakRoles != "counter" {
 		// The canteen: taps of distinct pupils, as at the door.
-		x := startSoakKiosk(b, display, dir, "canteen", "-config", cfgPath)
-		var canteen []memSample
-		t0 := time.Now()
-		time.Sleep(2 * time.Second)
-		sample(&canteen, x, 0, t0, false)
-		every := max(soakTaps/20, 1)
-		for i := range soakTaps {
+		x := startHooked(b, display, dir, "canteen", nil, "-config", cfgPath)
+		cs, cp, ce, csl = soak(x, "canteen", 2*time.Second, soakTaps, func(i int) {
 			if err := reader.Send(badges[i%len(badges)]); err != nil {
 				b.Fatal(err)
 			}
 			x.c.waitMeals(b, i+1, 10*time.Second)
-			if (i+1)%every == 0 {
-				sample(&canteen, x, i+1, t0, true)
-				// A class has gone through; the door is quiet until the next.
-				time.Sleep(soakPause)
-				sample(&canteen, x, i+1, t0, false)
-			}
-		}
-		// After the last class: Fyne keeps the textures of what was drawn
-		// for a while (a minute by default); what is still held after that
-		// is held for good.
-		time.Sleep(soakRest)
-		sample(&canteen, x, soakTaps, t0, false)
-		x.ask("heap "+filepath.Join(artifactDir(b), "soak-canteen.heap.pprof"), new(string))
-		stopSoak(b, x)
-		cs, cp, ce, csl = summary(b, "canteen", canteen)
+		})
 	}
 	if soakRoles == "canteen" {
 		b.ReportMetric(floorAnon, "floor-anon-MiB")
@@ -244,27 +247,13 @@ func BenchmarkSoakGUI(b *testing.B) {
 	}
 	syncCfg := writeSyncConfig(b, kdir, reader.Path(), srv.URL, tokenFile)
 
-	x := startSoakKiosk(b, display, kdir, "counter", "-config", syncCfg, "-role", "counter")
+	x := startHooked(b, display, kdir, "counter", nil, "-config", syncCfg, "-role", "counter")
 	waitCount(b, x.c, `"msg":"sync","component":"sync"`, 1, 120*time.Second)
-	var counter []memSample
-	t0 := time.Now()
-	sample(&counter, x, 0, t0, false)
-	every := max(soakSessions/20, 1)
-	for i := range soakSessions {
+	ks, kp, ke, ksl = soak(x, "counter", 0, soakSessions, func(i int) {
 		x.counterTopUp(reader, badges[(i*7)%len(badges)])
 		x.tap("Esci")
 		x.waitText("Sportello mensa scolastica", 10*time.Second)
-		if (i+1)%every == 0 {
-			sample(&counter, x, i+1, t0, true)
-			time.Sleep(soakPause)
-			sample(&counter, x, i+1, t0, false)
-		}
-	}
-	time.Sleep(soakRest)
-	sample(&counter, x, soakSessions, t0, false)
-	x.ask("heap "+filepath.Join(artifactDir(b), "soak-counter.heap.pprof"), new(string))
-	stopSoak(b, x)
-	ks, kp, ke, ksl = summary(b, "counter", counter)
+	})
 	if soakRoles == "counter" {
 		b.ReportMetric(floorAnon, "floor-anon-MiB")
 		b.ReportMetric(kp/floorAnon, "counter-peak/floor")
@@ -284,16 +273,6 @@ func BenchmarkSoakGUI(b *testing.B) {
 	b.ReportMetric(cp/floorAnon, "canteen-peak/floor")
 	b.ReportMetric(kp/floorAnon, "counter-peak/floor")
 	b.Logf("goal: RssAnon <= 2x the floor (%.0f MiB): canteen peak %.2fx, counter peak %.2fx", 2*floorAnon, cp/floorAnon, kp/floorAnon)
-}
-
-func startSoakKiosk(b *testing.B, display, dir, role string, args ...string) *xkiosk {
-	sock := filepath.Join(dir, "hook-"+role+".sock")
-	os.Remove(sock)
-	c := startChild(b, hookBinary(b), []string{"DISPLAY=" + display, "LANG=it_IT.UTF-8", "MENSAKIOSK_TEST_SOCKET=" + sock}, args...)
-	c.waitReady(b)
-	x := &xkiosk{t: b, display: display, sock: sock, c: c}
-	x.window()
-	return x
 }
 
 func stopSoak(b *testing.B, x *xkiosk) {

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -34,17 +33,8 @@ func TestEndToEndWalk(t *testing.T) {
 			cfg.Window = windowSection{Fullscreen: false, Width: W, Height: H}
 			cfg.Counter.IdleSeconds = app.MinIdleSeconds
 			cfg.Staff.IdleSeconds = 120
-			b, _ := json.MarshalIndent(cfg, "", "  ")
-			cfgPath := filepath.Join(dir, "kiosk.json")
-			if err := os.WriteFile(cfgPath, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			sock := filepath.Join(dir, "hook.sock")
-			c := startChild(t, hookBinary(t), []string{"DISPLAY=" + display, "LANG=it_IT.UTF-8", "MENSAKIOSK_TEST_SOCKET=" + sock},
-				"-demo", "-config", cfgPath, "-role", role, "-lang", "it")
-			c.waitReady(t)
-			x := &xkiosk{t: t, display: display, sock: sock, c: c, dataDir: dir}
-			x.window()
+			x := startHooked(t, display, dir, role, nil, "-demo", "-config", saveConfig(t, dir, cfg), "-role", role, "-lang", "it")
+			c := x.c
 			waitCount(t, c, `"msg":"sync","component":"sync"`, 1, 30*time.Second)
 			time.Sleep(time.Second)
 			step := 0
@@ -94,29 +84,19 @@ func (x *xkiosk) panelBadge(prefix string) {
 		time.Sleep(150 * time.Millisecond)
 	}
 	// Back to the panel's first page, then forward.
-	for range 40 {
-		s := x.screen()
-		if o, ok := panel(s, prefix, true); ok {
+	for _, turn := range []string{"Indietro", "Avanti"} {
+		for range 40 {
+			s := x.screen()
+			if o, ok := panel(s, prefix, true); ok {
+				press(o)
+				return
+			}
+			o, ok := panel(s, turn, false)
+			if !ok || o.Disabled {
+				break
+			}
 			press(o)
-			return
 		}
-		o, ok := panel(s, "Indietro", false)
-		if !ok || o.Disabled {
-			break
-		}
-		press(o)
-	}
-	for range 40 {
-		s := x.screen()
-		if o, ok := panel(s, prefix, true); ok {
-			press(o)
-			return
-		}
-		o, ok := panel(s, "Avanti", false)
-		if !ok || o.Disabled {
-			break
-		}
-		press(o)
 	}
 	x.t.Fatalf("no demo badge %q on the panel: %s", prefix, x.screen().texts())
 }

@@ -67,6 +67,20 @@ type xkiosk struct {
 	dataDir string
 }
 
+// startHooked starts the inspectable binary (hookBinary) with args on
+// display, its data in dir and its inspector on a socket there named after
+// role, and waits until it is ready and its window is mapped.
+func startHooked(t testing.TB, display, dir, role string, env []string, args ...string) *xkiosk {
+	t.Helper()
+	sock := filepath.Join(dir, "hook-"+role+".sock")
+	os.Remove(sock)
+	c := startChild(t, hookBinary(t), append([]string{"DISPLAY=" + display, "LANG=it_IT.UTF-8", "MENSAKIOSK_TEST_SOCKET=" + sock}, env...), args...)
+	c.waitReady(t)
+	x := &xkiosk{t: t, display: display, sock: sock, c: c, dataDir: dir}
+	x.window()
+	return x
+}
+
 type hookObj struct {
 	Kind     string `json:"kind"`
 	Text     string `json:"text"`
@@ -303,23 +317,14 @@ func (x *xkiosk) shot(name string, wantW, wantH int) image.Image {
 	return img
 }
 
-// screenshotWindow takes a picture of one X window.
+// screenshotWindow takes a picture of one X window ("root": the display).
 func screenshotWindow(t testing.TB, display, wid, path string) image.Image {
 	t.Helper()
 	cmd := exec.Command("import", "-display", display, "-window", wid, "png:"+path)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("screenshot: %v\n%s", err, out)
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return readPNG(t, path)
 }
 
 // colours counts the distinct colours in r (quantised to 5 bits).
