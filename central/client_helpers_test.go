@@ -22,11 +22,11 @@ func stormPlan(seed uint64) netfault.Plan {
 		DelayFor: 1500 * time.Millisecond, DelayDrop: 0.5}
 }
 
-// The storm's plan and injection, for the external test package's storm
-// against the real server (client_storm_test.go).
+// The storm, for the external test package's storm against the real
+// server (client_storm_test.go).
 var (
-	StormPlan  = stormPlan
-	InjectEach = injectEach
+	StormPush = stormPush
+	StormPull = stormPull
 )
 
 // injectEach makes sure every fault happens at least once, whatever the
@@ -44,13 +44,14 @@ func stormClient(t *testing.T, p *netfault.Proxy, token, epoch string) *Client {
 		Timeout: time.Second, MinBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond})
 }
 
-// stormPush pushes the events in batches through p with every fault on, each
-// batch again and again (as the kiosk's sync engine does) until it has an
-// answer. It checks each answer and that no event was accepted twice, and
-// returns the statuses last answered.
-func stormPush(t *testing.T, p *netfault.Proxy, c *Client, epoch string, events []app.OutboxEvent, size int) map[string]app.EventStatus {
+// stormPush pushes the events in batches through p with every fault on
+// (the plan of seed, and each fault once first), each batch again and
+// again (as the kiosk's sync engine does) until it has an answer. It checks
+// each answer (and check, when not nil, looks at it too) and that no event
+// was accepted twice, and returns the statuses last answered.
+func stormPush(t *testing.T, p *netfault.Proxy, c *Client, epoch string, events []app.OutboxEvent, size int, seed uint64, check func(app.PushBatch, app.PushReply)) map[string]app.EventStatus {
 	t.Helper()
-	if err := p.SetPlan(stormPlan(7)); err != nil {
+	if err := p.SetPlan(stormPlan(seed)); err != nil {
 		t.Fatal(err)
 	}
 	injectEach(p)
@@ -90,6 +91,9 @@ func stormPush(t *testing.T, p *netfault.Proxy, c *Client, epoch string, events 
 					}
 				}
 			}
+			if check != nil {
+				check(b, rep)
+			}
 			break
 		}
 	}
@@ -104,27 +108,29 @@ func stormPush(t *testing.T, p *netfault.Proxy, c *Client, epoch string, events 
 	return last
 }
 
-// pulled is what a pull delivered: each record's latest version and how
+// Pulled is what a pull delivered: each record's latest version and how
 // many times it came.
-type pulled struct {
-	pupils   map[app.PupilID]int
-	accounts map[app.AccountID]app.Account
-	pages    int
+type Pulled struct {
+	Pupils   map[app.PupilID]int
+	Accounts map[app.AccountID]app.Account
+	Pages    int
+	Last     app.PullPage // the last page (its cursor is where a next pull starts)
 }
 
-// stormPull pulls from scratch through p with every fault on, retrying the
-// current page on each failure (as the sync engine does, with the same
-// cursor), until a page says no more.
-func stormPull(t *testing.T, p *netfault.Proxy, c *Client, limit int) pulled {
+// stormPull pulls from scratch through p with every fault on (the plan of
+// seed, and each fault once first), retrying the current page on each
+// failure (as the sync engine does, with the same cursor; maxFails
+// failures at most), until a page says no more.
+func stormPull(t *testing.T, p *netfault.Proxy, c *Client, limit int, seed uint64, maxFails int) Pulled {
 	t.Helper()
-	if err := p.SetPlan(stormPlan(11)); err != nil {
+	if err := p.SetPlan(stormPlan(seed)); err != nil {
 		t.Fatal(err)
 	}
 	injectEach(p)
 	defer func() { _ = p.SetPlan(netfault.Plan{}) }()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	got := pulled{pupils: map[app.PupilID]int{}, accounts: map[app.AccountID]app.Account{}}
+	got := Pulled{Pupils: map[app.PupilID]int{}, Accounts: map[app.AccountID]app.Account{}}
 	cursor, fails, inReset := "", 0, false
 	for {
 		page, err := c.Pull(ctx, cursor, limit)
@@ -133,7 +139,7 @@ func stormPull(t *testing.T, p *netfault.Proxy, c *Client, limit int) pulled {
 				t.Fatalf("storm pull took too long: %v", err)
 			}
 			if errors.Is(err, app.ErrUnreachable) || errors.Is(err, ErrMalformedReply) {
-				if fails++; fails > 200 {
+				if fails++; fails > maxFails {
 					t.Fatalf("pull: too many failures: %v", err)
 				}
 				continue
@@ -142,23 +148,23 @@ func stormPull(t *testing.T, p *netfault.Proxy, c *Client, limit int) pulled {
 		}
 		if page.Reset && !inReset {
 			// A reset pull starts: what was held before is stale.
-			clear(got.pupils)
-			clear(got.accounts)
+			clear(got.Pupils)
+			clear(got.Accounts)
 		}
 		inReset = page.Reset && page.More
-		got.pages++
+		got.Pages++
 		for _, pu := range page.Pupils {
-			got.pupils[pu.ID]++
+			got.Pupils[pu.ID]++
 		}
 		for _, a := range page.Accounts {
-			got.accounts[a.ID] = a
+			got.Accounts[a.ID] = a
 		}
-		cursor = page.Cursor
+		cursor, got.Last = page.Cursor, page
 		if !page.More {
 			break
 		}
 	}
 	t.Logf("storm pull: %d pupils, %d accounts in %d pages, %d failed calls, proxy %+v",
-		len(got.pupils), len(got.accounts), got.pages, fails, p.Stats())
+		len(got.Pupils), len(got.Accounts), got.Pages, fails, p.Stats())
 	return got
 }

@@ -9,7 +9,6 @@ package central_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -87,52 +86,22 @@ func TestStormEndToEnd(t *testing.T) {
 	}
 
 	// Push through the storm, each batch again until it has an answer.
-	if err := proxy.SetPlan(central.StormPlan(2025)); err != nil {
-		t.Fatal(err)
-	}
-	central.InjectEach(proxy)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	accepted := map[string]int{}
-	answered := map[string]app.EventStatus{}
-	calls, failed := 0, 0
-	for from := 0; from < len(events); from += stormBatch {
-		b := app.PushBatch{Epoch: epoch, Events: events[from:min(from+stormBatch, len(events))]}
-		for try := 0; ; try++ {
-			if try == 100 {
-				t.Fatalf("batch at %d: no answer after 100 calls", from)
-			}
-			calls++
-			rep, err := c.Push(ctx, b)
-			if err != nil {
-				if ctx.Err() == nil && (errors.Is(err, app.ErrUnreachable) || errors.Is(err, central.ErrMalformedReply)) {
-					failed++
-					continue
+	answered := central.StormPush(t, proxy, c, epoch, events, stormBatch, 2025, func(b app.PushBatch, rep app.PushReply) {
+		for _, r := range rep.Results {
+			switch r.Status {
+			case app.EventAccepted:
+				if len(r.Flags) > 0 {
+					t.Errorf("event %s flagged %v", r.ID, r.Flags)
 				}
-				t.Fatalf("batch at %d: %v", from, err)
+			case app.EventRejected:
+				t.Fatalf("event %s rejected: %s", r.ID, r.Reason)
 			}
-			for _, r := range rep.Results {
-				answered[r.ID] = r.Status
-				switch r.Status {
-				case app.EventAccepted:
-					if accepted[r.ID]++; accepted[r.ID] > 1 {
-						t.Fatalf("event %s accepted twice", r.ID)
-					}
-					if len(r.Flags) > 0 {
-						t.Errorf("event %s flagged %v", r.ID, r.Flags)
-					}
-				case app.EventRejected:
-					t.Fatalf("event %s rejected: %s", r.ID, r.Reason)
-				}
-			}
-			if rep.Kiosk.AckedSeq != b.Events[len(b.Events)-1].Seq {
-				t.Fatalf("after batch at %d: acked seq %d, want %d", from, rep.Kiosk.AckedSeq, b.Events[len(b.Events)-1].Seq)
-			}
-			break
 		}
-	}
+		if rep.Kiosk.AckedSeq != b.Events[len(b.Events)-1].Seq {
+			t.Fatalf("after batch at %s: acked seq %d, want %d", b.Events[0].ID, rep.Kiosk.AckedSeq, b.Events[len(b.Events)-1].Seq)
+		}
+	})
 	st := proxy.Stats()
-	t.Logf("push: %d events in %d calls (%d failed after retries); proxy %+v", len(events), calls, failed, st)
 	if len(answered) != stormEvents {
 		t.Fatalf("answers for %d events", len(answered))
 	}
@@ -166,45 +135,10 @@ func TestStormEndToEnd(t *testing.T) {
 	}
 
 	// Pull the whole roster through the storm.
-	if err := proxy.SetPlan(central.StormPlan(2026)); err != nil {
-		t.Fatal(err)
-	}
-	central.InjectEach(proxy)
-	pupils := map[app.PupilID]int{}
-	accounts := map[app.AccountID]app.Account{}
-	cursor, pages, pullFails, inReset := "", 0, 0, false
-	var last app.PullPage
-	for {
-		page, err := c.Pull(ctx, cursor, 64)
-		if err != nil {
-			if ctx.Err() == nil && (errors.Is(err, app.ErrUnreachable) || errors.Is(err, central.ErrMalformedReply)) {
-				if pullFails++; pullFails > 300 {
-					t.Fatalf("pull: %v", err)
-				}
-				continue
-			}
-			t.Fatalf("pull: %v", err)
-		}
-		if page.Reset && !inReset {
-			clear(pupils)
-			clear(accounts)
-		}
-		inReset = page.Reset && page.More
-		pages++
-		for _, p := range page.Pupils {
-			pupils[p.ID]++
-		}
-		for _, a := range page.Accounts {
-			accounts[a.ID] = a
-		}
-		cursor, last = page.Cursor, page
-		if !page.More {
-			break
-		}
-	}
-	t.Logf("pull: %d pages, %d failed calls; proxy %+v", pages, pullFails, proxy.Stats())
-	if pages < 2 {
-		t.Fatalf("%d pages: the pull was not paged", pages)
+	got := central.StormPull(t, proxy, c, 64, 2026, 300)
+	pupils, accounts, last := got.Pupils, got.Accounts, got.Last
+	if got.Pages < 2 {
+		t.Fatalf("%d pages: the pull was not paged", got.Pages)
 	}
 	if len(pupils) != stormPupils || len(accounts) != stormAccounts {
 		t.Fatalf("pulled %d pupils and %d accounts, want %d and %d", len(pupils), len(accounts), stormPupils, stormAccounts)
@@ -224,11 +158,9 @@ func TestStormEndToEnd(t *testing.T) {
 		t.Fatalf("last page: kiosk %+v done %d/%d", last.Kiosk, last.Done, last.Total)
 	}
 
-	// A pull from the final cursor, in calm weather, has nothing new.
-	if err := proxy.SetPlan(netfault.Plan{}); err != nil {
-		t.Fatal(err)
-	}
-	page, err := c.Pull(ctx, cursor, 64)
+	// A pull from the final cursor, in calm weather (StormPull calmed it),
+	// has nothing new.
+	page, err := c.Pull(context.Background(), last.Cursor, 64)
 	if err != nil || page.More || page.Len() != 0 {
 		t.Fatalf("pull after the end: %d records, more %v, %v", page.Len(), page.More, err)
 	}

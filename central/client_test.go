@@ -867,15 +867,15 @@ func TestStormAgainstFake(t *testing.T) {
 	p := proxyTo(t, startFake(t, f).URL)
 	c := stormClient(t, p, "tok", "ep1")
 	b := batch("ep1", 0, 2000)
-	stormPush(t, p, c, "ep1", b.Events, 40)
+	stormPush(t, p, c, "ep1", b.Events, 40, 7, nil)
 	if f.stored() != 2000 {
 		t.Fatalf("server holds %d events, want 2000", f.stored())
 	}
-	got := stormPull(t, p, c, 100)
-	if len(got.pupils) != 1200 {
-		t.Fatalf("pulled %d pupils, want 1200", len(got.pupils))
+	got := stormPull(t, p, c, 100, 11, 200)
+	if len(got.Pupils) != 1200 {
+		t.Fatalf("pulled %d pupils, want 1200", len(got.Pupils))
 	}
-	for id, n := range got.pupils {
+	for id, n := range got.Pupils {
 		if n != 1 {
 			t.Fatalf("pupil %s pulled %d times", id, n)
 		}
