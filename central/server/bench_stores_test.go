@@ -3,12 +3,10 @@ package server
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"testing"
 	"time"
 
-	"mensakiosk/app/apptest"
 	"mensakiosk/central/server/kv/kvpg"
 	"mensakiosk/internal/pgtest"
 )
@@ -52,29 +50,8 @@ func newBenchPair(b *testing.B) *benchPair {
 	if err := st.CreateTenant(ctx, "bench"); err != nil {
 		b.Fatal(err)
 	}
-	pg := newEnvOn(b, func(dir string, opts Options) (*Server, error) { return OpenStore(st.Tenant("bench"), dir, opts) })
-	return &benchPair{bolt: newEnvOn(b, Open), pg: pg, store: st}
-}
-
-// newEnvOn is newEnv on the store open opens (whatever store the tests
-// run on: the pair is bbolt and PostgreSQL).
-func newEnvOn(t testing.TB, open func(dir string, opts Options) (*Server, error)) *env {
-	t.Helper()
-	dir := t.TempDir()
-	clock := apptest.NewClock(testNow)
-	s, err := open(dir, Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, s: s, dir: dir, clock: clock, http: &http.Client{Timeout: 30 * time.Second}}
-	e.serve()
-	t.Cleanup(func() {
-		e.stop()
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return e
+	pg := newEnvOn(b, testNow, Options{}, func(dir string, opts Options) (*Server, error) { return OpenStore(st.Tenant("bench"), dir, opts) })
+	return &benchPair{bolt: newEnvOn(b, testNow, Options{}, Open), pg: pg, store: st}
 }
 
 // importBoth imports a roster of n pupils into both servers and returns a

@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,19 +39,14 @@ func newGPDEnv(t *testing.T) *gpdEnv {
 	t.Helper()
 	clock := apptest.NewClock(testNow)
 	sim := gpdsim.New(gpdTestKey, clock.Now)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: sim}
-	go hs.Serve(ln)
-	t.Cleanup(func() { hs.Close() })
+	hs := httptest.NewServer(sim)
+	t.Cleanup(hs.Close)
 	keyFile := filepath.Join(t.TempDir(), "gpd.key")
 	if err := os.WriteFile(keyFile, []byte(gpdTestKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg := DefaultPagoPA()
-	cfg.GPD = &GPDConfig{URL: "http://" + ln.Addr().String() + "/gpd/debt-positions-service/v1", SubscriptionKeyFile: keyFile,
+	cfg.GPD = &GPDConfig{URL: hs.URL + "/gpd/debt-positions-service/v1", SubscriptionKeyFile: keyFile,
 		IBAN: "IT60X0542811101000000123456", Category: "9/0101108TS/"}
 	g := &gpdEnv{sim: sim, simURL: cfg.GPD.URL, logs: &apptest.LogBuffer{}, cfg: cfg}
 	g.env = &env{t: t, dir: t.TempDir(), clock: clock, http: &http.Client{Timeout: 30 * time.Second}}

@@ -47,10 +47,17 @@ func newEnv(t testing.TB) *env {
 // is apptest's, at now).
 func newEnvAt(t testing.TB, now time.Time, opts Options) *env {
 	t.Helper()
+	return newEnvOn(t, now, opts, func(dir string, opts Options) (*Server, error) { return openTest(t, dir, opts) })
+}
+
+// newEnvOn is newEnvAt on the store open opens (the benchmarks run a pair:
+// bbolt and PostgreSQL).
+func newEnvOn(t testing.TB, now time.Time, opts Options, open func(dir string, opts Options) (*Server, error)) *env {
+	t.Helper()
 	dir := t.TempDir()
 	clock := apptest.NewClock(now)
 	opts.Clock = clock
-	s, err := openTest(t, dir, opts)
+	s, err := open(dir, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,13 +30,8 @@ func TestServeWithGPD(t *testing.T) {
 	bin := binary(t)
 	const key = "cmd-test-KEY-9a8b7c6d5e"
 	sim := gpdsim.New(key, nil)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: sim}
-	go hs.Serve(ln)
-	t.Cleanup(func() { hs.Close() })
+	hs := httptest.NewServer(sim)
+	t.Cleanup(hs.Close)
 
 	cfgDir := t.TempDir()
 	dir := filepath.Join(t.TempDir(), "data")
@@ -46,7 +41,7 @@ func TestServeWithGPD(t *testing.T) {
 	}
 	cfg := filepath.Join(cfgDir, "central.json")
 	conf := `{"addr":"127.0.0.1:0","data":"` + dir + `","pagopa":{"creditor":{"fiscal_code":"99999000013","name":"Comune di Esempio"},"segregation_code":"01",` +
-		`"gpd":{"url":"http://` + ln.Addr().String() + `/gpd/debt-positions-service/v1","subscription_key_file":"` + keyFile + `","iban":"IT60X0542811101000000123456","category":"9/0101108TS/","switch_to_expired":true,"poll_seconds":1}}}`
+		`"gpd":{"url":"` + hs.URL + `/gpd/debt-positions-service/v1","subscription_key_file":"` + keyFile + `","iban":"IT60X0542811101000000123456","category":"9/0101108TS/","switch_to_expired":true,"poll_seconds":1}}}`
 	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
