@@ -1,12 +1,9 @@
 package kvpg_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"mensakiosk/central/server/kv"
 	"mensakiosk/central/server/kv/kvpg"
@@ -22,23 +19,10 @@ func TestBucketAfterAFailedReadIsTheFailure(t *testing.T) {
 		t.Run(fmt.Sprintf("OptimisticWrites=%v", opts.OptimisticWrites), func(t *testing.T) {
 			dsn := newDSN(t)
 			db := tenant(t, open(t, dsn, opts), "k")
-			if err := db.Update(func(tx kv.Tx) error {
-				b, err := tx.CreateBucket([]byte("b"))
-				if err != nil {
-					return err
-				}
-				return b.Put([]byte("k"), []byte("v"))
-			}); err != nil {
-				t.Fatal(err)
-			}
-			admin, err := pgx.Connect(context.Background(), dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer admin.Close(context.Background())
+			putInBucket(t, db, "k", "v")
+			killer := connectionKiller(t, dsn)
 			kill := func() {
-				if _, err := admin.Exec(context.Background(), `SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
-					WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle in transaction'`); err != nil {
+				if _, err := killer(); err != nil {
 					t.Error(err)
 				}
 			}

@@ -56,6 +56,38 @@ func tenant(tb testing.TB, s *kvpg.Store, code string) *kvpg.DB {
 	return s.Tenant(code)
 }
 
+// putInBucket creates bucket "b" in db and puts key = value in it.
+func putInBucket(tb testing.TB, db kv.DB, key, value string) {
+	tb.Helper()
+	if err := db.Update(func(tx kv.Tx) error {
+		b, err := tx.CreateBucket([]byte("b"))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(key), []byte(value))
+	}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// connectionKiller terminates, on the database of dsn, the backends that
+// are idle in a transaction (a lost connection, as a crash or a network
+// cut makes it), and says how many it terminated.
+func connectionKiller(tb testing.TB, dsn string) func() (int, error) {
+	tb.Helper()
+	admin, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { admin.Close(context.Background()) })
+	return func() (int, error) {
+		var n int
+		err := admin.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle in transaction'`).Scan(&n)
+		return n, err
+	}
+}
+
 // The conformance suite, each subtest in a tenant of its own on one
 // database: with the defaults (Updates in turns), and with optimistic
 // Updates (which only SERIALIZABLE keeps from write skew) and batches of 3
@@ -251,16 +283,7 @@ func TestMigrationsAreAppliedOnceAndKeepData(t *testing.T) {
 		t.Fatalf("schema_version = %v, want [%d]", v, kvpg.SchemaVersion)
 	}
 	s := open(t, dsn, kvpg.Options{})
-	db := tenant(t, s, "x")
-	if err := db.Update(func(tx kv.Tx) error {
-		b, err := tx.CreateBucket([]byte("b"))
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte("k"), []byte("v"))
-	}); err != nil {
-		t.Fatal(err)
-	}
+	putInBucket(t, tenant(t, s, "x"), "k", "v")
 	s.Close()
 	s = open(t, dsn, kvpg.Options{})
 	if err := s.Tenant("x").View(func(tx kv.Tx) error {
@@ -332,26 +355,11 @@ func TestKilledConnectionFailsTheUpdateAndWritesNothing(t *testing.T) {
 // held the tenant's write turn, which the next Update gets.
 func killedConnection(t *testing.T, opts kvpg.Options) {
 	dsn := newDSN(t)
-	s := open(t, dsn, opts)
-	db := tenant(t, s, "k")
-	if err := db.Update(func(tx kv.Tx) error {
-		b, err := tx.CreateBucket([]byte("b"))
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte("before"), []byte("1"))
-	}); err != nil {
-		t.Fatal(err)
-	}
-	admin, err := pgx.Connect(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(context.Background())
+	db := tenant(t, open(t, dsn, opts), "k")
+	putInBucket(t, db, "before", "1")
+	killer := connectionKiller(t, dsn)
 	kill := func() error {
-		var n int
-		err := admin.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity
-			WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'idle in transaction'`).Scan(&n)
+		n, err := killer()
 		if err == nil && n != 1 {
 			err = fmt.Errorf("%d backends in a transaction, want 1", n)
 		}
