@@ -15,11 +15,7 @@ import (
 // balance is the server's, the kiosk shows the alarm and its next meal is
 // at the new price.
 func TestKioskBalanceFollowsServerPrice(t *testing.T) {
-	rs := startServer(t, "")
-	c := newComune(3)
-	if _, err := rs.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
+	rs, c := importedServer(t, 3)
 	today := app.DayOf(time.Now(), rome) // the server's day: the band changes from it
 	k := newKiosk(t, rs, "porta-1", "", newClock(today))
 	k.syncOK(t)

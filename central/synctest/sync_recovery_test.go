@@ -191,11 +191,7 @@ func TestAnsweredMealStaysInTheBalance(t *testing.T) {
 // family pays one, whatever the order.
 func TestVoidOrderDoesNotDecideTheCharge(t *testing.T) {
 	run := func(t *testing.T, voidBeforeB bool) app.Cents {
-		rs := startServer(t, "")
-		c := newComune(3)
-		if _, err := rs.Import(c.data); err != nil {
-			t.Fatal(err)
-		}
+		rs, c := importedServer(t, 3)
 		k1 := newKiosk(t, rs, "porta-1", "", newClock(day))
 		k2 := newKiosk(t, rs, "porta-2", "", newClock(day))
 		k1.syncOK(t)

@@ -42,14 +42,8 @@ func kioskAccount(t testing.TB, k *kiosk, a app.AccountID) (app.Account, app.Cen
 // network, serves hundreds of pupils, comes back: the server holds every
 // meal once, balances are the expected sums on both sides.
 func TestOfflineThenCatchUp(t *testing.T) {
-	rs := startServer(t, "")
 	const n = 300
-	c := newComune(n)
-	if _, err := rs.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
-	k := newKiosk(t, rs, "porta-1", "", newClock(day))
-	k.syncOK(t) // first pull: the roster
+	rs, c, k := syncedKiosk(t, n) // first pull: the roster
 	if cnt, _ := k.store.Count(); cnt.Pupils != n || cnt.Badges != n {
 		t.Fatalf("kiosk after first pull: %+v", cnt)
 	}
@@ -106,11 +100,7 @@ func TestOfflineThenCatchUp(t *testing.T) {
 // are offline both count; the same pupil served at both is kept twice,
 // flagged, and charged once.
 func TestTwoKiosksOneFamilyOffline(t *testing.T) {
-	rs := startServer(t, "")
-	c := newComune(3) // one family of three siblings
-	if _, err := rs.Import(c.data); err != nil {
-		t.Fatal(err)
-	}
+	rs, c := importedServer(t, 3) // one family of three siblings
 	fam := c.pupils[0].AccountID
 	k1 := newKiosk(t, rs, "porta-1", "", newClock(day))
 	k2 := newKiosk(t, rs, "porta-2", "", newClock(day))

@@ -41,6 +41,16 @@ func openData(t *testing.T, dir string) *server.Server {
 	return s
 }
 
+// openImported is openData with d imported.
+func openImported(t *testing.T, dir string, d server.ImportData) *server.Server {
+	t.Helper()
+	s := openData(t, dir)
+	if _, err := s.Import(d); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // pullAll pulls every page from cursor with a kiosk's token.
 func pullAll(t *testing.T, addr, token, cursor string) (app.PullPage, int) {
 	t.Helper()

@@ -25,18 +25,15 @@ func TestCertificatesCommand(t *testing.T) {
 		t.Fatal("pdftotext is missing: scripts/ensure-deps.sh installs poppler-utils")
 	}
 	dir := t.TempDir()
-	s := openData(t, dir)
 	wd := []time.Weekday{0, 1, 2, 3, 4, 5, 6}
-	if _, err := s.Import(server.ImportData{
+	s := openImported(t, dir, server.ImportData{
 		Accounts: []app.Account{{ID: "F1", Holder: "Rossi Mario", HolderFiscalCode: "RSSMRA80A01H501U"}, {ID: "F2", Holder: "Verdi Anna", HolderFiscalCode: "RSSMRA80A01H501U"}},
 		Pupils: []app.Pupil{
 			{ID: "P1", AccountID: "F1", FirstName: "Giulia", LastName: "Rossi", School: "Primaria Pascoli", Class: "3A", Weekdays: wd, MealPrice: 500},
 			{ID: "P2", AccountID: "F1", FirstName: "Marco", LastName: "Rossi", School: "Primaria Pascoli", Class: "1B", Weekdays: wd, MealPrice: 350},
 			{ID: "P3", AccountID: "F2", FirstName: "Sara", LastName: "Verdi", School: "Rodari", Class: "2A", Weekdays: wd, MealPrice: 200},
 		},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	})
 	if _, err := s.CreateToken("canteen-1", server.RoleCanteen); err != nil {
 		t.Fatal(err)
 	}

@@ -16,10 +16,7 @@ import (
 func TestMessageCommands(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
-	s := openData(t, dir)
-	if _, err := s.Import(server.ImportData{Accounts: []app.Account{{ID: "F1", Holder: "Rossi Mario", Balance: 1000}}}); err != nil {
-		t.Fatal(err)
-	}
+	s := openImported(t, dir, server.ImportData{Accounts: []app.Account{{ID: "F1", Holder: "Rossi Mario", Balance: 1000}}})
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}

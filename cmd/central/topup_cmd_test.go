@@ -25,10 +25,7 @@ import (
 func TestTopUpCommands(t *testing.T) {
 	bin := binary(t)
 	dir := t.TempDir()
-	s := openData(t, dir)
-	if _, err := s.Import(server.ImportData{Accounts: []app.Account{{ID: "F1", Holder: "Rossi Mario", HolderFiscalCode: "RSSMRA80A01H501U", Balance: 1000}}}); err != nil {
-		t.Fatal(err)
-	}
+	s := openImported(t, dir, server.ImportData{Accounts: []app.Account{{ID: "F1", Holder: "Rossi Mario", HolderFiscalCode: "RSSMRA80A01H501U", Balance: 1000}}})
 	var ns []app.Notice
 	for _, k := range []string{"a", "b", "c"} {
 		n, _, err := s.CreateTopUp("counter", app.TopUpRequest{AccountID: "F1", Amount: 2500, IdempotencyKey: k})
