@@ -37,6 +37,21 @@ func injectEach(p *netfault.Proxy) {
 	}
 }
 
+// storm turns every fault on in p (the plan of seed, and each fault once
+// first) until calm is called, and gives what runs in it 5 minutes.
+func storm(t *testing.T, p *netfault.Proxy, seed uint64) (ctx context.Context, calm func()) {
+	t.Helper()
+	if err := p.SetPlan(stormPlan(seed)); err != nil {
+		t.Fatal(err)
+	}
+	injectEach(p)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	return ctx, func() {
+		cancel()
+		_ = p.SetPlan(netfault.Plan{})
+	}
+}
+
 // stormClient is a client through p with a short per-attempt timeout.
 func stormClient(t *testing.T, p *netfault.Proxy, token, epoch string) *Client {
 	t.Helper()
@@ -51,13 +66,8 @@ func stormClient(t *testing.T, p *netfault.Proxy, token, epoch string) *Client {
 // was accepted twice, and returns the statuses last answered.
 func stormPush(t *testing.T, p *netfault.Proxy, c *Client, epoch string, events []app.OutboxEvent, size int, seed uint64, check func(app.PushBatch, app.PushReply)) map[string]app.EventStatus {
 	t.Helper()
-	if err := p.SetPlan(stormPlan(seed)); err != nil {
-		t.Fatal(err)
-	}
-	injectEach(p)
-	defer func() { _ = p.SetPlan(netfault.Plan{}) }()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
+	ctx, calm := storm(t, p, seed)
+	defer calm()
 	last := map[string]app.EventStatus{}
 	accepted := map[string]int{}
 	calls, failed := 0, 0
@@ -123,13 +133,8 @@ type Pulled struct {
 // failures at most), until a page says no more.
 func stormPull(t *testing.T, p *netfault.Proxy, c *Client, limit int, seed uint64, maxFails int) Pulled {
 	t.Helper()
-	if err := p.SetPlan(stormPlan(seed)); err != nil {
-		t.Fatal(err)
-	}
-	injectEach(p)
-	defer func() { _ = p.SetPlan(netfault.Plan{}) }()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
+	ctx, calm := storm(t, p, seed)
+	defer calm()
 	got := Pulled{Pupils: map[app.PupilID]int{}, Accounts: map[app.AccountID]app.Account{}}
 	cursor, fails, inReset := "", 0, false
 	for {
