@@ -48,14 +48,8 @@ func TestEndToEndMenu(t *testing.T) {
 	label := pick.FirstName + " " + pick.Initial + " " + pick.Class
 	for _, role := range []string{"canteen", "counter"} {
 		t.Run(role, func(t *testing.T) {
-			dir := t.TempDir()
-			cfg := DefaultConfig()
-			cfg.DataDir = dir
-			cfg.Window = windowSection{Fullscreen: false, Width: W, Height: H}
-			x := startHooked(t, display, dir, role, nil, "-demo", "-config", saveConfig(t, dir, cfg), "-role", role, "-lang", "it")
+			x := startDemoWindow(t, display, role, W, H, nil)
 			c := x.c
-			waitCount(t, c, `"msg":"sync","component":"sync"`, 1, 30*time.Second)
-			time.Sleep(time.Second)
 			if role == "canteen" {
 				x.waitText("Menù di oggi", 20*time.Second)
 				x.shot("menu-canteen-idle", W, H)

@@ -27,16 +27,11 @@ func TestEndToEndWalk(t *testing.T) {
 	const W, H = 1600, 900
 	for _, role := range []string{"canteen", "counter"} {
 		t.Run(role, func(t *testing.T) {
-			dir := t.TempDir()
-			cfg := DefaultConfig()
-			cfg.DataDir = dir
-			cfg.Window = windowSection{Fullscreen: false, Width: W, Height: H}
-			cfg.Counter.IdleSeconds = app.MinIdleSeconds
-			cfg.Staff.IdleSeconds = 120
-			x := startHooked(t, display, dir, role, nil, "-demo", "-config", saveConfig(t, dir, cfg), "-role", role, "-lang", "it")
+			x := startDemoWindow(t, display, role, W, H, func(cfg *Config) {
+				cfg.Counter.IdleSeconds = app.MinIdleSeconds
+				cfg.Staff.IdleSeconds = 120
+			})
 			c := x.c
-			waitCount(t, c, `"msg":"sync","component":"sync"`, 1, 30*time.Second)
-			time.Sleep(time.Second)
 			step := 0
 			shot := func(name string) {
 				t.Helper()

@@ -81,6 +81,24 @@ func startHooked(t testing.TB, display, dir, role string, env []string, args ...
 	return x
 }
 
+// startDemoWindow starts the demo kiosk in role on display, windowed at
+// w×h (tune, when not nil, changes its configuration further), and waits
+// for its first sync and a second more for the screen that follows.
+func startDemoWindow(t testing.TB, display, role string, w, h int, tune func(*Config)) *xkiosk {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := DefaultConfig()
+	cfg.DataDir = dir
+	cfg.Window = windowSection{Fullscreen: false, Width: w, Height: h}
+	if tune != nil {
+		tune(&cfg)
+	}
+	x := startHooked(t, display, dir, role, nil, "-demo", "-config", saveConfig(t, dir, cfg), "-role", role, "-lang", "it")
+	waitCount(t, x.c, `"msg":"sync","component":"sync"`, 1, 30*time.Second)
+	time.Sleep(time.Second)
+	return x
+}
+
 type hookObj struct {
 	Kind     string `json:"kind"`
 	Text     string `json:"text"`
