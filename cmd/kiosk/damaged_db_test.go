@@ -16,6 +16,7 @@ import (
 	"mensakiosk/app"
 	"mensakiosk/central"
 	"mensakiosk/storage"
+	"mensakiosk/storage/storagetest"
 )
 
 // TestDamagedDatabaseNeverCrashes runs the real kiosk binary (headless) on
@@ -152,11 +153,7 @@ func TestDamagedDatabaseNeverCrashes(t *testing.T) {
 	}
 	c.cmd.Process.Signal(syscall.SIGTERM)
 	<-c.done
-	st, err := storage.Open(filepath.Join(fresh, "kiosk.db"), storage.Options{SkipCheck: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storagetest.OpenPath(t, filepath.Join(fresh, "kiosk.db"), storage.Options{SkipCheck: true})
 	cnt, err := st.Count()
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"mensakiosk/app"
 	"mensakiosk/device"
 	"mensakiosk/storage"
+	"mensakiosk/storage/storagetest"
 )
 
 // TestKillDuringTaps kills a kiosk process with SIGKILL at random moments
@@ -69,11 +70,7 @@ func TestKillDuringTaps(t *testing.T) {
 			t.Errorf("pupil %s served %d times today", p, n)
 		}
 	}
-	s, err := storage.Open(dbPath, storage.Options{SkipCheck: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storagetest.OpenPath(t, dbPath, storage.Options{SkipCheck: true})
 	cnt, err := s.Count()
 	if err != nil {
 		t.Fatal(err)

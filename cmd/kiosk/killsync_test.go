@@ -15,6 +15,7 @@ import (
 	"mensakiosk/central/server"
 	"mensakiosk/central/server/servertest"
 	"mensakiosk/storage"
+	"mensakiosk/storage/storagetest"
 )
 
 // TestKillDuringSync kills the kiosk process with SIGKILL again and again
@@ -49,11 +50,7 @@ func TestKillDuringSync(t *testing.T) {
 	}
 
 	// Finish the sync with the same engine, in-process, on the same file.
-	st, err := storage.Open(filepath.Join(dir, "kiosk.db"), storage.Options{SkipCheck: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storagetest.OpenPath(t, filepath.Join(dir, "kiosk.db"), storage.Options{SkipCheck: true})
 	client, err := central.NewClient(central.ClientConfig{BaseURL: url, Token: token, Epoch: st.Epoch()})
 	if err != nil {
 		t.Fatal(err)
@@ -156,11 +153,7 @@ func TestMissingTokenFileStillServes(t *testing.T) {
 	}
 	c.cmd.Process.Signal(syscall.SIGTERM)
 	<-c.done
-	st, err := storage.Open(dbPath, storage.Options{SkipCheck: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storagetest.OpenPath(t, dbPath, storage.Options{SkipCheck: true})
 	if ss, _ := st.SyncState(); ss.Waiting != 1 {
 		t.Fatalf("waiting %d, want the meal kept for the server", ss.Waiting)
 	}
