@@ -17,9 +17,7 @@ import (
 func TestCounterAbsence(t *testing.T) {
 	e := newCounterEnv(t, true, app.CounterConfig{})
 	ctx := context.Background()
-	if _, err := e.c.IdentifyBadge(ctx, "0A00000001"); err != nil {
-		t.Fatal(err)
-	}
+	e.identify(t, "0A00000001")
 	mon, wed, fri := app.Day("2026-11-23"), app.Day("2026-11-25"), app.Day("2026-11-27")
 	f, err := e.c.Absent(ctx, nil, mon, fri) // 08:00: today still open
 	if err != nil {
@@ -174,9 +172,7 @@ func TestCounterMessagesOfflineFromCopy(t *testing.T) {
 		}
 	}
 	// F1 online: its view, and the copy of every message.
-	if _, err := e.c.IdentifyBadge(ctx, "0A00000001"); err != nil {
-		t.Fatal(err)
-	}
+	e.identify(t, "0A00000001")
 	ms, last, asOf, err := e.store.MessageCache()
 	if err != nil || len(ms) != 4 || last != "M000004" || !asOf.Equal(e.clk.Now()) {
 		t.Fatalf("copy: %d messages, last %q, as of %v (%v)", len(ms), last, asOf, err)
@@ -212,9 +208,7 @@ func TestCounterMessagesOfflineFromCopy(t *testing.T) {
 func TestKioskReportWithAbsence(t *testing.T) {
 	e := newCounterEnv(t, true, app.CounterConfig{})
 	ctx := context.Background()
-	if _, err := e.c.IdentifyBadge(ctx, "0A00000001"); err != nil {
-		t.Fatal(err)
-	}
+	e.identify(t, "0A00000001")
 	if _, err := e.c.Absent(ctx, nil, "2026-11-23", "2026-11-27"); err != nil {
 		t.Fatal(err)
 	}

@@ -21,9 +21,7 @@ func TestCounterCertificate(t *testing.T) {
 	if _, err := e.c.Certificate(ctx, 2026); !errors.Is(err, app.ErrNotIdentified) {
 		t.Errorf("before identification: %v", err)
 	}
-	if _, err := e.c.IdentifyBadge(ctx, "0A00000001"); err != nil {
-		t.Fatal(err)
-	}
+	e.identify(t, "0A00000001")
 	n, err := e.c.TopUp(ctx, 2000)
 	if err != nil {
 		t.Fatal(err)

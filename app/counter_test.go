@@ -117,6 +117,15 @@ func newCounterEnv(t *testing.T, withServer bool, cfg app.CounterConfig) *counte
 	return e
 }
 
+// identify identifies the family of badge at the counter, and fails the
+// test if it cannot.
+func (e *counterEnv) identify(t *testing.T, badge app.BadgeID) {
+	t.Helper()
+	if _, err := e.c.IdentifyBadge(context.Background(), badge); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestCounterIdentify(t *testing.T) {
 	e := newCounterEnv(t, true, app.CounterConfig{})
 	ctx := context.Background()
@@ -260,9 +269,7 @@ func TestCounterTopUp(t *testing.T) {
 	if _, err := e.c.TopUp(ctx, 2000); !errors.Is(err, app.ErrNotIdentified) {
 		t.Errorf("top-up with no family: %v", err)
 	}
-	if _, err := e.c.IdentifyBadge(ctx, "0A00000001"); err != nil {
-		t.Fatal(err)
-	}
+	e.identify(t, "0A00000001")
 	for _, bad := range []app.Cents{0, 99, 50001} {
 		if _, err := e.c.TopUp(ctx, bad); !errors.Is(err, app.ErrAmountRange) {
 			t.Errorf("top-up of %d: %v", bad, err)
@@ -343,9 +350,7 @@ func TestCounterCacheFallback(t *testing.T) {
 func TestCounterBooking(t *testing.T) {
 	e := newCounterEnv(t, true, app.CounterConfig{})
 	ctx := context.Background()
-	if _, err := e.c.IdentifyBadge(ctx, "0A00000001"); err != nil {
-		t.Fatal(err)
-	}
+	e.identify(t, "0A00000001")
 	today, tomorrow, yesterday := app.Day("2026-11-23"), app.Day("2026-11-24"), app.Day("2026-11-22")
 	for _, tc := range []struct {
 		at     string

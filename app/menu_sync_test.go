@@ -81,9 +81,7 @@ func TestMenuPulledAndClosedDayAtCounter(t *testing.T) {
 
 	// The counter: the strike is a closed day for Marco.
 	e.c.SetMenuBook(book)
-	if _, err := e.c.IdentifyBadge(ctx, "0A00000001"); err != nil {
-		t.Fatal(err)
-	}
+	e.identify(t, "0A00000001")
 	wed := app.Day("2026-11-25")
 	if _, closed := e.c.ClosedOn("P1", wed); !closed {
 		t.Fatal("the strike is not a closed day at the counter")
