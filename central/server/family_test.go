@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -135,8 +134,7 @@ func (e *env) client(token string) *central.Client {
 }
 
 func staffEvent(id string, seq uint64, at time.Time, a app.StaffAction) app.OutboxEvent {
-	p, _ := json.Marshal(a)
-	return app.OutboxEvent{ID: id, Seq: seq, Kind: app.EventStaffAction, At: at, Payload: p}
+	return outboxEvent(id, seq, app.EventStaffAction, at, a)
 }
 
 // servedDay pushes the fixture's day: P1 served by K1 and again by K2 (a

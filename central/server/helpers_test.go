@@ -309,17 +309,22 @@ func meal(id string, seq uint64, kiosk string, pupil app.PupilID) app.OutboxEven
 	return mealEvent(m)
 }
 
-func mealEvent(m app.Meal) app.OutboxEvent {
-	p, err := json.Marshal(m)
+// outboxEvent is a kiosk's event of kind with payload as its JSON.
+func outboxEvent(id string, seq uint64, kind string, at time.Time, payload any) app.OutboxEvent {
+	p, err := json.Marshal(payload)
 	if err != nil {
 		panic(err)
 	}
-	return app.OutboxEvent{ID: m.EventID, Seq: m.Seq, Kind: app.EventMealRecorded, At: m.At, Payload: p}
+	return app.OutboxEvent{ID: id, Seq: seq, Kind: kind, At: at, Payload: p}
 }
 
+func mealEvent(m app.Meal) app.OutboxEvent {
+	return outboxEvent(m.EventID, m.Seq, app.EventMealRecorded, m.At, m)
+}
+
+// voidEvent voids mealID in the name of the fixture's staff member S1.
 func voidEvent(id string, seq uint64, mealID string) app.OutboxEvent {
-	p, _ := json.Marshal(app.MealVoid{MealEventID: mealID, Reason: "wrong badge", StaffID: "S1"})
-	return app.OutboxEvent{ID: id, Seq: seq, Kind: app.EventMealVoided, At: testNow, Payload: p}
+	return voidBy(id, seq, mealID, "S1")
 }
 
 func alarmCodes(as []app.Alarm) []string {

@@ -12,8 +12,7 @@ import (
 )
 
 func readEvent(id string, seq uint64, at time.Time, r app.MessageRead) app.OutboxEvent {
-	p, _ := json.Marshal(r)
-	return app.OutboxEvent{ID: id, Seq: seq, Kind: app.EventMessageRead, At: at, Payload: p}
+	return outboxEvent(id, seq, app.EventMessageRead, at, r)
 }
 
 func messageIDs(ms []app.Message) []string {

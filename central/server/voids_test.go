@@ -13,8 +13,7 @@ import (
 )
 
 func voidBy(id string, seq uint64, mealID, staff string) app.OutboxEvent {
-	p, _ := json.Marshal(app.MealVoid{MealEventID: mealID, Reason: "wrong badge", StaffID: staff})
-	return app.OutboxEvent{ID: id, Seq: seq, Kind: app.EventMealVoided, At: testNow, Payload: p}
+	return outboxEvent(id, seq, app.EventMealVoided, testNow, app.MealVoid{MealEventID: mealID, Reason: "wrong badge", StaffID: staff})
 }
 
 // TestVoidAuthority: a void from another kiosk, in the name of a staff id
