@@ -139,6 +139,23 @@ func startFake(t *testing.T, f http.Handler) *httptest.Server {
 	return s
 }
 
+// startFailingFirst serves f after answering the first failures requests
+// with status (and Retry-After: retryAfter, when not ""); n counts the
+// requests.
+func startFailingFirst(t *testing.T, f http.Handler, n *atomic.Int64, failures int64, status int, retryAfter string) *httptest.Server {
+	t.Helper()
+	return startFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) <= failures {
+			if retryAfter != "" {
+				w.Header().Set("Retry-After", retryAfter)
+			}
+			w.WriteHeader(status)
+			return
+		}
+		f.ServeHTTP(w, r)
+	}))
+}
+
 func proxyTo(t *testing.T, target string) *netfault.Proxy {
 	t.Helper()
 	p, err := netfault.New(target)
@@ -289,13 +306,7 @@ func TestRetriedStatusesThenSuccess(t *testing.T) {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			f := newFake("tok", 3)
 			var n atomic.Int64
-			s := startFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if n.Add(1) <= 2 {
-					w.WriteHeader(status)
-					return
-				}
-				f.ServeHTTP(w, r)
-			}))
+			s := startFailingFirst(t, f, &n, 2, status, "")
 			c := newTestClient(t, testConfig(s.URL))
 			p, err := c.Pull(testCtx(t), "", 0)
 			if err != nil {
@@ -311,14 +322,7 @@ func TestRetriedStatusesThenSuccess(t *testing.T) {
 func TestRetryAfterHonouredWithinMaxBackoff(t *testing.T) {
 	f := newFake("tok", 1)
 	var n atomic.Int64
-	s := startFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == 1 {
-			w.Header().Set("Retry-After", "1")
-			w.WriteHeader(429)
-			return
-		}
-		f.ServeHTTP(w, r)
-	}))
+	s := startFailingFirst(t, f, &n, 1, 429, "1")
 	cfg := testConfig(s.URL)
 	cfg.MaxBackoff = 5 * time.Second
 	c := newTestClient(t, cfg)
@@ -334,14 +338,7 @@ func TestRetryAfterHonouredWithinMaxBackoff(t *testing.T) {
 	// Retry-After beyond MaxBackoff is cut to MaxBackoff: an hour's wait
 	// still ends well within the test's context.
 	n.Store(0)
-	s2 := startFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == 1 {
-			w.Header().Set("Retry-After", "3600")
-			w.WriteHeader(503)
-			return
-		}
-		f.ServeHTTP(w, r)
-	}))
+	s2 := startFailingFirst(t, f, &n, 1, 503, "3600")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := newTestClient(t, testConfig(s2.URL)).Health(ctx); err != nil {
