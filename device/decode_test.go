@@ -2,6 +2,7 @@ package device
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 
@@ -144,7 +145,7 @@ func TestDecoders(t *testing.T) {
 		for _, tc := range tests {
 			t.Run(format+"/"+tc.name, func(t *testing.T) {
 				got := collect(t, format, tc.chunks...)
-				if !equalIDs(ids(got), tc.want) {
+				if !slices.Equal(ids(got), tc.want) {
 					t.Errorf("ids = %v, want %v (frames %s)", ids(got), tc.want, dump(got))
 				}
 				if r := rejected(got); len(r) < tc.rejected {
@@ -162,7 +163,7 @@ func TestEM18Resync(t *testing.T) {
 	fa := mustEncode(t, "em18", a)
 	// Stray hex digits glued before a frame: the window slides onto it.
 	got := collect(t, "em18", []byte("3F"), fa)
-	if !equalIDs(ids(got), []app.BadgeID{a}) {
+	if !slices.Equal(ids(got), []app.BadgeID{a}) {
 		t.Fatalf("ids = %v (frames %s)", ids(got), dump(got))
 	}
 	if r := rejected(got); len(r) != 1 || string(r[0].Raw) != "3F" {
@@ -177,7 +178,7 @@ func TestEM18Resync(t *testing.T) {
 	d.Feed(fa[6:], emit)
 	d.Feed([]byte("\r\n"), emit)
 	d.Feed(cat(fa, []byte("\r\n")), emit)
-	if !equalIDs(ids(fr), []app.BadgeID{a}) || len(rejected(fr)) != 2 {
+	if !slices.Equal(ids(fr), []app.BadgeID{a}) || len(rejected(fr)) != 2 {
 		t.Errorf("frames %s, want 2 rejected halves then the id", dump(fr))
 	}
 }
@@ -210,7 +211,7 @@ func TestLineDecoder(t *testing.T) {
 				chunks = bytewise([]byte(tc.in))
 			}
 			got := collect(t, tc.format, chunks...)
-			if !equalIDs(ids(got), tc.want) || len(rejected(got)) != tc.rej {
+			if !slices.Equal(ids(got), tc.want) || len(rejected(got)) != tc.rej {
 				t.Errorf("%s %q (bytewise %v): frames %s, want ids %v and %d rejected",
 					tc.format, tc.in, split, dump(got), tc.want, tc.rej)
 			}
@@ -268,18 +269,6 @@ func TestEncodeErrors(t *testing.T) {
 	if b := mustEncode(t, "rdm6300", "010063e9ae"); !bytes.Contains(b, []byte("010063E9AE25")) {
 		t.Errorf("Encode lower case = %q", b)
 	}
-}
-
-func equalIDs(a, b []app.BadgeID) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func dump(fs []Frame) string {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -69,14 +70,14 @@ func TestMessagesToFamilies(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A1 (Giulia 3A, Marco 1B at Rodari): family, class, school, all.
-	if got, want := messageIDs(v.Messages), []string{mAll.ID, mSchool.ID, mClass.ID, mFam.ID}; !equalStrings(got, want) {
+	if got, want := messageIDs(v.Messages), []string{mAll.ID, mSchool.ID, mClass.ID, mFam.ID}; !slices.Equal(got, want) {
 		t.Fatalf("A1's messages %v, want %v", got, want)
 	}
 	if v.Messages[1].URL != "https://comune.example.it/menu.pdf" || !v.Messages[1].ReadAt.IsZero() {
 		t.Fatalf("school message %+v", v.Messages[1])
 	}
 	v2, _ := e.s.Family("A2", testDay, testDay) // Sara, Rodari 2A
-	if got, want := messageIDs(v2.Messages), []string{mAll.ID, mSchool.ID}; !equalStrings(got, want) {
+	if got, want := messageIDs(v2.Messages), []string{mAll.ID, mSchool.ID}; !slices.Equal(got, want) {
 		t.Fatalf("A2's messages %v, want %v", got, want)
 	}
 	_ = mOther
@@ -138,18 +139,6 @@ func TestMessagesToFamilies(t *testing.T) {
 			t.Fatalf("reads of %s: %d", m.ID, m.Reads)
 		}
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestFamilyMessagesIndexed: a family's view reads its own messages
@@ -218,7 +207,7 @@ func TestMessagesPull(t *testing.T) {
 			break
 		}
 	}
-	if want := []string{"M000002", "M000003", "M000004", "M000005", "M000006"}; !equalStrings(got, want) || last != "M000006" {
+	if want := []string{"M000002", "M000003", "M000004", "M000005", "M000006"}; !slices.Equal(got, want) || last != "M000006" {
 		t.Fatalf("pulled %v (last %s), want %v", got, last, want)
 	}
 	if p, err := c.Messages(t.Context(), last, 0); err != nil || len(p.Messages) != 0 || p.More || p.Last != last {
