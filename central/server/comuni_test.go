@@ -8,6 +8,7 @@ import (
 	"go/parser"
 	"go/token"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -311,7 +312,7 @@ func TestComuniTenantIsolation(t *testing.T) {
 		}
 	}
 
-	if after := storeDump(t, e.b); !mapsEqual(before, after) {
+	if after := storeDump(t, e.b); !maps.Equal(before, after) {
 		t.Errorf("Comune B's store changed under A's requests: %d keys before, %d after", len(before), len(after))
 		for k, v := range after {
 			if before[k] != v {
@@ -381,18 +382,6 @@ func legacyComuneToken(t *testing.T, s *Server, kiosk string) string {
 		t.Fatal(err)
 	}
 	return tok
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestComuniForgedPrefix: the front picks a Comune by a token's prefix,
