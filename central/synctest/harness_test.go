@@ -215,3 +215,14 @@ func syncedKiosk(t testing.TB, n int) (*realServer, comune, *kiosk) {
 	k.syncOK(t)
 	return rs, c, k
 }
+
+// twoSyncedKiosks is kiosks porta-1 (on clock1) and porta-2 (on clock2)
+// at rs's doors, each after its first sync.
+func twoSyncedKiosks(t testing.TB, rs *realServer, clock1, clock2 app.Clock) (k1, k2 *kiosk) {
+	t.Helper()
+	k1 = newKiosk(t, rs, "porta-1", "", clock1)
+	k2 = newKiosk(t, rs, "porta-2", "", clock2)
+	k1.syncOK(t)
+	k2.syncOK(t)
+	return k1, k2
+}

@@ -57,10 +57,7 @@ func restoreServer(t *testing.T, rs *realServer, backup string) {
 func TestRestoredServerGetsAFreshPull(t *testing.T) {
 	rs, c := importedServer(t, 60)
 	clock := newClock(day)
-	k1 := newKiosk(t, rs, "porta-1", "", clock)
-	k2 := newKiosk(t, rs, "porta-2", "", clock)
-	k1.syncOK(t)
-	k2.syncOK(t)
+	k1, k2 := twoSyncedKiosks(t, rs, clock, clock)
 	backup := backupServer(t, rs)
 
 	for _, b := range c.badges[:10] { // families 0..3
@@ -192,10 +189,7 @@ func TestAnsweredMealStaysInTheBalance(t *testing.T) {
 func TestVoidOrderDoesNotDecideTheCharge(t *testing.T) {
 	run := func(t *testing.T, voidBeforeB bool) app.Cents {
 		rs, c := importedServer(t, 3)
-		k1 := newKiosk(t, rs, "porta-1", "", newClock(day))
-		k2 := newKiosk(t, rs, "porta-2", "", newClock(day))
-		k1.syncOK(t)
-		k2.syncOK(t)
+		k1, k2 := twoSyncedKiosks(t, rs, newClock(day), newClock(day))
 		rs.proxy.SetOffline(true)
 		a := k1.tap(t, c.badges[0], app.OutcomeServed)
 		k2.tap(t, c.badges[0], app.OutcomeServed)

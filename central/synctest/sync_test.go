@@ -102,10 +102,7 @@ func TestOfflineThenCatchUp(t *testing.T) {
 func TestTwoKiosksOneFamilyOffline(t *testing.T) {
 	rs, c := importedServer(t, 3) // one family of three siblings
 	fam := c.pupils[0].AccountID
-	k1 := newKiosk(t, rs, "porta-1", "", newClock(day))
-	k2 := newKiosk(t, rs, "porta-2", "", newClock(day))
-	k1.syncOK(t)
-	k2.syncOK(t)
+	k1, k2 := twoSyncedKiosks(t, rs, newClock(day), newClock(day))
 	rs.proxy.SetOffline(true)
 	r0 := k1.tap(t, c.badges[0], app.OutcomeServed)
 	r1 := k2.tap(t, c.badges[1], app.OutcomeServed)
