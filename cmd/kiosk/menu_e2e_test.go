@@ -66,9 +66,7 @@ func TestEndToEndMenu(t *testing.T) {
 				}
 				return
 			}
-			n := strings.Count(c.log(), `"msg":"counter: family identified"`)
-			x.panelBadge(label)
-			waitCount(t, c, `"msg":"counter: family identified"`, n+1, 10*time.Second)
+			x.panelIdentify(label)
 			time.Sleep(500 * time.Millisecond)
 			// The child with the diet may not be the family's first: page
 			// the menu tab until the diet line shows.

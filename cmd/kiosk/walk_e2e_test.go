@@ -96,6 +96,24 @@ func (x *xkiosk) panelBadge(prefix string) {
 	x.t.Fatalf("no demo badge %q on the panel: %s", prefix, x.screen().texts())
 }
 
+// panelIdentify plays a demo badge by its panel button (label) at the
+// counter and waits (10 s at most) for the family to be identified.
+func (x *xkiosk) panelIdentify(label string) {
+	x.t.Helper()
+	const identified = `"msg":"counter: family identified"`
+	n := strings.Count(x.c.log(), identified)
+	x.panelBadge(label)
+	waitCount(x.t, x.c, identified, n+1, 10*time.Second)
+}
+
+// print taps a print button and waits (20 s at most) for the log line
+// msg that says the sheet was printed.
+func (x *xkiosk) print(button, msg string) {
+	x.t.Helper()
+	x.tap(button)
+	waitCount(x.t, x.c, `"msg":"`+msg+`"`, 1, 20*time.Second)
+}
+
 func walkCanteen(t *testing.T, x *xkiosk, shot func(string)) {
 	shot("idle")
 	if !x.screen().has("Menù di oggi") { // the demo has a menu every day
@@ -150,9 +168,7 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 		}
 	}
 	identify := func() {
-		n := strings.Count(x.c.log(), `"msg":"counter: family identified"`)
-		x.panelBadge(pick.FirstName + " ")
-		waitCount(t, x.c, `"msg":"counter: family identified"`, n+1, 10*time.Second)
+		x.panelIdentify(pick.FirstName + " ")
 		time.Sleep(500 * time.Millisecond)
 	}
 	identify()
@@ -172,8 +188,7 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 	x.tap("Porta a casa")
 	x.waitText("Porta a casa questo collegamento", 5*time.Second)
 	shot("message-qr")
-	x.tap("Stampa")
-	waitCount(t, x.c, `"msg":"take-home sheet printed"`, 1, 20*time.Second)
+	x.print("Stampa", "take-home sheet printed")
 	shot("message-qr-printed")
 	x.tap("Indietro")
 	for _, tab := range []string{"Figli", "Pasti", "Prenotazioni", "Ricarica", "Avvisi"} {
@@ -212,8 +227,7 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 	waitCount(t, x.c, `"msg":"pagoPA GPD: position published"`, n+1, 10*time.Second)
 	x.waitText("Inquadra il codice QR", 10*time.Second)
 	shot("avviso")
-	x.tap("Stampa avviso")
-	waitCount(t, x.c, `"msg":"notice printed"`, 1, 20*time.Second)
+	x.print("Stampa avviso", "notice printed")
 	shot("avviso-printed")
 	x.panelBadge("segna pagato")
 	// Paid on the demo's pagoPA: the server's GPD poll reads it back and
@@ -250,8 +264,7 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 			t.Errorf("receipt: no %q on screen: %s", want, x.screen().texts())
 		}
 	}
-	x.tap("Stampa ricevuta")
-	waitCount(t, x.c, `"msg":"receipt printed"`, 1, 20*time.Second)
+	x.print("Stampa ricevuta", "receipt printed")
 	shot("receipt-printed")
 	x.tap("Indietro")
 	x.waitText("Vedi ricevuta", 10*time.Second)
@@ -264,8 +277,7 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 	x.tap("Attestazione 730")
 	x.waitText("Pagato dalla famiglia nell'anno", 10*time.Second)
 	shot("certificate")
-	x.tap("Stampa attestazione")
-	waitCount(t, x.c, `"msg":"certificate printed"`, 1, 20*time.Second)
+	x.print("Stampa attestazione", "certificate printed")
 	shot("certificate-printed")
 	x.tap("Esci")
 	x.waitText("Sportello mensa scolastica", 10*time.Second)
@@ -283,9 +295,7 @@ func walkCounter(t *testing.T, x *xkiosk, shot func(string)) {
 	for _, b := range badges {
 		if !b.Blocked && b.AccessCode != pick.AccessCode {
 			x.panelBadge("taglia la rete")
-			n := strings.Count(x.c.log(), `"msg":"counter: family identified"`)
-			x.panelBadge(b.FirstName + " ")
-			waitCount(t, x.c, `"msg":"counter: family identified"`, n+1, 10*time.Second)
+			x.panelIdentify(b.FirstName + " ")
 			x.waitText("Comunicazioni dalla copia del chiosco", 60*time.Second)
 			shot("offline-messages-copy")
 			x.tap("Esci")
