@@ -261,10 +261,11 @@ func TestBookingCutoffAndPull(t *testing.T) {
 		t.Fatalf("revision %d → %d: want one change", rev, got)
 	}
 	// Both kiosks get both bookings with their next pull.
-	for _, k := range []struct {
+	kiosks := []struct {
 		tok string
 		cur *app.PullPage
-	}{{k1, &cur1}, {k2, &cur2}} {
+	}{{k1, &cur1}, {k2, &cur2}}
+	for _, k := range kiosks {
 		p, _ := e.pullAll(k.tok, k.cur.Cursor, 0)
 		if len(p.Bookings) != 2 || p.Bookings[0].PupilID != "P2" || p.Bookings[1] != want {
 			t.Fatalf("pull: %+v", p.Bookings)
@@ -275,10 +276,7 @@ func TestBookingCutoffAndPull(t *testing.T) {
 	if b, err := c1.Book(ctx, app.BookingRequest{PupilID: "P3", Day: "2025-03-11"}); err != nil || b.Bland || b.Cancelled {
 		t.Fatalf("undo: %+v %v", b, err)
 	}
-	for _, k := range []struct {
-		tok string
-		cur *app.PullPage
-	}{{k1, &cur1}, {k2, &cur2}} {
+	for _, k := range kiosks {
 		p, _ := e.pullAll(k.tok, k.cur.Cursor, 0)
 		if len(p.Deleted) != 1 || p.Deleted[0] != (app.Ref{Kind: app.KindBooking, ID: "2025-03-11/P3"}) {
 			t.Fatalf("pull after undo: %+v %+v", p.Bookings, p.Deleted)

@@ -111,6 +111,17 @@ func (e *env) roleToken(kiosk, role string) string {
 	return tok
 }
 
+// receiptToken makes a pagoPA connector's receipts token, as `central
+// token -receipts` does.
+func (e *env) receiptToken(connector string) string {
+	e.t.Helper()
+	tok, err := e.s.CreateReceiptToken(connector)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
 // legacyToken stores a token the way the server stored every token
 // before tokens had a role (the kiosk id alone), as a database made then
 // holds it.

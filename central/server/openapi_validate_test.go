@@ -114,10 +114,7 @@ func TestOpenAPIRealReplies(t *testing.T) {
 	d.Accounts = append(d.Accounts, topUpFixture().Accounts...)
 	mustImport(t, e.s, d)
 	tok := e.token("k1")
-	rtok, err := e.s.CreateReceiptToken("connector")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rtok := e.receiptToken("connector")
 	oa := newOpenAPIChecker(t, e.base)
 
 	moved := meal("m-moved", 2, "k1", "P1")

@@ -131,10 +131,7 @@ func TestTopUpCreatesAValidNotice(t *testing.T) {
 
 func TestTopUpStateMachine(t *testing.T) {
 	e, tok := newTopUpEnv(t)
-	rtok, err := e.s.CreateReceiptToken("pagopa-connector")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rtok := e.receiptToken("pagopa-connector")
 	paid := e.mustTopUp(tok, app.TopUpRequest{AccountID: "F1", Amount: 2500, IdempotencyKey: "pay"})
 	expiring := e.mustTopUp(tok, app.TopUpRequest{AccountID: "F1", Amount: 1000, IdempotencyKey: "exp"})
 	withdrawn := e.mustTopUp(tok, app.TopUpRequest{AccountID: "F1", Amount: 1500, IdempotencyKey: "inv"})
@@ -286,10 +283,7 @@ func TestTopUpIdempotent(t *testing.T) {
 
 func TestTopUpRefusals(t *testing.T) {
 	e, tok := newTopUpEnv(t)
-	rtok, err := e.s.CreateReceiptToken("connector")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rtok := e.receiptToken("connector")
 	for _, c := range []struct {
 		r           app.TopUpRequest
 		status      int
@@ -325,10 +319,7 @@ func TestTopUpRefusals(t *testing.T) {
 
 func TestReceiptsCreditOnce(t *testing.T) {
 	e, tok := newTopUpEnv(t)
-	rtok, err := e.s.CreateReceiptToken("connector")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rtok := e.receiptToken("connector")
 	n := e.mustTopUp(tok, app.TopUpRequest{AccountID: "F1", Amount: 2500, IdempotencyKey: "k"})
 	other := e.mustTopUp(tok, app.TopUpRequest{AccountID: "F1", Amount: 500, IdempotencyKey: "k2"})
 	r := receiptFor(n, "R1")
@@ -414,10 +405,7 @@ func TestReceiptsNeedAReceiptsToken(t *testing.T) {
 	if code, _, _ := e.postReceipt("made-up", r); code != http.StatusUnauthorized {
 		t.Fatalf("unknown token: %d", code)
 	}
-	rtok, err := e.s.CreateReceiptToken("connector")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rtok := e.receiptToken("connector")
 	if err := e.s.RevokeReceiptToken("connector"); err != nil {
 		t.Fatal(err)
 	}

@@ -23,10 +23,7 @@ func TestTokenRoleMatrix(t *testing.T) {
 	d.Accounts[0].HolderFiscalCode = holderCF
 	mustImport(t, e.s, d)
 	notice := e.mustTopUp(e.roleToken("setup", RoleCounter), app.TopUpRequest{AccountID: "A1", Amount: 2000, IdempotencyKey: "setup"})
-	rtok, err := e.s.CreateReceiptToken("connector")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rtok := e.receiptToken("connector")
 	tokens := map[string]string{
 		"canteen":  e.roleToken("mensa", RoleCanteen),
 		"counter":  e.roleToken("sportello", RoleCounter),
