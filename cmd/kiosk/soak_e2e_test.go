@@ -178,13 +178,13 @@ func BenchmarkSoakGUI(b *testing.B) {
 			cInUseMiB: float64(ms["c_in_use"]) / (1 << 20), cFreeMiB: float64(ms["c_free"]) / (1 << 20),
 			scopes: ms["theme_scopes"], busy: busy})
 	}
-	// soak runs n actions on the kiosk x, sampling its memory settle after
-	// the start, after every twentieth action (busy), and again after
-	// soakPause (quiet: a class has gone through; the door is quiet until
-	// the next). After the last action it waits soakRest: Fyne keeps the
-	// textures of what was drawn for a while (a minute by default); what
-	// is still held after that is held for good. Then it keeps a heap
-	// profile, stops the kiosk and summarises.
+	// soak runs n actions on the kiosk x and samples its memory: settle
+	// after the start; after every twentieth of the actions (busy), and
+	// again after soakPause (quiet: a class has gone through; the door is
+	// quiet until the next); and after the last action and soakRest (Fyne
+	// keeps the textures of what was drawn for a while, a minute by
+	// default; what is still held after that is held for good). Then it
+	// keeps a heap profile, stops the kiosk and summarises.
 	soak := func(x *xkiosk, name string, settle time.Duration, n int, act func(i int)) (start, peak, end, sl float64) {
 		var samples []memSample
 		t0 := time.Now()

@@ -15,6 +15,7 @@ package centraltest
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,6 +102,7 @@ func Start(t testing.TB, bin string, args ...string) *Process {
 				}
 			}
 		}
+		_, _ = io.Copy(io.Discard, stderr) // a line too long for the scanner stops it: the rest is drained
 		p.err = cmd.Wait()
 		close(p.Done)
 	}()
