@@ -100,6 +100,16 @@ func seedDB(t testing.TB, dir string, r app.Roster) string {
 	return path
 }
 
+// headlessBinary is the headless kiosk (no cgo) for the tests that run it
+// as a process; they skip in -short.
+func headlessBinary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the kiosk binary (not in -short)")
+	}
+	return kioskBinary(t, "ci,migrated_fynedo", false)
+}
+
 // virtualReader is an RDM6300 reader on a pseudo-terminal in dir, closed
 // at cleanup.
 func virtualReader(t testing.TB, dir string) *device.VirtualReader {

@@ -17,10 +17,7 @@ import (
 // kiosk logged as recorded is in the database exactly once, the sequence
 // has no gap, and the outbox holds every meal.
 func TestKillDuringTaps(t *testing.T) {
-	if testing.Short() {
-		t.Skip("kill test: builds and restarts the kiosk binary (not in -short)")
-	}
-	bin := kioskBinary(t, "ci,migrated_fynedo", false)
+	bin := headlessBinary(t)
 	dir := t.TempDir()
 	roster, badges := testRoster(3000, "")
 	dbPath := seedDB(t, dir, roster)

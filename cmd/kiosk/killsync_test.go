@@ -24,10 +24,7 @@ import (
 // exactly once, charged once, and nothing the server holds is unknown to
 // the kiosk: nothing lost, nothing doubled.
 func TestKillDuringSync(t *testing.T) {
-	if testing.Short() {
-		t.Skip("kill test: builds and restarts the kiosk binary (not in -short)")
-	}
-	bin := kioskBinary(t, "ci,migrated_fynedo", false)
+	bin := headlessBinary(t)
 	dir := t.TempDir()
 	roster, badges := testRoster(2000, "")
 	srv, token, tokenFile := serveCentral(t, dir, roster)
@@ -132,10 +129,7 @@ func countLines(log, sub string) int {
 // TestMissingTokenFileStillServes: a kiosk whose token file is missing says
 // so (log, screen) and serves on; its meals wait in the outbox.
 func TestMissingTokenFileStillServes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the kiosk binary (not in -short)")
-	}
-	bin := kioskBinary(t, "ci,migrated_fynedo", false)
+	bin := headlessBinary(t)
 	dir := t.TempDir()
 	roster, badges := testRoster(3, "")
 	dbPath := seedDB(t, dir, roster)
