@@ -174,7 +174,7 @@ func (s *Server) prepareAccessCodes(d *ImportData) (*accessPrep, error) {
 }
 
 // hashAll hashes the secrets of ids with hash, on GOMAXPROCS workers.
-func hashAll(hash func(string) (string, error), ids []app.AccountID, secret func(app.AccountID) string) ([]string, error) {
+func hashAll[ID any](hash func(string) (string, error), ids []ID, secret func(ID) string) ([]string, error) {
 	out := make([]string, len(ids))
 	errs := make([]error, len(ids))
 	next := make(chan int)

@@ -51,6 +51,9 @@ type ImportData struct {
 	where map[string][]string
 	// access: the access codes hashed before the transaction (access_codes.go).
 	access *accessPrep
+	// staffPINs: the staff PINs hashed before the transaction
+	// (import_staff_pins.go).
+	staffPINs staffPINs
 }
 
 // ImportStaff is a staff member as imported: a plain PIN (hashed on import,
@@ -148,6 +151,9 @@ func validDay(d app.Day) bool {
 func (s *Server) Import(d ImportData) (ImportStats, error) {
 	var err error
 	if d.access, err = s.prepareAccessCodes(&d); err != nil { // access_codes.go
+		return ImportStats{}, err
+	}
+	if d.staffPINs, err = s.prepareStaffPINs(&d); err != nil { // import_staff_pins.go
 		return ImportStats{}, err
 	}
 	var st ImportStats
@@ -524,7 +530,8 @@ func (im *importer) staff() error {
 			if err != nil {
 				return nil, err
 			}
-			if ok {
+			rec.PINHash = im.d.staffPINs.hashFor(in.ID, in.PIN, old.PINHash) // import_staff_pins.go
+			if ok && rec.PINHash == "" {
 				if pinhash.Verify(old.PINHash, in.PIN) {
 					rec.PINHash = old.PINHash
 				}
