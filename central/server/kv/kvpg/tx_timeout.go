@@ -29,7 +29,8 @@ import (
 // once) and nothing of it is committed; the kiosk retries its push, as
 // after any failure. A live transaction is never idle that long: fn runs
 // the server's rules between round trips of milliseconds (an import's
-// codes are hashed before its transaction opens). The whole life of a
+// access codes and staff PINs, bcrypt hashes, are hashed before its
+// transaction opens: central/server/import_staff_pins.go). The whole life of a
 // transaction is not bounded: an import's may rightly take a minute.
 //
 // A session stopped between the turn and BEGIN, or between ROLLBACK and
