@@ -47,8 +47,12 @@ func (s *Store) TenantSize(ctx context.Context, code string) (partition string, 
 
 // DropTenant removes tenant code and all its rows, in one transaction,
 // after its Updates in flight (it takes the tenant's write turn). A DB of
-// that tenant still open fails from then on. ErrUnknownTenant when there
-// is no such tenant; ErrTenantBusy when the tables stayed locked.
+// that tenant still open (a server not restarted without it) then fails
+// every write (no partition holds the tenant's rows) but reads an empty
+// key space without an error, as a View or an Update that only reads:
+// only a new DB fails its first transaction with ErrUnknownTenant. So no
+// server may still serve the tenant. ErrUnknownTenant when there is no
+// such tenant; ErrTenantBusy when the tables stayed locked.
 func (s *Store) DropTenant(ctx context.Context, code string) (rows int64, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		// As CreateTenant: one tenant change at a time.
