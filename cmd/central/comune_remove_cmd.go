@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -25,10 +24,12 @@ import (
 // the database for good. Refused while the settings file still names the
 // Comune (the servers would go on serving it: take it out, restart them,
 // then remove), while a server on this machine still answers on its admin
-// socket, and without the code given twice. On bbolt a Comune's data is
-// its own directory: there is nothing for this command to do.
+// socket (in the data directory serve uses: -data, else the settings'
+// "data", else ./central-data), and without the code given twice. On
+// bbolt a Comune's data is its own directory: there is nothing for this
+// command to do.
 
-const removeComuneUsage = "remove-comune -config FILE -comune CODE [-confirm CODE]"
+const removeComuneUsage = "remove-comune -config FILE [-data DIR] -comune CODE [-confirm CODE]"
 
 // removeComuneTimeout bounds the command's work on the database.
 const removeComuneTimeout = time.Minute
@@ -39,13 +40,16 @@ func removeComuneCmd(args []string, stdout, stderr io.Writer) error {
 	configPath := fs.String("config", "", "the service's settings file, the Comune no longer in its \"comuni\"")
 	code := fs.String("comune", "", "the code of the Comune that leaves the service")
 	confirm := fs.String("confirm", "", "the same code again: its data is removed for good")
+	// Where serve keeps the Comuni's admin sockets: -data, else the
+	// settings' "data", else serve's default.
+	var cfg Config
+	fs.StringVar(&cfg.Data, "data", "./central-data", "the servers' data directory, when serve is given -data (its admin sockets: a server still serving the Comune is refused)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 || *configPath == "" || *code == "" {
 		return usageError{removeComuneUsage}
 	}
-	var cfg Config
 	if err := loadConfig(*configPath, fs, &cfg); err != nil {
 		return err
 	}
@@ -55,7 +59,7 @@ func removeComuneCmd(args []string, stdout, stderr io.Writer) error {
 	switch _, served := cfg.Comuni[*code]; {
 	case !cfg.Store.onPostgres():
 		return fmt.Errorf("the store is bbolt: a Comune's data is its own directory (%s); with the server stopped, copy it away and remove it, and take the Comune out of the settings",
-			comuneDataDir(cmp.Or(cfg.Data, "DATA"), *code))
+			comuneDataDir(cfg.Data, *code))
 	case served:
 		return fmt.Errorf("the Comune %s is still in the \"comuni\" of %s: take it out, restart every server with those settings, then run this again", *code, *configPath)
 	case len(cfg.Comuni) == 0 && *code == pgstore.DefaultTenant:
@@ -76,12 +80,9 @@ func removeComuneCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	dir := ""
-	if cfg.Data != "" {
-		dir = comuneDataDir(cfg.Data, *code)
-		if server.NewAdminClient(dir).Ping(adminPingWait) == nil {
-			return fmt.Errorf("a server on this machine still serves Comune %s (it answers on %s): restart it with the settings without the Comune first", *code, server.NewAdminClient(dir).Path())
-		}
+	dir := comuneDataDir(cfg.Data, *code)
+	if server.NewAdminClient(dir).Ping(adminPingWait) == nil {
+		return fmt.Errorf("a server on this machine still serves Comune %s (it answers on %s): restart it with the settings without the Comune first", *code, server.NewAdminClient(dir).Path())
 	}
 	if *confirm != *code {
 		fmt.Fprintf(stderr, `Comune %s: %d rows in the database (table %s) would be removed for good: its roster, meals, balances, tokens, everything.
@@ -97,10 +98,8 @@ then run again with -confirm %s
 		return err
 	}
 	fmt.Fprintf(stdout, "Comune %s removed from the database: %d rows\n", *code, removed)
-	if dir != "" {
-		if _, err := os.Stat(dir); err == nil {
-			fmt.Fprintf(stdout, "its directory %s (its access codes' key) is left: remove it when it is no longer needed\n", dir)
-		}
+	if _, err := os.Stat(dir); err == nil {
+		fmt.Fprintf(stdout, "its directory %s (its access codes' key) is left: remove it when it is no longer needed\n", dir)
 	}
 	return nil
 }

@@ -114,7 +114,7 @@ const usage = `usage:
   central restored -data DIR                after putting central.db back from a backup, with the
                                             server stopped: every kiosk pulls afresh at its next sync
                                             (on PostgreSQL after pg_restore, the servers may run)
-  central remove-comune -config FILE -comune CODE [-confirm CODE]
+  central remove-comune -config FILE [-data DIR] -comune CODE [-confirm CODE]
                                             on PostgreSQL, a Comune that left the settings' "comuni":
                                             its data removed from the database for good (pg_dump first)
   Every administration command also takes -config FILE, the server's settings file
