@@ -117,6 +117,9 @@ type Server struct {
 	// again with another content): each writes at most one line per
 	// LogInterval.
 	refused, repeats, pushWarns *logagg.Aggregator
+	// panics counts the handlers' panics (handler_panic.go): a panic a
+	// request can cause again and again is logged in bounded volume.
+	panics *logagg.Aggregator
 
 	closeOnce sync.Once
 	closeErr  error
@@ -240,7 +243,8 @@ func OpenStore(db kv.DB, dataDir string, opts Options) (*Server, error) {
 	s := &Server{db: db, dataDir: dataDir, log: opts.Log, clock: opts.Clock, loc: loc, cutoff: cut, pagopa: pp, comune: opts.Comune,
 		refused:   logagg.New(opts.Log, opts.LogInterval, 5, logagg.WithMessage("requests refused")),
 		repeats:   logagg.New(opts.Log, opts.LogInterval, 3, logagg.WithMessage("alarms raised again"), logagg.WithLevel(slog.LevelError)),
-		pushWarns: logagg.New(opts.Log, opts.LogInterval, 3, logagg.WithMessage("push warnings"))}
+		pushWarns: logagg.New(opts.Log, opts.LogInterval, 3, logagg.WithMessage("push warnings")),
+		panics:    logagg.New(opts.Log, opts.LogInterval, 3, logagg.WithMessage("handler panics"), logagg.WithLevel(slog.LevelError))}
 	if b, ok := db.(*kvbolt.DB); ok {
 		s.bolt = b.Bolt
 	}
@@ -249,6 +253,7 @@ func OpenStore(db kv.DB, dataDir string, opts Options) (*Server, error) {
 		s.refused.Close()
 		s.repeats.Close()
 		s.pushWarns.Close()
+		s.panics.Close()
 		return nil, err
 	}
 	return s, nil
@@ -305,6 +310,7 @@ func (s *Server) Close() error {
 		s.refused.Close()
 		s.repeats.Close()
 		s.pushWarns.Close()
+		s.panics.Close()
 		ferr := s.flushContacts() // kiosk_contacts.go
 		if ferr != nil {
 			s.log.Error("kiosk contacts not saved", "err", ferr)
