@@ -81,8 +81,16 @@ func removeComuneCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	dir := comuneDataDir(cfg.Data, *code)
-	if server.NewAdminClient(dir).Ping(adminPingWait) == nil {
-		return fmt.Errorf("a server on this machine still serves Comune %s (it answers on %s): restart it with the settings without the Comune first", *code, server.NewAdminClient(dir).Path())
+	serving := []string{dir}
+	if *code == pgstore.DefaultTenant {
+		// The one Comune of a service without "comuni" keeps its admin
+		// socket in the data directory itself.
+		serving = append(serving, cfg.Data)
+	}
+	for _, d := range serving {
+		if server.NewAdminClient(d).Ping(adminPingWait) == nil {
+			return fmt.Errorf("a server on this machine still serves Comune %s (it answers on %s): restart it with the settings without the Comune first", *code, server.NewAdminClient(d).Path())
+		}
 	}
 	if *confirm != *code {
 		fmt.Fprintf(stderr, `Comune %s: %d rows in the database (table %s) would be removed for good: its roster, meals, balances, tokens, everything.

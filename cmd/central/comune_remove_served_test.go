@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"mensakiosk/internal/pgstore"
 	"mensakiosk/internal/pgtest"
 )
 
@@ -80,4 +81,30 @@ func shortDir(t *testing.T) string {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
+}
+
+// TestRemoveComuneFindsTheOneComuneServer: the data of a service of one
+// Comune (its tenant "default", served with settings without "comuni")
+// is not removed by settings of several Comuni while that server runs:
+// its admin socket is in the data directory itself, not under comuni/.
+func TestRemoveComuneFindsTheOneComuneServer(t *testing.T) {
+	bin := binary(t)
+	dsn := pgtest.NewDB(t)
+	files := t.TempDir()
+	store := map[string]string{"postgres": dsn}
+	one := writeJSONFile(t, files, "one.json", map[string]any{"store": store})
+	many := writeJSONFile(t, files, "many.json", map[string]any{"store": store,
+		"comuni": map[string]ComuneConfig{"B002": {}}})
+	data := shortDir(t)
+	srv := start(t, bin, data, "-config", one)
+	out, err := exec.Command(bin, "remove-comune", "-config", many, "-data", data,
+		"-comune", pgstore.DefaultTenant, "-confirm", pgstore.DefaultTenant).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "still serves Comune "+pgstore.DefaultTenant) {
+		t.Errorf("remove-comune of the one Comune while its server runs: %v, %s", err, out)
+	}
+	srv.Terminate(t)
+	if out, err := exec.Command(bin, "remove-comune", "-config", many, "-data", data,
+		"-comune", pgstore.DefaultTenant, "-confirm", pgstore.DefaultTenant).CombinedOutput(); err != nil || !strings.Contains(string(out), "removed") {
+		t.Errorf("remove-comune of the one Comune once its server stopped: %v, %s", err, out)
+	}
 }
