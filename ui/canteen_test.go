@@ -42,8 +42,7 @@ func idleStatus() app.IdleStatus {
 // kiosk theme, a connected reader and an offline central server.
 func newTestScreen(t *testing.T, lang string, timeout time.Duration) (*CanteenScreen, fyne.Window) {
 	t.Helper()
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(KioskTheme())
+	newKioskApp(t)
 	s := NewCanteenScreen(MustCatalogue(lang), CanteenOptions{Location: rome, ResultTimeout: timeout})
 	t.Cleanup(s.Close)
 	s.SetIdle(idleStatus())

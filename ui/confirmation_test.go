@@ -14,7 +14,7 @@ import (
 // the role screen's top, not over the demo reader panel at the right, and
 // shows its words on one line.
 func TestConfirmationLeavesTheSidePanel(t *testing.T) {
-	test.NewTempApp(t).Settings().SetTheme(KioskTheme())
+	newKioskApp(t)
 	const panelW = 276
 	for _, size := range []fyne.Size{{Width: 1280, Height: 720}, {Width: 1600, Height: 900}} {
 		side := canvas.NewRectangle(colorHeader)

@@ -93,8 +93,7 @@ func TestCounterHomeTextClearOfPagers(t *testing.T) {
 	for _, size := range sizes {
 		for _, withError := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%.0fx%.0f error=%v", size.Width, size.Height, withError), func(t *testing.T) {
-				a := test.NewTempApp(t)
-				a.Settings().SetTheme(KioskTheme())
+				newKioskApp(t)
 				// The counter on apptest, with no badge known: a badge is an error line.
 				b := newCounterBackend(t, true, data)
 				s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, b.c, CounterOptions{PollInterval: time.Hour})

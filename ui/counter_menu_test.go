@@ -110,8 +110,7 @@ func weekMenuFixture() *menuCounter {
 
 func menuScreen(t *testing.T, m *menuCounter, lang string) (*CounterScreen, fyne.Window) {
 	t.Helper()
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(KioskTheme())
+	newKioskApp(t)
 	s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, m,
 		CounterOptions{Location: rome, Language: lang})
 	w := test.NewTempWindow(t, s.Content())

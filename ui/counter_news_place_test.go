@@ -30,8 +30,7 @@ func TestCounterNewsKeepsPlaceOnResize(t *testing.T) {
 		{ID: "n0", Title: "Iscrizioni", Body: "Le iscrizioni si aprono il 7 gennaio.", Published: counterStart.Add(-24 * time.Hour)},
 		{ID: "n1", Title: "Avviso lungo", Body: strings.Join(words, " "), Published: counterStart.Add(-48 * time.Hour)},
 	}}).c
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(KioskTheme())
+	newKioskApp(t)
 	s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, b, CounterOptions{PollInterval: time.Hour})
 	t.Cleanup(func() { s.Close(); s.wait() })
 	s.SetSync(app.SyncStatus{Configured: true, Online: true})

@@ -114,8 +114,7 @@ func TestCounterPagersShowTheirPage(t *testing.T) {
 	}
 	for _, size := range sizes {
 		t.Run(fmt.Sprintf("%.0fx%.0f", size.Width, size.Height), func(t *testing.T) {
-			a := test.NewTempApp(t)
-			a.Settings().SetTheme(KioskTheme())
+			newKioskApp(t)
 			s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, newCounterBackend(t, true, fitCounterDocs()).c,
 				CounterOptions{PollInterval: time.Hour})
 			t.Cleanup(func() { s.Close(); s.wait() })

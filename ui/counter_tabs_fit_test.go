@@ -21,8 +21,7 @@ import (
 func TestCounterTabsFitNarrowScreen(t *testing.T) {
 	for _, size := range []fyne.Size{{Width: 960, Height: 720}, {Width: 960, Height: 800}, {Width: 1280, Height: 800}} {
 		t.Run(fmt.Sprintf("%.0fx%.0f", size.Width, size.Height), func(t *testing.T) {
-			a := test.NewTempApp(t)
-			a.Settings().SetTheme(KioskTheme())
+			newKioskApp(t)
 			// The family's counter with a (empty) menu: the family view then
 			// has all seven tabs.
 			f := newFamilyBackend(t, nil)

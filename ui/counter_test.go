@@ -132,8 +132,7 @@ func newCounterBackend(t *testing.T, withServer bool, data counterData) *counter
 // size.
 func (f *counterFixture) show(t *testing.T, opts CounterOptions, size fyne.Size) {
 	t.Helper()
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(KioskTheme())
+	newKioskApp(t)
 	f.s = NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, f.c, opts)
 	t.Cleanup(func() { f.s.Close(); f.s.wait(); f.s.pollers.Wait() })
 	f.s.SetSync(app.SyncStatus{Configured: f.central != nil, Online: f.central != nil})

@@ -326,7 +326,7 @@ func TestCanteenViewsFit(t *testing.T) {
 // TestDemoPanelWidth: the demo panel beside the role screen stays narrow
 // with the longest entries the demo makes.
 func TestDemoPanelWidth(t *testing.T) {
-	test.NewTempApp(t).Settings().SetTheme(KioskTheme())
+	newKioskApp(t)
 	entries := []DemoEntry{{Tags: []DemoTag{DemoTagMarkPaid}}, DemoUnknown(nil), DemoGarbled(nil), DemoUnplug(), DemoReplug(), DemoNetCut(), DemoNetRestore(),
 		{Label: "Anna Cuoca Bianchi", Tags: []DemoTag{DemoTagStaff}, Detail: "2468"},
 		{Label: "Maria Vittoria R. 5C", Tags: []DemoTag{DemoTagFamilyCode, DemoTagBlocked}, Detail: "RSSMVT19E41H501S 482913"}}

@@ -55,8 +55,7 @@ func staffButtons(o fyne.CanvasObject) map[string]*widget.Button {
 }
 
 func TestStaffOpensClosedDay(t *testing.T) {
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(KioskTheme())
+	newKioskApp(t)
 	b := &closedDayStaff{closed: true}
 	s := NewStaffScreen(MustCatalogue("it"), b, StaffOptions{Location: rome})
 	w := test.NewTempWindow(t, s.Content())

@@ -207,8 +207,7 @@ func newStaffTestScreen(t *testing.T) (*StaffScreen, *kioskBackend) {
 
 func newStaffTestScreenWith(t *testing.T, b *kioskBackend) (*StaffScreen, *kioskBackend) {
 	t.Helper()
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(KioskTheme())
+	newKioskApp(t)
 	s := NewStaffScreen(MustCatalogue("it"), b, StaffOptions{Location: rome, Now: b.clk.Now})
 	w := test.NewTempWindow(t, s.Content())
 	w.Resize(fyne.NewSize(kioskW, kioskH))

@@ -102,8 +102,7 @@ func TestCounterSessionMakesNoThemeScopes(t *testing.T) {
 // TestStaffRowsMakeNoThemeScopes: the rows of a staff list (a page of
 // pupils found, meals to void) make no theme scope when drawn.
 func TestStaffRowsMakeNoThemeScopes(t *testing.T) {
-	a := test.NewTempApp(t)
-	a.Settings().SetTheme(KioskTheme())
+	newKioskApp(t)
 	before := fyneOverrideCount.Load()
 	s := &StaffScreen{}
 	w := test.NewTempWindow(t, container.NewVBox(
