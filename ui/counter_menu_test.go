@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,84 +13,11 @@ import (
 	"mensakiosk/app"
 )
 
-// menuCounter is an in-memory counter backend: one identified family, a
-// menu book, and the bookings asked for. It implements CounterBackend and
-// CounterMenuBackend through a real app.MenuCalendar's rules.
-type menuCounter struct {
-	mu     sync.Mutex
-	now    time.Time
-	family app.Family
-	cal    app.MenuCalendar
-	booked []app.BookingRequest
-}
-
-func (m *menuCounter) IdentifyBadge(context.Context, app.BadgeID) (app.Family, error) {
-	return m.family, nil
-}
-func (m *menuCounter) IdentifyFiscalCode(context.Context, string, string) (app.Family, error) {
-	return m.family, nil
-}
-func (m *menuCounter) Current() (app.Family, bool)                 { return m.family, true }
-func (m *menuCounter) Refresh(context.Context) (app.Family, error) { return m.family, nil }
-func (m *menuCounter) Forget()                                     {}
-func (m *menuCounter) Touch()                                      {}
-func (m *menuCounter) IdleExpired() bool                           { return false }
-func (m *menuCounter) SetOnline(bool)                              {}
-func (m *menuCounter) Online() bool                                { return true }
-func (m *menuCounter) BookingOpen(d app.Day) bool                  { return d > app.DayOf(m.now, rome) }
-func (m *menuCounter) NewTopUp()                                   {}
-func (m *menuCounter) News() ([]app.News, error)                   { return nil, nil }
-func (m *menuCounter) Documents() ([]app.Document, error)          { return nil, nil }
-func (m *menuCounter) Config() app.CounterConfig {
-	return app.CounterConfig{Location: rome, MonthsBack: 1}
-}
-func (m *menuCounter) Now() time.Time             { return m.now }
-func (m *menuCounter) AttemptWait() time.Duration { return 0 }
-func (m *menuCounter) TopUp(context.Context, app.Cents) (app.Notice, error) {
-	return app.Notice{}, app.ErrOffline
-}
-func (m *menuCounter) PollNotice(context.Context, string) (app.Notice, app.Family, error) {
-	return app.Notice{}, m.family, app.ErrOffline
-}
-func (m *menuCounter) Book(_ context.Context, r app.BookingRequest) (app.Family, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.booked = append(m.booked, r)
-	return m.family, nil
-}
-
-func (m *menuCounter) school(p app.PupilID) (app.Pupil, bool) { return m.family.Pupil(p) }
-
-func (m *menuCounter) ClosedOn(p app.PupilID, d app.Day) (app.ClosedDay, bool) {
-	pp, _ := m.school(p)
-	return m.cal.ClosedOn(pp.School, d)
-}
-
-func (m *menuCounter) MenuWeek(p app.PupilID, weeks int) ([]app.MenuDayView, time.Time) {
-	pp, _ := m.school(p)
-	diet := ""
-	if pp.Diet != nil {
-		diet = pp.Diet.Code
-	}
-	today := app.DayOf(m.now, rome)
-	monday := today.AddDays(-((int(today.Weekday()) + 6) % 7) + 7*weeks)
-	var out []app.MenuDayView
-	for i := range 5 {
-		d := monday.AddDays(i)
-		v := app.MenuDayView{Day: d}
-		if cd, ok := m.cal.ClosedOn(pp.School, d); ok {
-			v.Closed = &cd
-		} else if md, ok := m.cal.MenuOf(pp.School, d); ok {
-			v.Dishes, v.HasMenu = md.Resolve(diet), true
-		}
-		out = append(out, v)
-	}
-	return out, m.cal.AsOf
-}
-
 // weekMenuFixture: Giulia (gluten-free) at Primaria Dante, the week of
-// Monday 23 November 2026 with a strike on Wednesday.
-func weekMenuFixture() *menuCounter {
+// Monday 23 November 2026 with a strike on Wednesday, on the real counter
+// over apptest's store and central server, at noon of that Monday.
+func weekMenuFixture(t *testing.T) *counterFixture {
+	t.Helper()
 	giulia := app.Pupil{ID: "P1", AccountID: "F1", FirstName: "Giulia", LastName: "Rossi", School: "Scuola Primaria Dante Alighieri",
 		Class: "3B", Weekdays: []time.Weekday{1, 2, 3, 4, 5}, MealPrice: 390, Diet: &celiac}
 	var days []app.MenuDay
@@ -101,18 +27,27 @@ func weekMenuFixture() *menuCounter {
 		md.Dishes[1].Name = []string{"Frittata al forno", "Merluzzo gratinato", "Polpette al sugo", "Formaggio fresco"}[i]
 		days = append(days, md)
 	}
-	return &menuCounter{now: noon, family: app.Family{Account: app.Account{ID: "F1", Holder: "Rossi Maria", Balance: 3650},
-		Pupils: []app.Pupil{giulia}, AsOf: asOf},
-		cal: app.MenuCalendar{Version: 3, AsOf: time.Date(2026, 11, 23, 9, 40, 0, 0, rome),
-			Groups: []app.MenuGroup{{School: giulia.School, Group: "Primarie"}}, Days: days,
-			Closed: []app.ClosedDay{{Day: "2026-11-25", Reason: app.ClosedStrike, Note: "Sciopero del personale"}}}}
+	f := newCounterBackend(t, true, counterData{
+		Accounts: []app.Account{{ID: "F1", Holder: "Rossi Maria", Balance: 3650}},
+		Pupils:   []app.Pupil{giulia},
+		Badges:   []app.Badge{{ID: "1A00A10025", PupilID: giulia.ID}},
+	})
+	f.clk.Set(noon)
+	book := &app.MenuBook{}
+	book.Set(app.MenuCalendar{Version: 3, AsOf: time.Date(2026, 11, 23, 9, 40, 0, 0, rome),
+		Groups: []app.MenuGroup{{School: giulia.School, Group: "Primarie"}}, Days: days,
+		Closed: []app.ClosedDay{{Day: "2026-11-25", Reason: app.ClosedStrike, Note: "Sciopero del personale"}}})
+	f.c.SetMenuBook(book)
+	return f
 }
 
-func menuScreen(t *testing.T, m *menuCounter, lang string) (*CounterScreen, fyne.Window) {
+func menuScreen(t *testing.T, f *counterFixture, lang string) (*CounterScreen, fyne.Window) {
 	t.Helper()
 	newKioskApp(t)
-	s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, m,
-		CounterOptions{Location: rome, Language: lang})
+	s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, f.c,
+		CounterOptions{Location: rome, Language: lang, PollInterval: time.Hour})
+	t.Cleanup(func() { s.Close(); s.wait(); s.pollers.Wait() })
+	s.SetSync(app.SyncStatus{Configured: true, Online: true})
 	w := test.NewTempWindow(t, s.Content())
 	w.SetPadded(false)
 	w.Resize(fyne.NewSize(kioskW, kioskH))
@@ -149,8 +84,7 @@ func tapText(t *testing.T, s *CounterScreen, text string) {
 }
 
 func TestCounterWeekMenu(t *testing.T) {
-	m := weekMenuFixture()
-	s, w := menuScreen(t, m, "it")
+	s, w := menuScreen(t, weekMenuFixture(t), "it")
 	tapText(t, s, "Menù")
 	got := screenTexts(s)
 	for _, want := range []string{
@@ -192,7 +126,7 @@ func TestCounterWeekMenu(t *testing.T) {
 }
 
 func TestCounterWeekMenuEnglish(t *testing.T) {
-	s, _ := menuScreen(t, weekMenuFixture(), "en")
+	s, _ := menuScreen(t, weekMenuFixture(t), "en")
 	tapText(t, s, "Menu")
 	got := screenTexts(s)
 	for _, want := range []string{"Diet: Senza glutine (celiachia)", "Canteen closed — Strike — Sciopero del personale", "Allergens: 3 Eggs · 7 Milk"} {
@@ -203,8 +137,8 @@ func TestCounterWeekMenuEnglish(t *testing.T) {
 }
 
 func TestCounterBookingsClosedDay(t *testing.T) {
-	m := weekMenuFixture()
-	s, _ := menuScreen(t, m, "it")
+	f := weekMenuFixture(t)
+	s, _ := menuScreen(t, f, "it")
 	tapText(t, s, "Prenotazioni")
 	got := screenTexts(s)
 	if !strings.Contains(got, "mercoledì 25/11/2026 — mensa chiusa (Sciopero — Sciopero del personale)") {
@@ -221,9 +155,13 @@ func TestCounterBookingsClosedDay(t *testing.T) {
 	if buttons != 2 {
 		t.Errorf("%d cancel buttons on the page with the closed day, want 2", buttons)
 	}
-	// No booking change can be sent for it: Book was never called.
-	if len(m.booked) != 0 {
-		t.Errorf("bookings sent: %+v", m.booked)
+	// No booking change was sent: the central server has none.
+	v, err := f.central.Family(context.Background(), "F1", "2026-11-01", "2026-12-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Bookings) != 0 {
+		t.Errorf("bookings sent: %+v", v.Bookings)
 	}
 }
 
