@@ -8,9 +8,10 @@ import (
 // Clock is a settable clock (app.Clock), safe for concurrent use: the one
 // clock the tests of app and its callers share with the code under test.
 type Clock struct {
-	mu   sync.Mutex
-	t    time.Time
-	step time.Duration
+	mu     sync.Mutex
+	t      time.Time
+	step   time.Duration
+	timers []*clockTimer // clock_timers.go
 }
 
 // NewClock returns a clock that reads t until it is moved.
@@ -34,16 +35,18 @@ func (c *Clock) StepEachRead(d time.Duration) {
 	c.step = d
 }
 
-// Set moves the clock to t.
+// Set moves the clock to t, and runs the timers then due (AfterFunc).
 func (c *Clock) Set(t time.Time) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.t = t
+	c.mu.Unlock()
+	c.fire()
 }
 
-// Add moves the clock on by d.
+// Add moves the clock on by d, and runs the timers then due (AfterFunc).
 func (c *Clock) Add(d time.Duration) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+	c.mu.Unlock()
+	c.fire()
 }

@@ -6,69 +6,16 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"mensakiosk/app/apptest"
 )
 
-// fakeClock is a manual clock whose timers fire on Advance.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-}
-
-type fakeTimer struct {
-	at      time.Time
-	f       func()
-	stopped bool
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := &fakeTimer{at: c.now.Add(d), f: f}
-	c.timers = append(c.timers, t)
-	return func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		was := !t.stopped
-		t.stopped = true
-		return was
-	}
-}
-
-// Advance moves the clock and runs the timers that are due (synchronously).
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	var due []*fakeTimer
-	rest := c.timers[:0]
-	for _, t := range c.timers {
-		switch {
-		case t.stopped:
-		case !t.at.After(c.now):
-			t.stopped = true
-			due = append(due, t)
-		default:
-			rest = append(rest, t)
-		}
-	}
-	c.timers = rest
-	c.mu.Unlock()
-	for _, t := range due {
-		t.f()
-	}
+// newClock is apptest's settable clock, whose timers run when it is
+// moved (Add).
+func newClock() *apptest.Clock {
+	return apptest.NewClock(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
 }
 
 func lines(t *testing.T, buf *bytes.Buffer) []map[string]any {
@@ -89,7 +36,7 @@ func lines(t *testing.T, buf *bytes.Buffer) []map[string]any {
 
 func TestFloodWritesOneLinePerInterval(t *testing.T) {
 	var buf bytes.Buffer
-	clk := newFakeClock()
+	clk := newClock()
 	a := New(slog.New(slog.NewJSONHandler(&buf, nil)), time.Minute, 3, WithClock(clk), WithMessage("rejected requests"))
 	// 10 minutes of 1,000 events a second over three reasons.
 	reasons := []string{"bad_token", "bad_json", "bad_id"}
@@ -99,7 +46,7 @@ func TestFloodWritesOneLinePerInterval(t *testing.T) {
 			a.Add(reasons[n%3], fmt.Sprintf("/v1/push #%d", n))
 			n++
 		}
-		clk.Advance(time.Second)
+		clk.Add(time.Second)
 	}
 	a.Close()
 	got := lines(t, &buf)
@@ -134,16 +81,16 @@ func TestFloodWritesOneLinePerInterval(t *testing.T) {
 
 func TestTimerWritesTheWindowWithoutAnotherAdd(t *testing.T) {
 	var buf bytes.Buffer
-	clk := newFakeClock()
+	clk := newClock()
 	a := New(slog.New(slog.NewJSONHandler(&buf, nil)), time.Minute, 2, WithClock(clk))
 	a.Add("bad_json", "{")
 	a.Add("bad_json", "[")
 	a.Add("bad_json", "x")
-	clk.Advance(59 * time.Second)
+	clk.Add(59 * time.Second)
 	if buf.Len() != 0 {
 		t.Fatalf("written before the interval: %s", buf.String())
 	}
-	clk.Advance(time.Second)
+	clk.Add(time.Second)
 	got := lines(t, &buf)
 	if len(got) != 1 || got[0]["count"].(float64) != 3 {
 		t.Fatalf("after the interval: %v", got)
@@ -152,7 +99,7 @@ func TestTimerWritesTheWindowWithoutAnotherAdd(t *testing.T) {
 		t.Fatalf("examples %v", ex)
 	}
 	// Quiet: nothing more.
-	clk.Advance(10 * time.Minute)
+	clk.Add(10 * time.Minute)
 	if n := len(lines(t, &buf)); n != 1 {
 		t.Fatalf("%d lines after a quiet period", n)
 	}
@@ -169,7 +116,7 @@ func TestTimerWritesTheWindowWithoutAnotherAdd(t *testing.T) {
 
 func TestManyReasonsAndLongExamplesStayBounded(t *testing.T) {
 	var buf bytes.Buffer
-	clk := newFakeClock()
+	clk := newClock()
 	a := New(slog.New(slog.NewJSONHandler(&buf, nil)), time.Minute, 5, WithClock(clk))
 	for i := 0; i < 10000; i++ {
 		a.Add(fmt.Sprintf("reason-%d", i), strings.Repeat("\u202e\x00é", 1000))
