@@ -108,9 +108,7 @@ func TestCounterHomeTextClearOfPagers(t *testing.T) {
 				s := NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, b.c, CounterOptions{PollInterval: time.Hour})
 				t.Cleanup(func() { s.Close(); s.wait() })
 				s.SetSync(app.SyncStatus{Configured: true, Online: true})
-				w := test.NewTempWindow(t, WindowContent(s.Content()))
-				w.SetPadded(false)
-				w.Resize(size)
+				w := newSizedWindow(t, WindowContent(s.Content()), size)
 				if withError {
 					s.PostBadge("0A99999999")
 					s.wait()

@@ -48,9 +48,7 @@ func menuScreen(t *testing.T, f *counterFixture, lang string) (*CounterScreen, f
 		CounterOptions{Location: rome, Language: lang, PollInterval: time.Hour})
 	t.Cleanup(func() { s.Close(); s.wait(); s.pollers.Wait() })
 	s.SetSync(app.SyncStatus{Configured: true, Online: true})
-	w := test.NewTempWindow(t, s.Content())
-	w.SetPadded(false)
-	w.Resize(fyne.NewSize(kioskW, kioskH))
+	w := newSizedWindow(t, s.Content(), fyne.NewSize(kioskW, kioskH))
 	s.PostBadge("1A00A10025")
 	s.wait()
 	return s, w

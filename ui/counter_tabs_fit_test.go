@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"mensakiosk/app"
@@ -30,9 +29,7 @@ func TestCounterTabsFitNarrowScreen(t *testing.T) {
 				f.c, CounterOptions{PollInterval: time.Hour})
 			t.Cleanup(func() { s.Close(); s.wait() })
 			s.SetSync(app.SyncStatus{Configured: true, Online: true})
-			w := test.NewTempWindow(t, WindowContent(s.Content()))
-			w.SetPadded(false)
-			w.Resize(size)
+			w := newSizedWindow(t, WindowContent(s.Content()), size)
 			s.PostBadge("0A00000001")
 			s.wait()
 			settle(w, size)

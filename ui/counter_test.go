@@ -136,9 +136,7 @@ func (f *counterFixture) show(t *testing.T, opts CounterOptions, size fyne.Size)
 	f.s = NewCounterScreen(map[string]*Catalogue{"it": MustCatalogue("it"), "en": MustCatalogue("en")}, f.c, opts)
 	t.Cleanup(func() { f.s.Close(); f.s.wait(); f.s.pollers.Wait() })
 	f.s.SetSync(app.SyncStatus{Configured: f.central != nil, Online: f.central != nil})
-	f.w = test.NewTempWindow(t, f.s.Content())
-	f.w.SetPadded(false)
-	f.w.Resize(size)
+	f.w = newSizedWindow(t, f.s.Content(), size)
 }
 
 // texts is every label's text on screen, one per line.

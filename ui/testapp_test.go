@@ -67,3 +67,16 @@ func newKioskApp(t testing.TB) fyne.App {
 	}
 	return kioskApp
 }
+
+// newSizedWindow is a test window of the given size, unpadded, that gets
+// content once it has its size: a window given its content first lays it
+// out at its minimum size, then unpadded, then at size, and the counter
+// builds its home view again at each (five builds where three do).
+func newSizedWindow(t testing.TB, content fyne.CanvasObject, size fyne.Size) fyne.Window {
+	t.Helper()
+	w := test.NewTempWindow(t, nil)
+	w.SetPadded(false)
+	w.Resize(size)
+	w.SetContent(content)
+	return w
+}
