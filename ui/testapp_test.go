@@ -22,7 +22,9 @@ var (
 )
 
 // fyneDestroyExpiredRenderers destroys the renderers in Fyne's cache not
-// used since a minute before now (fyne.io/fyne/v2/internal/cache).
+// used since a minute before now (fyne.io/fyne/v2/internal/cache, Fyne
+// 2.7; a Fyne without it fails to link the tests, as theme_scope_test.go's
+// count of scopes does).
 //
 //go:linkname fyneDestroyExpiredRenderers fyne.io/fyne/v2/internal/cache.destroyExpiredRenderers
 func fyneDestroyExpiredRenderers(now time.Time)
