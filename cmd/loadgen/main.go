@@ -66,6 +66,8 @@ func run(args []string, log *slog.Logger) error {
 	jsonOut := fs.String("json", "", "also write each run's report to this file, one JSON object a line (latencies in nanoseconds)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole command (server and kiosks) to this file")
 	maxTime := fs.Duration("max", 10*time.Minute, "bound on the whole command")
+	fs.BoolVar(&pgGroupCommit, "pggroup", true, "on PostgreSQL: the Updates waiting for the Comune's write turn run together in one transaction (kvpg's group commit); false runs each alone, as before it, to compare")
+	diagnose := fs.Bool("diagnose", false, "on PostgreSQL: also print where the transactions spent their time, what the database's sessions waited for (pg_stat_activity every 10 ms), the checkpoints, WAL and vacuums during each run, and the server log's lines about them (diagnose.go)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -183,6 +185,9 @@ func run(args []string, log *slog.Logger) error {
 		if *noSync {
 			what += ", NO FSYNC"
 		}
+		if store.postgres && !pgGroupCommit {
+			what += ", without kvpg's group commit (-pggroup=false)"
+		}
 		if *target != "" {
 			what = "server " + *target
 		}
@@ -211,7 +216,19 @@ func run(args []string, log *slog.Logger) error {
 				log.Info("server ready", "store", store.String(), "kiosks", n, "pupils", n**meals, "setup_ms", time.Since(t0).Milliseconds())
 			}
 			retriesBefore := pgRetries()
+			var diag *diagnosis
+			if *diagnose && store.postgres && *target == "" {
+				if diag, err = startDiagnosis(ctx, pg.dsn, pg.cluster.LogPath()); err != nil {
+					return err
+				}
+			}
 			rep, err := loadgen.Run(ctx, cfg)
+			var diagOut strings.Builder
+			if diag != nil {
+				if derr := diag.finish(ctx, &diagOut); err == nil {
+					err = derr
+				}
+			}
 			var pgBase string
 			if err == nil && store.postgres && *target == "" {
 				// PostgreSQL's own bare commit, after the run (before it,
@@ -235,6 +252,7 @@ func run(args []string, log *slog.Logger) error {
 			}
 			rep.Print(os.Stdout)
 			fmt.Print(pgBase)
+			fmt.Print(diagOut.String())
 			if jsonFile != nil {
 				if err := json.NewEncoder(jsonFile).Encode(struct {
 					Store string

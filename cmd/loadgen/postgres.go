@@ -14,6 +14,9 @@ import (
 // with 16); docs/central.md recommends pool_max_conns=16 in the DSN.
 const PoolConns = 16
 
+// pgGroupCommit is -pggroup: kvpg's group commit (on by default).
+var pgGroupCommit = true
+
 // loadTenant is the Comune the load's servers serve.
 const loadTenant = "load"
 
@@ -21,7 +24,7 @@ const loadTenant = "load"
 // dsn (one Comune), with dir for what is never in the store; closing the
 // server closes its connections.
 func openPostgresServer(ctx context.Context, dsn, dir string, opts server.Options) (*server.Server, error) {
-	st, err := kvpg.Open(ctx, dsn, kvpg.Options{MaxConns: PoolConns})
+	st, err := kvpg.Open(ctx, dsn, kvpg.Options{MaxConns: PoolConns, Observe: observeRun, NoGroupCommit: !pgGroupCommit})
 	if err != nil {
 		return nil, err
 	}

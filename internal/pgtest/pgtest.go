@@ -168,6 +168,9 @@ func start(durable bool) (*Cluster, error) {
 func (c *Cluster) data() string    { return filepath.Join(c.Dir, "data") }
 func (c *Cluster) logPath() string { return filepath.Join(c.Dir, "postgres.log") }
 
+// LogPath is the server's log file (removed with the cluster by Stop).
+func (c *Cluster) LogPath() string { return c.logPath() }
+
 // Socket is the directory of the server's Unix socket.
 func (c *Cluster) Socket() string { return c.Dir }
 
@@ -194,7 +197,10 @@ func (c *Cluster) startServer(ctx context.Context) error {
 	defer logf.Close()
 	durability := []string{"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"}
 	if c.durable {
-		durability = []string{"-c", "fsync=on", "-c", "synchronous_commit=on", "-c", "full_page_writes=on"}
+		durability = []string{"-c", "fsync=on", "-c", "synchronous_commit=on", "-c", "full_page_writes=on",
+			// What a latency tail needs to be explained: checkpoints,
+			// lock waits of deadlock_timeout (1 s) or more, autovacuums.
+			"-c", "log_checkpoints=on", "-c", "log_lock_waits=on", "-c", "log_autovacuum_min_duration=0"}
 	}
 	args := []string{"-D", c.data(), "-p", strconv.Itoa(port),
 		"-c", "listen_addresses=127.0.0.1",

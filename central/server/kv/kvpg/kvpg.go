@@ -178,6 +178,17 @@ type Options struct {
 	// that sets idle_in_transaction_session_timeout wins (tx_timeout.go).
 	TxIdleTimeout time.Duration
 
+	// NoGroupCommit runs each Update in a transaction of its own
+	// instead of running the Updates that wait for the write turn
+	// together (groupcommit.go).
+	NoGroupCommit bool
+
+	// Observe, when set, is called after each run of a transaction with
+	// where it spent its time (observe.go): to find what a slow request
+	// waited for. It is called on the transaction's goroutine; keep it
+	// short.
+	Observe func(RunTiming)
+
 	// noTurns: retried runs do not take the write turn (the benchmark
 	// that measures the turns).
 	noTurns bool
@@ -348,6 +359,8 @@ type DB struct {
 	mu       sync.Mutex
 	closed   bool
 	inflight sync.WaitGroup
+
+	gc committer // groupcommit.go
 }
 
 var _ kv.DB = (*DB)(nil)
@@ -372,6 +385,7 @@ func (d *DB) Close() error {
 	d.closed = true
 	d.mu.Unlock()
 	d.inflight.Wait()
+	d.stopCommitter()
 	return nil
 }
 
@@ -391,6 +405,11 @@ func (d *DB) Update(fn func(kv.Tx) error) error {
 	}
 	defer d.inflight.Done()
 	lock := !d.s.opts.OptimisticWrites
+	if lock && !d.s.opts.NoGroupCommit {
+		if err := d.updateGrouped(fn); err != errRunAlone { // groupcommit.go
+			return err
+		}
+	}
 	if !lock && !d.s.opts.noTurns && !d.turn.TryLock() {
 		// An Update of this process is in the turn or waits for it:
 		// this one waits too rather than make it fail again.

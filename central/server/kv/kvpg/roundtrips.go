@@ -3,6 +3,7 @@ package kvpg
 import (
 	"context"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -18,25 +19,30 @@ func (s *Store) RoundTrips() int64 { return s.trips.Load() }
 type counted struct {
 	q     querier
 	trips *atomic.Int64
+	rt    *runTimer // nil: not observed (observe.go)
 }
 
 func (c counted) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
 	c.trips.Add(1)
+	defer c.rt.read(time.Now())
 	return c.q.Query(ctx, sql, args...)
 }
 
 func (c counted) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	c.trips.Add(1)
+	defer c.rt.read(time.Now())
 	return c.q.QueryRow(ctx, sql, args...)
 }
 
 func (c counted) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	c.trips.Add(1)
+	defer c.rt.read(time.Now())
 	return c.q.Exec(ctx, sql, args...)
 }
 
 func (c counted) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	c.trips.Add(1)
+	defer c.rt.read(time.Now())
 	return c.q.SendBatch(ctx, b)
 }
 

@@ -89,16 +89,25 @@ type querier interface {
 // round trip; the buffered writes, COMMIT and the turn's release in
 // another.
 func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
+	return d.onceOf(group{n: 1}, writable, lock, fn)
+}
+
+// onceOf is once for fn running g's Updates (groupcommit.go).
+func (d *DB) onceOf(g group, writable, lock bool, fn func(kv.Tx) error) (err error) {
 	ctx := context.Background()
+	rt, keys := newRunTimer(d, writable, g), 0 // observe.go
+	defer func() { rt.done(d, keys, err) }()
 	if lock {
 		d.turn.Lock()
 		defer d.turn.Unlock()
 	}
+	rt.lap(phaseTurn)
 	pooled, err := d.s.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("kvpg: connect: %w", err)
 	}
-	conn := counted{pooled, &d.s.trips}
+	rt.lap(phaseAcquire)
+	conn := counted{pooled, &d.s.trips, rt}
 	var locked, open bool
 	defer func() {
 		// Whatever is left: the transaction, then the turn. A connection
@@ -128,6 +137,7 @@ func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 		}
 		locked = true
 	}
+	rt.lap(phaseLock)
 	var b pgx.Batch
 	if writable {
 		b.Queue(qBeginUpdate)
@@ -164,11 +174,13 @@ func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 		}
 		d.known.Store(true)
 	}
+	rt.lap(phaseBegin)
 
 	t := &tx{d: d, ctx: ctx, pg: conn, writable: writable, batch: d.s.opts.CursorBatch,
 		flushEvery: d.s.opts.flushEvery, buckets: map[string]*bstate{}}
 	t.root = t.state([]byte{})
 	ferr := runFn(t, fn) // failed_read.go
+	rt.lap(phaseFn)
 	if t.err != nil {
 		return t.err
 	}
@@ -177,6 +189,7 @@ func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 	}
 
 	b = pgx.Batch{}
+	keys = t.ndirty
 	t.queueWrites(&b, nil)
 	writes := b.Len()
 	b.Queue("COMMIT")
@@ -205,6 +218,7 @@ func (d *DB) once(writable, lock bool, fn func(kv.Tx) error) error {
 			locked = false
 		}
 	}
+	rt.lap(phaseCommit)
 	return nil
 }
 
