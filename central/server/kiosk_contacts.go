@@ -148,8 +148,9 @@ func putContact(tx kv.Tx, c KioskContact) error {
 }
 
 // flushContacts writes every contact changed since it was last written,
-// in one commit, each merged with the stored one (another server's). On a
-// failure they stay to be written by the next flush.
+// in commits of ContactFlushChunk, each merged with the stored one (another
+// server's). On a failure those not written stay to be written by the next
+// flush.
 func (s *Server) flushContacts() error {
 	s.contacts.mu.Lock()
 	var write []KioskContact
@@ -163,26 +164,12 @@ func (s *Server) flushContacts() error {
 	if len(write) == 0 {
 		return nil
 	}
-	err := s.db.Update(func(tx kv.Tx) error {
-		// What is stored, in one scan: a Get per kiosk would be a round
-		// trip each on PostgreSQL, inside the Comune's write turn.
-		stored, err := storedContacts(tx)
-		if err != nil {
-			return err
-		}
-		for _, c := range write {
-			if old, ok := stored[c.Kiosk]; ok {
-				c = mergeContact(c, old)
-			}
-			if err := putContact(tx, c); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	// In chunks (kiosk_contacts_flush.go): the pushes take their turns
+	// between them.
+	written, err := s.writeContacts(write)
 	if err != nil {
 		s.contacts.mu.Lock()
-		for _, c := range write {
+		for _, c := range write[written:] {
 			if e := s.contacts.m[c.Kiosk]; e != nil {
 				e.dirty = true
 			}
