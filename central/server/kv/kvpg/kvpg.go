@@ -57,6 +57,11 @@
 // that do not take turns, Options.OptimisticWrites: first runs without
 // the turn, retried runs in it).
 //
+// The Updates waiting for the turn in this process run together: a DB's
+// group committer (groupcommit.go) runs all those waiting at that moment
+// one after another in one transaction, one lock, BEGIN and COMMIT for the
+// group; a failing one runs again alone, as kvbolt's group commit does.
+//
 // Each tenant's rows are a partition of their own (kv_<id>, made by
 // CreateTenant): PostgreSQL's serializable checks, which widen from rows
 // to pages to a whole index when a transaction reads much of it, then stay
