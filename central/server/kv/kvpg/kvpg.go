@@ -348,8 +348,9 @@ func (s *Store) Tenants(ctx context.Context) ([]string, error) {
 
 // Tenant is one tenant's key space. It does not query: its first
 // transaction fails with ErrUnknownTenant if CreateTenant has not recorded
-// code. Its Close waits for its transactions; the pool stays open until
-// the Store's Close.
+// code. Its Close waits for its transactions and stops its group
+// committer's goroutine (started by its first Update); the pool stays open
+// until the Store's Close.
 func (s *Store) Tenant(code string) *DB {
 	return &DB{s: s, tenant: code, turn: s.turn(code)}
 }
