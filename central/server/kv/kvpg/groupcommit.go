@@ -101,7 +101,18 @@ func (d *DB) updateGrouped(fn func(kv.Tx) error) error {
 }
 
 func (d *DB) commitLoop() {
-	defer close(d.gc.exited)
+	stopped := false
+	defer func() {
+		if !stopped {
+			// An fn ended this goroutine (runtime.Goexit, as a
+			// test's t.FailNow does; commitGroup answered its
+			// group): another takes over, or every later Update,
+			// and Close, would wait forever.
+			go d.commitLoop()
+			return
+		}
+		close(d.gc.exited)
+	}()
 	for r := range d.gc.reqs {
 		group := []*groupReq{r}
 	more:
@@ -118,9 +129,21 @@ func (d *DB) commitLoop() {
 		}
 		d.commitGroup(group)
 	}
+	stopped = true
 }
 
 func (d *DB) commitGroup(reqs []*groupReq) {
+	answered := false
+	defer func() {
+		if !answered {
+			// fn ended the goroutine (runtime.Goexit): nothing was
+			// committed; each runs again alone, where it ends its
+			// caller's goroutine, as it would have alone.
+			for _, r := range reqs {
+				r.done <- errRunAlone
+			}
+		}
+	}()
 	d.gc.groups.Add(1)
 	d.gc.grouped.Add(int64(len(reqs)))
 	var fnErr error
@@ -163,6 +186,7 @@ func (d *DB) commitGroup(reqs []*groupReq) {
 	default:
 		answer = err // outcome unknown: never run again
 	}
+	answered = true
 	for _, r := range reqs {
 		r.done <- answer
 	}
