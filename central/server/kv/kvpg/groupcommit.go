@@ -32,11 +32,12 @@ import (
 // transaction's write buffer and read cache), as if they had committed
 // one after another, so the group is serializable as kv requires. If any
 // fn of a group fails (an error, a panic), or the group meets a
-// serialization failure, or PostgreSQL refuses a statement of it, nothing
-// of the group is committed and each fn runs again alone in its caller's
-// goroutine, with its own outcome (kv lets fn run more than once). A
-// failure whose outcome is not known (the connection lost during COMMIT)
-// is every member's answer, never run again: it may have committed.
+// serialization failure, or PostgreSQL refuses a statement of it, or the
+// connection is lost before the COMMIT is sent, nothing of the group is
+// committed and each fn runs again alone in its caller's goroutine, with
+// its own outcome (kv lets fn run more than once). A failure whose outcome
+// is not known (the connection lost once the COMMIT was sent) is every
+// member's answer, never run again: it may have committed.
 //
 // Not with Options.OptimisticWrites (those Updates do not take the turn
 // to begin with) nor Options.NoGroupCommit.
@@ -62,6 +63,9 @@ type groupReq struct {
 type group struct {
 	n      int
 	queued time.Duration
+	// sent, when not nil, is set when the COMMIT is handed to the
+	// connection: before, a failure surely committed nothing.
+	sent *bool
 }
 
 // committer is a DB's group committer.
@@ -146,10 +150,9 @@ func (d *DB) commitGroup(reqs []*groupReq) {
 	}()
 	d.gc.groups.Add(1)
 	d.gc.grouped.Add(int64(len(reqs)))
-	var fnErr error
-	var panicked, ranAll bool
-	err := d.onceOf(group{n: len(reqs), queued: time.Since(reqs[0].queued)}, true, true, func(tx kv.Tx) (err error) {
-		fnErr, panicked, ranAll = nil, false, false
+	var panicked, sent bool
+	err := d.onceOf(group{n: len(reqs), queued: time.Since(reqs[0].queued), sent: &sent}, true, true, func(tx kv.Tx) (err error) {
+		panicked = false
 		defer func() {
 			if p := recover(); p != nil {
 				panicked, err = true, fmt.Errorf("%w: %v", errGroupPanic, p)
@@ -157,11 +160,9 @@ func (d *DB) commitGroup(reqs []*groupReq) {
 		}()
 		for _, r := range reqs {
 			if err := r.fn(tx); err != nil {
-				fnErr = err
 				return err
 			}
 		}
-		ranAll = true
 		return nil
 	})
 	var answer error // each member's
@@ -175,9 +176,12 @@ func (d *DB) commitGroup(reqs []*groupReq) {
 		answer = errRunAlone
 	case len(reqs) == 1:
 		answer = err // its own outcome, as alone
-	case fnErr != nil || !ranAll:
-		// An fn's error, or a failure before every fn had run:
-		// nothing was committed (COMMIT was never sent).
+	case !sent || pgconn.SafeToRetry(err):
+		// An fn's error, or a failure before the COMMIT was sent (the
+		// connection lost during the reads) or while not a byte of it
+		// was: nothing was committed. Alone, on another connection,
+		// each may well succeed: one lost connection is not the
+		// group's every Update's failure.
 		answer = errRunAlone
 	case errors.As(err, &pe):
 		// PostgreSQL refused a write or the COMMIT: the transaction

@@ -196,6 +196,9 @@ func (d *DB) onceOf(g group, writable, lock bool, fn func(kv.Tx) error) (err err
 	if locked {
 		b.Queue(qUnlock, d.tenant)
 	}
+	if g.sent != nil {
+		*g.sent = true // groupcommit.go
+	}
 	br = conn.SendBatch(ctx, &b)
 	defer br.Close()
 	for i := 0; i < writes; i++ {
