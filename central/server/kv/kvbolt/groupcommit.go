@@ -75,7 +75,18 @@ func (d *DB) updateAlone(fn func(kv.Tx) error) error {
 }
 
 func (d *DB) commitLoop() {
-	defer close(d.gc.exited)
+	stopped := false
+	defer func() {
+		if !stopped {
+			// An fn ended this goroutine (runtime.Goexit, as a
+			// test's t.FailNow does; commitGroup answered its
+			// group): another takes over, or every later Update,
+			// and Close, would wait forever.
+			go d.commitLoop()
+			return
+		}
+		close(d.gc.exited)
+	}()
 	for r := range d.gc.reqs {
 		group := []*commitReq{r}
 	more:
@@ -92,6 +103,7 @@ func (d *DB) commitLoop() {
 		}
 		d.commitGroup(group)
 	}
+	stopped = true
 }
 
 // fnError is an fn's own error (not a panic, not the commit's).
@@ -100,6 +112,17 @@ type fnError struct{ err error }
 func (e fnError) Error() string { return e.err.Error() }
 
 func (d *DB) commitGroup(group []*commitReq) {
+	answered := false
+	defer func() {
+		if !answered {
+			// fn ended the goroutine (runtime.Goexit): bbolt rolled
+			// the transaction back; each runs again alone, where it
+			// ends its caller's goroutine, as it would have alone.
+			for _, r := range group {
+				r.done <- errRunAlone
+			}
+		}
+	}()
 	d.gc.groups.Add(1)
 	err := d.Bolt.Update(func(tx *bolt.Tx) (err error) {
 		defer func() {
@@ -114,6 +137,7 @@ func (d *DB) commitGroup(group []*commitReq) {
 		}
 		return nil
 	})
+	answered = true
 	var fe fnError
 	switch {
 	case err == nil:
