@@ -3,6 +3,7 @@ package kvpg
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -183,12 +184,17 @@ func (d *DB) commitGroup(reqs []*groupReq) {
 		// each may well succeed: one lost connection is not the
 		// group's every Update's failure.
 		answer = errRunAlone
-	case errors.As(err, &pe):
-		// PostgreSQL refused a write or the COMMIT: the transaction
-		// did not commit, and one member's data may be the cause.
+	case errors.As(err, &pe) && (!errors.As(err, new(commitError)) || strings.HasPrefix(pe.Code, "23")):
+		// PostgreSQL refused a write, or the COMMIT for a deferred
+		// constraint (class 23): the transaction did not commit, and
+		// one member's data may be the cause.
 		answer = errRunAlone
 	default:
-		answer = err // outcome unknown: never run again
+		// Outcome unknown (the connection lost after the COMMIT was
+		// sent, or another error on the COMMIT itself: one raised after
+		// the commit was made would read as a failure): never run
+		// again; each member's caller sees the error.
+		answer = err
 	}
 	answered = true
 	for _, r := range reqs {
@@ -214,3 +220,11 @@ func (d *DB) stopCommitter() {
 		<-d.gc.exited
 	}
 }
+
+// commitError is an error answered to the COMMIT itself (tx.go): only a
+// serialization failure (retried) or a deferred constraint's refusal says
+// for sure that nothing was committed.
+type commitError struct{ err error }
+
+func (e commitError) Error() string { return e.err.Error() }
+func (e commitError) Unwrap() error { return e.err }

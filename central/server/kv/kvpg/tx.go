@@ -209,7 +209,7 @@ func (d *DB) onceOf(g group, writable, lock bool, fn func(kv.Tx) error) (err err
 	}
 	tag, err := br.Exec()
 	if err != nil {
-		return fmt.Errorf("kvpg: commit: %w", err)
+		return fmt.Errorf("kvpg: commit: %w", commitError{err})
 	}
 	open = false
 	if tag.String() != "COMMIT" {
