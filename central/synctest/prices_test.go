@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mensakiosk/app"
+	"mensakiosk/app/apptest"
 )
 
 // TestKioskBalanceFollowsServerPrice: the Comune changes a pupil's fee
@@ -16,8 +17,12 @@ import (
 // at the new price.
 func TestKioskBalanceFollowsServerPrice(t *testing.T) {
 	rs, c := importedServer(t, 3)
-	today := app.DayOf(time.Now(), rome) // the server's day: the band changes from it
-	k := newKiosk(t, rs, "porta-1", "", newClock(today))
+	// The band changes when the server imports it, on its real clock: the
+	// kiosk's clock is a minute ahead of that, so its meals come after the
+	// change at any hour (a kiosk at noon failed the test every afternoon).
+	kc := apptest.NewClock(time.Now().Add(time.Minute))
+	kc.StepEachRead(time.Second)
+	k := newKiosk(t, rs, "porta-1", "", kc)
 	k.syncOK(t)
 	p := c.pupils[0]
 	fam, old := p.AccountID, p.MealPrice
